@@ -1,0 +1,48 @@
+/**
+ * The one error type the app throws on purpose. `code` says what went wrong in a way a caller can
+ * branch on; `loc` says where (a file, a line, an ID), so the CLI can print a one-line message that
+ * names the thing the user must fix.
+ */
+export type ErrorCode =
+  | 'file-unreadable'
+  | 'fetch-failed'
+  | 'invalid-json'
+  | 'not-a-bundle'
+  | 'invalid-stix'
+  | 'unknown-version'
+  | 'unknown-domain'
+  | 'unknown-id'
+  | 'ambiguous-id'
+  | 'invalid-argument'
+  | 'store-error'
+  | 'invalid-input';
+
+export interface SourceLocation {
+  /** File path or URL the problem was found in. */
+  readonly source?: string;
+  /** 1-based line, when known. */
+  readonly line?: number;
+  /** 1-based column, when known. */
+  readonly column?: number;
+  /** The object being processed (an ATT&CK ID, a STIX id, a rule id...). */
+  readonly id?: string;
+}
+
+export class TtpgraphError extends Error {
+  readonly code: ErrorCode;
+  readonly loc: SourceLocation;
+
+  constructor(code: ErrorCode, message: string, loc: SourceLocation = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TtpgraphError';
+    this.code = code;
+    this.loc = loc;
+  }
+
+  /** "FILE:LINE: message" / "ID: message": one line naming the place. */
+  describe(): string {
+    const where = [this.loc.source, this.loc.line, this.loc.column].filter((p) => p !== undefined).join(':');
+    const prefix = where !== '' ? `${where}: ` : '';
+    return `${prefix}${this.message}`;
+  }
+}

@@ -1,0 +1,15 @@
+/** Where tests find the project and the shared public data (never copied into the project). */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** ../shared/data relative to the project root, as the developers' guide lays it out. */
+export const sharedData = path.resolve(projectRoot, '..', 'shared', 'data');
+export const cliEntry = path.join(projectRoot, 'dist', 'cli', 'main.js');
+
+export function dataPath(...parts: string[]): string {
+  const p = path.join(sharedData, ...parts);
+  if (!existsSync(p)) throw new Error(`test data missing: ${p} (expected ../shared/data beside the project)`);
+  return p;
+}

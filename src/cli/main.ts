@@ -3,8 +3,12 @@
  * The `ttpgraph` command line. Each command group lives in src/cli/commands/ and registers itself
  * on the program; this file only wires them and turns errors into one line and an exit code.
  */
-import { Command, CommanderError } from 'commander';
-import { TtpgraphError } from '../errors.ts';
+import { Command } from 'commander';
+import { registerDatasetsCommand } from './commands/datasets.ts';
+import { registerImportCommands } from './commands/import.ts';
+import { registerSearchCommand } from './commands/search.ts';
+import { registerShowCommand } from './commands/show.ts';
+import { reportError } from './report-error.ts';
 import { registerEvtxCommands } from './commands/evtx.ts';
 import { registerHuntCommand } from './commands/hunt.ts';
 import { registerSigmaCommands } from './commands/sigma.ts';
@@ -17,28 +21,14 @@ export function buildProgram(): Command {
     .option('--db <path>', 'SQLite store to use (default: $TTPGRAPH_DB, else the per-user data directory)')
     .showHelpAfterError()
     .exitOverride();
+  registerImportCommands(program);
+  registerShowCommand(program);
+  registerSearchCommand(program);
+  registerDatasetsCommand(program);
   registerSigmaCommands(program);
   registerHuntCommand(program);
   registerEvtxCommands(program);
   return program;
-}
-
-/** Prints an error as one line on stderr and sets a non-zero exit code. */
-export function reportError(err: unknown): void {
-  if (err instanceof CommanderError) {
-    // Commander has already printed its message (usage errors, --help, --version).
-    process.exitCode = err.exitCode;
-    return;
-  }
-  if (err instanceof TtpgraphError) {
-    process.stderr.write(`ttpgraph: error: ${err.describe()}\n`);
-  } else if (err instanceof Error) {
-    process.stderr.write(`ttpgraph: error: ${err.message}\n`);
-    if (process.env['TTPGRAPH_DEBUG'] !== undefined) process.stderr.write(`${err.stack ?? ''}\n`);
-  } else {
-    process.stderr.write(`ttpgraph: error: ${String(err)}\n`);
-  }
-  process.exitCode = 1;
 }
 
 try {

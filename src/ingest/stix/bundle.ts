@@ -1,0 +1,250 @@
+/**
+ * STIX bundle text → validated, normalized ATT&CK records. This is the boundary: everything after
+ * it trusts these types. Structural problems (not JSON, not a bundle) throw and nothing is stored;
+ * a single malformed object is skipped and reported, and the rest of the bundle goes on.
+ */
+import { KIND_OF_STIX_TYPE, type Domain, type Kind, domainFromStixName, normalizeVersion } from '../../core/attack.ts';
+import { TtpgraphError } from '../../errors.ts';
+
+export interface ExternalReference {
+  readonly sourceName: string;
+  readonly description: string | null;
+  readonly url: string | null;
+  readonly externalId: string | null;
+}
+
+export interface LogSourceReference {
+  readonly dataComponentRef: string | null;
+  readonly name: string;
+  readonly channel: string | null;
+}
+
+export interface ObjectRecord {
+  readonly stixId: string;
+  readonly stixType: string;
+  readonly kind: Kind;
+  readonly attackId: string | null;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly url: string | null;
+  /** Tactics only: the kill-chain phase name techniques refer to ("collection"). */
+  readonly shortname: string | null;
+  readonly platforms: readonly string[];
+  readonly isSubtechnique: boolean;
+  readonly revoked: boolean;
+  readonly deprecated: boolean;
+  readonly created: string | null;
+  readonly modified: string | null;
+  readonly aliases: readonly string[];
+  readonly externalReferences: readonly ExternalReference[];
+  /** Techniques: kill-chain phase names of the mitre-attack kill chains. */
+  readonly tacticShortnames: readonly string[];
+  /** Detection strategies: their analytics, in order. */
+  readonly analyticRefs: readonly string[];
+  /** Analytics: the data components and log sources they read. */
+  readonly logSources: readonly LogSourceReference[];
+  /** The object exactly as the bundle had it, as JSON text. */
+  readonly json: string;
+}
+
+export interface RelationshipRecord {
+  readonly stixId: string;
+  readonly type: string;
+  readonly sourceRef: string;
+  readonly targetRef: string;
+  readonly description: string | null;
+  readonly revoked: boolean;
+  readonly deprecated: boolean;
+  readonly externalReferences: readonly ExternalReference[];
+}
+
+export interface SkippedObject {
+  readonly index: number;
+  readonly id: string | null;
+  readonly reason: string;
+}
+
+export interface ParsedBundle {
+  readonly specVersion: '2.0' | '2.1';
+  readonly domain: Domain | null;
+  /** ATT&CK release the bundle declares (x-mitre-collection), if it declares one. */
+  readonly declaredVersion: string | null;
+  readonly collectionName: string | null;
+  readonly objects: readonly ObjectRecord[];
+  readonly relationships: readonly RelationshipRecord[];
+  readonly skipped: readonly SkippedObject[];
+  /** STIX type → number of objects of that type in the bundle as read (before skipping). */
+  readonly typeCounts: Readonly<Record<string, number>>;
+}
+
+type Json = Record<string, unknown>;
+
+export function parseBundle(text: string, source: string): ParsedBundle {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (err) {
+    throw new TtpgraphError('invalid-json', `not valid JSON (${(err as Error).message}); is the file truncated?`, { source }, { cause: err });
+  }
+  if (!isObject(root) || root['type'] !== 'bundle' || !Array.isArray(root['objects'])) {
+    throw new TtpgraphError('not-a-bundle', 'not a STIX bundle (expected {"type": "bundle", "objects": [...]})', { source });
+  }
+  const items = root['objects'] as unknown[];
+  const objects: ObjectRecord[] = [];
+  const relationships: RelationshipRecord[] = [];
+  const skipped: SkippedObject[] = [];
+  const typeCounts: Record<string, number> = {};
+  const seen = new Set<string>();
+  let collection: Json | null = null;
+  let spec21 = root['spec_version'] === '2.1';
+
+  items.forEach((item, index) => {
+    if (!isObject(item)) {
+      skipped.push({ index, id: null, reason: 'not a JSON object' });
+      return;
+    }
+    const type = item['type'];
+    const id = item['id'];
+    if (typeof type !== 'string' || typeof id !== 'string') {
+      skipped.push({ index, id: typeof id === 'string' ? id : null, reason: 'missing "type" or "id"' });
+      return;
+    }
+    typeCounts[type] = (typeCounts[type] ?? 0) + 1;
+    if (!id.startsWith(`${type}--`)) {
+      skipped.push({ index, id, reason: `id does not start with "${type}--"` });
+      return;
+    }
+    if (seen.has(id)) {
+      skipped.push({ index, id, reason: 'duplicate id in bundle' });
+      return;
+    }
+    seen.add(id);
+    if (item['spec_version'] === '2.1') spec21 = true;
+    if (type === 'relationship') {
+      const rel = toRelationship(item, id);
+      if (typeof rel === 'string') skipped.push({ index, id, reason: rel });
+      else relationships.push(rel);
+      return;
+    }
+    const kind = KIND_OF_STIX_TYPE[type];
+    if (kind === undefined) {
+      skipped.push({ index, id, reason: `STIX type "${type}" is not part of ATT&CK` });
+      return;
+    }
+    if (kind === 'collection') collection = item;
+    objects.push(toObject(item, id, type, kind));
+  });
+
+  const coll = collection as Json | null;
+  const declared = coll !== null && typeof coll['x_mitre_version'] === 'string' ? normalizeVersion(coll['x_mitre_version']) : undefined;
+  return {
+    specVersion: spec21 ? '2.1' : '2.0',
+    domain: detectDomain(objects),
+    declaredVersion: declared ?? null,
+    collectionName: coll !== null && typeof coll['name'] === 'string' ? coll['name'] : null,
+    objects,
+    relationships,
+    skipped,
+    typeCounts,
+  };
+}
+
+function toObject(o: Json, stixId: string, stixType: string, kind: Kind): ObjectRecord {
+  const refs = externalReferences(o['external_references']);
+  const attackRef = refs.find((r) => r.sourceName === 'mitre-attack' && r.externalId !== null);
+  const killChain = Array.isArray(o['kill_chain_phases']) ? (o['kill_chain_phases'] as unknown[]) : [];
+  return {
+    stixId,
+    stixType,
+    kind,
+    attackId: attackRef?.externalId ?? null,
+    name: str(o['name']),
+    description: str(o['description']),
+    url: attackRef?.url ?? null,
+    shortname: str(o['x_mitre_shortname']),
+    platforms: strings(o['x_mitre_platforms']),
+    isSubtechnique: o['x_mitre_is_subtechnique'] === true,
+    revoked: o['revoked'] === true,
+    deprecated: o['x_mitre_deprecated'] === true,
+    created: str(o['created']),
+    modified: str(o['modified']),
+    aliases: [...new Set([...strings(o['aliases']), ...strings(o['x_mitre_aliases'])])],
+    externalReferences: refs,
+    tacticShortnames: killChain.flatMap((p) =>
+      isObject(p) && typeof p['phase_name'] === 'string' && String(p['kill_chain_name']).startsWith('mitre') ? [p['phase_name']] : [],
+    ),
+    analyticRefs: strings(o['x_mitre_analytic_refs']),
+    logSources: logSources(o['x_mitre_log_source_references']),
+    json: JSON.stringify(o),
+  };
+}
+
+function toRelationship(o: Json, stixId: string): RelationshipRecord | string {
+  const type = o['relationship_type'];
+  const sourceRef = o['source_ref'];
+  const targetRef = o['target_ref'];
+  if (typeof type !== 'string' || typeof sourceRef !== 'string' || typeof targetRef !== 'string') {
+    return 'relationship without relationship_type, source_ref or target_ref';
+  }
+  return {
+    stixId,
+    type,
+    sourceRef,
+    targetRef,
+    description: str(o['description']),
+    revoked: o['revoked'] === true,
+    deprecated: o['x_mitre_deprecated'] === true,
+    externalReferences: externalReferences(o['external_references']),
+  };
+}
+
+function externalReferences(value: unknown): ExternalReference[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((r: unknown) =>
+    isObject(r) && typeof r['source_name'] === 'string'
+      ? [{ sourceName: r['source_name'], description: str(r['description']), url: str(r['url']), externalId: str(r['external_id']) }]
+      : [],
+  );
+}
+
+function logSources(value: unknown): LogSourceReference[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((r: unknown) =>
+    isObject(r) && typeof r['name'] === 'string'
+      ? [{ dataComponentRef: str(r['x_mitre_data_component_ref']), name: r['name'], channel: str(r['channel']) }]
+      : [],
+  );
+}
+
+/** The domain from the matrix's external_id ("enterprise-attack"), else the objects' x_mitre_domains. */
+function detectDomain(objects: readonly ObjectRecord[]): Domain | null {
+  for (const o of objects) {
+    if (o.kind !== 'matrix' || o.deprecated || o.revoked) continue;
+    const d = o.attackId !== null ? domainFromStixName(o.attackId) : undefined;
+    if (d !== undefined) return d;
+  }
+  const votes = new Map<Domain, number>();
+  for (const o of objects) {
+    const parsed = JSON.parse(o.json) as Json;
+    for (const name of strings(parsed['x_mitre_domains'])) {
+      const d = domainFromStixName(name);
+      if (d !== undefined) votes.set(d, (votes.get(d) ?? 0) + 1);
+    }
+    if (votes.size > 0 && [...votes.values()].some((v) => v >= 20)) break;
+  }
+  let best: Domain | null = null;
+  for (const [d, n] of votes) if (best === null || n > (votes.get(best) ?? 0)) best = d;
+  return best;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}

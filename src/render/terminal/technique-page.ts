@@ -1,0 +1,102 @@
+/**
+ * The technique page for a terminal: the sections of the reference page, in its order, wrapped
+ * to the terminal width, links printed in full so they can be clicked or copied.
+ */
+import type { NodeRef } from '../../query/lookup.ts';
+import type { TechniquePage } from '../../query/technique-page.ts';
+import { plainText, type TextStyle, wrap } from './text.ts';
+
+export interface RenderOptions {
+  readonly width: number;
+  readonly style: TextStyle;
+  /** When the ID asked for was revoked and this page is its replacement. */
+  readonly formerly?: NodeRef | null;
+}
+
+export function renderTechniquePage(page: TechniquePage, options: RenderOptions): string {
+  const { width, style } = options;
+  const lines: string[] = [];
+  const section = (title: string): void => {
+    lines.push('', style.heading(title));
+  };
+  const para = (text: string, indent = '  '): void => {
+    if (text.trim() !== '') lines.push(wrap(plainText(text), width, indent));
+  };
+
+  const title = `${page.id}: ${page.name}`;
+  lines.push(style.bold(title) + style.dim(`   (${page.domain} ATT&CK ${page.attackVersion})`));
+  if (options.formerly) lines.push(style.dim(`${options.formerly.id} "${options.formerly.name}" was revoked; it is now ${page.id}.`));
+  if (page.revokedBy !== null) lines.push(`REVOKED: replaced by ${page.revokedBy.id} ${page.revokedBy.name}`);
+  if (page.deprecated) lines.push('DEPRECATED: ATT&CK no longer maintains this technique.');
+  if (page.url !== null) lines.push(page.url);
+  lines.push('');
+  const facts: [string, string][] = [
+    ['Tactics', page.tactics.map((t) => `${t.name} (${t.id})`).join(', ')],
+    ['Platforms', page.platforms.join(', ')],
+  ];
+  if (page.parent !== null) facts.push(['Parent', `${page.parent.id} ${page.parent.name}`]);
+  if (page.subtechniques.length > 0) facts.push(['Sub-techniques', page.subtechniques.map((s) => `${s.id} ${s.name}`).join(', ')]);
+  for (const [label, value] of facts) {
+    if (value !== '') lines.push(wrap(`${label}: ${value}`, width, '').replace(/\n/g, '\n    '));
+  }
+
+  section('Description');
+  para(page.description);
+
+  section('Mitigations');
+  if (page.mitigations.length === 0) lines.push('  (none in this ATT&CK version)');
+  for (const m of page.mitigations) {
+    lines.push(`  ${style.bold(`${m.id} ${m.name}`)}`);
+    para(m.description, '    ');
+    if (m.usage.trim() !== '') para(`Here: ${m.usage}`, '    ');
+  }
+
+  section('How to detect');
+  const { dataComponents, strategies } = page.detection;
+  if (dataComponents.length === 0 && strategies.length === 0) lines.push('  (no detection data in this ATT&CK version)');
+  if (dataComponents.length > 0) {
+    lines.push(`  ${style.bold('Data components')}`);
+    for (const dc of dataComponents) {
+      const source = dc.dataSource === null ? '' : ` (${dc.dataSource})`;
+      const id = dc.id.startsWith('x-mitre') ? '' : ` ${style.dim(dc.id)}`;
+      lines.push(`    ${dc.name}${source}${id}`);
+      para(firstParagraph(dc.description), '      ');
+    }
+  }
+  if (strategies.length > 0) {
+    lines.push(`  ${style.bold('Detection strategies')}`);
+    for (const s of strategies) {
+      lines.push(`    ${s.id} ${s.name}`);
+      for (const a of s.analytics) {
+        const platforms = a.platforms.length > 0 ? ` [${a.platforms.join(', ')}]` : '';
+        lines.push(`      ${a.id}${platforms}`);
+        for (const ls of a.logSources) {
+          const dc = ls.dataComponent === null ? '' : style.dim(` (${ls.dataComponent.name})`);
+          lines.push(wrap(`- ${ls.name}${ls.channel === null ? '' : `: ${ls.channel}`}`, width, '        ') + dc);
+        }
+      }
+    }
+  }
+
+  section('Procedure examples');
+  if (page.procedures.length === 0) lines.push('  (none recorded)');
+  for (const p of page.procedures) {
+    lines.push(`  ${style.bold(`${p.id} ${p.name}`)} ${style.dim(`(${p.type})`)}`);
+    para(p.description, '    ');
+  }
+
+  if (page.references.length > 0) {
+    section('References');
+    page.references.forEach((r, i) => {
+      const text = [r.description ?? r.name, r.url].filter((x) => x !== null && x !== '').join(' ');
+      lines.push(wrap(`[${i + 1}] ${text}`, width, '  ').replace(/\n {2}/g, '\n      '));
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Long v18 data-component descriptions carry lists of examples; the page shows the lead. */
+function firstParagraph(text: string): string {
+  const cut = text.search(/\n\s*\n|Examples:/);
+  return cut > 0 ? text.slice(0, cut).trim() : text;
+}

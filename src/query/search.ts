@@ -40,6 +40,17 @@ interface HitRow {
   rank: number;
 }
 
+const KIND_PRIOR: Partial<Record<Kind, number>> = {
+  technique: 1.6,
+  tactic: 1.4,
+  group: 1.4,
+  software: 1.3,
+  campaign: 1.3,
+  mitigation: 1.2,
+  'data-component': 1.1,
+  analytic: 0.7,
+};
+
 // bm25 column weights: attack_id, name, aliases, description.
 const RANK = 'bm25(object_fts, 20.0, 8.0, 5.0, 1.0)';
 
@@ -69,8 +80,11 @@ export function search(store: Store, text: string, options: SearchOptions = {}):
   );
   const phrase = text.trim().toLowerCase();
   const exact = (r: HitRow): number => (r.attack_id?.toLowerCase() === phrase ? 0 : r.name?.toLowerCase() === phrase ? 1 : 2);
+  // bm25 scores are negative (lower is better); the prior scales them so that, at equal text
+  // relevance, the nodes people look for (techniques, groups) come before the plumbing (analytics).
+  const score = (r: HitRow): number => r.rank * (KIND_PRIOR[r.kind] ?? 1);
   return rows
-    .sort((a, b) => exact(a) - exact(b) || a.rank - b.rank)
+    .sort((a, b) => exact(a) - exact(b) || score(a) - score(b))
     .slice(0, limit)
     .map((r) => {
       const ds = byId.get(r.dataset_id);

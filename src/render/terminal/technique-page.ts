@@ -47,8 +47,8 @@ export function renderTechniquePage(page: TechniquePage, options: RenderOptions)
   if (page.mitigations.length === 0) lines.push('  (none in this ATT&CK version)');
   for (const m of page.mitigations) {
     lines.push(`  ${style.bold(`${m.id} ${m.name}`)}`);
-    para(m.description, '    ');
-    if (m.usage.trim() !== '') para(`Here: ${m.usage}`, '    ');
+    para(firstParagraph(m.description), '    ');
+    if (m.usage.trim() !== '') para(`Against this technique: ${m.usage}`, '    ');
   }
 
   section('How to detect');
@@ -95,8 +95,8 @@ export function renderTechniquePage(page: TechniquePage, options: RenderOptions)
   return `${lines.join('\n')}\n`;
 }
 
-/** Long v18 data-component descriptions carry lists of examples; the page shows the lead. */
+/** Long v18 descriptions carry lists of examples and measures; a technique page shows their lead (`show M…` has the rest). */
 function firstParagraph(text: string): string {
-  const cut = text.search(/\n\s*\n|Examples:/);
+  const cut = text.search(/\n\s*\n|Examples:|This mitigation can be implemented/);
   return cut > 0 ? text.slice(0, cut).trim() : text;
 }

@@ -8,6 +8,7 @@ import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerImportCommands } from './commands/import.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerShowCommand } from './commands/show.ts';
+import { registerSyncCommand } from './commands/sync.ts';
 import { reportError } from './report-error.ts';
 import { registerEvtxCommands } from './commands/evtx.ts';
 import { registerHuntCommand } from './commands/hunt.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerShowCommand(program);
   registerSearchCommand(program);
   registerDatasetsCommand(program);
+  registerSyncCommand(program);
   registerSigmaCommands(program);
   registerHuntCommand(program);
   registerEvtxCommands(program);

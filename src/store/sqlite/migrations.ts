@@ -14,6 +14,13 @@
  *   strategy_analytic detection strategy → its analytics, in order (ATT&CK ≥ 18)
  *   analytic_log_source analytic → data component + log source name/channel (ATT&CK ≥ 18)
  *   object_fts        FTS5 index over IDs, names, aliases and descriptions
+ *
+ * Beside the datasets (version 2):
+ *   mapping_set       one imported Mappings Explorer file (framework × version × ATT&CK version × domain)
+ *   control           a control/capability of a framework version (AC-16 of NIST 800-53 rev5...)
+ *   control_mapping   one mapping row: control → ATT&CK ID, type, status (non_mappable kept), comments
+ *   stix_report       STIX 2.1 report objects imported with `import stix`
+ *   stix_report_ref   their object_refs, with the ATT&CK ID when the bundle names one
  */
 export interface Migration {
   readonly version: number;
@@ -140,6 +147,76 @@ CREATE VIRTUAL TABLE object_fts USING fts5 (
   content = '', contentless_delete = 1,
   tokenize = 'unicode61 remove_diacritics 2'
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'control mappings and STIX reports',
+    sql: `
+CREATE TABLE mapping_set (
+  id INTEGER PRIMARY KEY,
+  framework TEXT NOT NULL,
+  framework_version TEXT NOT NULL,
+  attack_version TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  source TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  mapping_count INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  UNIQUE (framework, framework_version, attack_version, domain)
+);
+
+CREATE TABLE control (
+  pk INTEGER PRIMARY KEY,
+  framework TEXT NOT NULL,
+  framework_version TEXT NOT NULL,
+  control_id TEXT NOT NULL,
+  name TEXT,
+  group_id TEXT,
+  group_name TEXT,
+  UNIQUE (framework, framework_version, control_id)
+);
+CREATE INDEX control_by_id ON control (control_id COLLATE NOCASE);
+
+CREATE TABLE control_mapping (
+  pk INTEGER PRIMARY KEY,
+  mapping_set_id INTEGER NOT NULL REFERENCES mapping_set(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  control_pk INTEGER REFERENCES control(pk),
+  attack_id TEXT,
+  attack_name TEXT,
+  mapping_type TEXT,
+  status TEXT NOT NULL,
+  comments TEXT,
+  refs TEXT NOT NULL,
+  score_category TEXT,
+  score_value TEXT
+);
+CREATE INDEX control_mapping_by_technique ON control_mapping (attack_id);
+CREATE INDEX control_mapping_by_control ON control_mapping (control_pk);
+CREATE INDEX control_mapping_by_set ON control_mapping (mapping_set_id);
+
+CREATE TABLE stix_report (
+  pk INTEGER PRIMARY KEY,
+  stix_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT,
+  published TEXT,
+  url TEXT,
+  author TEXT,
+  source TEXT NOT NULL,
+  modified TEXT
+);
+
+CREATE TABLE stix_report_ref (
+  report_pk INTEGER NOT NULL REFERENCES stix_report(pk) ON DELETE CASCADE,
+  ref TEXT NOT NULL,
+  attack_id TEXT
+);
+CREATE INDEX stix_report_ref_by_ref ON stix_report_ref (ref);
+CREATE INDEX stix_report_ref_by_attack_id ON stix_report_ref (attack_id);
+CREATE INDEX stix_report_ref_by_report ON stix_report_ref (report_pk);
 `,
   },
 ];

@@ -1,0 +1,183 @@
+/**
+ * Chunks (libevtx "Chunk"; MS-EVEN6 does not describe them): 64 KiB blocks, each self-contained
+ * with its own name and template caches.
+ *
+ * | offset | size | field |
+ * |---|---|---|
+ * | 0 | 8 | magic `ElfChnk\0` |
+ * | 8 / 16 | 8 + 8 | first / last record number |
+ * | 24 / 32 | 8 + 8 | first / last record identifier |
+ * | 40 | 4 | header size (128) |
+ * | 44 | 4 | offset of the last record |
+ * | 48 | 4 | free space offset (end of the record data) |
+ * | 52 | 4 | CRC32 of the record data (bytes 512 … free space offset) |
+ * | 120 | 4 | flags |
+ * | 124 | 4 | CRC32 of bytes 0–119 and 128–511 |
+ * | 128 | 256 | string table: 64 offsets of common names |
+ * | 384 | 128 | template table: 32 offsets of template definitions |
+ * | 512 | … | event records |
+ *
+ * Damage is contained: a bad magic skips the chunk; a CRC mismatch is reported and, unless
+ * `strictChecksums`, the records are still read one by one; a record whose framing is broken is
+ * skipped by scanning for the next well-framed record; a record whose BinXML cannot be decoded is
+ * skipped alone. Every skip is a warning naming the source, the chunk and the file offset.
+ */
+import { crc32 } from 'node:zlib';
+import { EvtxFormatError, byteView, hasMagic } from './bytes.ts';
+import type { ByteView } from './bytes.ts';
+import { chunkContext } from './binxml/tokens.ts';
+import { checkRecordFrame, readRecordHeader, readRecordTree } from './record.ts';
+import { renderJson } from './render/json.ts';
+import type { JsonObject } from './render/json.ts';
+import { renderXml } from './render/xml.ts';
+import { CHUNK_SIZE } from './file-header.ts';
+
+export const CHUNK_HEADER_SIZE = 512;
+
+export type EvtxFormat = 'json' | 'xml';
+
+export interface EvtxRecord {
+  readonly recordId: number | bigint;
+  /** Written time from the record header, `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+  readonly timestamp: string;
+  /** Index of the chunk in the file (0 = the chunk right after the file header). */
+  readonly chunk: number;
+  /** Absolute file offset of the record. */
+  readonly offset: number;
+  /** The event in the evtx crate's JSON shape (`format: 'json'`). */
+  readonly data?: JsonObject;
+  /** The event as XML (`format: 'xml'`). */
+  readonly xml?: string;
+}
+
+export type EvtxWarningCode =
+  | 'bad-file-header'
+  | 'file-header-crc'
+  | 'dirty-file'
+  | 'truncated-file'
+  | 'bad-chunk-magic'
+  | 'truncated-chunk'
+  | 'chunk-header-crc'
+  | 'chunk-data-crc'
+  | 'bad-chunk-header'
+  | 'bad-record'
+  | 'undecodable-record'
+  | 'read-error';
+
+export interface EvtxWarning {
+  readonly code: EvtxWarningCode;
+  /** One line naming the source, the chunk and the offset. */
+  readonly message: string;
+  readonly source: string;
+  /** Chunk index, or -1 for the file header. */
+  readonly chunk: number;
+  /** Absolute file offset of the damaged place. */
+  readonly offset: number;
+}
+
+export interface ChunkOptions {
+  readonly chunkIndex: number;
+  /** Absolute file offset of the chunk (for messages). */
+  readonly fileOffset: number;
+  /** Label for messages (a file name); the library never opens it. */
+  readonly source?: string;
+  readonly format?: EvtxFormat;
+  /** Skip a chunk whose header or data CRC does not match (default: report and read on). */
+  readonly strictChecksums?: boolean;
+}
+
+export interface ChunkResult {
+  readonly records: EvtxRecord[];
+  readonly warnings: EvtxWarning[];
+}
+
+export function makeWarning(code: EvtxWarningCode, source: string, chunk: number, offset: number, what: string): EvtxWarning {
+  const where = chunk < 0 ? 'file header' : `chunk ${chunk}`;
+  return { code, source, chunk, offset, message: `${source}: ${where}, offset 0x${offset.toString(16)} (${offset}): ${what}` };
+}
+
+function isZero(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Next offset ≥ `from` holding a well-framed record, or -1. */
+function resync(v: ByteView, from: number, limit: number): number {
+  const buf = Buffer.from(v.b.buffer, v.b.byteOffset, limit);
+  let p = from;
+  for (;;) {
+    p = buf.indexOf('**\0\0', p, 'latin1');
+    if (p < 0 || p + 28 > limit) return -1;
+    if (typeof checkRecordFrame(v, p, limit) === 'number') return p;
+    p += 1;
+  }
+}
+
+/** Parses one chunk (≤ 64 KiB; shorter means the file was truncated inside it). Never throws. */
+export function parseChunk(bytes: Uint8Array, options: ChunkOptions): ChunkResult {
+  const { chunkIndex, fileOffset } = options;
+  const source = options.source ?? '<bytes>';
+  const format = options.format ?? 'json';
+  const records: EvtxRecord[] = [];
+  const warnings: EvtxWarning[] = [];
+  const warn = (code: EvtxWarningCode, rel: number, what: string): void => {
+    warnings.push(makeWarning(code, source, chunkIndex, fileOffset + rel, what));
+  };
+  const avail = Math.min(bytes.length, CHUNK_SIZE);
+  if (avail < CHUNK_HEADER_SIZE) {
+    if (!isZero(bytes, 0, avail)) warn('truncated-chunk', 0, `chunk truncated to ${avail} bytes, inside its header: skipped`);
+    return { records, warnings };
+  }
+  if (!hasMagic(bytes, 0, 'ElfChnk\0')) {
+    if (!isZero(bytes, 0, avail)) warn('bad-chunk-magic', 0, 'bad chunk magic: chunk skipped');
+    return { records, warnings };
+  }
+  const v = byteView(bytes, avail);
+  const truncated = avail < CHUNK_SIZE;
+  if (truncated) warn('truncated-chunk', avail, `chunk truncated to ${avail} of ${CHUNK_SIZE} bytes: records past the cut are lost`);
+
+  const headerCrc = crc32(bytes.subarray(128, CHUNK_HEADER_SIZE), crc32(bytes.subarray(0, 120)));
+  if (headerCrc !== v.dv.getUint32(124, true)) {
+    warn('chunk-header-crc', 0, 'chunk header CRC32 mismatch');
+    if (options.strictChecksums === true) return { records, warnings };
+  }
+  let limit = v.dv.getUint32(48, true);
+  if (limit < CHUNK_HEADER_SIZE || limit > CHUNK_SIZE) {
+    warn('bad-chunk-header', 48, `free space offset ${limit} is impossible: scanning the whole chunk`);
+    limit = avail;
+  } else if (!truncated && crc32(bytes.subarray(CHUNK_HEADER_SIZE, limit)) !== v.dv.getUint32(52, true)) {
+    warn('chunk-data-crc', CHUNK_HEADER_SIZE, 'record data CRC32 mismatch: damaged records are skipped, the others kept');
+    if (options.strictChecksums === true) return { records, warnings };
+  }
+  limit = Math.min(limit, avail);
+
+  const ctx = chunkContext(v);
+  let off = CHUNK_HEADER_SIZE;
+  while (off + 28 <= limit) {
+    const frame = checkRecordFrame(v, off, limit);
+    if (typeof frame === 'string') {
+      const next = resync(v, off + 1, limit);
+      if (next < 0) {
+        if (!isZero(bytes, off, limit)) {
+          const why = truncated && v.dv.getUint32(off, true) === 0x2a2a ? 'record cut by the truncation' : frame;
+          warn(truncated ? 'truncated-chunk' : 'bad-record', off, `${why}: ${limit - off} bytes skipped`);
+        }
+        break;
+      }
+      warn('bad-record', off, `${frame}: ${next - off} bytes skipped to the next record`);
+      off = next;
+      continue;
+    }
+    try {
+      const h = readRecordHeader(v, off);
+      const tree = readRecordTree(ctx, off, frame);
+      const base = { recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset: fileOffset + off };
+      records.push(format === 'xml' ? { ...base, xml: renderXml(tree) } : { ...base, data: renderJson(tree) });
+    } catch (err) {
+      const msg = err instanceof EvtxFormatError || err instanceof Error ? err.message : String(err);
+      warn('undecodable-record', off, `record could not be decoded: ${msg}`);
+    }
+    off += frame;
+  }
+  return { records, warnings };
+}

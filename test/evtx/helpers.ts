@@ -1,0 +1,50 @@
+/** Shared helpers for the EVTX corpus tests: the regression files and their expected JSON. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { dataPath } from '../helpers/paths.ts';
+
+export function regressionDir(): string {
+  return dataPath('sigma-regression');
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (e.name.endsWith('.evtx')) yield p;
+  }
+}
+
+/** Every .evtx below sigma-regression, sorted. */
+export function regressionFiles(): string[] {
+  return [...walk(regressionDir())].sort();
+}
+
+/** The records of the crate-written .json beside `evtxPath` (pretty objects one after another). */
+export function expectedRecords(evtxPath: string): unknown[] {
+  const text = readFileSync(evtxPath.replace(/\.evtx$/, '.json'), 'utf8');
+  return text
+    .split(/\n(?=\{)/)
+    .filter((s) => s.trim() !== '')
+    .map((s) => JSON.parse(s) as unknown);
+}
+
+/** Bigints to numbers, as JSON.parse would read the crate's digits. */
+export function normalize(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(normalize);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x)]));
+  return v;
+}
+
+/** Seeded PRNG (mulberry32) so fuzz and corruption runs are reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

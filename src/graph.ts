@@ -18,6 +18,12 @@ import { TtpgraphError } from './errors.ts';
 import { resolveStorePath } from './store/location.ts';
 import { openStore, type Store } from './store/sqlite/store.ts';
 import type { NodeRef } from './query/lookup.ts';
+import { type ImportMappingsResult, importMappings } from './ingest/mappings/import-mappings.ts';
+import { type ImportStixResult, importStixReports } from './ingest/stix/import-reports.ts';
+import { type ControlLookup, type ControlPage, controlPage, findControls } from './query/controls.ts';
+import { type ReportPage, reportPage, unknownReport } from './query/reports.ts';
+import { datasetsInScope } from './query/datasets.ts';
+import { type TechniqueStats, techniqueStats } from './query/stats.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -28,28 +34,59 @@ export interface OpenGraphOptions {
 
 export type PageResult =
   | { readonly kind: 'technique'; readonly page: TechniquePage; readonly formerly: NodeRef | null }
-  | { readonly kind: 'object'; readonly page: ObjectPage; readonly formerly: NodeRef | null };
+  | { readonly kind: 'object'; readonly page: ObjectPage; readonly formerly: NodeRef | null }
+  | { readonly kind: 'control'; readonly page: ControlPage; readonly formerly: null }
+  | { readonly kind: 'report'; readonly page: ReportPage; readonly formerly: null };
+
+export type PageQuery = DatasetScope & LookupOptions & ControlLookup;
 
 export interface Graph {
   readonly path: string;
   readonly store: Store;
   datasets(): Dataset[];
-  /** The page of any node by ATT&CK ID, STIX id or exact name. */
-  page(id: string, scope?: DatasetScope & LookupOptions): PageResult;
+  /** The page of any node by ATT&CK ID, STIX id or exact name, control ID (AC-16) or report ID. */
+  page(id: string, query?: PageQuery): PageResult;
+  /** A control-framework requirement and the techniques it maps to. */
+  control(id: string, lookup?: ControlLookup): ControlPage;
+  /** A report (citation slug or STIX report id) and everything it supports. */
+  report(id: string, scope?: DatasetScope): ReportPage;
+  /** Per technique of a dataset (default: newest enterprise), the counts a heat map colours by. */
+  stats(scope?: DatasetScope): TechniqueStats;
   /** A technique's page model; throws when the ID is not a technique. */
   technique(id: string, scope?: DatasetScope & LookupOptions): TechniquePage;
   search(text: string, options?: SearchOptions): SearchHit[];
   importAttack(fileOrUrl: string, options?: ImportAttackOptions): Promise<ImportAttackResult>;
+  importMappings(fileOrUrl: string): Promise<ImportMappingsResult>;
+  importStix(fileOrUrl: string): Promise<ImportStixResult>;
   close(): void;
 }
 
 export function openGraph(options: OpenGraphOptions = {}): Graph {
   const path = options.path === ':memory:' ? ':memory:' : resolveStorePath(options.path);
   const store = openStore(path, { mustExist: options.mustExist === true });
-  const page = (id: string, scope: DatasetScope & LookupOptions = {}): PageResult => {
-    const { object, dataset, formerly } = resolveObject(store, id, scope, scope);
-    if (object.kind === 'technique') return { kind: 'technique', page: techniquePage(store, object, dataset), formerly };
-    return { kind: 'object', page: objectPage(store, object, dataset), formerly };
+  const report = (id: string, scope: DatasetScope = {}): ReportPage => {
+    for (const dataset of datasetsInScope(store, scope)) {
+      const found = reportPage(store, id, dataset);
+      if (found !== undefined) return found;
+    }
+    throw unknownReport(id);
+  };
+  const page = (id: string, query: PageQuery = {}): PageResult => {
+    if (query.framework !== undefined) return { kind: 'control', page: controlPage(store, id, query), formerly: null };
+    try {
+      const { object, dataset, formerly } = resolveObject(store, id, query, query);
+      if (object.kind === 'technique') return { kind: 'technique', page: techniquePage(store, object, dataset), formerly };
+      return { kind: 'object', page: objectPage(store, object, dataset), formerly };
+    } catch (err) {
+      // Not an ATT&CK object: it may be a control ID or a report ID.
+      if (!(err instanceof TtpgraphError) || err.code !== 'unknown-id' || query.kind !== undefined) throw err;
+      if (findControls(store, id).length > 0) return { kind: 'control', page: controlPage(store, id), formerly: null };
+      try {
+        return { kind: 'report', page: report(id, query), formerly: null };
+      } catch {
+        throw err;
+      }
+    }
   };
   return {
     path,
@@ -61,10 +98,25 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
       if (result.kind !== 'technique') throw new TtpgraphError('unknown-id', `${id} is not a technique`, { id });
       return result.page;
     },
+    control: (id, lookup) => controlPage(store, id, lookup),
+    report,
+    stats: (scope = {}) => {
+      const dataset = datasetsInScope(store, scope)[0];
+      if (dataset === undefined) throw new TtpgraphError('unknown-version', 'no ATT&CK data in the store');
+      return techniqueStats(store, dataset);
+    },
     search: (text, searchOptions) => search(store, text, searchOptions),
     importAttack: async (fileOrUrl, importOptions) => {
       const { name, bytes } = await readSource(fileOrUrl);
       return importAttackBundle(store, bytes, name, importOptions);
+    },
+    importMappings: async (fileOrUrl) => {
+      const { name, bytes } = await readSource(fileOrUrl);
+      return importMappings(store, bytes, name);
+    },
+    importStix: async (fileOrUrl) => {
+      const { name, bytes } = await readSource(fileOrUrl);
+      return importStixReports(store, bytes, name);
     },
     close: () => store.close(),
   };

@@ -8,6 +8,7 @@ import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerImportCommands } from './commands/import.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerShowCommand } from './commands/show.ts';
+import { registerStatsCommand } from './commands/stats.ts';
 import { registerSyncCommand } from './commands/sync.ts';
 import { reportError } from './report-error.ts';
 import { registerEvtxCommands } from './commands/evtx.ts';
@@ -26,12 +27,19 @@ export function buildProgram(): Command {
   registerShowCommand(program);
   registerSearchCommand(program);
   registerDatasetsCommand(program);
+  registerStatsCommand(program);
   registerSyncCommand(program);
   registerSigmaCommands(program);
   registerHuntCommand(program);
   registerEvtxCommands(program);
   return program;
 }
+
+// `ttpgraph show T1059 | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 try {
   await buildProgram().parseAsync(process.argv);

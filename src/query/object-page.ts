@@ -9,6 +9,7 @@ import { CitationNumbering, objectCitations, relationshipCitations, type Referen
 import type { Dataset } from './datasets.ts';
 import { type NodeRef, type ObjectRow, OBJECT_COLUMNS, refOf } from './lookup.ts';
 import { type Direction, parsePlatforms, related } from './relations.ts';
+import { type ReportLink, reportsOf } from './reports.ts';
 
 export interface RelatedItem {
   readonly id: string;
@@ -46,6 +47,8 @@ export interface ObjectPage {
   readonly references: Reference[];
   readonly revokedBy: NodeRef | null;
   readonly deprecated: boolean;
+  /** Reports citing this node or its relationships, newest first. */
+  readonly reports: ReportLink[];
 }
 
 interface RelationSpec {
@@ -115,6 +118,7 @@ export function objectPage(store: Store, o: ObjectRow, dataset: Dataset): Object
     references: citations.references(own),
     revokedBy: revokedBy === undefined ? null : refOf(revokedBy),
     deprecated: o.deprecated === 1,
+    reports: reportsOf(store, o),
   };
 }
 

@@ -8,6 +8,8 @@ import { CitationNumbering, objectCitations, relationshipCitations, type Referen
 import type { Dataset } from './datasets.ts';
 import { type NodeRef, type ObjectRow, OBJECT_COLUMNS, refOf } from './lookup.ts';
 import { parsePlatforms, related } from './relations.ts';
+import { type TechniqueControl, techniqueControls } from './controls.ts';
+import { type ReportLink, reportsOf } from './reports.ts';
 
 export interface Mitigation {
   readonly id: string;
@@ -67,6 +69,23 @@ export interface TechniquePage {
   readonly references: Reference[];
   readonly revokedBy: NodeRef | null;
   readonly deprecated: boolean;
+  /** Reports citing the technique or what supports it (procedures, mitigations, detections), newest first. */
+  readonly reports: ReportLink[];
+  /** Control-framework requirements mapped to the technique, by framework. */
+  readonly controls: TechniqueControl[];
+  /** How much of the graph meets here: what a heat map colours by. */
+  readonly counts: TechniqueCounts;
+}
+
+export interface TechniqueCounts {
+  readonly groups: number;
+  readonly software: number;
+  readonly campaigns: number;
+  readonly reports: number;
+  /** Distinct controls per framework version ("nist_800_53 rev5": 14). */
+  readonly controls: Record<string, number>;
+  /** Data components plus detection strategies. */
+  readonly detections: number;
 }
 
 export function techniquePage(store: Store, technique: ObjectRow, dataset: Dataset): TechniquePage {
@@ -94,6 +113,9 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
   const parent = technique.is_subtechnique === 1 ? related(store, pk, 'subtechnique-of', 'out', ['technique'])[0] : undefined;
   const revokedBy = technique.revoked === 1 ? related(store, pk, 'revoked-by', 'out', undefined, { includeHidden: true })[0] : undefined;
 
+  const detection = detectionOf(store, pk);
+  const reports = reportsOf(store, technique);
+  const controls = technique.attack_id === null ? [] : techniqueControls(store, technique.attack_id, dataset.domain, dataset.version);
   return {
     id: technique.attack_id ?? technique.stix_id,
     name: technique.name ?? '',
@@ -106,11 +128,31 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
     parent: parent === undefined ? null : refOf(parent),
     subtechniques: related(store, pk, 'subtechnique-of', 'in', ['technique']).map(refOf),
     mitigations,
-    detection: detectionOf(store, pk),
+    detection,
     procedures,
     references: citations.references(ownCitations),
     revokedBy: revokedBy === undefined ? null : refOf(revokedBy),
     deprecated: technique.deprecated === 1,
+    reports,
+    controls,
+    counts: countsOf(procedures, reports, controls, detection),
+  };
+}
+
+function countsOf(procedures: readonly Procedure[], reports: readonly ReportLink[], controls: readonly TechniqueControl[], detection: TechniquePage['detection']): TechniqueCounts {
+  const perFramework: Record<string, number> = {};
+  for (const c of new Set(controls.map((c) => `${c.framework} ${c.frameworkVersion}\u0000${c.id}`))) {
+    const framework = c.split('\u0000')[0] ?? '';
+    perFramework[framework] = (perFramework[framework] ?? 0) + 1;
+  }
+  const count = (type: Procedure['type']): number => procedures.filter((p) => p.type === type).length;
+  return {
+    groups: count('group'),
+    software: count('software'),
+    campaigns: count('campaign'),
+    reports: reports.length,
+    controls: perFramework,
+    detections: detection.dataComponents.length + detection.strategies.length,
   };
 }
 

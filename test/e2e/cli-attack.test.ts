@@ -134,7 +134,7 @@ describe('ttpgraph import / show / search / datasets, as a user runs them', () =
     it('a missing store is not created by a query', () => {
       const r = runCli(['--db', path.join(dir, 'missing.db'), 'show', 'T1114']);
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain('no ttpgraph store at');
+      expect(r.stderr).toContain('missing.db: no ttpgraph store here');
     });
 
     it('a bad object inside a good bundle is skipped and reported; the rest lands', () => {

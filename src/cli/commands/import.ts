@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { isDomain } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
+import type { Graph } from '../../graph.ts';
 import { withGraph } from '../context.ts';
-import { progressBar } from '../output.ts';
+import { type Progress, progressBar } from '../output.ts';
 import { reportError } from '../report-error.ts';
 
 interface ImportAttackFlags {
@@ -11,9 +12,37 @@ interface ImportAttackFlags {
 }
 
 /**
- * `ttpgraph import <kind> FILE|URL...`. Each source is its own transaction: one bad file is
- * reported and skipped, the others still land, and the exit code says something failed.
+ * Imports each source in turn, each its own transaction: one bad file is reported and skipped,
+ * the others still land, and the exit code says something failed.
  */
+async function importEach(
+  command: Command,
+  sources: readonly string[],
+  importOne: (graph: Graph, source: string, progress: Progress) => Promise<{ line: string; warnings: string[] }>,
+): Promise<void> {
+  await withGraph(command, 'write', async (graph) => {
+    let failed = 0;
+    for (const source of sources) {
+      const started = performance.now();
+      const progress = progressBar(`importing ${source}`);
+      try {
+        const { line, warnings } = await importOne(graph, source, progress);
+        progress.done();
+        process.stdout.write(`${line} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+        for (const w of warnings.slice(0, 20)) process.stderr.write(`ttpgraph: warning: ${source}: ${w}\n`);
+        if (warnings.length > 20) process.stderr.write(`ttpgraph: warning: ${source}: ${warnings.length - 20} more skipped\n`);
+      } catch (err) {
+        progress.done();
+        failed++;
+        reportError(err);
+      }
+    }
+    if (failed > 0) process.exitCode = 1;
+  });
+}
+
+const VERB = { imported: 'imported', replaced: 'replaced', unchanged: 'unchanged, already in the store:' } as const;
+
 export function registerImportCommands(program: Command): Command {
   const group = program.command('import').description('import data into the store (files or http(s) URLs)');
   group
@@ -23,37 +52,46 @@ export function registerImportCommands(program: Command): Command {
     .option('--attack-version <version>', 'ATT&CK version when the bundle does not declare one (e.g. 15.1)')
     .option('--domain <domain>', 'domain when the bundle does not say (enterprise, mobile, ics)')
     .action(async (sources: string[], flags: ImportAttackFlags, command: Command) => {
-      if (flags.domain !== undefined && !isDomain(flags.domain)) {
-        throw new TtpgraphError('invalid-argument', `--domain "${flags.domain}" is not one of enterprise, mobile, ics`);
+      const domain = flags.domain;
+      if (domain !== undefined && !isDomain(domain)) {
+        throw new TtpgraphError('invalid-argument', `--domain "${domain}" is not one of enterprise, mobile, ics`);
       }
-      await withGraph(command, 'write', async (graph) => {
-        let failed = 0;
-        for (const source of sources) {
-          const started = performance.now();
-          const progress = progressBar(`importing ${source}`);
-          try {
-            const result = await graph.importAttack(source, {
-              ...(flags.attackVersion === undefined ? {} : { attackVersion: flags.attackVersion }),
-              ...(flags.domain !== undefined && isDomain(flags.domain) ? { domain: flags.domain } : {}),
-              onProgress: (done, total) => progress.update(done, total),
-            });
-            progress.done();
-            const seconds = ((performance.now() - started) / 1000).toFixed(1);
-            const what = `${result.domain} ATT&CK ${result.version} (STIX ${result.specVersion})`;
-            const counts = `${result.objects} objects, ${result.relationships} relationships`;
-            const verb = { imported: 'imported', replaced: 'replaced', unchanged: 'unchanged, already in the store:' }[result.status];
-            process.stdout.write(`${verb} ${what} from ${source}: ${counts} in ${seconds} s\n`);
-            for (const s of result.skipped.slice(0, 20)) {
-              process.stderr.write(`ttpgraph: warning: ${source}: object #${s.index}${s.id === null ? '' : ` ${s.id}`} skipped: ${s.reason}\n`);
-            }
-            if (result.skipped.length > 20) process.stderr.write(`ttpgraph: warning: ${source}: ${result.skipped.length - 20} more objects skipped\n`);
-          } catch (err) {
-            progress.done();
-            failed++;
-            reportError(err);
-          }
-        }
-        if (failed > 0) process.exitCode = 1;
+      await importEach(command, sources, async (graph, source, progress) => {
+        const r = await graph.importAttack(source, {
+          ...(flags.attackVersion === undefined ? {} : { attackVersion: flags.attackVersion }),
+          ...(domain === undefined ? {} : { domain }),
+          onProgress: (done, total) => progress.update(done, total),
+        });
+        return {
+          line: `${VERB[r.status]} ${r.domain} ATT&CK ${r.version} (STIX ${r.specVersion}) from ${source}: ${r.objects} objects, ${r.relationships} relationships`,
+          warnings: r.skipped.map((s) => `object #${s.index}${s.id === null ? '' : ` ${s.id}`} skipped: ${s.reason}`),
+        };
+      });
+    });
+  group
+    .command('mappings')
+    .description('import Center for Threat-Informed Defense Mappings Explorer files (NIST 800-53, AWS, Azure, GCP, M365, CSA CCM, CRI, VERIS, KEV)')
+    .argument('<sources...>', 'mapping JSON files or URLs')
+    .action(async (sources: string[], _flags: unknown, command: Command) => {
+      await importEach(command, sources, async (graph, source) => {
+        const r = await graph.importMappings(source);
+        return {
+          line: `${VERB[r.status]} ${r.framework} ${r.frameworkVersion} for ${r.domain} ATT&CK ${r.attackVersion} from ${source}: ${r.mappings} mappings (${r.nonMappable} non_mappable), ${r.controls} controls`,
+          warnings: r.skipped.map((s) => `mapping #${s.index} skipped: ${s.reason}`),
+        };
+      });
+    });
+  group
+    .command('stix')
+    .description('import STIX 2.1 report objects (an advisory bundle, an OpenCTI export); they link to ATT&CK through their object_refs')
+    .argument('<sources...>', 'STIX bundle files or URLs')
+    .action(async (sources: string[], _flags: unknown, command: Command) => {
+      await importEach(command, sources, async (graph, source) => {
+        const r = await graph.importStix(source);
+        return {
+          line: `imported ${r.reports} STIX report(s) from ${source}: ${r.refs} object_refs, ${r.attackRefs} of them to ATT&CK objects`,
+          warnings: r.skipped.map((s) => `object #${s.index} skipped: ${s.reason}`),
+        };
       });
     });
   return group;

@@ -2,7 +2,9 @@
  * Terminal pages for groups, software, campaigns, mitigations, tactics, data sources, data
  * components, detection strategies and analytics: facts, then each relation as a list.
  */
+import type { ControlPage } from '../../query/controls.ts';
 import type { ObjectPage } from '../../query/object-page.ts';
+import type { ReportPage } from '../../query/reports.ts';
 import type { SearchHit } from '../../query/search.ts';
 import type { RenderOptions } from './technique-page.ts';
 import { plainText, wrap } from './text.ts';
@@ -42,6 +44,11 @@ export function renderObjectPage(page: ObjectPage, options: RenderOptions): stri
       if (item.description.trim() !== '') lines.push(wrap(plainText(item.description), width, '    '));
     }
   }
+  if (page.reports.length > 0) {
+    lines.push('', style.heading(`Reports (${page.reports.length})`));
+    for (const r of page.reports.slice(0, 10)) lines.push(wrap(`${r.title}${r.date === null ? '' : ` (${r.date})`}`, width, '  '));
+    if (page.reports.length > 10) lines.push(`  … and ${page.reports.length - 10} more (--json)`);
+  }
   if (page.references.length > 0) {
     lines.push('', style.heading('References'));
     page.references.forEach((r, i) => {
@@ -62,5 +69,35 @@ export function renderSearchHits(hits: readonly SearchHit[], options: RenderOpti
     lines.push(`${style.bold(`${h.id} ${h.name}`)} ${style.dim(`${kind}, ${h.domain} ${h.attackVersion}${flags === '' ? '' : `, ${flags}`}`)}`);
     if (h.snippet !== '') lines.push(style.dim(wrap(h.snippet, width, '    ')));
   }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderControlPage(page: ControlPage, options: RenderOptions): string {
+  const { width, style } = options;
+  const lines: string[] = [];
+  lines.push(style.bold(`${page.id}: ${page.name ?? ''}`) + style.dim(`   (${page.framework} ${page.frameworkVersion})`));
+  if (page.group !== null) lines.push(`Family: ${page.group}`);
+  if (page.otherVersions.length > 0) lines.push(style.dim(`Also in: ${page.otherVersions.join(', ')} (--framework-version)`));
+  const mapped = page.techniques.filter((t) => t.status !== 'non_mappable');
+  lines.push('', style.heading(`Techniques (${mapped.length})`));
+  for (const t of mapped) {
+    const type = t.mappingType === null ? '' : ` [${t.mappingType}${t.scoreValue === null ? '' : ` ${t.scoreValue}`}]`;
+    lines.push(`  ${style.bold(`${t.id} ${t.name ?? ''}`)}${style.dim(`${type} ATT&CK ${t.domain} ${t.attackVersion}`)}`);
+    if (t.comments !== null && t.comments.trim() !== '') lines.push(wrap(t.comments, width, '    '));
+  }
+  const unmappable = page.techniques.length - mapped.length;
+  if (unmappable > 0) lines.push('', style.dim(`${unmappable} mapping row(s) of this control are marked non_mappable.`));
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderReportPage(page: ReportPage, options: RenderOptions): string {
+  const { width, style } = options;
+  const lines: string[] = [];
+  lines.push(style.bold(page.title) + style.dim(`   (report${page.date === null ? '' : `, ${page.date}`}; ${page.domain} ATT&CK ${page.attackVersion})`));
+  if (page.source !== null) lines.push(`By: ${page.source}`);
+  if (page.url !== null) lines.push(page.url);
+  if (page.summary !== null) lines.push('', wrap(page.summary, width, '  '));
+  lines.push('', style.heading(`Supports (${page.supports.length})`));
+  for (const s of page.supports) lines.push(wrap(`${s.id} ${s.name} ${style.dim(`(${KIND_LABEL[s.type] ?? s.type}; ${s.via})`)}`, width, '  '));
   return `${lines.join('\n')}\n`;
 }

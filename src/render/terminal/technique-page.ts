@@ -43,6 +43,17 @@ export function renderTechniquePage(page: TechniquePage, options: RenderOptions)
   section('Description');
   para(page.description);
 
+  section('Reporting on this technique');
+  if (page.reports.length === 0) lines.push('  (no reports in the store cite this technique or its procedures)');
+  const shown = page.reports.slice(0, 15);
+  for (const r of shown) {
+    lines.push(`  ${style.bold(r.title)}${r.date === null ? '' : style.dim(`  ${r.date}`)}`);
+    if (r.summary !== null && r.summary !== r.title) lines.push(wrap(plainText(r.summary), width, '    '));
+    lines.push(style.dim(wrap(`via ${r.via}`, width, '    ')));
+    if (r.url !== null) lines.push(`    ${r.url}`);
+  }
+  if (page.reports.length > shown.length) lines.push(`  … and ${page.reports.length - shown.length} more (show ${page.id} --json)`);
+
   section('Mitigations');
   if (page.mitigations.length === 0) lines.push('  (none in this ATT&CK version)');
   for (const m of page.mitigations) {
@@ -75,6 +86,22 @@ export function renderTechniquePage(page: TechniquePage, options: RenderOptions)
           lines.push(wrap(`- ${ls.name}${ls.channel === null ? '' : `: ${ls.channel}`}`, width, '        ') + dc);
         }
       }
+    }
+  }
+
+  section('Controls');
+  if (page.controls.length === 0) lines.push('  (no control mappings in the store: ttpgraph import mappings FILE|URL, or ttpgraph sync)');
+  const frameworks = new Map<string, typeof page.controls>();
+  for (const c of page.controls) {
+    const key = `${c.framework} ${c.frameworkVersion}`;
+    frameworks.set(key, [...(frameworks.get(key) ?? []), c]);
+  }
+  for (const [framework, controls] of frameworks) {
+    const made = [...new Set(controls.map((c) => c.attackVersion))].join(', ');
+    lines.push(`  ${style.bold(framework)} ${style.dim(`(${controls.length}; mapped for ATT&CK ${made})`)}`);
+    for (const c of controls) {
+      const type = c.mappingType === null ? '' : style.dim(` [${c.mappingType}]`);
+      lines.push(wrap(`${c.id} ${c.name ?? ''}`, width, '    ') + type);
     }
   }
 

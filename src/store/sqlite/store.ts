@@ -67,7 +67,7 @@ export function openStore(storePath: string, options: OpenStoreOptions = {}): St
   if ((options.readonly === true || options.mustExist === true) && !isMemory && !existsSync(storePath)) {
     throw new TtpgraphError(
       'store-error',
-      `no ttpgraph store at ${storePath}: import data first (ttpgraph import attack FILE|URL, or ttpgraph sync)`,
+      `no ttpgraph store here: import data first (ttpgraph import attack FILE|URL, or ttpgraph sync)`,
       { source: storePath },
     );
   }

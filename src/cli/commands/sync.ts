@@ -1,4 +1,177 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DOMAINS, type Domain, isDomain } from '../../core/attack.ts';
+import { TtpgraphError } from '../../errors.ts';
+import { resolveStorePath } from '../../store/location.ts';
+import { openStore, type Store } from '../../store/sqlite/store.ts';
+import { cacheDirFor, openHttpCache } from '../../sync/http-cache.ts';
+import { SOURCES, sourceNames } from '../../sync/sources.ts';
+import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
+import { dirTransport, httpTransport, type Transport } from '../../sync/transport.ts';
+import { storePathOption, withGraph } from '../context.ts';
+import { printJson, type Progress, progressBar } from '../output.ts';
 
-/** Registers the `sync` command. Filled in by the issue that builds it. */
-export function registerSyncCommand(_program: Command): void {}
+/** Environment variable naming an HTTP mirror, like --base-url. */
+export const BASE_URL_ENV = 'TTPGRAPH_SYNC_BASE_URL';
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+interface SyncFlags {
+  attackVersion?: string;
+  domain?: string[];
+  only?: string[];
+  from?: string;
+  baseUrl?: string;
+  dryRun?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+const list = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+
+/**
+ * `ttpgraph sync`: fetch the latest ATT&CK bundles and Mappings Explorer files from their official
+ * sources (or a mirror) and import what changed. Each file is its own transaction; one that cannot
+ * be fetched or imported is reported on one line and the others still land; exit code 1 then.
+ */
+export function registerSyncCommand(program: Command): void {
+  program
+    .command('sync')
+    .description('fetch the latest ATT&CK and control mappings from their official sources and import what changed')
+    .option('--attack-version <version>', 'ATT&CK release to fetch (default: the newest of each domain)')
+    .option('--domain <domain>', `limit ATT&CK bundles and mapping files to these domains (${DOMAINS.join(', ')}); repeat or comma-separate`, list)
+    .option('--only <sources>', `sync only these sources (${sourceNames().join(', ')}); repeat or comma-separate`, list)
+    .option('--from <dir>', 'read a local mirror laid out like ../shared/data (attack/, mappings/) instead of the network')
+    .option('--base-url <url>', `read an HTTP mirror with that layout instead of the official URLs (default: $${BASE_URL_ENV})`)
+    .option('--timeout <ms>', 'give up on a request after this long without a response or data', String(DEFAULT_TIMEOUT_MS))
+    .option('--dry-run', 'list what would change (new, updated, unchanged) without writing the store or the cache')
+    .option('--json', 'print the sync report as JSON')
+    .addHelpText(
+      'after',
+      '\nDownloads are cached in sync-cache/ beside the store; requests are conditional (ETag, Last-Modified),\nso a second sync downloads nothing that has not changed, and bytes already in the store are not imported again.',
+    )
+    .action(async (flags: SyncFlags, command: Command) => {
+      const domains = checkDomains(flags.domain ?? []);
+      const only = flags.only ?? [];
+      const unknown = only.filter((s) => !sourceNames().includes(s));
+      if (unknown.length > 0) throw new TtpgraphError('invalid-argument', `--only ${unknown.join(',')}: the sources are ${sourceNames().join(', ')}`);
+      const sources = only.length === 0 ? SOURCES : SOURCES.filter((s) => only.includes(s.name));
+      const timeoutMs = Number(flags.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TtpgraphError('invalid-argument', `--timeout "${flags.timeout}" is not a number of milliseconds`);
+      const envBase = process.env[BASE_URL_ENV];
+      const baseUrl = flags.baseUrl ?? (flags.from === undefined && envBase !== undefined && envBase !== '' ? envBase : undefined);
+      if (flags.from !== undefined && flags.baseUrl !== undefined) throw new TtpgraphError('invalid-argument', '--from and --base-url cannot be used together');
+      if (baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(baseUrl)) throw new TtpgraphError('invalid-argument', `--base-url "${baseUrl}" is not an http(s) URL`);
+      const dryRun = flags.dryRun === true;
+
+      const run = async (store: Store, storePath: string): Promise<SyncReport> => {
+        const transport: Transport =
+          flags.from !== undefined
+            ? dirTransport(flags.from)
+            : httpTransport({ ...(baseUrl === undefined ? {} : { baseUrl }), timeoutMs, cache: openHttpCache(cacheDirFor(storePath), { writable: !dryRun }) });
+        const printer = eventPrinter(flags.json === true, dryRun);
+        try {
+          return await syncSources(store, {
+            transport,
+            sources,
+            domains,
+            ...(flags.attackVersion === undefined ? {} : { attackVersion: flags.attackVersion }),
+            dryRun,
+            onEvent: printer.onEvent,
+          });
+        } finally {
+          printer.close();
+        }
+      };
+
+      let report: SyncReport;
+      if (dryRun) {
+        // A dry run writes nothing: an existing store is opened read-only, a missing one is not created.
+        const storePath = resolveStorePath(storePathOption(command));
+        const store = existsSync(storePath) ? openStore(storePath, { readonly: true }) : openStore(':memory:');
+        try {
+          report = await run(store, storePath);
+        } finally {
+          store.close();
+        }
+      } else {
+        report = await withGraph(command, 'write', (graph) => run(graph.store, graph.path));
+      }
+      if (flags.json === true) printJson(reportJson(report));
+      else process.stdout.write(`${summary(report)}\n`);
+      if (report.failed > 0) process.exitCode = 1;
+    });
+}
+
+function checkDomains(values: readonly string[]): Domain[] {
+  const bad = values.filter((d) => !isDomain(d));
+  if (bad.length > 0) throw new TtpgraphError('invalid-argument', `--domain "${bad.join(',')}" is not one of ${DOMAINS.join(', ')}`);
+  return [...new Set(values.filter(isDomain))];
+}
+
+/** Prints each result as it comes (errors as one line on stderr) and keeps a progress bar on a terminal. */
+function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void } {
+  let bar: Progress | undefined;
+  let barKey = '';
+  const clear = (): void => {
+    bar?.done();
+    bar = undefined;
+    barKey = '';
+  };
+  return {
+    onEvent(event) {
+      if (event.type === 'progress') {
+        const key = `${event.item}/${event.phase}`;
+        if (key !== barKey) {
+          clear();
+          const verb = event.phase === 'download' ? 'downloading' : 'importing';
+          bar = progressBar(`[${event.item}/${event.items}] ${verb} ${event.label}`);
+          barKey = key;
+        }
+        bar?.update(event.done, event.total);
+        return;
+      }
+      clear();
+      if (event.type === 'warning') {
+        process.stderr.write(`ttpgraph: warning: ${event.message}\n`);
+        return;
+      }
+      const r = event.result;
+      if (r.error !== null) {
+        process.stderr.write(`ttpgraph: error: ${r.label}: ${r.error.describe()}\n`);
+        return;
+      }
+      for (const w of r.warnings.slice(0, 20)) process.stderr.write(`ttpgraph: warning: ${r.where}: ${w}\n`);
+      if (r.warnings.length > 20) process.stderr.write(`ttpgraph: warning: ${r.where}: ${r.warnings.length - 20} more warnings\n`);
+      if (!json) process.stdout.write(`${resultLine(r, dryRun)}\n`);
+    },
+    close: clear,
+  };
+}
+
+function resultLine(r: SyncResult, dryRun: boolean): string {
+  const got = r.transfer === 'downloaded' ? `, ${megabytes(r.downloadedBytes)} downloaded` : r.transfer === 'not-modified' ? ', not modified' : '';
+  if (r.action === 'unchanged') return `unchanged ${r.label}: already in the store (${r.where}${got})`;
+  if (dryRun) return `${r.action} ${r.label}: would be ${r.action === 'new' ? 'added' : 'replaced'} from ${r.where}${got}`;
+  return `${r.action} ${r.label} from ${r.where}: ${r.counts ?? ''}${got}, in ${r.seconds.toFixed(1)} s`;
+}
+
+function summary(report: SyncReport): string {
+  const count = (action: string): number => report.results.filter((r) => r.action === action).length;
+  const actions = report.dryRun ? ['new', 'updated', 'unchanged', 'failed'] : ['imported', 'replaced', 'unchanged', 'failed'];
+  const parts = actions.map((a) => `${count(a)} ${a}`).join(', ');
+  const notModified = report.transfers.filter((t) => t.transfer === 'not-modified').length;
+  const transfer = `${megabytes(report.downloadedBytes)} downloaded${notModified > 0 ? `, ${notModified} not modified` : ''}`;
+  const tail = report.dryRun ? '; nothing was written' : '';
+  return `sync${report.dryRun ? ' --dry-run' : ''}: ${parts}; ${transfer}, in ${report.seconds.toFixed(1)} s${tail}`;
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 100_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${bytes} bytes`;
+}
+
+function reportJson(report: SyncReport): unknown {
+  return {
+    ...report,
+    results: report.results.map((r) => ({ ...r, error: r.error === null ? null : { code: r.error.code, message: r.error.describe() } })),
+  };
+}

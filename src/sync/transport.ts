@@ -1,0 +1,202 @@
+/**
+ * How `sync` gets a file: over HTTP(S) from the official URL or from a mirror with the same layout
+ * (`--base-url`), with conditional requests against the local cache; or from a local mirror
+ * directory (`--from`). Every failure is a TtpgraphError('fetch-failed' | 'file-unreadable' |
+ * 'invalid-json') whose location is the URL or path and whose message says what happened:
+ * the HTTP status, a timeout, a refused connection, a body shorter than its Content-Length.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { TtpgraphError } from '../errors.ts';
+import { readSource } from '../sources/read-source.ts';
+import { VERSION } from '../version.ts';
+import { type HttpCache, sha256Hex } from './http-cache.ts';
+import type { FileLocation } from './types.ts';
+
+export interface FetchedFile {
+  /** The URL or path actually read. */
+  readonly where: string;
+  readonly bytes: Buffer;
+  readonly sha256: string;
+  /** downloaded: a body came over the network; not-modified: a 304, the bytes come from the cache; local: read from a directory. */
+  readonly transfer: 'downloaded' | 'not-modified' | 'local';
+  /** Body bytes received over the network for this file (0 on a 304). */
+  readonly downloadedBytes: number;
+}
+
+export interface Transport {
+  /** Human words for where files come from ("https://raw.githubusercontent.com/...", "mirror http://...", "directory /x"). */
+  readonly origin: string;
+  where(location: FileLocation): string;
+  get(location: FileLocation, onBytes?: (done: number, total: number) => void): Promise<FetchedFile>;
+  /** Names of the files in a mirror folder; undefined when the files come over HTTP (no listing). */
+  listFolder(folder: string): Promise<string[] | undefined>;
+}
+
+export interface HttpTransportOptions {
+  /** A mirror laid out like ../shared/data; files map to <baseUrl>/<mirrorPath>. Undefined: the official URLs. */
+  readonly baseUrl?: string;
+  readonly cache: HttpCache;
+  /** Give up when no response, or no body data, arrives for this long. */
+  readonly timeoutMs: number;
+}
+
+export function httpTransport(options: HttpTransportOptions): Transport {
+  const base = options.baseUrl === undefined ? undefined : options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
+  const where = (location: FileLocation): string => (base === undefined ? location.url : new URL(location.mirrorPath, base).href);
+  return {
+    origin: base === undefined ? 'the official sources' : `mirror ${base}`,
+    where,
+    async get(location, onBytes) {
+      const url = where(location);
+      const cached = await options.cache.lookup(url);
+      const headers: Record<string, string> = { 'user-agent': `ttpgraph/${VERSION} (sync)` };
+      if (cached?.entry.etag != null) headers['if-none-match'] = cached.entry.etag;
+      if (cached?.entry.lastModified != null) headers['if-modified-since'] = cached.entry.lastModified;
+      const answer = await download(url, headers, options.timeoutMs, onBytes);
+      if (answer.body === null) {
+        if (cached === undefined) throw fetchFailed(url, 'HTTP 304 Not Modified to an unconditional request');
+        return { where: url, bytes: cached.body, sha256: cached.entry.sha256, transfer: 'not-modified', downloadedBytes: 0 };
+      }
+      checkFormat(answer.body, location.format, url);
+      const sha256 = sha256Hex(answer.body);
+      await options.cache.save(
+        { url, etag: answer.etag, lastModified: answer.lastModified, sha256, size: answer.body.length, savedAt: new Date().toISOString() },
+        answer.body,
+      );
+      return { where: url, bytes: answer.body, sha256, transfer: 'downloaded', downloadedBytes: answer.body.length };
+    },
+    listFolder: () => Promise.resolve(undefined),
+  };
+}
+
+/** A local mirror directory laid out like ../shared/data. */
+export function dirTransport(root: string): Transport {
+  const where = (location: FileLocation): string => path.join(root, ...location.mirrorPath.split('/'));
+  return {
+    origin: `directory ${root}`,
+    where,
+    async get(location) {
+      const file = where(location);
+      const { bytes } = await readSource(file);
+      checkFormat(bytes, location.format, file);
+      return { where: file, bytes, sha256: sha256Hex(bytes), transfer: 'local', downloadedBytes: 0 };
+    },
+    async listFolder(folder) {
+      const dir = path.join(root, folder);
+      try {
+        return (await readdir(dir)).sort();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
+        throw new TtpgraphError('file-unreadable', `cannot list: ${why}`, { source: dir }, { cause: err });
+      }
+    },
+  };
+}
+
+/** Bodies are checked before they are cached or imported: a cut-off download must not look like data. */
+function checkFormat(bytes: Buffer, format: FileLocation['format'], where: string): void {
+  if (format === 'json') {
+    try {
+      JSON.parse(bytes.toString('utf8'));
+    } catch (err) {
+      throw new TtpgraphError('invalid-json', `not valid JSON (${(err as Error).message}); is the file truncated?`, { source: where }, { cause: err });
+    }
+  }
+}
+
+interface Answer {
+  /** null on 304 Not Modified. */
+  readonly body: Buffer | null;
+  readonly etag: string | null;
+  readonly lastModified: string | null;
+}
+
+/**
+ * One GET. The timeout is an inactivity timeout: it runs until the response starts, then restarts
+ * with every chunk of the body, so a large file on a slow link is not cut off while data flows.
+ */
+async function download(url: string, headers: Record<string, string>, timeoutMs: number, onBytes?: (done: number, total: number) => void): Promise<Answer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
+    } catch (err) {
+      const why = controller.signal.aborted ? `timed out after ${timeoutMs} ms waiting for a response` : networkReason(err);
+      throw fetchFailed(url, why, err);
+    }
+    if (response.status === 304) {
+      await response.body?.cancel();
+      return { body: null, etag: null, lastModified: null };
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw fetchFailed(url, `HTTP ${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`);
+    }
+    // With a Content-Encoding, Content-Length counts the encoded bytes, not the decoded body we see.
+    const encoding = response.headers.get('content-encoding');
+    const lengthHeader = response.headers.get('content-length');
+    const expected =
+      (encoding === null || encoding === 'identity') && lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    const chunks: Uint8Array[] = [];
+    let got = 0;
+    const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+    if (reader !== undefined) {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          got += value.byteLength;
+          timer.refresh();
+          onBytes?.(got, expected ?? 0);
+        }
+      } catch (err) {
+        const of = expected === undefined ? '' : ` of ${expected}`;
+        if (controller.signal.aborted) throw fetchFailed(url, `timed out after ${timeoutMs} ms without data (got ${got}${of} bytes)`, err);
+        if (expected !== undefined && got < expected) {
+          throw fetchFailed(url, `truncated body: the connection closed after ${got} of ${expected} bytes`, err);
+        }
+        throw fetchFailed(url, `download interrupted after ${got}${of} bytes: ${networkReason(err)}`, err);
+      }
+    }
+    if (expected !== undefined && got !== expected) {
+      throw fetchFailed(url, `truncated body: got ${got} of ${expected} bytes (Content-Length)`);
+    }
+    return { body: Buffer.concat(chunks, got), etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function fetchFailed(url: string, why: string, cause?: unknown): TtpgraphError {
+  return new TtpgraphError('fetch-failed', why, { source: url }, cause === undefined ? undefined : { cause });
+}
+
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+/** fetch() reports "fetch failed" and hides the reason in a chain of causes: say the reason. */
+function networkReason(err: unknown): string {
+  let e: unknown = err;
+  let deepest = err instanceof Error ? err.message : String(err);
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && NETWORK_CODES[code] !== undefined) return NETWORK_CODES[code];
+    deepest = e.message;
+    e = (e as Error & { cause?: unknown }).cause;
+  }
+  return deepest;
+}

@@ -158,10 +158,8 @@ export function parseChunk(bytes: Uint8Array, options: ChunkOptions): ChunkResul
     if (typeof frame === 'string') {
       const next = resync(v, off + 1, limit);
       if (next < 0) {
-        if (!isZero(bytes, off, limit)) {
-          const why = truncated && v.dv.getUint32(off, true) === 0x2a2a ? 'record cut by the truncation' : frame;
-          warn(truncated ? 'truncated-chunk' : 'bad-record', off, `${why}: ${limit - off} bytes skipped`);
-        }
+        // In a truncated chunk the record cut by the truncation was already reported above.
+        if (!truncated && !isZero(bytes, off, limit)) warn('bad-record', off, `${frame}: ${limit - off} bytes skipped`);
         break;
       }
       warn('bad-record', off, `${frame}: ${next - off} bytes skipped to the next record`);

@@ -75,7 +75,11 @@ export function checkFileHeader(bytes: Uint8Array, fileSize: number, source: str
     const msg = err instanceof EvtxFormatError ? err.message : String(err);
     warnings.push(makeWarning('bad-file-header', source, -1, 0, `${msg}: reading chunks anyway`));
   }
-  if (fileSize < FILE_HEADER_SIZE) warnings.push(makeWarning('truncated-file', source, -1, fileSize, `file truncated to ${fileSize} bytes, inside the file header`));
+  if (fileSize < FILE_HEADER_SIZE) {
+    warnings.push(makeWarning('truncated-file', source, -1, fileSize, `file truncated to ${fileSize} bytes, inside the file header`));
+  } else if (header !== null && header.checksumOk && header.chunkCount > chunkCount(fileSize)) {
+    warnings.push(makeWarning('truncated-file', source, -1, fileSize, `file truncated: the header lists ${header.chunkCount} chunks, the file holds ${chunkCount(fileSize)}`));
+  }
   return { header, warnings };
 }
 
@@ -114,6 +118,8 @@ export interface ChunkJob {
 export interface ChunkReply {
   readonly id: number;
   readonly result: ChunkResult;
+  /** The records as JSON text, when they hold no bigint (then `result.records` is empty). */
+  readonly recordsJson?: string;
 }
 
 /** The compiled worker next to this module, or null when running from TypeScript sources. */
@@ -133,7 +139,8 @@ class Pool {
       w.on('message', (m: ChunkReply) => {
         const p = this.waiting.get(m.id);
         this.waiting.delete(m.id);
-        p?.resolve(m.result);
+        if (p === undefined) return;
+        p.resolve(m.recordsJson !== undefined ? { records: JSON.parse(m.recordsJson) as EvtxRecord[], warnings: m.result.warnings } : m.result);
       });
       w.on('error', (err: Error) => this.failAll(err));
       this.workers.push(w);

@@ -1,4 +1,90 @@
+/**
+ * `ttpgraph evtx dump FILE [--format jsonl|xml] [--threads N]`: every record of an EVTX file on
+ * stdout (one JSON object per line, or the evtx crate's XML), every warning about damage on stderr.
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
+import { TtpgraphError } from '../../errors.ts';
+import { fileHandleReader, parseEvtx, stringifyJson } from '../../evtx/index.ts';
+import type { EvtxRecord } from '../../evtx/index.ts';
 
-/** Registers the `evtx` command(s). Filled in by the issue that builds them. */
-export function registerEvtxCommands(_program: Command): void {}
+interface DumpOptions {
+  readonly format: 'jsonl' | 'xml';
+  readonly threads?: number;
+}
+
+function parseThreads(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('--threads takes a whole number from 1 to 256.');
+  return n;
+}
+
+function parseFormat(v: string): 'jsonl' | 'xml' {
+  if (v !== 'jsonl' && v !== 'xml') throw new InvalidArgumentError('--format is jsonl or xml.');
+  return v;
+}
+
+function line(r: EvtxRecord, format: 'jsonl' | 'xml'): string {
+  if (format === 'xml') return `Record ${String(r.recordId)}\n${r.xml ?? ''}`;
+  return `{"recordId":${String(r.recordId)},"timestamp":"${r.timestamp}","data":${stringifyJson(r.data ?? null)}}\n`;
+}
+
+async function dump(file: string, opts: DumpOptions): Promise<void> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    throw new TtpgraphError('file-unreadable', `cannot open EVTX file: ${(err as Error).message}`, { source: file }, { cause: err });
+  }
+  let records = 0;
+  let warnings = 0;
+  try {
+    const reader = await fileHandleReader(fh);
+    let buf = '';
+    const flush = async (): Promise<void> => {
+      if (buf === '') return;
+      const ok = process.stdout.write(buf);
+      buf = '';
+      if (!ok) await once(process.stdout, 'drain');
+    };
+    for await (const r of parseEvtx(reader, {
+      source: file,
+      format: opts.format === 'xml' ? 'xml' : 'json',
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    })) {
+      if (r.ok) {
+        records++;
+        buf += line(r.record, opts.format);
+        if (buf.length > 1 << 16) await flush();
+      } else {
+        warnings++;
+        process.stderr.write(`ttpgraph: warning: ${r.warning.message}\n`);
+      }
+    }
+    await flush();
+  } catch (err) {
+    throw new TtpgraphError('file-unreadable', `cannot read EVTX file: ${(err as Error).message}`, { source: file }, { cause: err });
+  } finally {
+    await fh.close();
+  }
+  if (records === 0 && warnings > 0) {
+    throw new TtpgraphError('invalid-input', 'no readable EVTX record', { source: file });
+  }
+}
+
+/** Registers the `evtx` command group. */
+export function registerEvtxCommands(program: Command): void {
+  const evtx = program.command('evtx').description('Windows event log (.evtx) files');
+  evtx
+    .command('dump')
+    .description('Print every record of an EVTX file: JSON lines (the evtx crate\'s shape) or XML; warnings go to stderr')
+    .argument('<file>', 'the .evtx file')
+    .option('--format <format>', 'jsonl or xml', parseFormat, 'jsonl')
+    .option('--threads <n>', 'worker threads for parsing (default: the number of cores)', parseThreads)
+    .action(async (file: string, opts: DumpOptions) => {
+      await dump(file, opts);
+    });
+}

@@ -13,7 +13,7 @@ import type { Attribute, ChunkContext, Element, XNode } from './tokens.ts';
 import { VT, arrayItem, isOptionalEmpty } from './values.ts';
 import type { BinValue, NestedBinXml } from './values.ts';
 
-/** At most this many elements per record may come out of array expansion. */
+/** At most this many elements, template instances and nested BinXML values per record. */
 const MAX_EXPANSION = 100_000;
 
 interface Budget {
@@ -41,6 +41,7 @@ function resolveNodes(ctx: ChunkContext, nodes: readonly XNode[], values: readon
         pushValue(ctx, n, out, depth, budget);
         break;
       case 4:
+        if (--budget.left < 0) throw new EvtxFormatError('too-large', 'record expands to too much content', n.def.offset);
         if (depth >= MAX_DEPTH) throw new EvtxFormatError('too-deep', 'templates nested too deep', n.def.offset);
         resolveNodes(ctx, n.def.nodes, n.values, out, depth + 1, budget);
         break;
@@ -58,6 +59,7 @@ function pushValue(ctx: ChunkContext, val: BinValue, out: XNode[], depth: number
   if (val.t === VT.BinXml) {
     const { off, size } = val.v as NestedBinXml;
     if (size === 0) return;
+    if (--budget.left < 0) throw new EvtxFormatError('too-large', 'record expands to too much content', off);
     if (depth >= MAX_DEPTH) throw new EvtxFormatError('too-deep', 'BinXML values nested too deep', off);
     const { nodes } = parseTokens(ctx, off, off + size, depth + 1);
     resolveNodes(ctx, nodes, null, out, depth + 1, budget);

@@ -1,0 +1,142 @@
+// EVTX → JSON objects throughput and peak memory, on the built dist/.
+//
+// Builds a large synthetic EVTX file in a temp dir (dense chunks made from the sigma-regression
+// chunks that hold several records, repeated behind a valid file header; see denseChunk()),
+// then, each run in its own Node process so peak RSS does not mix: parses it with 1 thread (on the
+// main thread) and with 2 worker threads, counting records. Run: `npm run build && npm run bench evtx`.
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const { parseEvtx, fileHandleReader } = await import(path.join(root, 'dist/evtx/index.js'));
+
+const CHUNK = 65536;
+const HEADER = 4096;
+
+function* walk(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (e.name.endsWith('.evtx')) yield p;
+  }
+}
+
+/**
+ * A dense chunk from a regression chunk holding ≥ 2 records: record 1 (which defines the template
+ * inline) stays, then copies of the later records (which only refer to that template by offset, so
+ * they may sit anywhere in the chunk) fill the chunk; record ids, the chunk header fields and both
+ * CRC32s are rewritten. This gives chunks as full as real logs (the regression files hold 1–3 records).
+ */
+function denseChunk(src) {
+  const c = Buffer.from(src);
+  const free = c.readUInt32LE(48);
+  const recs = [];
+  for (let off = 512; off + 24 <= free; ) {
+    const size = c.readUInt32LE(off + 4);
+    if (c.readUInt32LE(off) !== 0x2a2a || size < 28) break;
+    recs.push([off, size]);
+    off += size;
+  }
+  if (recs.length < 2) return null;
+  const tail = recs.slice(1).map(([off, size]) => Buffer.from(c.subarray(off, off + size)));
+  let pos = recs[0][0] + recs[0][1];
+  let id = 2;
+  let last = recs[0][0];
+  c.fill(0, pos);
+  for (let i = 0; ; i++) {
+    const r = tail[i % tail.length];
+    if (pos + r.length > CHUNK) break;
+    r.copy(c, pos);
+    c.writeBigUInt64LE(BigInt(id), pos + 8);
+    last = pos;
+    pos += r.length;
+    id++;
+  }
+  c.writeBigUInt64LE(1n, 8);
+  c.writeBigUInt64LE(BigInt(id - 1), 16);
+  c.writeBigUInt64LE(1n, 24);
+  c.writeBigUInt64LE(BigInt(id - 1), 32);
+  c.writeUInt32LE(last, 44);
+  c.writeUInt32LE(pos, 48);
+  c.writeUInt32LE(crc32(c.subarray(512, pos)), 52);
+  c.writeUInt32LE(crc32(c.subarray(128, 512), crc32(c.subarray(0, 120))), 124);
+  return c;
+}
+
+function buildFile(file, targetMb) {
+  const data = path.resolve(root, '..', 'shared', 'data', 'sigma-regression');
+  const chunks = [];
+  for (const f of [...walk(data)].sort()) {
+    const b = readFileSync(f);
+    for (let off = HEADER; off + CHUNK <= b.length; off += CHUNK) {
+      const d = denseChunk(b.subarray(off, off + CHUNK));
+      if (d !== null) chunks.push(d);
+    }
+  }
+  const count = Math.ceil((targetMb * 1024 * 1024) / CHUNK);
+  const header = Buffer.alloc(HEADER);
+  header.write('ElfFile\0', 0, 'latin1');
+  header.writeBigUInt64LE(0n, 8);
+  header.writeBigUInt64LE(BigInt(count - 1), 16);
+  header.writeBigUInt64LE(1n, 24);
+  header.writeUInt32LE(128, 32);
+  header.writeUInt16LE(2, 36);
+  header.writeUInt16LE(3, 38);
+  header.writeUInt16LE(HEADER, 40);
+  header.writeUInt16LE(Math.min(count, 0xffff), 42);
+  header.writeUInt32LE(0, 120);
+  header.writeUInt32LE(crc32(header.subarray(0, 120)), 124);
+  const fd = openSync(file, 'w');
+  writeSync(fd, header);
+  for (let i = 0; i < count; i++) writeSync(fd, chunks[i % chunks.length]);
+  closeSync(fd);
+  return chunks.length;
+}
+
+async function measure(file, threads) {
+  const fh = await open(file, 'r');
+  const size = statSync(file).size;
+  const t0 = process.hrtime.bigint();
+  let records = 0;
+  let warnings = 0;
+  let keys = 0;
+  for await (const r of parseEvtx(await fileHandleReader(fh), { threads, source: file })) {
+    if (r.ok) {
+      records++;
+      keys += Object.keys(r.record.data.Event).length; // touch the objects
+    } else warnings++;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await fh.close();
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  return { threads, sizeMb: size / 1048576, records, warnings, keys, secs, mbPerSec: size / 1048576 / secs, peakRssMb: rssMb };
+}
+
+if (process.argv[2] === '--run') {
+  const r = await measure(process.argv[3], Number(process.argv[4]));
+  process.stdout.write(JSON.stringify(r) + '\n');
+} else {
+  const sizeMb = Number(process.env.EVTX_BENCH_MB ?? 256);
+  const dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-bench-'));
+  const file = path.join(dir, 'big.evtx');
+  try {
+    const distinct = buildFile(file, sizeMb);
+    process.stdout.write(`synthetic file: ${(statSync(file).size / 1048576).toFixed(1)} MB, ${distinct} distinct dense chunks repeated (${file})\n`);
+    for (const threads of [1, 2]) {
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--run', file, String(threads)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      const m = JSON.parse(r.stdout);
+      process.stdout.write(
+        `threads=${m.threads}: ${m.records} records, ${m.warnings} warnings, ${m.secs.toFixed(2)} s, ` +
+          `${m.mbPerSec.toFixed(1)} MB/s, peak RSS ${m.peakRssMb.toFixed(0)} MB\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

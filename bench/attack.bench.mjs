@@ -1,9 +1,9 @@
-// ATT&CK import and technique page benchmark (issue 2). Run: npm run bench attack
+// ATT&CK import and technique page benchmark (issues 2 and 3). Run: npm run bench attack
 // Measures, on the built dist/: importing enterprise-attack-18.1.json into an empty store (wall
 // time and peak RSS, each run in a fresh process), the T1114 page model warm, and
 // `ttpgraph show T1114` as a whole process.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,29 @@ times.sort((a, b) => a - b);
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
 console.log(`T1114 page model warm (2000 runs): mean ${mean.toFixed(3)} ms, p50 ${times[1000].toFixed(3)} ms, p99 ${times[1980].toFixed(3)} ms`);
 g.close();
+
+// 2b. Issue 3: importing every Mappings Explorer file, then the enriched page (controls, reports, counts).
+const mappingsDir = path.resolve(root, '..', 'shared', 'data', 'mappings');
+const mappingFiles = readdirSync(mappingsDir).filter((f) => f.endsWith('.json') && !f.startsWith('mapex'));
+const gm = openGraph({ path: db });
+const tm = performance.now();
+let rows = 0;
+for (const f of mappingFiles) rows += (await gm.importMappings(path.join(mappingsDir, f))).mappings;
+console.log(`import all ${mappingFiles.length} mapping files (${rows} mappings): ${((performance.now() - tm) / 1000).toFixed(2)} s`);
+for (let i = 0; i < 50; i++) gm.technique('T1114');
+const enriched = [];
+for (let i = 0; i < 2000; i++) {
+  const t = performance.now();
+  gm.technique('T1114');
+  enriched.push(performance.now() - t);
+}
+enriched.sort((a, b) => a - b);
+const page = gm.technique('T1114');
+console.log(`enriched T1114 page model warm (${page.controls.length} controls, ${page.reports.length} reports; 2000 runs): mean ${(enriched.reduce((a, b) => a + b, 0) / enriched.length).toFixed(3)} ms, p99 ${enriched[1980].toFixed(3)} ms`);
+const ts = performance.now();
+const stats = gm.stats();
+console.log(`stats for ${stats.techniques.length} techniques: ${((performance.now() - ts) / 1000).toFixed(2)} s`);
+gm.close();
 
 // 3. `ttpgraph show T1114` as a whole process (start, open, query, print).
 const runs = [];

@@ -163,9 +163,9 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       expect(cacheState()).toEqual(cacheBefore);
     });
 
-    it('--dry-run on a store that does not exist says everything is new and creates nothing', async () => {
+    it('--dry-run on a store that does not exist says everything is new and creates nothing ($TTPGRAPH_SYNC_BASE_URL as the mirror)', async () => {
       const fresh = path.join(dir, 'dry', 'store.db');
-      const r = await sync(fresh, '--domain', 'ics', '--dry-run');
+      const r = await runCliAsync(['--db', fresh, 'sync', '--domain', 'ics', '--dry-run'], { TTPGRAPH_SYNC_BASE_URL: server.url });
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^new ics ATT&CK 18\.1: would be added from /m);
       expect(r.stdout).toMatch(/^new veris 1\.4\.0 mappings for ATT&CK 16\.1 ics: would be added from /m);

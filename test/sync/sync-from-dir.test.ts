@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGraph } from '../../src/graph.ts';
+import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
+import { dataPath } from '../helpers/paths.ts';
+import { runCliAsync } from './run-cli.ts';
+
+describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () => {
+  let dir: string;
+  let mirror: string;
+  let db: string;
+  const fingerprint = (): string => {
+    const g = openGraph({ path: db, mustExist: true });
+    try {
+      return storeFingerprint(g);
+    } finally {
+      g.close();
+    }
+  };
+  const rows = (sql: string): string[] => {
+    const g = openGraph({ path: db, mustExist: true });
+    try {
+      return g.store.all<{ v: string }>(sql).map((r) => r.v);
+    } finally {
+      g.close();
+    }
+  };
+
+  beforeAll(() => {
+    dir = tempDir('ttpgraph-sync-from-');
+    db = path.join(dir, 'store', 'store.db');
+    // A mirror laid out like ../shared/data with a few of its files (linked, not copied); no mobile bundle.
+    mirror = path.join(dir, 'mirror');
+    const link = (folder: string, file: string): void => {
+      mkdirSync(path.join(mirror, folder), { recursive: true });
+      symlinkSync(dataPath(folder, file), path.join(mirror, folder, file));
+    };
+    link('attack', 'collection-index.json');
+    link('attack', 'ics-attack-18.1.json');
+    for (const f of ['veris-1.4.0_attack-16.1-ics.json', 'kev-02.13.2025_attack-15.1-mobile.json', 'kev-07.28.2025_attack-16.1-enterprise.json', 'LICENSE.txt', 'mapex-unified-data-schema.json']) {
+      link('mappings', f);
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports what the mirror holds for the domains asked, and names the file it lacks', async () => {
+    const r = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--domain', 'ics', '--domain', 'mobile']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`ttpgraph: error: mobile ATT&CK 18.1: ${path.join(mirror, 'attack', 'mobile-attack-18.1.json')}: cannot read: no such file\n`);
+    expect(r.stdout).toContain(`imported ics ATT&CK 18.1 from ${path.join(mirror, 'attack', 'ics-attack-18.1.json')}: STIX 2.0, 452 objects`);
+    expect(r.stdout).toMatch(/^imported veris 1\.4\.0 mappings for ATT&CK 16\.1 ics from .*: 347 mappings \(138 non_mappable\)/m);
+    expect(r.stdout).toMatch(/^imported kev 02\.13\.2025 mappings for ATT&CK 15\.1 mobile from .*: 8 mappings/m);
+    expect(r.stdout).toMatch(/^sync: 3 imported, 0 replaced, 0 unchanged, 1 failed; 0 bytes downloaded/m);
+    expect(rows("SELECT domain || ' ' || version AS v FROM dataset")).toEqual(['ics 18.1']);
+    // The enterprise mapping file is outside --domain; LICENSE.txt and the schema are not mapping files.
+    expect(rows("SELECT framework || ' ' || domain AS v FROM mapping_set ORDER BY 1")).toEqual(['kev mobile', 'veris ics']);
+    // No network, so no HTTP cache.
+    expect(existsSync(path.join(dir, 'store', 'sync-cache'))).toBe(false);
+  });
+
+  it('a second run finds everything in the store and imports nothing', async () => {
+    const before = fingerprint();
+    const r = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--domain', 'ics']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^unchanged ics ATT&CK 18\.1: already in the store/m);
+    expect(r.stdout).toMatch(/^sync: 0 imported, 0 replaced, 2 unchanged, 0 failed/m);
+    expect(fingerprint()).toBe(before);
+  });
+
+  it('--dry-run --from lists the changes and writes nothing', async () => {
+    const before = fingerprint();
+    const r = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--dry-run']);
+    expect(r.stdout).toMatch(/^new kev 07\.28\.2025 mappings for ATT&CK 16\.1 enterprise: would be added from /m);
+    expect(r.stdout).toMatch(/^unchanged ics ATT&CK 18\.1/m);
+    // enterprise and mobile bundles are not in this mirror
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    expect(r.status).toBe(1);
+    expect(fingerprint()).toBe(before);
+  });
+
+  it('rejects bad arguments with one line', async () => {
+    const both = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--base-url', 'http://127.0.0.1:1/']);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toBe('ttpgraph: error: --from and --base-url cannot be used together\n');
+    const domain = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--domain', 'pre-attack']);
+    expect(domain.stderr).toBe('ttpgraph: error: --domain "pre-attack" is not one of enterprise, mobile, ics\n');
+    const only = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'sigma']);
+    expect(only.stderr).toBe('ttpgraph: error: --only sigma: the sources are attack, mappings\n');
+    const version = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'attack', '--domain', 'ics', '--attack-version', '99.1']);
+    expect(version.status).toBe(1);
+    expect(version.stderr).toMatch(/^ttpgraph: error: MITRE ATT&CK .*: the collection index has no ATT&CK 99\.1 for ics$/m);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * Events as the evaluator sees them. An EventContext wraps one parsed JSON event and knows its shape:
+ *
+ *   evtx       { Event: { System: {...}, EventData | UserData } }  (the Rust evtx crate's JSON)
+ *   winlogbeat { winlog: { channel, event_id, event_data, ... }, ... }
+ *   flat       anything else (NXLog-style Windows JSON, cloud logs, Zeek...)
+ *
+ * and resolves a Sigma field name the same way for all three: Windows System fields
+ * (`EventID`, `Channel`, `Computer`, `Provider_Name`, `Security_UserID`, `<Tag>_<Attr>`), then the
+ * event data by name, then the raw event by nested path or literal dotted key (both are tried:
+ * `id.resp_h` as a Zeek key or as `id` -> `resp_h`). Arrays are returned as is; the matchers test
+ * each element. `undefined` means absent, `null` means present and null.
+ */
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const SHAPE_EVTX = 0;
+export const SHAPE_WINLOGBEAT = 1;
+export const SHAPE_FLAT = 2;
+
+export interface EventContext {
+  readonly raw: unknown;
+  readonly shape: number;
+  readonly sys: Obj | undefined;
+  readonly data: Obj | undefined;
+  readonly user: Obj | undefined;
+  /** Per-event field renames chosen by the pipeline (e.g. Security 4688); set by the engine. */
+  aliases: Readonly<Record<string, string>> | undefined;
+  /** Lazily computed: every scalar leaf as a string, and lower-cased. */
+  leaves: string[] | undefined;
+  leavesLower: string[] | undefined;
+}
+
+export function eventContext(raw: unknown): EventContext {
+  if (isObj(raw)) {
+    const ev = raw['Event'];
+    if (isObj(ev) && isObj(ev['System'])) {
+      const ed = ev['EventData'];
+      const ud = ev['UserData'];
+      let user: Obj | undefined;
+      if (isObj(ud)) {
+        for (const v of Object.values(ud)) if (isObj(v)) user = v;
+      }
+      return { raw, shape: SHAPE_EVTX, sys: ev['System'], data: isObj(ed) ? ed : undefined, user, aliases: undefined, leaves: undefined, leavesLower: undefined };
+    }
+    const wl = raw['winlog'];
+    if (isObj(wl)) {
+      const ed = wl['event_data'];
+      const ud = wl['user_data'];
+      return { raw, shape: SHAPE_WINLOGBEAT, sys: wl, data: isObj(ed) ? ed : undefined, user: isObj(ud) ? ud : undefined, aliases: undefined, leaves: undefined, leavesLower: undefined };
+    }
+  }
+  return { raw, shape: SHAPE_FLAT, sys: undefined, data: undefined, user: undefined, aliases: undefined, leaves: undefined, leavesLower: undefined };
+}
+
+/** `{#text: x, #attributes: ...}` (EventID with Qualifiers, Data elements) -> x. */
+export function unwrap(v: unknown): unknown {
+  if (isObj(v) && Object.hasOwn(v, '#text')) return v['#text'];
+  return v;
+}
+
+function attr(sys: Obj, tag: string, name: string): unknown {
+  const t = sys[tag];
+  if (!isObj(t)) return undefined;
+  const a = t['#attributes'];
+  return isObj(a) ? a[name] : undefined;
+}
+
+const WINLOGBEAT_SYSTEM: Record<string, string> = {
+  EventID: 'event_id',
+  Channel: 'channel',
+  Computer: 'computer_name',
+  Provider_Name: 'provider_name',
+  Provider_Guid: 'provider_guid',
+  EventRecordID: 'record_id',
+  Task: 'task',
+  Opcode: 'opcode',
+  Version: 'version',
+};
+
+function evtxSystem(sys: Obj, field: string): unknown {
+  const direct = sys[field];
+  if (direct !== undefined) return unwrap(direct);
+  const us = field.indexOf('_');
+  if (us > 0) return attr(sys, field.slice(0, us), field.slice(us + 1));
+  return undefined;
+}
+
+/** Nested path or literal dotted key, both ways; arrays on the way are searched element by element. */
+export function lookupPath(obj: unknown, path: string): unknown {
+  if (Array.isArray(obj)) {
+    const out: unknown[] = [];
+    for (const el of obj) {
+      const v = lookupPath(el, path);
+      if (v === undefined) continue;
+      if (Array.isArray(v)) out.push(...(v as unknown[]));
+      else out.push(v);
+    }
+    return out.length === 0 ? undefined : out;
+  }
+  if (!isObj(obj)) return undefined;
+  const own = obj[path];
+  if (own !== undefined || Object.hasOwn(obj, path)) return own;
+  let dot = path.indexOf('.');
+  while (dot > 0) {
+    const head = obj[path.slice(0, dot)];
+    if (head !== undefined && head !== null && typeof head === 'object') {
+      const v = lookupPath(head, path.slice(dot + 1));
+      if (v !== undefined) return v;
+    }
+    dot = path.indexOf('.', dot + 1);
+  }
+  return undefined;
+}
+
+/** Resolves one event field name (after pipeline mapping) in an event. */
+export function getField(ctx: EventContext, field: string): unknown {
+  const alias = ctx.aliases?.[field];
+  if (alias !== undefined) {
+    const v = getFieldDirect(ctx, alias);
+    if (v !== undefined) return v;
+  }
+  return getFieldDirect(ctx, field);
+}
+
+function getFieldDirect(ctx: EventContext, field: string): unknown {
+  if (ctx.shape === SHAPE_EVTX) {
+    const data = ctx.data;
+    if (data !== undefined) {
+      const v = data[field];
+      if (v !== undefined) return unwrap(v);
+    }
+    const u = ctx.user;
+    if (u !== undefined) {
+      const v = u[field];
+      if (v !== undefined) return unwrap(v);
+    }
+    const s = evtxSystem(ctx.sys as Obj, field);
+    if (s !== undefined) return s;
+    return lookupPath((ctx.raw as Obj)['Event'], field) ?? lookupPath(ctx.raw, field);
+  }
+  if (ctx.shape === SHAPE_WINLOGBEAT) {
+    const data = ctx.data;
+    if (data !== undefined) {
+      const v = data[field];
+      if (v !== undefined) return v;
+    }
+    const u = ctx.user;
+    if (u !== undefined && u[field] !== undefined) return u[field];
+    const sysKey = WINLOGBEAT_SYSTEM[field];
+    if (sysKey !== undefined) {
+      const v = (ctx.sys as Obj)[sysKey];
+      if (v !== undefined) return v;
+    }
+    return lookupPath(ctx.raw, field);
+  }
+  return lookupPath(ctx.raw, field);
+}
+
+/** Every scalar leaf of the event as a string (numbers and booleans in their string form). */
+export function eventLeaves(ctx: EventContext): string[] {
+  if (ctx.leaves !== undefined) return ctx.leaves;
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+    else if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v !== null && typeof v === 'object') for (const k in v) walk((v as Obj)[k]);
+  };
+  walk(ctx.raw);
+  ctx.leaves = out;
+  return out;
+}
+
+export function eventLeavesLower(ctx: EventContext): string[] {
+  if (ctx.leavesLower !== undefined) return ctx.leavesLower;
+  const l = eventLeaves(ctx);
+  const out = new Array<string>(l.length);
+  for (let i = 0; i < l.length; i++) out[i] = (l[i] as string).toLowerCase();
+  ctx.leavesLower = out;
+  return out;
+}
+
+const TIME_FIELDS = ['@timestamp', 'timestamp', 'TimeCreated', 'EventTime', 'UtcTime', 'time', 'eventTime', 'published', 'ts', 'date'];
+
+/** The event's timestamp as written (ISO string, epoch number...), or undefined. */
+export function eventTimestamp(ctx: EventContext): string | undefined {
+  if (ctx.shape === SHAPE_EVTX) {
+    const t = attr(ctx.sys as Obj, 'TimeCreated', 'SystemTime');
+    if (typeof t === 'string' || typeof t === 'number') return String(t);
+  }
+  for (const f of TIME_FIELDS) {
+    const v = ctx.shape === SHAPE_FLAT ? lookupPath(ctx.raw, f) : getFieldDirect(ctx, f);
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    if (isObj(v) && (v['#attributes'] as Obj | undefined)?.['SystemTime'] !== undefined) return String((v['#attributes'] as Obj)['SystemTime']);
+  }
+  return undefined;
+}
+
+/** Milliseconds since the epoch, or undefined. Epoch numbers below 1e11 are taken as seconds. */
+export function eventTimeMs(ctx: EventContext): number | undefined {
+  const t = eventTimestamp(ctx);
+  if (t === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    return n < 1e11 ? n * 1000 : n;
+  }
+  const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(t) ? t : `${t.replace(' ', 'T')}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const HOST_FIELDS = ['Computer', 'host.name', 'host.hostname', 'hostname', 'Hostname', 'computer_name', 'host'];
+
+export function eventHost(ctx: EventContext): string | undefined {
+  for (const f of HOST_FIELDS) {
+    const v = getFieldDirect(ctx, f);
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+}

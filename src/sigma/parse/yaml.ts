@@ -1,0 +1,94 @@
+/**
+ * YAML text -> plain documents with positions. SigmaHQ rules are YAML 1.1 (pySigma reads them with
+ * PyYAML), so we parse with the `yaml` package in 1.1 mode and then undo the two places where it
+ * types differently from PyYAML: single-letter `y`/`n` stay strings, and dates become `YYYY-MM-DD`
+ * strings again. Positions of map keys and sequence items are kept in a side table so errors can
+ * name a line and column without the model carrying YAML nodes around.
+ */
+import { isMap, isScalar, isSeq, isAlias, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { Position, SigmaIssue } from '../issues.ts';
+
+export interface YamlDocument {
+  readonly value: unknown;
+  readonly pos: Position;
+  /** Position of a key of a map object, or an index of an array. */
+  posOf(container: object, key: string | number): Position | undefined;
+}
+
+export interface YamlParseResult {
+  readonly documents: YamlDocument[];
+  readonly issues: SigmaIssue[];
+}
+
+const SINGLE_LETTER_BOOL = /^[yYnN]$/;
+
+export function parseYamlDocuments(text: string, file?: string): YamlParseResult {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { version: '1.1', lineCounter, uniqueKeys: false, prettyErrors: false });
+  const issues: SigmaIssue[] = [];
+  const documents: YamlDocument[] = [];
+  const positions = new WeakMap<object, Map<string | number, Position>>();
+  const at = (offset: number): Position => {
+    const lp = lineCounter.linePos(offset);
+    return { line: lp.line, column: lp.col };
+  };
+  const docList = Array.isArray(docs) ? docs : [docs];
+  for (const doc of docList) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const p = at(e.pos[0]);
+        issues.push({ code: 'yaml-syntax', severity: 'error', message: firstLine(e.message), ...(file !== undefined ? { file } : {}), line: p.line, column: p.column });
+      }
+      continue;
+    }
+    const convert = (node: unknown): unknown => {
+      if (node === null || node === undefined) return null;
+      if (isAlias(node)) return convert(node.resolve(doc));
+      if (isScalar(node)) {
+        const v = node.value;
+        if (typeof v === 'boolean' && node.type === 'PLAIN' && node.range !== undefined && node.range !== null) {
+          const src = text.slice(node.range[0], node.range[1]).trim();
+          if (SINGLE_LETTER_BOOL.test(src)) return src;
+        }
+        if (v instanceof Date) return v.toISOString().slice(0, 10);
+        if (typeof v === 'bigint') return Number(v);
+        return v;
+      }
+      if (isMap(node)) {
+        const out: Record<string, unknown> = {};
+        const pmap = new Map<string | number, Position>();
+        for (const pair of node.items) {
+          const k = pair.key as YamlNode | null;
+          const keyVal = isScalar(k) ? k.value : convert(k);
+          const key = typeof keyVal === 'string' ? keyVal : String(keyVal);
+          out[key] = convert(pair.value);
+          const r = (k as { range?: [number, number, number] } | null)?.range;
+          if (r) pmap.set(key, at(r[0]));
+        }
+        positions.set(out, pmap);
+        return out;
+      }
+      if (isSeq(node)) {
+        const out: unknown[] = [];
+        const pmap = new Map<string | number, Position>();
+        node.items.forEach((item, i) => {
+          out.push(convert(item));
+          const r = (item as { range?: [number, number, number] } | null)?.range;
+          if (r) pmap.set(i, at(r[0]));
+        });
+        positions.set(out, pmap);
+        return out;
+      }
+      return null;
+    };
+    const value = convert(doc.contents);
+    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    documents.push({ value, pos: at(start), posOf: (c, k) => positions.get(c)?.get(k) });
+  }
+  return { documents, issues };
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf('\n');
+  return i < 0 ? s : s.slice(0, i);
+}

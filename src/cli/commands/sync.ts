@@ -112,10 +112,12 @@ function checkDomains(values: readonly string[]): Domain[] {
 function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void } {
   let bar: Progress | undefined;
   let barKey = '';
+  let shownPercent = -1;
   const clear = (): void => {
     bar?.done();
     bar = undefined;
     barKey = '';
+    shownPercent = -1;
   };
   return {
     onEvent(event) {
@@ -127,7 +129,10 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
           bar = progressBar(`[${event.item}/${event.items}] ${verb} ${event.label}`);
           barKey = key;
         }
-        bar?.update(event.done, event.total);
+        // One redraw per percent, not one per network chunk.
+        const percent = event.total > 0 ? Math.floor((event.done / event.total) * 100) : -1;
+        if (percent !== shownPercent) bar?.update(event.done, event.total);
+        shownPercent = percent;
         return;
       }
       clear();

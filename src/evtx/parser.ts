@@ -143,6 +143,7 @@ class Pool {
         p.resolve(m.recordsJson !== undefined ? { records: JSON.parse(m.recordsJson) as EvtxRecord[], warnings: m.result.warnings } : m.result);
       });
       w.on('error', (err: Error) => this.failAll(err));
+      w.on('exit', (code) => this.failAll(new Error(`worker exited with code ${code}`)));
       this.workers.push(w);
     }
   }
@@ -162,9 +163,16 @@ class Pool {
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve, job: full });
       const b = job.bytes;
+      // Transfer, never copy twice; a view into a larger buffer (e.g. a Buffer over a whole
+      // file) is copied first, since transferring would detach the caller's buffer.
       const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
-      const bytes = own ? b : b.slice();
-      w.postMessage({ ...full, bytes }, [bytes.buffer as ArrayBuffer]);
+      const bytes = own ? b : new Uint8Array(b);
+      try {
+        w.postMessage({ ...full, bytes }, [bytes.buffer as ArrayBuffer]);
+      } catch (err) {
+        this.waiting.delete(id);
+        resolve({ records: [], warnings: [makeWarning('read-error', job.source, job.chunkIndex, job.fileOffset, `cannot hand the chunk to a worker: ${err instanceof Error ? err.message : String(err)}`)] });
+      }
     });
   }
 

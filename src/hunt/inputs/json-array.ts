@@ -1,0 +1,95 @@
+/**
+ * A JSON array of events (`[{...}, {...}]`), or JSON values written one after another without
+ * separators (`{...}\n{...}`, as evtx_dump and the SigmaHQ regression .json files do). Streamed: the
+ * splitter tracks depth and strings and parses one element at a time, so memory is bounded by the
+ * largest element. A bad element is a problem naming the line it starts on; the reader goes on.
+ */
+import type { InputItem, LogFile, LogReader } from './reader.ts';
+
+export const jsonArrayReader: LogReader = {
+  name: 'json-array',
+  sniff(file) {
+    const t = file.head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    return t.startsWith('[') || t.startsWith('{');
+  },
+  read: readJsonValues,
+};
+
+export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem> {
+  const stream = file.open();
+  stream.setEncoding('utf8');
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  let escape = false;
+  let topArray: boolean | undefined;
+  let buf = '';
+  let elemLine = 0;
+  let collecting = false;
+  const emit = (text: string, at: number): InputItem => {
+    try {
+      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: at };
+    } catch (e) {
+      return { kind: 'problem', source: file.path, line: at, message: `not JSON: ${(e as Error).message}` };
+    }
+  };
+  try {
+    for await (const chunk of stream) {
+      const s = chunk as string;
+      let segStart = collecting ? 0 : -1;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c === 10) line++;
+        if (inString) {
+          if (escape) escape = false;
+          else if (c === 92) escape = true;
+          else if (c === 34) inString = false;
+          continue;
+        }
+        if (c === 34) {
+          inString = true;
+          if (!collecting) {
+            collecting = true;
+            segStart = i;
+            elemLine = line;
+          }
+          continue;
+        }
+        if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff) continue;
+        if (topArray === undefined) {
+          topArray = c === 91; // '['
+          if (topArray) continue;
+        }
+        if (topArray && depth === 0 && !collecting) {
+          if (c === 44 || c === 93) continue; // ',' ']'
+        }
+        if (!collecting) {
+          collecting = true;
+          segStart = i;
+          elemLine = line;
+        }
+        if (c === 123 || c === 91) depth++;
+        else if (c === 125 || c === 93) depth--;
+        if (depth === 0 && (c === 125 || c === 93)) {
+          const text = buf + s.slice(segStart, i + 1);
+          buf = '';
+          collecting = false;
+          segStart = -1;
+          yield emit(text, elemLine);
+        } else if (depth === 0 && (c === 44 || c === 32)) {
+          // a scalar element ended
+          const text = buf + s.slice(segStart, i);
+          buf = '';
+          collecting = false;
+          segStart = -1;
+          yield emit(text, elemLine);
+        }
+      }
+      if (collecting && segStart >= 0) buf += s.slice(segStart);
+    }
+  } catch (e) {
+    yield { kind: 'problem', source: file.path, line, message: `read failed at line ${line}: ${(e as Error).message}` };
+    return;
+  }
+  if (collecting && buf.trim() !== '') yield { kind: 'problem', source: file.path, line: elemLine, message: 'truncated JSON value at end of file' };
+}

@@ -1,0 +1,57 @@
+/**
+ * Pluggable log readers. A reader turns one log file into a stream of events, each with its source
+ * file and 1-based line (or record number), and reports bad records as problems instead of throwing,
+ * so one broken line never stops a hunt.
+ *
+ *   interface LogReader {
+ *     name                       'ndjson' | 'json-array' | 'evtx' | ...
+ *     sniff(file)                true when this reader handles the file, judged from its name and
+ *                                its first bytes (already decompressed when the file is gzip)
+ *     read(file)                 AsyncIterable<InputItem>: { kind: 'event', event, source, line }
+ *                                or { kind: 'problem', source, line?, message } per bad record
+ *   }
+ *   LogFile = { path, head, gzip, open() }   open() returns the decompressed bytes as a stream; a
+ *                                            truncated gzip surfaces as a stream error, which the
+ *                                            reader reports as a problem with the last line reached.
+ *
+ * To add a format (the EVTX reader will live in src/hunt/inputs/evtx.ts): implement LogReader and add
+ * it to READERS in inputs/index.ts before the JSON readers. A binary reader may ignore open() and read
+ * `path` itself; `head` holds the first raw bytes for magic checks (e.g. "ElfFile\0").
+ */
+import type { Readable } from 'node:stream';
+
+export interface InputEvent {
+  readonly kind: 'event';
+  readonly event: unknown;
+  readonly source: string;
+  readonly line: number;
+}
+
+export interface InputProblem {
+  readonly kind: 'problem';
+  readonly source: string;
+  readonly line: number | undefined;
+  readonly message: string;
+}
+
+export type InputItem = InputEvent | InputProblem;
+
+export interface LogFile {
+  readonly path: string;
+  /** First bytes of the (decompressed) content. */
+  readonly head: Buffer;
+  /** First raw bytes on disk. */
+  readonly rawHead: Buffer;
+  readonly gzip: boolean;
+  readonly size: number;
+  /** A fresh stream of the decompressed content. */
+  open(): Readable;
+  /** Raw bytes read so far by the last open() stream (for progress). */
+  bytesRead(): number;
+}
+
+export interface LogReader {
+  readonly name: string;
+  sniff(file: LogFile): boolean;
+  read(file: LogFile): AsyncIterable<InputItem>;
+}

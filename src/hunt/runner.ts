@@ -1,0 +1,167 @@
+/**
+ * The hunt: rules (files) + pipeline + log files -> hits, streamed. Memory stays bounded: events are
+ * read one at a time, tested, and dropped; only correlation windows keep state. Every bad rule,
+ * line or file is counted and reported through onProblem, and the hunt goes on.
+ */
+import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
+import type { HuntHit } from './hit.ts';
+import { pickReader, READERS } from './inputs/index.ts';
+import { openLogFile } from './inputs/open.ts';
+import type { LogReader } from './inputs/reader.ts';
+
+export interface HuntFilters {
+  readonly minLevel?: RuleLevel;
+  readonly status?: readonly string[];
+  /** Tag prefixes (case-insensitive), e.g. `attack.t1059` or `attack.execution`. */
+  readonly tags?: readonly string[];
+}
+
+export interface HuntProblem {
+  readonly kind: 'rule' | 'input' | 'file';
+  readonly message: string;
+  readonly source?: string;
+  readonly line?: number;
+}
+
+export interface HuntOptions {
+  readonly collection: SigmaCollection;
+  readonly pipeline: Pipeline;
+  readonly logs: readonly string[];
+  readonly filters?: HuntFilters;
+  readonly readers?: readonly LogReader[];
+  readonly routing?: boolean;
+  onHit(hit: HuntHit): void;
+  onProblem?(problem: HuntProblem): void;
+  /** Called every few thousand events with (files done, file count, raw bytes of the current file done, its size). */
+  onProgress?(p: { file: string; fileIndex: number; files: number; bytes: number; size: number }): void;
+}
+
+export interface HuntSummary {
+  readonly rules: number;
+  readonly correlations: number;
+  readonly ruleProblems: number;
+  readonly files: number;
+  readonly filesFailed: number;
+  readonly events: number;
+  readonly skippedRecords: number;
+  readonly hits: number;
+  readonly rulesHit: number;
+  readonly elapsedMs: number;
+}
+
+function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): boolean {
+  if (f === undefined) return true;
+  if (f.minLevel !== undefined) {
+    const lv = doc.level === undefined ? -1 : LEVELS.indexOf(doc.level);
+    if (lv < LEVELS.indexOf(f.minLevel)) return false;
+  }
+  if (f.status !== undefined && f.status.length > 0 && !f.status.includes(doc.status ?? '')) return false;
+  if (f.tags !== undefined && f.tags.length > 0) {
+    const tags = doc.tags.map((t) => t.toLowerCase());
+    if (!f.tags.some((want) => tags.some((t) => t === want.toLowerCase() || t.startsWith(`${want.toLowerCase()}.`)))) return false;
+  }
+  return true;
+}
+
+export function issueProblem(i: SigmaIssue): HuntProblem {
+  return { kind: 'rule', message: formatIssue(i), ...(i.file !== undefined ? { source: i.file } : {}), ...(i.line !== undefined ? { line: i.line } : {}) };
+}
+
+export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
+  const started = performance.now();
+  const problem = (p: HuntProblem): void => o.onProblem?.(p);
+  for (const i of o.collection.issues) problem(issueProblem(i));
+  // Rules no filter lets through and no correlation needs are not compiled at all.
+  const needed = new Set(o.collection.correlations.flatMap((c) => c.rules));
+  const rules = o.collection.rules.filter((r) => passes(r, o.filters) || (r.id !== undefined && needed.has(r.id)) || (r.name !== undefined && needed.has(r.name)));
+  const col: SigmaCollection = { ...o.collection, rules };
+  const { engine, correlator, issues } = compileCollection(col, { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
+  for (const i of issues) problem(issueProblem(i));
+  let events = 0;
+  let skipped = 0;
+  let hits = 0;
+  let filesFailed = 0;
+  const rulesHit = new Set<string>();
+  const readers = o.readers ?? READERS;
+  const metaHit = (doc: SigmaRule | SigmaCorrelation, kind: 'rule' | 'correlation', source: string, line: number, timestamp: string | undefined, host: string | undefined, event: unknown): HuntHit => {
+    const at = attackTags(doc.tags);
+    return {
+      kind,
+      ruleId: doc.id,
+      title: doc.title,
+      level: doc.level,
+      status: doc.status,
+      techniques: at.techniques,
+      tactics: at.tactics,
+      tags: doc.tags,
+      timestamp,
+      host,
+      source,
+      line,
+      ruleFile: doc.file,
+      event,
+    };
+  };
+  for (let fi = 0; fi < o.logs.length; fi++) {
+    const path = o.logs[fi] as string;
+    let file;
+    try {
+      file = openLogFile(path);
+    } catch (e) {
+      filesFailed++;
+      problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
+      continue;
+    }
+    const reader = pickReader(file, readers);
+    if (reader === undefined) {
+      filesFailed++;
+      problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
+      continue;
+    }
+    let sinceProgress = 0;
+    for await (const item of reader.read(file)) {
+      if (item.kind === 'problem') {
+        skipped++;
+        problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
+        continue;
+      }
+      events++;
+      if (++sinceProgress >= 4096) {
+        sinceProgress = 0;
+        o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
+      }
+      const ctx = eventContext(item.event);
+      const matched = engine.matchContext(ctx);
+      if (matched.length === 0) continue;
+      const ts = eventTimestamp(ctx);
+      const host = eventHost(ctx);
+      for (const m of matched) {
+        if (correlator.suppressed(m.rule) || !passes(m.rule, o.filters)) continue;
+        hits++;
+        rulesHit.add(m.rule.id ?? m.rule.title);
+        o.onHit(metaHit(m.rule, 'rule', item.source, item.line, ts, host, item.event));
+      }
+      if (correlator.correlations.length > 0) {
+        for (const ch of correlator.feed(matched.map((m) => m.rule), ctx, eventTimeMs(ctx))) {
+          if (correlator.suppressed(ch.correlation) || !passes(ch.correlation, o.filters)) continue;
+          hits++;
+          rulesHit.add(ch.correlation.id ?? ch.correlation.title);
+          o.onHit(metaHit(ch.correlation, 'correlation', item.source, item.line, ts, host, { group: ch.group, value: ch.value, type: ch.correlation.type }));
+        }
+      }
+    }
+    o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
+  }
+  return {
+    rules: engine.rules.length,
+    correlations: correlator.correlations.length,
+    ruleProblems: o.collection.issues.length + issues.length,
+    files: o.logs.length,
+    filesFailed,
+    events,
+    skippedRecords: skipped,
+    hits,
+    rulesHit: rulesHit.size,
+    elapsedMs: performance.now() - started,
+  };
+}

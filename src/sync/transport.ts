@@ -101,7 +101,9 @@ function checkFormat(bytes: Buffer, format: FileLocation['format'], where: strin
     try {
       JSON.parse(bytes.toString('utf8'));
     } catch (err) {
-      throw new TtpgraphError('invalid-json', `not valid JSON (${(err as Error).message}); is the file truncated?`, { source: where }, { cause: err });
+      // JSON.parse quotes the start of the text, newlines included; the message must stay one line.
+      const why = (err as Error).message.replace(/\s+/g, ' ');
+      throw new TtpgraphError('invalid-json', `not valid JSON (${why}); is the file truncated?`, { source: where }, { cause: err });
     }
   }
 }

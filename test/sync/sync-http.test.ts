@@ -149,6 +149,23 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       expect(contents(db)).toEqual(before);
     });
 
+    it.each([
+      ['a body that is not JSON', dataPath('attack', 'LICENSE.txt'), /ics-attack-18\.1\.json: not valid JSON \(.*\); is the file truncated\?$/],
+      ['JSON that is not a STIX bundle', dataPath('mappings', 'mapex-unified-data-schema.json'), /ics-attack-18\.1\.json: not a STIX bundle/],
+    ])('the changed ICS bundle being %s', async (_label, file, message) => {
+      server.overrides.set(ics, file);
+      try {
+        const r = await sync(db, '--domain', 'ics,mobile');
+        expect(r.status).toBe(1);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\//);
+        expect(r.stderr.trim()).toMatch(message);
+        expect(contents(db)).toEqual(before);
+      } finally {
+        server.overrides.set(ics, dataPath('attack', 'ics-attack-18.1.stix21.json'));
+      }
+    });
+
     it('--dry-run lists what would change and writes neither the store nor the cache', async () => {
       const cacheDir = path.join(dir, 'faults', 'sync-cache');
       const cacheState = (): string[] => readdirSync(cacheDir).sort().map((f) => `${f} ${statSync(path.join(cacheDir, f)).mtimeMs}`);

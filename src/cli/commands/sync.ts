@@ -142,7 +142,7 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
       }
       const r = event.result;
       if (r.error !== null) {
-        process.stderr.write(`ttpgraph: error: ${r.label}: ${r.error.describe()}\n`);
+        process.stderr.write(`ttpgraph: error: ${r.label}: ${r.error.describe().replace(/\s*\n\s*/g, ' ')}\n`);
         return;
       }
       for (const w of r.warnings.slice(0, 20)) process.stderr.write(`ttpgraph: warning: ${r.where}: ${w}\n`);

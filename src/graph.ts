@@ -24,6 +24,9 @@ import { type ControlLookup, type ControlPage, controlPage, findControls } from 
 import { type ReportPage, reportPage, unknownReport } from './query/reports.ts';
 import { datasetsInScope } from './query/datasets.ts';
 import { type TechniqueStats, techniqueStats } from './query/stats.ts';
+import { type ImportSigmaResult, importSigmaFiles } from './ingest/sigma/import-sigma.ts';
+import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
+import { readTextFiles } from './sources/read-tree.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -58,6 +61,10 @@ export interface Graph {
   importAttack(fileOrUrl: string, options?: ImportAttackOptions): Promise<ImportAttackResult>;
   importMappings(fileOrUrl: string): Promise<ImportMappingsResult>;
   importStix(fileOrUrl: string): Promise<ImportStixResult>;
+  /** Sigma rule files and folders of them (recursively, *.yml / *.yaml), in one transaction. */
+  importSigma(paths: readonly string[]): Promise<ImportSigmaResult>;
+  /** A Sigma rule by id (or title) with its file. */
+  sigmaRule(id: string): SigmaRulePage;
   close(): void;
 }
 
@@ -118,6 +125,8 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
       const { name, bytes } = await readSource(fileOrUrl);
       return importStixReports(store, bytes, name);
     },
+    importSigma: async (paths) => importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml'])),
+    sigmaRule: (id) => sigmaRulePage(store, id),
     close: () => store.close(),
   };
 }

@@ -14,6 +14,7 @@ import { reportError } from './report-error.ts';
 import { registerEvtxCommands } from './commands/evtx.ts';
 import { registerHuntCommand } from './commands/hunt.ts';
 import { registerSigmaCommands } from './commands/sigma.ts';
+import { registerSigmaShowCommand } from './commands/sigma-show.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerSyncCommand(program);
   registerSigmaCommands(program);
+  registerSigmaShowCommand(program);
   registerHuntCommand(program);
   registerEvtxCommands(program);
   return program;

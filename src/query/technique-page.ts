@@ -10,6 +10,7 @@ import { type NodeRef, type ObjectRow, OBJECT_COLUMNS, refOf } from './lookup.ts
 import { parsePlatforms, related } from './relations.ts';
 import { type TechniqueControl, techniqueControls } from './controls.ts';
 import { type ReportLink, reportsOf } from './reports.ts';
+import { type TechniqueSigmaRule, techniqueSigma } from './sigma.ts';
 
 export interface Mitigation {
   readonly id: string;
@@ -71,6 +72,8 @@ export interface TechniquePage {
   readonly deprecated: boolean;
   /** Reports citing the technique or what supports it (procedures, mitigations, detections), newest first. */
   readonly reports: ReportLink[];
+  /** Sigma rules tagged with the technique, then those of its sub-techniques (marked by `subtechnique`). */
+  readonly sigma: TechniqueSigmaRule[];
   /** Control-framework requirements mapped to the technique, by framework. */
   readonly controls: TechniqueControl[];
   /** How much of the graph meets here: what a heat map colours by. */
@@ -86,6 +89,8 @@ export interface TechniqueCounts {
   readonly controls: Record<string, number>;
   /** Data components plus detection strategies. */
   readonly detections: number;
+  /** Sigma rules on the page (the technique's and its sub-techniques'). */
+  readonly sigma: number;
 }
 
 export function techniquePage(store: Store, technique: ObjectRow, dataset: Dataset): TechniquePage {
@@ -116,6 +121,8 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
   const detection = detectionOf(store, pk);
   const reports = reportsOf(store, technique);
   const controls = technique.attack_id === null ? [] : techniqueControls(store, technique.attack_id, dataset.domain, dataset.version);
+  const subtechniques = related(store, pk, 'subtechnique-of', 'in', ['technique']).map(refOf);
+  const sigma = technique.attack_id === null ? [] : techniqueSigma(store, technique.attack_id, subtechniques.map((s) => s.id));
   return {
     id: technique.attack_id ?? technique.stix_id,
     name: technique.name ?? '',
@@ -126,7 +133,7 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
     description,
     platforms: parsePlatforms(technique.platforms),
     parent: parent === undefined ? null : refOf(parent),
-    subtechniques: related(store, pk, 'subtechnique-of', 'in', ['technique']).map(refOf),
+    subtechniques,
     mitigations,
     detection,
     procedures,
@@ -134,12 +141,18 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
     revokedBy: revokedBy === undefined ? null : refOf(revokedBy),
     deprecated: technique.deprecated === 1,
     reports,
+    sigma,
     controls,
-    counts: countsOf(procedures, reports, controls, detection),
+    counts: { ...countsOf(procedures, reports, controls, detection), sigma: sigma.length },
   };
 }
 
-function countsOf(procedures: readonly Procedure[], reports: readonly ReportLink[], controls: readonly TechniqueControl[], detection: TechniquePage['detection']): TechniqueCounts {
+function countsOf(
+  procedures: readonly Procedure[],
+  reports: readonly ReportLink[],
+  controls: readonly TechniqueControl[],
+  detection: TechniquePage['detection'],
+): Omit<TechniqueCounts, 'sigma'> {
   const perFramework: Record<string, number> = {};
   for (const c of new Set(controls.map((c) => `${c.framework} ${c.frameworkVersion}\u0000${c.id}`))) {
     const framework = c.split('\u0000')[0] ?? '';

@@ -5,6 +5,7 @@ import type { Graph } from '../../graph.ts';
 import { withGraph } from '../context.ts';
 import { type Progress, progressBar } from '../output.ts';
 import { reportError } from '../report-error.ts';
+import { formatIssue } from '../../sigma/index.ts';
 
 interface ImportAttackFlags {
   attackVersion?: string;
@@ -92,6 +93,23 @@ export function registerImportCommands(program: Command): Command {
           line: `imported ${r.reports} STIX report(s) from ${source}: ${r.refs} object_refs, ${r.attackRefs} of them to ATT&CK objects`,
           warnings: r.skipped.map((s) => `object #${s.index} skipped: ${s.reason}`),
         };
+      });
+    });
+  group
+    .command('sigma')
+    .description('import Sigma rule files and folders of them (recursively); rules link to the techniques in their attack.tNNNN tags')
+    .argument('<paths...>', 'rule files or folders')
+    .action(async (paths: string[], _flags: unknown, command: Command) => {
+      await withGraph(command, 'write', async (graph) => {
+        const started = performance.now();
+        const r = await graph.importSigma(paths);
+        for (const i of r.issues.slice(0, 50)) process.stderr.write(`ttpgraph: warning: ${formatIssue(i)} (skipped)\n`);
+        if (r.issues.length > 50) process.stderr.write(`ttpgraph: warning: ${r.issues.length - 50} more problems (ttpgraph sigma check PATH lists them all)\n`);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        process.stdout.write(
+          `imported ${r.rules} Sigma rule(s) from ${r.files} file(s) (${r.unchanged} unchanged, ${r.issues.length} skipped for errors), ${r.techniqueLinks} technique links in ${seconds} s\n`,
+        );
+        if (r.issues.length > 0) process.exitCode = 1;
       });
     });
   return group;

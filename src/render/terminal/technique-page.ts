@@ -89,6 +89,15 @@ export function renderTechniquePage(page: TechniquePage, options: RenderOptions)
     }
   }
 
+  section('Sigma detections');
+  if (page.sigma.length === 0) lines.push('  (no Sigma rules in the store cover this technique: ttpgraph import sigma PATH, or ttpgraph sync)');
+  for (const r of page.sigma) {
+    const from = r.subtechnique === null ? '' : style.dim(` (from ${r.subtechnique})`);
+    const ls = [r.logsource.product, r.logsource.category, r.logsource.service].filter((x) => x !== null).join('/');
+    lines.push(`  ${style.bold(r.title)}${from}`);
+    lines.push(style.dim(`    ${[r.level, r.status, ls].filter((x) => x !== null && x !== '').join(', ')}  ttpgraph sigma show ${r.id}`));
+  }
+
   section('Controls');
   if (page.controls.length === 0) lines.push('  (no control mappings in the store: ttpgraph import mappings FILE|URL, or ttpgraph sync)');
   const frameworks = new Map<string, typeof page.controls>();

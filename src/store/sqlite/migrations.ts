@@ -21,6 +21,10 @@
  *   control_mapping   one mapping row: control → ATT&CK ID, type, status (non_mappable kept), comments
  *   stix_report       STIX 2.1 report objects imported with `import stix`
  *   stix_report_ref   their object_refs, with the ATT&CK ID when the bundle names one
+ *
+ * Sigma (version 3):
+ *   sigma_rule        a Sigma rule, correlation or filter: metadata, where it came from, its file's text
+ *   sigma_rule_technique  rule → ATT&CK ID from its attack.tNNNN[.NNN] tags ("covers")
  */
 export interface Migration {
   readonly version: number;
@@ -217,6 +221,43 @@ CREATE TABLE stix_report_ref (
 CREATE INDEX stix_report_ref_by_ref ON stix_report_ref (ref);
 CREATE INDEX stix_report_ref_by_attack_id ON stix_report_ref (attack_id);
 CREATE INDEX stix_report_ref_by_report ON stix_report_ref (report_pk);
+`,
+  },
+  {
+    version: 3,
+    name: 'sigma rules',
+    sql: `
+CREATE TABLE sigma_rule (
+  pk INTEGER PRIMARY KEY,
+  rule_key TEXT NOT NULL UNIQUE,
+  rule_id TEXT,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  status TEXT,
+  level TEXT,
+  description TEXT,
+  author TEXT,
+  date TEXT,
+  modified TEXT,
+  product TEXT,
+  category TEXT,
+  service TEXT,
+  tags TEXT NOT NULL,
+  refs TEXT NOT NULL,
+  falsepositives TEXT NOT NULL,
+  path TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  file_text TEXT NOT NULL,
+  imported_at TEXT NOT NULL
+);
+CREATE INDEX sigma_rule_by_id ON sigma_rule (rule_id);
+
+CREATE TABLE sigma_rule_technique (
+  rule_pk INTEGER NOT NULL REFERENCES sigma_rule(pk) ON DELETE CASCADE,
+  attack_id TEXT NOT NULL
+);
+CREATE INDEX sigma_rule_technique_by_attack_id ON sigma_rule_technique (attack_id);
+CREATE INDEX sigma_rule_technique_by_rule ON sigma_rule_technique (rule_pk);
 `,
   },
 ];

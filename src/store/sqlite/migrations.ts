@@ -260,6 +260,26 @@ CREATE INDEX sigma_rule_technique_by_attack_id ON sigma_rule_technique (attack_i
 CREATE INDEX sigma_rule_technique_by_rule ON sigma_rule_technique (rule_pk);
 `,
   },
+  {
+    version: 4,
+    name: 'one view per ATT&CK object type',
+    // For people who query the store with SQL: every object type as its own relation, with its
+    // dataset's domain and version. The rows live in `object`, whose columns all types share.
+    sql: `
+CREATE VIEW technique AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'technique';
+CREATE VIEW tactic AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'tactic';
+CREATE VIEW attack_group AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'group';
+CREATE VIEW software AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'software';
+CREATE VIEW campaign AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'campaign';
+CREATE VIEW mitigation AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'mitigation';
+CREATE VIEW asset AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'asset';
+CREATE VIEW data_source AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'data-source';
+CREATE VIEW data_component AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'data-component';
+CREATE VIEW detection_strategy AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'detection-strategy';
+CREATE VIEW analytic AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'analytic';
+CREATE VIEW matrix AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'matrix';
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -26,6 +26,8 @@ export interface MirrorServer {
   readonly log: LoggedRequest[];
   readonly faults: Map<string, Fault>;
   readonly overrides: Map<string, string>;
+  /** Send ETags (default) or, like some static servers, only Last-Modified. */
+  etags: boolean;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
   const log: LoggedRequest[] = [];
   const faults = new Map<string, Fault>();
   const overrides = new Map<string, string>();
+  const state = { etags: true };
 
   const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -63,8 +66,8 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     }
     const etag = `"${stat.ino.toString(16)}-${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
     const lastModified = stat.mtime.toUTCString();
-    const validators = { etag, 'last-modified': lastModified };
-    if (notModified(req, etag, stat.mtime)) {
+    const validators: Record<string, string> = state.etags ? { etag, 'last-modified': lastModified } : { 'last-modified': lastModified };
+    if (notModified(req, state.etags ? etag : null, stat.mtime)) {
       entry.status = 304;
       res.writeHead(304, validators).end();
       return;
@@ -95,6 +98,12 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     log,
     faults,
     overrides,
+    get etags() {
+      return state.etags;
+    },
+    set etags(value: boolean) {
+      state.etags = value;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -104,9 +113,9 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
 }
 
 /** RFC 9110 §13.1: If-None-Match wins; If-Modified-Since only counts without it (dates have 1 s resolution). */
-function notModified(req: http.IncomingMessage, etag: string, mtime: Date): boolean {
+function notModified(req: http.IncomingMessage, etag: string | null, mtime: Date): boolean {
   const inm = req.headers['if-none-match'];
-  if (inm !== undefined) {
+  if (inm !== undefined && etag !== null) {
     return inm === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
   }
   const ims = req.headers['if-modified-since'];

@@ -216,6 +216,21 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
     it.each(otherCases)('%s', async (_label, where, fault, message) => failSync(where, fault, message));
   });
 
+  it('a server that sends only Last-Modified gets If-Modified-Since and answers 304', async () => {
+    const db = path.join(dir, 'last-modified', 'store.db');
+    server.etags = false;
+    try {
+      expect((await sync(db, '--domain', 'ics', '--only', 'attack')).status).toBe(0);
+      server.log.length = 0;
+      const r = await sync(db, '--domain', 'ics', '--only', 'attack');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^unchanged ics ATT&CK 18\.1: already in the store \(\S+, not modified\)$/m);
+      expect(server.log.map((e) => `${e.path} ${e.status} ${e.bodyBytes}`)).toEqual(['/attack/collection-index.json 304 0', '/attack/ics-attack-18.1.json 304 0']);
+    } finally {
+      server.etags = true;
+    }
+  });
+
   it('a mirror that refuses connections: one line per source naming the URL, non-zero exit, store untouched', async () => {
     const closed = await startMirrorServer(dataPath());
     const url = closed.url;

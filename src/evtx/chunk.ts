@@ -26,10 +26,8 @@ import { crc32 } from 'node:zlib';
 import { EvtxFormatError, byteView, hasMagic } from './bytes.ts';
 import type { ByteView } from './bytes.ts';
 import { chunkContext } from './binxml/tokens.ts';
-import { checkRecordFrame, readRecordHeader, readRecordTree } from './record.ts';
-import { renderJson } from './render/json.ts';
+import { checkRecordFrame, readRecordHeader, readRecordJson, readRecordXml } from './record.ts';
 import type { JsonObject } from './render/json.ts';
-import { renderXml } from './render/xml.ts';
 import { CHUNK_SIZE } from './file-header.ts';
 
 export const CHUNK_HEADER_SIZE = 512;
@@ -168,9 +166,12 @@ export function parseChunk(bytes: Uint8Array, options: ChunkOptions): ChunkResul
     }
     try {
       const h = readRecordHeader(v, off);
-      const tree = readRecordTree(ctx, off, frame);
-      const base = { recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset: fileOffset + off };
-      records.push(format === 'xml' ? { ...base, xml: renderXml(tree) } : { ...base, data: renderJson(tree) });
+      const offset = fileOffset + off;
+      records.push(
+        format === 'xml'
+          ? { recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, xml: readRecordXml(ctx, off, frame) }
+          : { recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, data: readRecordJson(ctx, off, frame) },
+      );
     } catch (err) {
       const msg = err instanceof EvtxFormatError || err instanceof Error ? err.message : String(err);
       warn('undecodable-record', off, `record could not be decoded: ${msg}`);

@@ -13,9 +13,12 @@
 import { u32, u64 } from './bytes.ts';
 import type { ByteView } from './bytes.ts';
 import { parseTokens } from './binxml/tokens.ts';
-import type { ChunkContext, Element } from './binxml/tokens.ts';
-import { resolveRecord } from './binxml/tree.ts';
+import type { ChunkContext, Element, XNode } from './binxml/tokens.ts';
+import { MAX_EXPANSION, renderableInPlace, resolveRecord } from './binxml/tree.ts';
 import { filetimeText } from './binxml/values.ts';
+import { renderJson } from './render/json.ts';
+import type { JsonObject } from './render/json.ts';
+import { renderXml } from './render/xml.ts';
 
 export const RECORD_MAGIC = 0x00002a2a;
 export const RECORD_HEADER_SIZE = 24;
@@ -52,4 +55,21 @@ export function readRecordHeader(v: ByteView, off: number): RecordHeader {
 export function readRecordTree(ctx: ChunkContext, off: number, size: number): Element {
   const { nodes } = parseTokens(ctx, off + RECORD_HEADER_SIZE, off + size - 4, 0);
   return resolveRecord(ctx, nodes);
+}
+
+/**
+ * A framed record rendered as JSON: the usual record (one template instance without element
+ * repetition) straight from its cached template definition; any other through the resolved tree.
+ */
+export function readRecordJson(ctx: ChunkContext, off: number, size: number): JsonObject {
+  const { nodes } = parseTokens(ctx, off + RECORD_HEADER_SIZE, off + size - 4, 0);
+  const only: XNode | undefined = nodes.length === 1 ? nodes[0] : undefined;
+  if (only !== undefined && typeof only === 'object' && only.k === 4 && only.def.flatRoot !== null && renderableInPlace(only.values)) {
+    return renderJson(only.def.flatRoot, { vals: only.values, ctx, depth: 0, budget: { left: MAX_EXPANSION } });
+  }
+  return renderJson(resolveRecord(ctx, nodes));
+}
+
+export function readRecordXml(ctx: ChunkContext, off: number, size: number): string {
+  return renderXml(readRecordTree(ctx, off, size));
 }

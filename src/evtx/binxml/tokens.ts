@@ -37,6 +37,17 @@ export interface TemplateDefinition {
   readonly offset: number;
   readonly guid: string;
   readonly nodes: readonly XNode[];
+  /** The first element of the definition, when it holds no nested template instance. */
+  readonly flatRoot: Element | null;
+}
+
+function hasInstance(nodes: readonly XNode[]): boolean {
+  for (const n of nodes) {
+    if (typeof n !== 'object') continue;
+    if (n.k === 4) return true;
+    if (n.k === 1 && (hasInstance(n.children) || n.attrs.some((a) => hasInstance(a.value)))) return true;
+  }
+  return false;
 }
 
 export interface TemplateInstance {
@@ -102,7 +113,9 @@ export function templateAt(ctx: ChunkContext, off: number, depth: number): Templ
   ctx.parsing.add(off);
   try {
     const { nodes } = parseTokens(ctx, start, start + size, depth + 1);
-    const def: TemplateDefinition = { offset: off, guid: hexGuid(ctx.view, off + 4), nodes };
+    const root = nodes.find((n): n is Element => typeof n === 'object' && n.k === 1);
+    const flatRoot = root !== undefined && !hasInstance(nodes) ? root : null;
+    const def: TemplateDefinition = { offset: off, guid: hexGuid(ctx.view, off + 4), nodes, flatRoot };
     ctx.templates.set(off, def);
     return def;
   } finally {

@@ -14,13 +14,13 @@ import { VT, arrayItem, isOptionalEmpty } from './values.ts';
 import type { BinValue, NestedBinXml } from './values.ts';
 
 /** At most this many elements, template instances and nested BinXML values per record. */
-const MAX_EXPANSION = 100_000;
+export const MAX_EXPANSION = 100_000;
 
-interface Budget {
+export interface Budget {
   left: number;
 }
 
-function resolveNodes(ctx: ChunkContext, nodes: readonly XNode[], values: readonly BinValue[] | null, out: XNode[], depth: number, budget: Budget): void {
+export function resolveNodes(ctx: ChunkContext, nodes: readonly XNode[], values: readonly BinValue[] | null, out: XNode[], depth: number, budget: Budget): void {
   for (const n of nodes) {
     if (typeof n === 'string') {
       out.push(n);
@@ -139,4 +139,12 @@ export function resolveRecord(ctx: ChunkContext, nodes: readonly XNode[]): Eleme
   resolveNodes(ctx, nodes, null, out, 0, { left: MAX_EXPANSION });
   for (const n of out) if (typeof n === 'object' && n.k === 1) return n;
   throw new EvtxFormatError('bad-token', 'record has no root element', 0);
+}
+
+/** True when rendering straight from a template definition gives the resolved tree's result. */
+export function renderableInPlace(values: readonly BinValue[]): boolean {
+  for (const v of values) {
+    if (v.t & VT.ArrayFlag && (v.v as readonly unknown[]).length > 1) return false;
+  }
+  return true;
 }

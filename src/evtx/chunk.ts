@@ -27,12 +27,23 @@ import { EvtxFormatError, byteView, hasMagic } from './bytes.ts';
 import type { ByteView } from './bytes.ts';
 import { chunkContext } from './binxml/tokens.ts';
 import { checkRecordFrame, readRecordHeader, readRecordJson, readRecordXml } from './record.ts';
+import { stringifyJson } from './render/json.ts';
 import type { JsonObject } from './render/json.ts';
 import { CHUNK_SIZE } from './file-header.ts';
 
 export const CHUNK_HEADER_SIZE = 512;
 
-export type EvtxFormat = 'json' | 'xml';
+/** Native JSON.stringify, or our writer when a bigint is present (JSON.stringify throws on them). */
+function jsonText(v: JsonObject): string {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return stringifyJson(v);
+  }
+}
+
+/** `json`: objects in `data`; `json-text`: the same as JSON text in `json`; `xml`: text in `xml`. */
+export type EvtxFormat = 'json' | 'json-text' | 'xml';
 
 export interface EvtxRecord {
   readonly recordId: number | bigint;
@@ -44,6 +55,8 @@ export interface EvtxRecord {
   readonly offset: number;
   /** The event in the evtx crate's JSON shape (`format: 'json'`). */
   readonly data?: JsonObject;
+  /** The event as JSON text (`format: 'json-text'`): cheapest to pass between threads and print. */
+  readonly json?: string;
   /** The event as XML (`format: 'xml'`). */
   readonly xml?: string;
 }
@@ -167,11 +180,9 @@ export function parseChunk(bytes: Uint8Array, options: ChunkOptions): ChunkResul
     try {
       const h = readRecordHeader(v, off);
       const offset = fileOffset + off;
-      records.push(
-        format === 'xml'
-          ? { recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, xml: readRecordXml(ctx, off, frame) }
-          : { recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, data: readRecordJson(ctx, off, frame) },
-      );
+      if (format === 'xml') records.push({ recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, xml: readRecordXml(ctx, off, frame) });
+      else if (format === 'json-text') records.push({ recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, json: jsonText(readRecordJson(ctx, off, frame)) });
+      else records.push({ recordId: h.recordId, timestamp: h.timestamp, chunk: chunkIndex, offset, data: readRecordJson(ctx, off, frame) });
     } catch (err) {
       const msg = err instanceof EvtxFormatError || err instanceof Error ? err.message : String(err);
       warn('undecodable-record', off, `record could not be decoded: ${msg}`);

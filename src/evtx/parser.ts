@@ -135,7 +135,8 @@ class Pool {
 
   constructor(url: URL, size: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(url);
+      // A chunk needs a few MB of heap; small young generations keep each isolate's RSS low.
+      const w = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 } });
       w.on('message', (m: ChunkReply) => {
         const p = this.waiting.get(m.id);
         this.waiting.delete(m.id);

@@ -29,7 +29,7 @@ function parseFormat(v: string): 'jsonl' | 'xml' {
 
 function line(r: EvtxRecord, format: 'jsonl' | 'xml'): string {
   if (format === 'xml') return `Record ${String(r.recordId)}\n${r.xml ?? ''}`;
-  return `{"recordId":${String(r.recordId)},"timestamp":"${r.timestamp}","data":${stringifyJson(r.data ?? null)}}\n`;
+  return `{"recordId":${String(r.recordId)},"timestamp":"${r.timestamp}","data":${r.json ?? stringifyJson(r.data ?? null)}}\n`;
 }
 
 async function dump(file: string, opts: DumpOptions): Promise<void> {
@@ -52,7 +52,7 @@ async function dump(file: string, opts: DumpOptions): Promise<void> {
     };
     for await (const r of parseEvtx(reader, {
       source: file,
-      format: opts.format === 'xml' ? 'xml' : 'json',
+      format: opts.format === 'xml' ? 'xml' : 'json-text',
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     })) {
       if (r.ok) {

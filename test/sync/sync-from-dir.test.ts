@@ -1,7 +1,10 @@
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { runCliAsync } from './run-cli.ts';
@@ -78,6 +81,26 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
     expect(r.status).toBe(1);
     expect(fingerprint()).toBe(before);
+  });
+
+  it('--dry-run on a store of an older schema reads a migrated snapshot and leaves the file as it was', async () => {
+    const old = path.join(dir, 'old', 'store.db');
+    mkdirSync(path.dirname(old), { recursive: true });
+    const db1 = new Database(old);
+    for (const m of MIGRATIONS.filter((x) => x.version === 1)) db1.exec(m.sql);
+    db1.pragma('user_version = 1');
+    db1.close();
+    const hash = (): string => createHash('sha256').update(readFileSync(old)).digest('hex');
+    const before = hash();
+    const r = await runCliAsync(['--db', old, 'sync', '--from', mirror, '--domain', 'ics', '--dry-run']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^new ics ATT&CK 18\.1: would be added from /m);
+    expect(r.stdout).toMatch(/^new veris 1\.4\.0 mappings for ATT&CK 16\.1 ics: would be added from /m);
+    expect(hash()).toBe(before);
+    const after = new Database(old, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(1);
+    after.close();
   });
 
   it('rejects bad arguments with one line', async () => {

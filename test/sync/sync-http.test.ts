@@ -118,9 +118,9 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       server.faults.set(where, fault);
       try {
         const r = await sync(db, '--domain', 'ics,mobile', '--timeout', '700');
-        expect(r.status).toBe(1);
+        expect(r.status, r.stderr).toBe(1);
         const lines = r.stderr.trim().split('\n');
-        expect(lines).toHaveLength(1);
+        expect(lines, r.stdout).toHaveLength(1);
         expect(lines[0]).toMatch(message);
         // The others are still checked (and would be applied): mobile and the other mapping files.
         if (where !== '/attack/collection-index.json') expect(r.stdout).toMatch(/^unchanged mobile ATT&CK 18\.1/m);
@@ -171,8 +171,8 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       const cacheState = (): string[] => readdirSync(cacheDir).sort().map((f) => `${f} ${statSync(path.join(cacheDir, f)).mtimeMs}`);
       const cacheBefore = cacheState();
       const r = await sync(db, '--domain', 'ics,mobile', '--dry-run');
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
+      expect(r.stderr, r.stdout).toBe('');
+      expect(r.status, r.stdout).toBe(0);
       expect(r.stdout).toMatch(/^updated ics ATT&CK 18\.1: would be replaced from http:\S+\/attack\/ics-attack-18\.1\.json, 3\.5 MB downloaded$/m);
       expect(r.stdout).toMatch(/^unchanged mobile ATT&CK 18\.1: already in the store/m);
       expect(r.stdout).toMatch(/^sync --dry-run: 0 new, 1 updated, 5 unchanged, 0 failed; .*nothing was written$/m);

@@ -5,6 +5,7 @@ import { TtpgraphError } from '../../errors.ts';
 import { resolveStorePath } from '../../store/location.ts';
 import { openStore, type Store } from '../../store/sqlite/store.ts';
 import { cacheDirFor, openHttpCache } from '../../sync/http-cache.ts';
+import { openStoreSnapshot, type StoreSnapshot } from '../../sync/snapshot.ts';
 import { SOURCES, sourceNames } from '../../sync/sources.ts';
 import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
 import { dirTransport, httpTransport, type Transport } from '../../sync/transport.ts';
@@ -85,13 +86,14 @@ export function registerSyncCommand(program: Command): void {
 
       let report: SyncReport;
       if (dryRun) {
-        // A dry run writes nothing: an existing store is opened read-only, a missing one is not created.
+        // A dry run writes nothing: an existing store is opened read-only (or, when its schema is older
+        // than this version's, a migrated snapshot of it), and a missing one is not created.
         const storePath = resolveStorePath(storePathOption(command));
-        const store = existsSync(storePath) ? openStore(storePath, { readonly: true }) : openStore(':memory:');
+        const opened = existsSync(storePath) ? await openForReading(storePath) : { store: openStore(':memory:'), dispose: () => undefined };
         try {
-          report = await run(store, storePath);
+          report = await run(opened.store, storePath);
         } finally {
-          store.close();
+          opened.dispose();
         }
       } else {
         report = await withGraph(command, 'write', (graph) => run(graph.store, graph.path));
@@ -100,6 +102,17 @@ export function registerSyncCommand(program: Command): void {
       else process.stdout.write(`${summary(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
     });
+}
+
+async function openForReading(storePath: string): Promise<StoreSnapshot> {
+  let store: Store;
+  try {
+    store = openStore(storePath, { readonly: true });
+  } catch (err) {
+    if (!(err instanceof TtpgraphError) || err.code !== 'store-error') throw err;
+    return openStoreSnapshot(storePath);
+  }
+  return { store, dispose: () => store.close() };
 }
 
 function checkDomains(values: readonly string[]): Domain[] {

@@ -46,6 +46,6 @@ describe('import attack: every bundle of ../shared/data/attack', () => {
     expect(t.graph.technique('T1114').attackVersion).toBe('18.1');
     expect(t.graph.technique('T1114', { version: '15.1' }).attackVersion).toBe('15.1');
     expect(t.graph.technique('T0800').domain).toBe('ics');
-    expect(t.graph.page('T1404').page.domain).toBe('mobile');
+    expect(t.graph.technique('T1404').domain).toBe('mobile');
   });
 });

@@ -95,8 +95,8 @@ describe('the T1114 page model', () => {
     const result = t.graph.page('T1066', { version: '15.1' });
     expect(result.formerly?.id).toBe('T1066');
     expect(result.page.id).toBe('T1027.005');
-    const itself = t.graph.page('T1066', { version: '15.1', noFollow: true });
-    expect(itself.page.revokedBy?.id).toBe('T1027.005');
+    const itself = t.graph.technique('T1066', { version: '15.1', noFollow: true });
+    expect(itself.revokedBy?.id).toBe('T1027.005');
   });
 
   it('ics 18.1 in STIX 2.0 and STIX 2.1 gives the same pages', async () => {

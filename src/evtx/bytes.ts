@@ -23,13 +23,16 @@ export class EvtxFormatError extends Error {
 /** A buffer plus a DataView over the same bytes and the end of the readable window. */
 export interface ByteView {
   readonly b: Uint8Array;
+  /** The same bytes as a Buffer (for native UTF-16 decoding). */
+  readonly buf: Buffer;
   readonly dv: DataView;
   /** First offset that may not be read (≤ b.length). */
   readonly end: number;
 }
 
 export function byteView(b: Uint8Array, end: number = b.length): ByteView {
-  return { b, dv: new DataView(b.buffer, b.byteOffset, b.byteLength), end: Math.min(end, b.length) };
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return { b, buf, dv: new DataView(b.buffer, b.byteOffset, b.byteLength), end: Math.min(end, b.length) };
 }
 
 export function need(v: ByteView, off: number, n: number, what: string): void {
@@ -73,13 +76,13 @@ export function i64(v: ByteView, off: number, what: string): number | bigint {
 export function utf16(v: ByteView, off: number, count: number, what: string): string {
   const n = count * 2;
   if (off < 0 || off + n > v.end) need(v, off, n, what);
-  if (count < 24) {
+  if (count < 8) {
     let s = '';
     const b = v.b;
     for (let i = off, e = off + n; i < e; i += 2) s += String.fromCharCode(b[i]! | (b[i + 1]! << 8));
     return s;
   }
-  return Buffer.from(v.b.buffer, v.b.byteOffset + off, n).toString('utf16le');
+  return v.buf.toString('utf16le', off, off + n);
 }
 
 /** True when the 8 bytes at `off` spell `magic` (an ASCII string of 8 characters incl. NUL). */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { TtpgraphError } from '../errors.ts';
 import { readSource } from '../sources/read-source.ts';
 import { VERSION } from '../version.ts';
-import { type HttpCache, sha256Hex } from './http-cache.ts';
+import { type HttpCache, cacheDirFor, openHttpCache, sha256Hex } from './http-cache.ts';
 import type { FileLocation } from './types.ts';
 
 export interface FetchedFile {
@@ -31,6 +31,20 @@ export interface Transport {
   get(location: FileLocation, onBytes?: (done: number, total: number) => void): Promise<FetchedFile>;
   /** Names of the files in a mirror folder; undefined when the files come over HTTP (no listing). */
   listFolder(folder: string): Promise<string[] | undefined>;
+}
+
+/** --from DIR, else --base-url (or the official URLs) through the cache beside the store. */
+export function transportFor(options: {
+  readonly from?: string;
+  readonly baseUrl?: string;
+  readonly timeoutMs: number;
+  readonly storePath: string;
+  /** False for a dry run: the cache is read for conditional requests, never written. */
+  readonly writeCache: boolean;
+}): Transport {
+  if (options.from !== undefined) return dirTransport(options.from);
+  const cache = openHttpCache(cacheDirFor(options.storePath), { writable: options.writeCache });
+  return httpTransport({ ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }), timeoutMs: options.timeoutMs, cache });
 }
 
 export interface HttpTransportOptions {

@@ -111,6 +111,9 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     expect(domain.stderr).toBe('ttpgraph: error: --domain "pre-attack" is not one of enterprise, mobile, ics\n');
     const only = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'sigma']);
     expect(only.stderr).toBe('ttpgraph: error: --only sigma: the sources are attack, mappings\n');
+    const timeout = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--timeout', '1.5s']);
+    expect(timeout.status).toBe(1);
+    expect(timeout.stderr).toContain("option '--timeout <ms>' argument '1.5s' is invalid. not a whole number of milliseconds.");
     const version = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'attack', '--domain', 'ics', '--attack-version', '99.1']);
     expect(version.status).toBe(1);
     expect(version.stderr).toMatch(/^ttpgraph: error: MITRE ATT&CK .*: the collection index has no ATT&CK 99\.1 for ics$/m);

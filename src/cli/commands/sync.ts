@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { DOMAINS, type Domain, isDomain } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
 import { resolveStorePath } from '../../store/location.ts';
-import { openStore, type Store } from '../../store/sqlite/store.ts';
-import { cacheDirFor, openHttpCache } from '../../sync/http-cache.ts';
-import { openStoreSnapshot, type StoreSnapshot } from '../../sync/snapshot.ts';
+import type { Store } from '../../store/sqlite/store.ts';
+import { openStoreForDryRun } from '../../sync/snapshot.ts';
 import { SOURCES, sourceNames } from '../../sync/sources.ts';
 import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
-import { dirTransport, httpTransport, type Transport } from '../../sync/transport.ts';
+import { transportFor } from '../../sync/transport.ts';
 import { storePathOption, withGraph } from '../context.ts';
 import { printJson, type Progress, progressBar } from '../output.ts';
 
@@ -23,7 +21,7 @@ interface SyncFlags {
   from?: string;
   baseUrl?: string;
   dryRun?: boolean;
-  timeout: string;
+  timeout: number;
   json?: boolean;
 }
 
@@ -43,7 +41,7 @@ export function registerSyncCommand(program: Command): void {
     .option('--only <sources>', `sync only these sources (${sourceNames().join(', ')}); repeat or comma-separate`, list)
     .option('--from <dir>', 'read a local mirror laid out like ../shared/data (attack/, mappings/) instead of the network')
     .option('--base-url <url>', `read an HTTP mirror with that layout instead of the official URLs (default: $${BASE_URL_ENV})`)
-    .option('--timeout <ms>', 'give up on a request after this long without a response or data', String(DEFAULT_TIMEOUT_MS))
+    .option('--timeout <ms>', 'give up on a request after this many milliseconds without a response or data', parseTimeout, DEFAULT_TIMEOUT_MS)
     .option('--dry-run', 'list what would change (new, updated, unchanged) without writing the store or the cache')
     .option('--json', 'print the sync report as JSON')
     .addHelpText(
@@ -56,8 +54,6 @@ export function registerSyncCommand(program: Command): void {
       const unknown = only.filter((s) => !sourceNames().includes(s));
       if (unknown.length > 0) throw new TtpgraphError('invalid-argument', `--only ${unknown.join(',')}: the sources are ${sourceNames().join(', ')}`);
       const sources = only.length === 0 ? SOURCES : SOURCES.filter((s) => only.includes(s.name));
-      const timeoutMs = Number(flags.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TtpgraphError('invalid-argument', `--timeout "${flags.timeout}" is not a number of milliseconds`);
       const envBase = process.env[BASE_URL_ENV];
       const baseUrl = flags.baseUrl ?? (flags.from === undefined && envBase !== undefined && envBase !== '' ? envBase : undefined);
       if (flags.from !== undefined && flags.baseUrl !== undefined) throw new TtpgraphError('invalid-argument', '--from and --base-url cannot be used together');
@@ -65,10 +61,13 @@ export function registerSyncCommand(program: Command): void {
       const dryRun = flags.dryRun === true;
 
       const run = async (store: Store, storePath: string): Promise<SyncReport> => {
-        const transport: Transport =
-          flags.from !== undefined
-            ? dirTransport(flags.from)
-            : httpTransport({ ...(baseUrl === undefined ? {} : { baseUrl }), timeoutMs, cache: openHttpCache(cacheDirFor(storePath), { writable: !dryRun }) });
+        const transport = transportFor({
+          ...(flags.from === undefined ? {} : { from: flags.from }),
+          ...(baseUrl === undefined ? {} : { baseUrl }),
+          timeoutMs: flags.timeout,
+          storePath,
+          writeCache: !dryRun,
+        });
         const printer = eventPrinter(flags.json === true, dryRun);
         try {
           return await syncSources(store, {
@@ -86,10 +85,9 @@ export function registerSyncCommand(program: Command): void {
 
       let report: SyncReport;
       if (dryRun) {
-        // A dry run writes nothing: an existing store is opened read-only (or, when its schema is older
-        // than this version's, a migrated snapshot of it), and a missing one is not created.
+        // A dry run writes nothing, neither the store (not even a migration) nor the cache.
         const storePath = resolveStorePath(storePathOption(command));
-        const opened = existsSync(storePath) ? await openForReading(storePath) : { store: openStore(':memory:'), dispose: () => undefined };
+        const opened = await openStoreForDryRun(storePath);
         try {
           report = await run(opened.store, storePath);
         } finally {
@@ -104,15 +102,10 @@ export function registerSyncCommand(program: Command): void {
     });
 }
 
-async function openForReading(storePath: string): Promise<StoreSnapshot> {
-  let store: Store;
-  try {
-    store = openStore(storePath, { readonly: true });
-  } catch (err) {
-    if (!(err instanceof TtpgraphError) || err.code !== 'store-error') throw err;
-    return openStoreSnapshot(storePath);
-  }
-  return { store, dispose: () => store.close() };
+function parseTimeout(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0) throw new InvalidArgumentError('not a whole number of milliseconds.');
+  return ms;
 }
 
 function checkDomains(values: readonly string[]): Domain[] {

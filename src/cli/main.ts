@@ -2,38 +2,50 @@
 /**
  * The `ttpgraph` command line. Each command group lives in src/cli/commands/ and registers itself
  * on the program; this file only wires them and turns errors into one line and an exit code.
+ *
+ * Only the module of the command being run is loaded (`show` need not load the Sigma engine, the
+ * EVTX parser or the web server): that keeps `ttpgraph show T1114` a fast whole process. Help and
+ * unknown commands load them all, so the listing is complete.
  */
 import { Command } from 'commander';
-import { registerDatasetsCommand } from './commands/datasets.ts';
-import { registerImportCommands } from './commands/import.ts';
-import { registerSearchCommand } from './commands/search.ts';
-import { registerShowCommand } from './commands/show.ts';
-import { registerStatsCommand } from './commands/stats.ts';
-import { registerSyncCommand } from './commands/sync.ts';
 import { reportError } from './report-error.ts';
-import { registerEvtxCommands } from './commands/evtx.ts';
-import { registerHuntCommand } from './commands/hunt.ts';
-import { registerSigmaCommands } from './commands/sigma.ts';
-import { registerSigmaShowCommand } from './commands/sigma-show.ts';
 import { VERSION } from '../version.ts';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => unknown;
+
+/** Command name → how to load its registration(s). */
+const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
+  import: async () => [(await import('./commands/import.ts')).registerImportCommands],
+  show: async () => [(await import('./commands/show.ts')).registerShowCommand],
+  search: async () => [(await import('./commands/search.ts')).registerSearchCommand],
+  datasets: async () => [(await import('./commands/datasets.ts')).registerDatasetsCommand],
+  stats: async () => [(await import('./commands/stats.ts')).registerStatsCommand],
+  sync: async () => [(await import('./commands/sync.ts')).registerSyncCommand],
+  sigma: async () => [(await import('./commands/sigma.ts')).registerSigmaCommands, (await import('./commands/sigma-show.ts')).registerSigmaShowCommand],
+  hunt: async () => [(await import('./commands/hunt.ts')).registerHuntCommand],
+  evtx: async () => [(await import('./commands/evtx.ts')).registerEvtxCommands],
+};
+
+/** The first argument that is not an option (nor the value of --db). */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--db') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+export async function buildProgram(argv: readonly string[] = process.argv.slice(2)): Promise<Command> {
   const program = new Command('ttpgraph')
     .description('Threat-informed-defense graph: MITRE ATT&CK, Sigma rules, control mappings and your own logs.')
     .version(VERSION)
     .option('--db <path>', 'SQLite store to use (default: $TTPGRAPH_DB, else the per-user data directory)')
     .showHelpAfterError()
     .exitOverride();
-  registerImportCommands(program);
-  registerShowCommand(program);
-  registerSearchCommand(program);
-  registerDatasetsCommand(program);
-  registerStatsCommand(program);
-  registerSyncCommand(program);
-  registerSigmaCommands(program);
-  registerSigmaShowCommand(program);
-  registerHuntCommand(program);
-  registerEvtxCommands(program);
+  const name = commandName(argv);
+  const loaders = name !== undefined && name in COMMANDS ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  for (const load of loaders) for (const register of await load()) register(program);
   return program;
 }
 
@@ -44,7 +56,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  await (await buildProgram()).parseAsync(process.argv);
 } catch (err) {
   reportError(err);
 }

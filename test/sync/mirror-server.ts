@@ -3,14 +3,14 @@
  * the way a static mirror or raw.githubusercontent.com does: strong ETags, Last-Modified,
  * If-None-Match / If-Modified-Since answered with 304. Every request is logged with its status and
  * the body bytes sent, and faults can be injected per path: 404, 500, a server that never answers,
- * or a body cut short of its Content-Length. `overrides` serves another file at a path (an upstream update).
+ * a body cut short of its Content-Length, or one that stops half-way with the connection left open. `overrides` serves another file at a path (an upstream update).
  */
 import { createReadStream, statSync, type Stats } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-export type Fault = 'not-found' | 'server-error' | 'hang' | 'truncate';
+export type Fault = 'not-found' | 'server-error' | 'hang' | 'truncate' | 'stall';
 
 export interface LoggedRequest {
   readonly method: string;
@@ -78,7 +78,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       res.end();
       return;
     }
-    const end = fault === 'truncate' ? Math.floor(stat.size / 2) : stat.size;
+    const end = fault === 'truncate' || fault === 'stall' ? Math.floor(stat.size / 2) : stat.size;
     const stream = createReadStream(file, { start: 0, end: Math.max(0, end - 1) });
     stream.on('data', (chunk) => {
       entry.bodyBytes += chunk.length;
@@ -86,6 +86,8 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     if (fault === 'truncate') {
       stream.pipe(res, { end: false });
       stream.on('end', () => res.socket?.destroy());
+    } else if (fault === 'stall') {
+      stream.pipe(res, { end: false });
     } else {
       stream.pipe(res);
     }

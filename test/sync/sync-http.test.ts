@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
 import { MAPPING_FILES, mappingFileName } from '../../src/sync/official.ts';
 import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
-import { type MirrorServer, startMirrorServer } from './mirror-server.ts';
+import { type Fault, type MirrorServer, startMirrorServer } from './mirror-server.ts';
 import { runCliAsync } from './run-cli.ts';
 
 /** What a store holds, per source: ATT&CK datasets and mapping sets with their hashes and counts. */
@@ -112,7 +112,7 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       server.overrides.clear();
     });
 
-    type Case = [string, string, 'not-found' | 'server-error' | 'hang' | 'truncate', RegExp];
+    type Case = [string, string, Fault, RegExp];
     const failSync = async (where: string, fault: Case[2], message: RegExp): Promise<void> => {
       const expected = contents(db);
       server.faults.set(where, fault);
@@ -142,6 +142,12 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
         ics,
         'truncate',
         /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: truncated body: the connection closed after \d+ of 3491940 bytes$/,
+      ],
+      [
+        'a body that stops half-way',
+        ics,
+        'stall',
+        /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: timed out after 700 ms without data \(got \d+ of 3491940 bytes\)$/,
       ],
     ];
     it.each(icsCases)('the changed ICS bundle answering %s', async (_label, where, fault, message) => {
@@ -202,6 +208,22 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       expect(after.mappingSets).toEqual(before.mappingSets);
       // Only the changed file had a body.
       expect(server.log.filter((e) => e.status === 200).map((e) => e.path)).toEqual([ics]);
+    });
+
+    it('a damaged cache entry is a miss: the file is fetched whole again, not trusted', async () => {
+      const cacheDir = path.join(dir, 'faults', 'sync-cache');
+      const bodies = readdirSync(cacheDir).filter((f) => f.endsWith('.body'));
+      const mobileBody = bodies.find((f) => statSync(path.join(cacheDir, f)).size === statSync(dataPath('attack', 'mobile-attack-18.1.json')).size);
+      expect(mobileBody).toBeDefined();
+      writeFileSync(path.join(cacheDir, mobileBody!), '{"truncated": ');
+      server.log.length = 0;
+      const r = await sync(db, '--domain', 'ics,mobile');
+      expect(r.stderr, r.stdout).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^unchanged mobile ATT&CK 18\.1: already in the store \(\S+, 3\.1 MB downloaded\)$/m);
+      const mobile = server.log.find((e) => e.path === '/attack/mobile-attack-18.1.json');
+      expect(mobile).toMatchObject({ conditional: false, status: 200 });
+      expect(server.log.filter((e) => e.path !== '/attack/mobile-attack-18.1.json').every((e) => e.status === 304)).toBe(true);
     });
 
     const otherCases: Case[] = [

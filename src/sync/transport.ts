@@ -10,6 +10,7 @@ import path from 'node:path';
 import { TtpgraphError } from '../errors.ts';
 import { readSource } from '../sources/read-source.ts';
 import { VERSION } from '../version.ts';
+import { FORMAT_CHECKS } from './formats.ts';
 import { type HttpCache, cacheDirFor, openHttpCache, sha256Hex } from './http-cache.ts';
 import type { FileLocation } from './types.ts';
 
@@ -72,7 +73,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         if (cached === undefined) throw fetchFailed(url, 'HTTP 304 Not Modified to an unconditional request');
         return { where: url, bytes: cached.body, sha256: cached.entry.sha256, transfer: 'not-modified', downloadedBytes: 0 };
       }
-      checkFormat(answer.body, location.format, url);
+      FORMAT_CHECKS[location.format](answer.body, url);
       const sha256 = sha256Hex(answer.body);
       await options.cache.save(
         { url, etag: answer.etag, lastModified: answer.lastModified, sha256, size: answer.body.length, savedAt: new Date().toISOString() },
@@ -93,7 +94,7 @@ export function dirTransport(root: string): Transport {
     async get(location) {
       const file = where(location);
       const { bytes } = await readSource(file);
-      checkFormat(bytes, location.format, file);
+      FORMAT_CHECKS[location.format](bytes, file);
       return { where: file, bytes, sha256: sha256Hex(bytes), transfer: 'local', downloadedBytes: 0 };
     },
     async listFolder(folder) {
@@ -107,19 +108,6 @@ export function dirTransport(root: string): Transport {
       }
     },
   };
-}
-
-/** Bodies are checked before they are cached or imported: a cut-off download must not look like data. */
-function checkFormat(bytes: Buffer, format: FileLocation['format'], where: string): void {
-  if (format === 'json') {
-    try {
-      JSON.parse(bytes.toString('utf8'));
-    } catch (err) {
-      // JSON.parse quotes the start of the text, newlines included; the message must stay one line.
-      const why = (err as Error).message.replace(/\s+/g, ' ');
-      throw new TtpgraphError('invalid-json', `not valid JSON (${why}); is the file truncated?`, { source: where }, { cause: err });
-    }
-  }
 }
 
 interface Answer {

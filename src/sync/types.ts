@@ -6,6 +6,7 @@
  */
 import type { Domain } from '../core/attack.ts';
 import type { Store } from '../store/sqlite/store.ts';
+import type { FileFormat } from './formats.ts';
 
 /** One file of a source: where it officially lives and where a mirror keeps it. */
 export interface FileLocation {
@@ -13,8 +14,8 @@ export interface FileLocation {
   readonly url: string;
   /** Its path in a mirror laid out like ../shared/data ("attack/enterprise-attack-18.1.json"). */
   readonly mirrorPath: string;
-  /** How a body is checked before it is cached or imported. */
-  readonly format: 'json';
+  /** How a body is checked before it is cached or imported (formats.ts). */
+  readonly format: FileFormat;
 }
 
 /** What an import did, in words the CLI prints. */

@@ -93,7 +93,8 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
         })),
       );
     } catch (err) {
-      const error = asError(err, transport.origin);
+      // A listing error names its URL when it has one (the collection index); else it stands alone.
+      const error = err instanceof TtpgraphError ? err : asError(err, transport.origin);
       record(failure(kind.name, kind.description, error.loc.source ?? transport.origin, error, listStarted));
     }
   }

@@ -114,6 +114,8 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     const timeout = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--timeout', '1.5s']);
     expect(timeout.status).toBe(1);
     expect(timeout.stderr).toContain("option '--timeout <ms>' argument '1.5s' is invalid. not a whole number of milliseconds.");
+    const badVersion = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--attack-version', 'latest']);
+    expect(badVersion.stderr).toBe('ttpgraph: error: --attack-version "latest" is not a version like 18.1\n');
     const version = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'attack', '--domain', 'ics', '--attack-version', '99.1']);
     expect(version.status).toBe(1);
     expect(version.stderr).toMatch(/^ttpgraph: error: MITRE ATT&CK .*: the collection index has no ATT&CK 99\.1 for ics$/m);

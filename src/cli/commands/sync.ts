@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { DOMAINS, type Domain, isDomain } from '../../core/attack.ts';
+import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
 import { resolveStorePath } from '../../store/location.ts';
 import type { Store } from '../../store/sqlite/store.ts';
@@ -50,6 +50,9 @@ export function registerSyncCommand(program: Command): void {
     )
     .action(async (flags: SyncFlags, command: Command) => {
       const domains = checkDomains(flags.domain ?? []);
+      if (flags.attackVersion !== undefined && normalizeVersion(flags.attackVersion) === undefined) {
+        throw new TtpgraphError('invalid-argument', `--attack-version "${flags.attackVersion}" is not a version like 18.1`);
+      }
       const only = flags.only ?? [];
       const unknown = only.filter((s) => !sourceNames().includes(s));
       if (unknown.length > 0) throw new TtpgraphError('invalid-argument', `--only ${unknown.join(',')}: the sources are ${sourceNames().join(', ')}`);

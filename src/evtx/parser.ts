@@ -24,7 +24,10 @@ export interface RandomAccessReader {
 
 export interface ParseOptions {
   readonly format?: EvtxFormat;
-  /** Worker threads for chunk parsing; default: the number of cores. 1 parses on this thread. */
+  /**
+   * Worker threads for chunk parsing; default: the number of cores. 1 parses on this thread, as do
+   * files of fewer than 4 chunks, and the TypeScript sources (workers run from the built dist/).
+   */
   readonly threads?: number;
   /** Label used in warnings (a file name). */
   readonly source?: string;
@@ -122,6 +125,9 @@ export interface ChunkReply {
   readonly recordsJson?: string;
 }
 
+/** Files with fewer chunks than this are parsed on the calling thread whatever `threads` says. */
+export const MIN_CHUNKS_FOR_WORKERS = 4;
+
 /** The compiled worker next to this module, or null when running from TypeScript sources. */
 function workerUrl(): URL | null {
   if (!import.meta.url.endsWith('.js')) return null;
@@ -160,7 +166,7 @@ class Pool {
   run(job: Omit<ChunkJob, 'id'>): Promise<ChunkResult> {
     const id = this.nextId++;
     const full: ChunkJob = { ...job, id };
-    const w = this.workers[job.chunkIndex % this.workers.length]!;
+    const w = this.workers[id % this.workers.length]!;
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve, job: full });
       const b = job.bytes;
@@ -194,12 +200,16 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
   const strictChecksums = options.strictChecksums ?? false;
   const url = workerUrl();
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-  const pool = threads > 1 && url !== null ? new Pool(url, threads) : null;
+  // `threads` counts this thread too: it parses every threads-th chunk itself while threads − 1
+  // workers parse the others (this thread also has to take in their results). Starting a worker
+  // costs tens of milliseconds, so a file of a few chunks is parsed right here.
+  const pool = threads > 1 && url !== null && chunkCount(reader.size) >= MIN_CHUNKS_FOR_WORKERS ? new Pool(url, threads - 1) : null;
   try {
     const head = await reader.read(0, FILE_HEADER_SIZE);
     for (const warning of checkFileHeader(head, reader.size, source).warnings) yield { ok: false, warning };
     const n = chunkCount(reader.size);
-    const job = async (i: number): Promise<ChunkResult> => {
+    /** A chunk's result, or (for chunks this thread parses) a function that parses it when its turn comes. */
+    const job = async (i: number): Promise<ChunkResult | (() => ChunkResult)> => {
       const fileOffset = FILE_HEADER_SIZE + i * CHUNK_SIZE;
       let bytes: Uint8Array;
       try {
@@ -208,9 +218,9 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
         return { records: [], warnings: [makeWarning('read-error', source, i, fileOffset, `read failed: ${err instanceof Error ? err.message : String(err)}`)] };
       }
       const j = { bytes, chunkIndex: i, fileOffset, source, format, strictChecksums };
-      return pool !== null ? pool.run(j) : parseChunk(bytes, j);
+      return pool !== null && i % threads !== 0 ? pool.run(j) : () => parseChunk(bytes, j);
     };
-    const inFlight = new Map<number, Promise<ChunkResult>>();
+    const inFlight = new Map<number, Promise<ChunkResult | (() => ChunkResult)>>();
     const depth = pool !== null ? threads * 2 : 1;
     let next = 0;
     for (let i = 0; i < n; i++) {
@@ -218,7 +228,8 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
         inFlight.set(next, job(next));
         next++;
       }
-      const r = await inFlight.get(i)!;
+      const pending = await inFlight.get(i)!;
+      const r = typeof pending === 'function' ? pending() : pending;
       inFlight.delete(i);
       yield* toResults(r);
     }

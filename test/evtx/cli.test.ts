@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.ts';
 import { projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { evtxWith, le } from './binxml-builder.ts';
-import { multiChunkFile, sampleWithBadChunkMagic } from './fixtures.ts';
+import { fileHeader, multiChunkFile, sampleWithBadChunkMagic } from './fixtures.ts';
 import { expectedRecords, normalize, regressionFiles } from './helpers.ts';
 
 const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
@@ -116,10 +116,13 @@ describe('the built library in worker threads', () => {
 
   it('keeps 64-bit integers exact across threads', async () => {
     const lib = await load();
-    const bytes = evtxWith({ template: { el: 'Event', children: [{ el: 'Big', children: [{ sub: 0, type: 0x0a }] }] }, values: [{ type: 0x0a, bytes: le(2n ** 64n - 2n, 8) }] });
+    const one = evtxWith({ template: { el: 'Event', children: [{ el: 'Big', children: [{ sub: 0, type: 0x0a }] }] }, values: [{ type: 0x0a, bytes: le(2n ** 64n - 2n, 8) }] });
+    // four copies of the chunk, so that the file is large enough to go to the workers
+    const chunk = one.subarray(4096);
+    const bytes = Buffer.concat([fileHeader(4), chunk, chunk, chunk, chunk]);
     const r = await collect(lib, bytes, 2);
-    expect(r.length).toBe(1);
-    expect(r[0]!.ok && r[0]!.record.data).toEqual({ Event: { Big: 18446744073709551614n } });
+    expect(r.length).toBe(4);
+    for (const x of r) expect(x.ok && x.record.data).toEqual({ Event: { Big: 18446744073709551614n } });
   });
 
   it('reads through a file handle reader and reports damage from workers', async () => {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { normalizeVersion } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
 import type { Store } from '../../store/sqlite/store.ts';
+import { isObject, parseJson, str } from '../json.ts';
 
 export interface ImportMappingsResult {
   readonly source: string;
@@ -23,7 +24,6 @@ export interface ImportMappingsResult {
   readonly skipped: readonly { readonly index: number; readonly reason: string }[];
 }
 
-type Json = Record<string, unknown>;
 
 interface MappingRow {
   readonly controlId: string | null;
@@ -40,12 +40,7 @@ interface MappingRow {
 }
 
 export function importMappings(store: Store, bytes: Buffer, source: string): ImportMappingsResult {
-  let root: unknown;
-  try {
-    root = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new TtpgraphError('invalid-json', `not valid JSON (${(err as Error).message}); is the file truncated?`, { source }, { cause: err });
-  }
+  const root = parseJson(bytes.toString('utf8'), source);
   if (!isObject(root) || !isObject(root['metadata']) || !Array.isArray(root['mapping_objects'])) {
     throw new TtpgraphError('invalid-input', 'not a Mappings Explorer file (expected {"metadata": {...}, "mapping_objects": [...]})', { source });
   }
@@ -173,10 +168,4 @@ function toRow(item: unknown): MappingRow | string {
   };
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}

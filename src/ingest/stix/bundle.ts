@@ -4,7 +4,7 @@
  * a single malformed object is skipped and reported, and the rest of the bundle goes on.
  */
 import { KIND_OF_STIX_TYPE, type Domain, type Kind, domainFromStixName, normalizeVersion } from '../../core/attack.ts';
-import { TtpgraphError } from '../../errors.ts';
+import { type Json, isObject, parseStixBundle, str, strings } from '../json.ts';
 
 export interface ExternalReference {
   readonly sourceName: string;
@@ -77,19 +77,9 @@ export interface ParsedBundle {
   readonly typeCounts: Readonly<Record<string, number>>;
 }
 
-type Json = Record<string, unknown>;
 
 export function parseBundle(text: string, source: string): ParsedBundle {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (err) {
-    throw new TtpgraphError('invalid-json', `not valid JSON (${(err as Error).message}); is the file truncated?`, { source }, { cause: err });
-  }
-  if (!isObject(root) || root['type'] !== 'bundle' || !Array.isArray(root['objects'])) {
-    throw new TtpgraphError('not-a-bundle', 'not a STIX bundle (expected {"type": "bundle", "objects": [...]})', { source });
-  }
-  const items = root['objects'] as unknown[];
+  const { root, objects: items } = parseStixBundle(text, source);
   const objects: ObjectRecord[] = [];
   const relationships: RelationshipRecord[] = [];
   const skipped: SkippedObject[] = [];
@@ -237,14 +227,5 @@ function detectDomain(objects: readonly ObjectRecord[]): Domain | null {
   return best;
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}

@@ -6,6 +6,7 @@
  */
 import { TtpgraphError } from '../../errors.ts';
 import type { Store } from '../../store/sqlite/store.ts';
+import { type Json, isObject, parseStixBundle, str } from '../json.ts';
 
 export interface ImportStixResult {
   readonly source: string;
@@ -16,24 +17,15 @@ export interface ImportStixResult {
   readonly skipped: readonly { readonly index: number; readonly reason: string }[];
 }
 
-type Json = Record<string, unknown>;
 
 export function importStixReports(store: Store, bytes: Buffer, source: string): ImportStixResult {
-  let root: unknown;
-  try {
-    root = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new TtpgraphError('invalid-json', `not valid JSON (${(err as Error).message}); is the file truncated?`, { source }, { cause: err });
-  }
-  if (!isObject(root) || root['type'] !== 'bundle' || !Array.isArray(root['objects'])) {
-    throw new TtpgraphError('not-a-bundle', 'not a STIX bundle (expected {"type": "bundle", "objects": [...]})', { source });
-  }
-  const objects = (root['objects'] as unknown[]).filter(isObject);
+  const { objects: items } = parseStixBundle(bytes.toString('utf8'), source);
+  const objects = items.filter(isObject);
   const byId = new Map<string, Json>();
   for (const o of objects) if (typeof o['id'] === 'string') byId.set(o['id'], o);
   const skipped: { index: number; reason: string }[] = [];
   const reports: { o: Json; refs: string[] }[] = [];
-  (root['objects'] as unknown[]).forEach((o, index) => {
+  items.forEach((o, index) => {
     if (!isObject(o) || o['type'] !== 'report') return;
     if (typeof o['id'] !== 'string' || typeof o['name'] !== 'string') {
       skipped.push({ index, reason: 'report without "id" or "name"' });
@@ -97,10 +89,4 @@ function firstUrl(v: unknown): string | null {
   return null;
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}

@@ -86,6 +86,7 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
           fetch: async (location: FileLocation) => {
             const got = await transport.get(location);
             transfers.push({ where: got.where, transfer: got.transfer, bytes: got.downloadedBytes });
+            if (got.warning !== undefined) emit({ type: 'warning', message: got.warning });
             return got.bytes;
           },
           listMirrorFolder: (folder) => transport.listFolder(folder),
@@ -108,6 +109,7 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
       const got = await transport.get(item.location, progress('download'));
       where = got.where;
       transfers.push({ where: got.where, transfer: got.transfer, bytes: got.downloadedBytes });
+      if (got.warning !== undefined) emit({ type: 'warning', message: got.warning });
       const base = { source: item.source, label: item.label, where, transfer: got.transfer, downloadedBytes: got.downloadedBytes, error: null };
       if (item.stored(store, got.sha256)) {
         record({ ...base, action: 'unchanged', counts: null, warnings: [], seconds: secondsSince(itemStarted) });

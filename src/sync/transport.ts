@@ -23,6 +23,8 @@ export interface FetchedFile {
   readonly transfer: 'downloaded' | 'not-modified' | 'local';
   /** Body bytes received over the network for this file (0 on a 304). */
   readonly downloadedBytes: number;
+  /** Something that went wrong without failing the file (the cache could not be written). */
+  readonly warning?: string;
 }
 
 export interface Transport {
@@ -75,11 +77,17 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       }
       FORMAT_CHECKS[location.format](answer.body, url);
       const sha256 = sha256Hex(answer.body);
-      await options.cache.save(
-        { url, etag: answer.etag, lastModified: answer.lastModified, sha256, size: answer.body.length, savedAt: new Date().toISOString() },
-        answer.body,
-      );
-      return { where: url, bytes: answer.body, sha256, transfer: 'downloaded', downloadedBytes: answer.body.length };
+      // A cache that cannot be written costs the next sync a download; it does not fail this one.
+      let warning: string | undefined;
+      try {
+        await options.cache.save(
+          { url, etag: answer.etag, lastModified: answer.lastModified, sha256, size: answer.body.length, savedAt: new Date().toISOString() },
+          answer.body,
+        );
+      } catch (err) {
+        warning = `cannot write the sync cache in ${options.cache.dir}: ${(err as Error).message}`;
+      }
+      return { where: url, bytes: answer.body, sha256, transfer: 'downloaded', downloadedBytes: answer.body.length, ...(warning === undefined ? {} : { warning }) };
     },
     listFolder: () => Promise.resolve(undefined),
   };

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
@@ -251,6 +251,18 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
     } finally {
       server.etags = true;
     }
+  });
+
+  it('a cache that cannot be written is a warning, not a failure', async () => {
+    const base = path.join(dir, 'no-cache');
+    mkdirSync(base, { recursive: true });
+    writeFileSync(path.join(base, 'sync-cache'), 'a file where the cache folder would go');
+    const r = await sync(path.join(base, 'store.db'), '--domain', 'ics', '--only', 'attack');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^ttpgraph: warning: cannot write the sync cache in .*sync-cache: /);
+    expect(r.stdout).toMatch(/^imported ics ATT&CK 18\.1 /m);
   });
 
   it('a mirror that refuses connections: one line per source naming the URL, non-zero exit, store untouched', async () => {

@@ -27,6 +27,7 @@ import { type TechniqueStats, techniqueStats } from './query/stats.ts';
 import { type ImportSigmaResult, importSigmaFiles } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
+import { type HuntRun, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -65,6 +66,10 @@ export interface Graph {
   importSigma(paths: readonly string[]): Promise<ImportSigmaResult>;
   /** A Sigma rule by id (or title) with its file. */
   sigmaRule(id: string): SigmaRulePage;
+  /** Saved hunts, newest first. */
+  huntRuns(): HuntRun[];
+  /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
+  huntHits(attackId: string, runId?: number): TechniqueHuntHits[];
   close(): void;
 }
 
@@ -127,6 +132,8 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
     },
     importSigma: async (paths) => importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml'])),
     sigmaRule: (id) => sigmaRulePage(store, id),
+    huntRuns: () => huntRuns(store),
+    huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),
     close: () => store.close(),
   };
 }

@@ -11,6 +11,7 @@ import { parsePlatforms, related } from './relations.ts';
 import { type TechniqueControl, techniqueControls } from './controls.ts';
 import { type ReportLink, reportsOf } from './reports.ts';
 import { type TechniqueSigmaRule, techniqueSigma } from './sigma.ts';
+import { techniqueHuntHits } from './hunts.ts';
 
 export interface Mitigation {
   readonly id: string;
@@ -91,6 +92,8 @@ export interface TechniqueCounts {
   readonly detections: number;
   /** Sigma rules on the page (the technique's and its sub-techniques'). */
   readonly sigma: number;
+  /** Hits in the newest saved hunt (`hunt --save`), sub-techniques included. */
+  readonly hits: number;
 }
 
 export function techniquePage(store: Store, technique: ObjectRow, dataset: Dataset): TechniquePage {
@@ -143,7 +146,11 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
     reports,
     sigma,
     controls,
-    counts: { ...countsOf(procedures, reports, controls, detection), sigma: sigma.length },
+    counts: {
+      ...countsOf(procedures, reports, controls, detection),
+      sigma: sigma.length,
+      hits: technique.attack_id === null ? 0 : techniqueHuntHits(store, technique.attack_id).reduce((n, h) => n + h.hits, 0),
+    },
   };
 }
 
@@ -152,7 +159,7 @@ function countsOf(
   reports: readonly ReportLink[],
   controls: readonly TechniqueControl[],
   detection: TechniquePage['detection'],
-): Omit<TechniqueCounts, 'sigma'> {
+): Omit<TechniqueCounts, 'sigma' | 'hits'> {
   const perFramework: Record<string, number> = {};
   for (const c of new Set(controls.map((c) => `${c.framework} ${c.frameworkVersion}\u0000${c.id}`))) {
     const framework = c.split('\u0000')[0] ?? '';

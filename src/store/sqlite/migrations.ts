@@ -25,6 +25,10 @@
  * Sigma (version 3):
  *   sigma_rule        a Sigma rule, correlation or filter: metadata, where it came from, its file's text
  *   sigma_rule_technique  rule → ATT&CK ID from its attack.tNNNN[.NNN] tags ("covers")
+ *
+ * Hunts (version 5):
+ *   hunt_run          one saved `hunt` run: what it read and how much it found
+ *   hunt_technique_hit hits of a run aggregated per technique and rule (hosts, first and last seen)
  */
 export interface Migration {
   readonly version: number;
@@ -278,6 +282,38 @@ CREATE VIEW data_component AS SELECT o.*, d.domain, d.version AS attack_version 
 CREATE VIEW detection_strategy AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'detection-strategy';
 CREATE VIEW analytic AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'analytic';
 CREATE VIEW matrix AS SELECT o.*, d.domain, d.version AS attack_version FROM object o JOIN dataset d ON d.id = o.dataset_id WHERE o.kind = 'matrix';
+`,
+  },
+  {
+    version: 5,
+    name: 'hunt results',
+    // What `hunt --save` keeps: per run, hits aggregated by technique and rule (not the events,
+    // which stay in the user's logs), so the matrix can show coverage and gaps.
+    sql: `
+CREATE TABLE hunt_run (
+  id INTEGER PRIMARY KEY,
+  label TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  logs TEXT NOT NULL,
+  rules INTEGER NOT NULL,
+  files INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  hits INTEGER NOT NULL
+);
+
+CREATE TABLE hunt_technique_hit (
+  run_id INTEGER NOT NULL REFERENCES hunt_run(id) ON DELETE CASCADE,
+  attack_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  level TEXT,
+  hits INTEGER NOT NULL,
+  hosts TEXT NOT NULL,
+  first_seen TEXT,
+  last_seen TEXT
+);
+CREATE INDEX hunt_technique_hit_by_run ON hunt_technique_hit (run_id, attack_id);
 `,
   },
 ];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../store/sqlite/store.ts';
-import { huntHitsByTechnique, huntRuns, techniqueHuntHits } from '../../query/hunts.ts';
-import { HuntRecorder } from './record-hunt.ts';
+import { openStore } from '../../src/store/sqlite/store.ts';
+import { huntHitsByTechnique, huntRuns, techniqueHuntHits } from '../../src/query/hunts.ts';
+import { HuntRecorder } from '../../src/ingest/hunt/record-hunt.ts';
 
 describe('saving hunt results', () => {
   it('aggregates hits per technique and rule, and the newest run is the one that counts', () => {

@@ -11,6 +11,7 @@
 import type { Domain } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import type { Store } from '../store/sqlite/store.ts';
+import { FORMAT_CHECKS } from './formats.ts';
 import type { Transport } from './transport.ts';
 import type { FileLocation, SourceKind, SyncItem } from './types.ts';
 
@@ -113,7 +114,10 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
       const base = { source: item.source, label: item.label, where, transfer: got.transfer, downloadedBytes: got.downloadedBytes, error: null };
       if (item.stored(store, got.sha256)) {
         record({ ...base, action: 'unchanged', counts: null, warnings: [], seconds: secondsSince(itemStarted) });
-      } else if (dryRun) {
+        continue;
+      }
+      if (!got.checked) FORMAT_CHECKS[item.location.format](got.bytes, got.where);
+      if (dryRun) {
         record({ ...base, action: item.change(store, got.bytes), counts: null, warnings: [], seconds: secondsSince(itemStarted) });
       } else {
         const outcome = item.apply(store, got.bytes, got.where, progress('import'));

@@ -23,6 +23,8 @@ export interface FetchedFile {
   readonly transfer: 'downloaded' | 'not-modified' | 'local';
   /** Body bytes received over the network for this file (0 on a 304). */
   readonly downloadedBytes: number;
+  /** Has the body passed its format check (formats.ts)? Local files are checked only when they are to be imported. */
+  readonly checked: boolean;
   /** Something that went wrong without failing the file (the cache could not be written). */
   readonly warning?: string;
 }
@@ -73,7 +75,8 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       const answer = await download(url, headers, options.timeoutMs, onBytes);
       if (answer.body === null) {
         if (cached === undefined) throw fetchFailed(url, 'HTTP 304 Not Modified to an unconditional request');
-        return { where: url, bytes: cached.body, sha256: cached.entry.sha256, transfer: 'not-modified', downloadedBytes: 0 };
+        // Cached bodies were checked before they were saved, and their hash is checked on reading.
+        return { where: url, bytes: cached.body, sha256: cached.entry.sha256, transfer: 'not-modified', downloadedBytes: 0, checked: true };
       }
       FORMAT_CHECKS[location.format](answer.body, url);
       const sha256 = sha256Hex(answer.body);
@@ -87,7 +90,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       } catch (err) {
         warning = `cannot write the sync cache in ${options.cache.dir}: ${(err as Error).message}`;
       }
-      return { where: url, bytes: answer.body, sha256, transfer: 'downloaded', downloadedBytes: answer.body.length, ...(warning === undefined ? {} : { warning }) };
+      return { where: url, bytes: answer.body, sha256, transfer: 'downloaded', downloadedBytes: answer.body.length, checked: true, ...(warning === undefined ? {} : { warning }) };
     },
     listFolder: () => Promise.resolve(undefined),
   };
@@ -102,8 +105,7 @@ export function dirTransport(root: string): Transport {
     async get(location) {
       const file = where(location);
       const { bytes } = await readSource(file);
-      FORMAT_CHECKS[location.format](bytes, file);
-      return { where: file, bytes, sha256: sha256Hex(bytes), transfer: 'local', downloadedBytes: 0 };
+      return { where: file, bytes, sha256: sha256Hex(bytes), transfer: 'local', downloadedBytes: 0, checked: false };
     },
     async listFolder(folder) {
       const dir = path.join(root, folder);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,20 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     const after = new Database(old, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(1);
     after.close();
+  });
+
+  it('a truncated file in the mirror fails alone, named, before any import', async () => {
+    const cut = path.join(dir, 'cut-mirror');
+    mkdirSync(path.join(cut, 'attack'), { recursive: true });
+    symlinkSync(dataPath('attack', 'collection-index.json'), path.join(cut, 'attack', 'collection-index.json'));
+    symlinkSync(dataPath('attack', 'ics-attack-18.1.json'), path.join(cut, 'attack', 'ics-attack-18.1.json'));
+    writeFileSync(path.join(cut, 'attack', 'mobile-attack-18.1.json'), readFileSync(dataPath('attack', 'mobile-attack-18.1.json')).subarray(0, 100_000));
+    const before = fingerprint();
+    const r = await runCliAsync(['--db', db, 'sync', '--from', cut, '--only', 'attack', '--domain', 'mobile,ics']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^ttpgraph: error: mobile ATT&CK 18\.1: \S+mobile-attack-18\.1\.json: not valid JSON \(.*\); is the file truncated\?\n$/);
+    expect(r.stdout).toMatch(/^unchanged ics ATT&CK 18\.1/m);
+    expect(fingerprint()).toBe(before);
   });
 
   it('rejects bad arguments with one line', async () => {

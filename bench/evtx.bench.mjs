@@ -120,6 +120,26 @@ async function measure(file, threads, format) {
   return { format, threads, sizeMb: size / 1048576, records, warnings, keys, secs, mbPerSec: size / 1048576 / secs, cpuSecs, mbPerCpuSec: size / 1048576 / cpuSecs, peakRssMb: rssMb };
 }
 
+/**
+ * Control: how many cores the machine actually gives us right now. The same fixed busy loop in 1
+ * and in 2 worker threads; 2 × t(1) / t(2) is ~2 on two free cores, ~1 when others hold a core.
+ */
+async function parallelCapacity() {
+  const { Worker } = await import('node:worker_threads');
+  const src = 'let x = 0; for (let i = 0; i < 3e8; i++) x = (x + i * 7) % 1000003; require("node:worker_threads").parentPort.postMessage(x);';
+  const run = async (n) => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: n }, () => new Promise((res) => {
+      const w = new Worker(src, { eval: true });
+      w.on('message', () => { void w.terminate(); res(); });
+    })));
+    return performance.now() - t0;
+  };
+  const t1 = await run(1);
+  const t2 = await run(2);
+  return (2 * t1) / t2;
+}
+
 if (process.argv[2] === '--run') {
   const load = (await import('node:os')).loadavg()[0].toFixed(2);
   const r = { ...(await measure(process.argv[3], Number(process.argv[4]), process.argv[5])), load };
@@ -129,6 +149,7 @@ if (process.argv[2] === '--run') {
   const dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-bench-'));
   const file = path.join(dir, 'big.evtx');
   try {
+    process.stdout.write(`parallel capacity now (busy loop, 2 threads vs 1): ${(await parallelCapacity()).toFixed(2)}x\n`);
     const distinct = buildFile(file, sizeMb);
     process.stdout.write(`synthetic file: ${(statSync(file).size / 1048576).toFixed(1)} MB, ${distinct} distinct dense chunks repeated (${file})\n`);
     // json: JSON objects in the caller's thread (the library's default); json-text: the same as

@@ -2,13 +2,14 @@
  * End to end, on the built code (run `npm run build` first, as for every e2e test): the `evtx dump`
  * command as a child process, and the worker-thread path of the library imported from dist/.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { projectRoot } from '../helpers/paths.ts';
+import { cliEntry, projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { evtxWith, le } from './binxml-builder.ts';
 import { fileHeader, multiChunkFile, sampleWithBadChunkMagic } from './fixtures.ts';
@@ -77,6 +78,15 @@ describe('ttpgraph evtx dump', () => {
     expect(r.stderr.trim().split('\n')).toEqual([`ttpgraph: warning: ${file}: chunk 1, offset 0x11000 (69632): bad chunk magic: chunk skipped`]);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.length).toBe(good.stdout.trimEnd().split('\n').length - 1);
+  });
+
+  it('stops quietly when the reader of its output goes away', () => {
+    const many = multiChunkFile();
+    const chunks = Array.from({ length: 60 }, (_, i) => many.subarray(4096 + (i % 6) * 65536, 4096 + ((i % 6) + 1) * 65536));
+    const file = tmpFile('many.evtx', Buffer.concat([fileHeader(60), ...chunks]));
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cliEntry}" evtx dump "${file}" --threads 2 | head -c 100 > /dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('status=0');
   });
 
   it('fails with a non-zero exit code on an unreadable file', () => {

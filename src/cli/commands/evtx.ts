@@ -4,7 +4,6 @@
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { once } from 'node:events';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { TtpgraphError } from '../../errors.ts';
@@ -41,20 +40,40 @@ async function dump(file: string, opts: DumpOptions): Promise<void> {
   }
   let records = 0;
   let warnings = 0;
+  // A reader that goes away (`| head`) ends the dump quietly instead of an EPIPE crash.
+  let closed = false;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    closed = true;
+    if (err.code !== 'EPIPE') process.stderr.write(`ttpgraph: error: cannot write output: ${err.message}\n`);
+  };
+  process.stdout.on('error', onError);
+  const drained = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        process.stdout.off('close', done);
+        process.stdout.off('error', done);
+        resolve();
+      };
+      process.stdout.on('drain', done);
+      process.stdout.on('close', done);
+      process.stdout.on('error', done);
+    });
   try {
     const reader = await fileHandleReader(fh);
     let buf = '';
     const flush = async (): Promise<void> => {
-      if (buf === '') return;
+      if (buf === '' || closed) return;
       const ok = process.stdout.write(buf);
       buf = '';
-      if (!ok) await once(process.stdout, 'drain');
+      if (!ok) await drained();
     };
     for await (const r of parseEvtx(reader, {
       source: file,
       format: opts.format === 'xml' ? 'xml' : 'json-text',
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     })) {
+      if (closed) break;
       if (r.ok) {
         records++;
         buf += line(r.record, opts.format);
@@ -68,6 +87,7 @@ async function dump(file: string, opts: DumpOptions): Promise<void> {
   } catch (err) {
     throw new TtpgraphError('file-unreadable', `cannot read EVTX file: ${(err as Error).message}`, { source: file }, { cause: err });
   } finally {
+    process.stdout.off('error', onError);
     await fh.close();
   }
   if (records === 0 && warnings > 0) {
@@ -83,7 +103,7 @@ export function registerEvtxCommands(program: Command): void {
     .description('Print every record of an EVTX file: JSON lines (the evtx crate\'s shape) or XML; warnings go to stderr')
     .argument('<file>', 'the .evtx file')
     .option('--format <format>', 'jsonl or xml', parseFormat, 'jsonl')
-    .option('--threads <n>', 'worker threads for parsing (default: the number of cores)', parseThreads)
+    .option('--threads <n>', 'threads parsing chunks, this one included (default: the number of cores)', parseThreads)
     .action(async (file: string, opts: DumpOptions) => {
       await dump(file, opts);
     });

@@ -117,7 +117,7 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       const expected = contents(db);
       server.faults.set(where, fault);
       try {
-        const r = await sync(db, '--domain', 'ics,mobile', '--timeout', '700');
+        const r = await sync(db, '--domain', 'ics,mobile', '--timeout', '2000');
         expect(r.status, r.stderr).toBe(1);
         const lines = r.stderr.trim().split('\n');
         expect(lines, r.stdout).toHaveLength(1);
@@ -136,7 +136,7 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
     const icsCases: Case[] = [
       ['404', ics, 'not-found', /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: HTTP 404 Not Found$/],
       ['500', ics, 'server-error', /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: HTTP 500 Internal Server Error$/],
-      ['a timeout', ics, 'hang', /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: timed out after 700 ms waiting for a response$/],
+      ['a timeout', ics, 'hang', /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: timed out after 2000 ms waiting for a response$/],
       [
         'a truncated body',
         ics,
@@ -147,7 +147,7 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
         'a body that stops half-way',
         ics,
         'stall',
-        /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: timed out after 700 ms without data \(got \d+ of 3491940 bytes\)$/,
+        /^ttpgraph: error: ics ATT&CK 18\.1: http:\/\/127\.0\.0\.1:\d+\/attack\/ics-attack-18\.1\.json: timed out after 2000 ms without data \(got \d+ of 3491940 bytes\)$/,
       ],
     ];
     it.each(icsCases)('the changed ICS bundle answering %s', async (_label, where, fault, message) => {

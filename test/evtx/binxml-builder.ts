@@ -13,7 +13,9 @@ export type Tok =
   | { entity: string }
   | { charRef: number }
   | { cdata: string }
-  | { template: Tok; values: Val[] };
+  | { template: Tok; values: Val[] }
+  /** A template instance whose definition is elsewhere in the chunk (at `templateRef`). */
+  | { templateRef: number; values: Val[] };
 
 /** A substitution value: wire type and raw bytes (or a nested record body for BinXml 0x21). */
 export type Val = { type: number; bytes: Uint8Array } | { type: 0x21; binxml: Tok };
@@ -102,6 +104,12 @@ function writeTok(o: Out, t: Tok): void {
     o.u8(0x07);
     o.u16(t.cdata.length);
     o.utf16(t.cdata);
+  } else if ('templateRef' in t) {
+    o.u8(0x0c);
+    o.u8(1);
+    o.u32(0);
+    o.u32(t.templateRef);
+    writeValues(o, t.values);
   } else {
     o.u8(0x0c);
     o.u8(1);
@@ -116,20 +124,24 @@ function writeTok(o: Out, t: Tok): void {
     writeTok(o, t.template);
     o.u8(0x00);
     o.patch32(sizeAt, o.pos - start);
-    o.u32(t.values.length);
-    const descAt = o.pos;
-    for (let i = 0; i < t.values.length; i++) o.u32(0);
-    t.values.forEach((v, i) => {
-      const at = o.pos;
-      if ('binxml' in v) {
-        o.raw([0x0f, 1, 1, 0]);
-        writeTok(o, v.binxml);
-        o.u8(0x00);
-      } else o.raw(v.bytes);
-      const size = o.pos - at;
-      o.patch32(descAt + i * 4, size | (v.type << 16));
-    });
+    writeValues(o, t.values);
   }
+}
+
+function writeValues(o: Out, values: readonly Val[]): void {
+  o.u32(values.length);
+  const descAt = o.pos;
+  for (let i = 0; i < values.length; i++) o.u32(0);
+  values.forEach((v, i) => {
+    const at = o.pos;
+    if ('binxml' in v) {
+      o.raw([0x0f, 1, 1, 0]);
+      writeTok(o, v.binxml);
+      o.u8(0x00);
+    } else o.raw(v.bytes);
+    const size = o.pos - at;
+    o.patch32(descAt + i * 4, size | (v.type << 16));
+  });
 }
 
 /** Record bytes at chunk offset `at`: header, fragment header, `body`, end of fragment, size copy. */

@@ -210,13 +210,20 @@ function trimEndWs(s: string): string {
   return c <= 0x20 || c >= 0x85 ? s.replace(TRAILING_WS, '') : s;
 }
 
+/** Windows-1252 for 0x80–0x9F (the rest of the code page equals Latin-1); undefined bytes stay as-is. */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d, 0x017d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
+];
+
+/** ANSI strings as Windows-1252 (the crate's default code page), up to the first NUL. */
 function ansi(v: ByteView, off: number, size: number): string {
   need(v, off, size, 'ansi string');
   let s = '';
   for (let i = off; i < off + size; i++) {
     const c = v.b[i]!;
     if (c === 0) break;
-    s += String.fromCharCode(c);
+    s += String.fromCharCode(c >= 0x80 && c <= 0x9f ? CP1252_HIGH[c - 0x80]! : c);
   }
   return s;
 }

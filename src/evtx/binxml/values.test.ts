@@ -66,7 +66,7 @@ describe('BinXML values', () => {
     expect(text(0x0d, hex('01000000'))).toBe('true');
     expect(text(0x0d, hex('00000000'))).toBe('false');
     expect(text(0x0e, hex('00ab10'))).toBe('00AB10');
-    expect(text(0x02, Buffer.from('abc\0zz', 'latin1'))).toBe('abc');
+    expect(text(0x02, Buffer.from('abc\0zz\0', 'latin1'))).toBe('abczz');
     expect(text(0x02, hex('80 e9 93 94'))).toBe('\u20ac\u00e9\u201c\u201d');
   });
 
@@ -100,5 +100,7 @@ describe('BinXML values', () => {
     expect(() => readSizedValue(byteView(hex('0100')), 0x08, 0, 2)).toThrow(EvtxFormatError);
     expect(() => readSizedValue(byteView(hex('01')), 0x08, 0, 4)).toThrow(/need 4 bytes, have 1/);
     expect(() => readSizedValue(byteView(hex('01')), 0x42, 0, 1)).toThrow(/unknown value type/);
+    expect(() => readSizedValue(byteView(hex('410042')), 0x01, 0, 3)).toThrow(/odd size/);
+    expect(() => readSizedValue(byteView(hex('0100')), 0x10, 0, 2)).toThrow(/size_t/);
   });
 });

@@ -216,13 +216,13 @@ const CP1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ];
 
-/** ANSI strings as Windows-1252 (the crate's default code page), up to the first NUL. */
+/** ANSI strings as Windows-1252 (the crate's default code page), NUL bytes dropped (as the crate does). */
 function ansi(v: ByteView, off: number, size: number): string {
   need(v, off, size, 'ansi string');
   let s = '';
   for (let i = off; i < off + size; i++) {
     const c = v.b[i]!;
-    if (c === 0) break;
+    if (c === 0) continue;
     s += String.fromCharCode(c >= 0x80 && c <= 0x9f ? CP1252_HIGH[c - 0x80]! : c);
   }
   return s;
@@ -265,13 +265,16 @@ export function readSizedValue(v: ByteView, t: number, off: number, size: number
   }
   switch (t) {
     case VT.Null: return { k: 3, t, v: null };
-    case VT.String: return { k: 3, t, v: trimEndWs(decodeUtf16z(v, off, size, 'string value')) };
+    case VT.String:
+      if (size % 2 !== 0) throw new EvtxFormatError('bad-value', `UTF-16 string value of odd size ${size}`, off);
+      return { k: 3, t, v: trimEndWs(decodeUtf16z(v, off, size, 'string value')) };
     case VT.AnsiString: return { k: 3, t, v: ansi(v, off, size) };
     case VT.Binary: return { k: 3, t, v: hexUpper(v, off, size) };
     case VT.Sid: return { k: 3, t, v: sid(v, off, size) };
-    case VT.SizeT:
     case VT.BinXml:
-      if (t === VT.BinXml) return { k: 3, t, v: { off, size } };
+      return { k: 3, t, v: { off, size } };
+    case VT.SizeT:
+      if (size !== 4 && size !== 8) throw new EvtxFormatError('bad-value', `size_t value of size ${size}`, off);
       return { k: 3, t, v: scalar(v, t, off, size) };
     case VT.EvtHandle:
     case VT.EvtXml:

@@ -1,0 +1,61 @@
+/**
+ * What every route reads through: the graph plus caches of what is immutable for a store state
+ * (datasets, per-dataset stats). `generation()` changes whenever another connection wrote to the
+ * store (SQLite's `PRAGMA data_version`), and every cache is dropped then.
+ */
+import type { Graph } from '../graph.ts';
+import { type Dataset, datasetsInScope } from '../query/datasets.ts';
+import type { TechniqueStats } from '../query/stats.ts';
+import type { Scope } from './http.ts';
+
+export interface AppContext {
+  readonly graph: Graph;
+  /** A number that changes whenever the store's content may have changed. */
+  generation(): number;
+  datasets(): readonly Dataset[];
+  /** The one dataset a scope means (newest enterprise by default). */
+  dataset(scope: Scope): Dataset;
+  stats(dataset: Dataset): TechniqueStats;
+}
+
+export function createContext(graph: Graph): AppContext {
+  const dataVersion = graph.store.statement('PRAGMA data_version').pluck();
+  let generation = -1;
+  let datasets: readonly Dataset[] | null = null;
+  const stats = new Map<number, TechniqueStats>();
+  const check = (): number => {
+    const now = dataVersion.get() as number;
+    if (now !== generation) {
+      generation = now;
+      datasets = null;
+      stats.clear();
+    }
+    return generation;
+  };
+  return {
+    graph,
+    generation: check,
+    datasets() {
+      check();
+      datasets ??= graph.datasets();
+      return datasets;
+    },
+    dataset(scope) {
+      check();
+      const found = datasetsInScope(graph.store, scope);
+      // With only a version, prefer enterprise (datasetsInScope lists domains in name order).
+      const first = found.find((d) => d.domain === 'enterprise') ?? found[0];
+      if (first === undefined) throw new Error('datasetsInScope returned nothing');
+      return first;
+    },
+    stats(dataset) {
+      check();
+      let s = stats.get(dataset.id);
+      if (s === undefined) {
+        s = graph.stats({ domain: dataset.domain, version: dataset.version });
+        stats.set(dataset.id, s);
+      }
+      return s;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The OpenAPI 3.1 document served at /api/openapi.json. Schemas are JSON Schema 2020-12 (what
+ * OpenAPI 3.1 uses); the HTTP tests validate real responses against them.
+ */
+import { MATRIX_METRICS } from '../query/matrix.ts';
+import { VERSION } from '../version.ts';
+
+const str = { type: 'string' };
+const strOrNull = { type: ['string', 'null'] };
+const int = { type: 'integer', minimum: 0 };
+const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const arr = (items: unknown): { type: 'array'; items: unknown } => ({ type: 'array', items });
+const obj = (properties: Record<string, unknown>, required = Object.keys(properties)): Record<string, unknown> => ({ type: 'object', properties, required });
+
+const schemas = {
+  Error: obj({ error: obj({ status: { type: 'integer' }, code: str, message: str }) }),
+  NodeRef: obj({ id: str, name: str }),
+  Reference: obj({ name: str, description: strOrNull, url: strOrNull }),
+  ReportLink: obj({ id: str, title: str, date: strOrNull, url: strOrNull, source: strOrNull, summary: strOrNull, via: str }),
+  TechniqueCounts: obj({
+    groups: int,
+    software: int,
+    campaigns: int,
+    reports: int,
+    controls: { type: 'object', additionalProperties: int },
+    detections: int,
+  }),
+  TechniquePage: obj({
+    id: str,
+    name: str,
+    url: strOrNull,
+    domain: { enum: ['enterprise', 'mobile', 'ics'] },
+    attackVersion: str,
+    tactics: arr(ref('NodeRef')),
+    description: str,
+    platforms: arr(str),
+    parent: { oneOf: [ref('NodeRef'), { type: 'null' }] },
+    subtechniques: arr(ref('NodeRef')),
+    mitigations: arr(obj({ id: str, name: str, description: str, usage: str })),
+    detection: obj({
+      dataComponents: arr(obj({ id: str, name: str, dataSource: strOrNull, description: str })),
+      strategies: arr(
+        obj({
+          id: str,
+          name: str,
+          analytics: arr(obj({ id: str, name: str, platforms: arr(str), logSources: arr(obj({ dataComponent: { oneOf: [ref('NodeRef'), { type: 'null' }] }, name: str, channel: strOrNull })) })),
+        }),
+      ),
+    }),
+    procedures: arr(obj({ id: str, name: str, type: { enum: ['group', 'software', 'campaign'] }, description: str })),
+    references: arr(ref('Reference')),
+    revokedBy: { oneOf: [ref('NodeRef'), { type: 'null' }] },
+    deprecated: { type: 'boolean' },
+    reports: arr(ref('ReportLink')),
+    controls: arr(obj({ framework: str, frameworkVersion: str, id: str, name: strOrNull, group: strOrNull, mappingType: strOrNull, attackVersion: str })),
+    counts: ref('TechniqueCounts'),
+  }),
+  ObjectPage: obj({
+    id: str,
+    name: str,
+    type: str,
+    url: strOrNull,
+    domain: str,
+    attackVersion: str,
+    description: str,
+    aliases: arr(str),
+    platforms: arr(str),
+    relations: arr(obj({ key: str, title: str, items: arr(obj({ id: str, name: str, type: str, description: str })) })),
+    references: arr(ref('Reference')),
+    reports: arr(ref('ReportLink')),
+  }),
+  ControlPage: obj({ framework: str, frameworkVersion: str, id: str, name: strOrNull, group: strOrNull, techniques: arr(obj({ id: str, name: strOrNull, attackVersion: str })), otherVersions: arr(str) }),
+  ReportPage: obj({ id: str, title: str, date: strOrNull, url: strOrNull, source: strOrNull, summary: strOrNull, domain: str, attackVersion: str, supports: arr(obj({ id: str, name: str, type: str, via: str })) }),
+  SearchResult: obj({
+    query: str,
+    hits: arr(obj({ id: str, name: str, type: str, domain: str, attackVersion: str, snippet: str, revoked: { type: 'boolean' }, deprecated: { type: 'boolean' } })),
+  }),
+  TechniqueList: obj({
+    domain: str,
+    attackVersion: str,
+    items: arr(obj({ id: str, name: str, isSubtechnique: { type: 'boolean' }, tactics: arr(str), platforms: arr(str) })),
+    page: { type: 'integer', minimum: 1 },
+    limit: { type: 'integer', minimum: 1 },
+    total: int,
+    pages: { type: 'integer', minimum: 1 },
+  }),
+  Datasets: arr(obj({ id: { type: 'integer' }, domain: str, version: str, objectCount: int, relationshipCount: int, importedAt: str }, ['id', 'domain', 'version', 'objectCount', 'relationshipCount'])),
+  Stats: obj({ domain: str, attackVersion: str, techniques: arr(obj({ id: str, name: str, isSubtechnique: { type: 'boolean' }, counts: ref('TechniqueCounts') })) }),
+  Matrix: obj({
+    domain: str,
+    attackVersion: str,
+    name: str,
+    tactics: arr(obj({ id: str, name: str, shortname: str, techniques: arr(obj({ id: str, name: str, subtechniques: arr(ref('NodeRef')) })) })),
+    metric: { oneOf: [{ enum: [...MATRIX_METRICS] }, { type: 'null' }] },
+    counts: { oneOf: [{ type: 'object', additionalProperties: int }, { type: 'null' }] },
+  }),
+  Changes: obj({
+    id: str,
+    name: str,
+    domain: str,
+    from: obj({ attackVersion: str, present: { type: 'boolean' } }),
+    to: obj({ attackVersion: str, present: { type: 'boolean' } }),
+    fields: arr(obj({ field: str, before: str, after: str })),
+    sections: arr(obj({ section: str, title: str, added: arr(ref('NodeRef')), removed: arr(ref('NodeRef')), changed: arr(ref('NodeRef')) })),
+    unchanged: { type: 'boolean' },
+  }),
+  NavigatorLayer: obj({
+    name: str,
+    versions: obj({ attack: str, navigator: str, layer: { const: '4.5' } }),
+    domain: { enum: ['enterprise-attack', 'mobile-attack', 'ics-attack'] },
+    description: str,
+    techniques: arr(obj({ techniqueID: { type: 'string', pattern: '^T\\d{4}(\\.\\d{3})?$' }, score: { type: 'number' }, comment: str, enabled: { type: 'boolean' } })),
+    gradient: obj({ colors: arr(str), minValue: { type: 'number' }, maxValue: { type: 'number' } }),
+  }),
+};
+
+const p = (name: string, description: string, schema: unknown = str, required = false): Record<string, unknown> => ({ name, in: 'query', description, required, schema });
+const pathId = { name: 'id', in: 'path', required: true, description: 'ATT&CK ID, STIX id or exact name', schema: str };
+const scope = [p('domain', 'enterprise, mobile or ics', { enum: ['enterprise', 'mobile', 'ics'] }), p('version', 'ATT&CK version such as 18.1', { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3})?$' })];
+const paging = [p('page', '1-based page', { type: 'integer', minimum: 1 }), p('limit', 'items per page (1-500)', { type: 'integer', minimum: 1, maximum: 500 })];
+const errors = {
+  '400': { description: 'Malformed parameter', content: { 'application/json': { schema: ref('Error') } } },
+  '404': { description: 'Unknown ID, version or domain', content: { 'application/json': { schema: ref('Error') } } },
+};
+const get = (summary: string, schema: string, parameters: unknown[]): Record<string, unknown> => ({
+  get: { summary, parameters, responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref(schema) } } }, ...errors } },
+});
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'ttpgraph API', version: VERSION, description: 'Read-only JSON API over the ttpgraph store: the same page models the CLI prints with --json.' },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths: {
+      '/api/v1/techniques': get('Techniques of a dataset, filtered and paged', 'TechniqueList', [
+        ...scope,
+        p('tactic', 'tactic shortname, ID or name'),
+        p('platform', 'platform name'),
+        p('subtechniques', 'true: only sub-techniques; false: none', { enum: ['true', 'false'] }),
+        ...paging,
+      ]),
+      '/api/v1/techniques/{id}': get('A technique page (same as ttpgraph show ID --json)', 'TechniquePage', [pathId, ...scope]),
+      '/api/v1/objects/{id}': get('The page of any ATT&CK node', 'ObjectPage', [pathId, ...scope, p('type', 'only this kind of node')]),
+      '/api/v1/controls/{id}': get('A control and the techniques it maps to', 'ControlPage', [pathId, p('framework', 'framework (nist_800_53, aws...)'), p('frameworkVersion', 'framework version')]),
+      '/api/v1/reports/{id}': get('A report and what it supports', 'ReportPage', [pathId, ...scope]),
+      '/api/v1/search': get('Ranked search', 'SearchResult', [p('q', 'words or an ID', str, true), p('type', 'node kind'), p('limit', '1-200', { type: 'integer' }), ...scope]),
+      '/api/v1/datasets': get('Datasets in the store', 'Datasets', []),
+      '/api/v1/stats': get('Counts per technique', 'Stats', scope),
+      '/api/v1/matrix': get('The matrix, optionally with a count per technique', 'Matrix', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] })]),
+      '/api/v1/changes/{id}': get('What changed for a technique between two versions', 'Changes', [pathId, p('domain', 'domain'), p('from', 'older version'), p('to', 'newer version')]),
+      '/api/v1/navigator/layer': get('ATT&CK Navigator layer (format 4.5) of a matrix colouring', 'NavigatorLayer', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] })]),
+    },
+    components: { schemas },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { TtpgraphError } from '../../errors.ts';
+import { createApp } from '../../web/app.ts';
+import { listen } from '../../web/server.ts';
+import { graphFor } from '../context.ts';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  token?: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the web app and the JSON API (read-only) on http://127.0.0.1:8080')
+    .option('--host <host>', 'address to bind (other than 127.0.0.1 exposes the store to your network)', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8080')
+    .option('--token <token>', 'secret that write routes (import/sync from the web, later) require as "Authorization: Bearer TOKEN"')
+    .action(async (flags: ServeFlags, command: Command) => {
+      const port = Number(flags.port);
+      if (!/^\d{1,5}$/.test(flags.port) || port > 65535) throw new TtpgraphError('invalid-argument', `--port must be a number from 0 to 65535, not "${flags.port}"`);
+      const token = flags.token ?? process.env.TTPGRAPH_TOKEN;
+      // The server only reads; an empty store gets created so the page can say how to fill it.
+      const graph = graphFor(command, 'write');
+      const app = createApp({ graph, token });
+      const running = await listen(app, { host: flags.host, port });
+      process.stderr.write(`ttpgraph: serving ${graph.path} at ${running.url} (read-only${token === undefined ? '' : ', writes need the token'}); Ctrl-C stops\n`);
+      if (graph.datasets().length === 0) process.stderr.write('ttpgraph: the store is empty: run ttpgraph sync, or ttpgraph import attack FILE|URL\n');
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void running.close().then(() => {
+            graph.close();
+            resolve();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

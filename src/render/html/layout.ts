@@ -1,0 +1,56 @@
+/**
+ * The page shell every HTML page shares: head (one stylesheet, one deferred script, both served by
+ * the app; no inline script or style, so the CSP can stay strict), the top bar with the search box
+ * and its suggestion list, and the footer.
+ */
+import { html, type HtmlValue, type SafeHtml } from './html.ts';
+
+export interface LayoutOptions {
+  readonly title: string;
+  readonly body: HtmlValue;
+  /** The query currently in the top search box. */
+  readonly query?: string;
+  /** Asset URLs carry a version so they can be cached forever. */
+  readonly assetVersion?: string;
+}
+
+export function layout(options: LayoutOptions): SafeHtml {
+  const v = options.assetVersion ?? 'dev';
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} · ttpgraph</title>
+<link rel="stylesheet" href="/static/app.css?v=${v}">
+<script src="/static/app.js?v=${v}" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+<a class="brand" href="/">ttpgraph</a>
+<nav aria-label="Main"><ul><li><a href="/matrix">Matrix</a></li><li><a href="/search">Search</a></li><li><a href="/datasets">Datasets</a></li><li><a href="/api/openapi.json">API</a></li></ul></nav>
+<form class="site-search" role="search" action="/search" method="get">
+<label for="site-q" class="sr-only">Search techniques, groups, software…</label>
+<input id="site-q" name="q" type="search" autocomplete="off" placeholder="Search T1114, APT28, email…" value="${options.query ?? ''}" data-suggest="site-suggestions" aria-autocomplete="list" aria-controls="site-suggestions" aria-expanded="false" role="combobox">
+<ul id="site-suggestions" class="suggestions" role="listbox" aria-label="Suggestions" hidden></ul>
+<button type="submit">Search</button>
+</form>
+</header>
+<main id="main">
+${options.body}
+</main>
+<footer class="foot"><p>ATT&amp;CK data © The MITRE Corporation, reproduced with its permission. Served read-only by ttpgraph.</p></footer>
+</body>
+</html>
+`;
+}
+
+/** A section with a heading, an id for the table of contents, and a note when it is empty. */
+export function section(id: string, title: string, body: HtmlValue, options: { readonly empty?: HtmlValue; readonly level?: 2 | 3 } = {}): SafeHtml {
+  const isEmpty = body === null || body === undefined || body === false || (Array.isArray(body) && body.length === 0);
+  const content = isEmpty ? html`<p class="empty">${options.empty ?? 'Nothing recorded.'}</p>` : body;
+  return options.level === 3
+    ? html`<section id="${id}" aria-labelledby="${id}-h"><h3 id="${id}-h">${title}</h3>${content}</section>`
+    : html`<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${title}</h2>${content}</section>`;
+}

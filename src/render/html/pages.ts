@@ -1,0 +1,272 @@
+/**
+ * Every page other than the technique page: other ATT&CK nodes, controls, reports, the matrix,
+ * search, "what changed", the datasets list, the empty-store welcome and error pages.
+ */
+import type { TechniqueChanges } from '../../query/changes.ts';
+import type { ControlPage } from '../../query/controls.ts';
+import type { Dataset } from '../../query/datasets.ts';
+import type { NodeRef } from '../../query/lookup.ts';
+import type { Matrix, MatrixCounts } from '../../query/matrix.ts';
+import type { ObjectPage } from '../../query/object-page.ts';
+import type { ReportPage } from '../../query/reports.ts';
+import type { SearchHit } from '../../query/search.ts';
+import { contextNodes, renderContext } from './context.ts';
+import { html, type SafeHtml } from './html.ts';
+import { section } from './layout.ts';
+import { renderReferences, renderReports } from './shared.ts';
+import { hrefFor, isSafeUrl, richText } from './text.ts';
+
+const KIND_LABEL: Record<string, string> = {
+  technique: 'Technique',
+  tactic: 'Tactic',
+  group: 'Group',
+  software: 'Software',
+  campaign: 'Campaign',
+  mitigation: 'Mitigation',
+  asset: 'Asset',
+  'data-source': 'Data source',
+  'data-component': 'Data component',
+  'detection-strategy': 'Detection strategy',
+  analytic: 'Analytic',
+};
+
+export function kindLabel(kind: string): string {
+  return KIND_LABEL[kind] ?? kind;
+}
+
+export function renderObjectBody(page: ObjectPage, scope: string, formerly: NodeRef | null): SafeHtml {
+  const nodes = contextNodes(
+    [
+      ...page.relations.flatMap((r) => r.items.map((i) => ({ id: i.id, name: i.name, type: i.type }))),
+      ...page.logSources.flatMap((l) => (l.dataComponent === null ? [] : [{ ...l.dataComponent, type: 'data-component' }])),
+      ...page.reports.map((r) => ({ id: r.id, name: r.title, type: 'report' })),
+    ],
+    scope,
+  );
+  return html`<article class="page object" data-page-id="${page.id}">
+<header class="page-head">
+${formerly === null ? '' : html`<p class="note" role="note">${formerly.id} “${formerly.name}” was revoked; this is ${page.id}, which replaced it.</p>`}
+${page.revokedBy === null ? '' : html`<p class="note" role="note">Revoked: replaced by <a href="${hrefFor('object', page.revokedBy.id, scope)}">${page.revokedBy.name}</a>.</p>`}
+${page.deprecated ? html`<p class="note" role="note">Deprecated.</p>` : ''}
+<p class="kind">${kindLabel(page.type)} · ${page.domain} ATT&amp;CK ${page.attackVersion}</p>
+<h1><span class="nid">${page.id}</span>: ${page.name}</h1>
+<table class="facts">
+<tr><th scope="row">ID</th><td>${page.id}</td></tr>
+${page.aliases.length === 0 ? '' : html`<tr><th scope="row">Associated names</th><td>${page.aliases.join(', ')}</td></tr>`}
+${page.platforms.length === 0 ? '' : html`<tr><th scope="row">Platforms</th><td>${page.platforms.join(', ')}</td></tr>`}
+${page.url !== null && isSafeUrl(page.url) ? html`<tr><th scope="row">Source</th><td><a href="${page.url}" rel="noopener noreferrer external">View on MITRE ATT&amp;CK</a></td></tr>` : ''}
+</table>
+</header>
+${section('description', 'Description', page.description === '' ? [] : richText(page.description, scope), { empty: 'No description.' })}
+${section('context', 'Cyber Threat Graph Context', renderContext({ center: { id: page.id, name: page.name, type: page.type, href: '' }, nodes }))}
+${page.logSources.length === 0
+  ? ''
+  : section(
+      'log-sources',
+      'Log sources',
+      html`<ul>${page.logSources.map((l) => html`<li>${l.dataComponent === null ? l.name : html`<a href="${hrefFor('data-component', l.dataComponent.id, scope)}">${l.dataComponent.name}</a>`}${l.channel === null ? '' : html`: <code>${l.channel}</code>`}</li>`)}</ul>`,
+    )}
+${page.relations.map((r) =>
+  section(
+    `rel-${r.key}`,
+    r.title,
+    r.items.length === 0
+      ? []
+      : html`<table class="grid"><thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Description</th></tr></thead><tbody>${r.items.map(
+          (i) => html`<tr><td><a href="${hrefFor(i.type, i.id, scope)}">${i.id}</a></td><td>${i.name}</td><td>${i.description === '' ? '' : richText(i.description, scope)}</td></tr>`,
+        )}</tbody></table>`,
+  ),
+)}
+${section('reporting', 'Reporting', page.reports.length === 0 ? [] : renderReports(page.reports, scope), { empty: 'No reports cite it.' })}
+${section('references', 'References', page.references.length === 0 ? [] : renderReferences(page.references), { empty: 'No references.' })}
+</article>`;
+}
+
+export function renderControlBody(page: ControlPage): SafeHtml {
+  const nodes = contextNodes(page.techniques.map((t) => ({ id: t.id, name: t.name ?? t.id, type: 'technique' })));
+  return html`<article class="page control" data-page-id="${page.id}">
+<header class="page-head"><p class="kind">Control · ${page.framework} ${page.frameworkVersion}</p>
+<h1><span class="nid">${page.id}</span>: ${page.name ?? ''}</h1>
+<table class="facts"><tr><th scope="row">Framework</th><td>${page.framework} ${page.frameworkVersion}</td></tr>
+${page.group === null ? '' : html`<tr><th scope="row">Group</th><td>${page.group}</td></tr>`}
+${page.otherVersions.length === 0 ? '' : html`<tr><th scope="row">Other versions</th><td>${page.otherVersions.map((v, i) => html`${i > 0 ? ', ' : ''}<a href="/controls/${encodeURIComponent(page.id)}?framework=${encodeURIComponent(page.framework)}&amp;frameworkVersion=${encodeURIComponent(v)}">${v}</a>`)}</td></tr>`}
+</table></header>
+${section('context', 'Cyber Threat Graph Context', renderContext({ center: { id: page.id, name: page.name ?? page.id, type: 'control', href: '' }, nodes }))}
+${section(
+  'techniques',
+  'Techniques this control addresses',
+  page.techniques.length === 0
+    ? []
+    : html`<table class="grid"><thead><tr><th scope="col">Technique</th><th scope="col">Mapping</th><th scope="col">ATT&amp;CK</th><th scope="col">Comments</th></tr></thead><tbody>${page.techniques.map(
+        (t) => html`<tr><td><a href="${hrefFor('technique', t.id)}"><span class="nid">${t.id}</span> ${t.name ?? ''}</a></td><td>${t.mappingType ?? t.status}</td><td>${t.domain} ${t.attackVersion}</td><td>${t.comments ?? ''}</td></tr>`,
+      )}</tbody></table>`,
+)}
+</article>`;
+}
+
+export function renderReportBody(page: ReportPage, scope: string): SafeHtml {
+  const nodes = contextNodes(page.supports.map((s) => ({ id: s.id, name: s.name, type: s.type })), scope);
+  return html`<article class="page report" data-page-id="${page.id}">
+<header class="page-head"><p class="kind">Report · ${page.domain} ATT&amp;CK ${page.attackVersion}</p>
+<h1>${page.title}</h1>
+<table class="facts"><tr><th scope="row">Date</th><td>${page.date ?? 'undated'}</td></tr>
+${page.source === null ? '' : html`<tr><th scope="row">Source</th><td>${page.source}</td></tr>`}
+${page.url !== null && isSafeUrl(page.url) ? html`<tr><th scope="row">Link</th><td><a href="${page.url}" rel="noopener noreferrer external">${page.url}</a></td></tr>` : ''}
+</table></header>
+${page.summary === null ? '' : section('summary', 'Summary', richText(page.summary, scope))}
+${section('context', 'Cyber Threat Graph Context', renderContext({ center: { id: page.id, name: page.title, type: 'report', href: '' }, nodes }))}
+${section(
+  'supports',
+  'What this report supports',
+  page.supports.length === 0
+    ? []
+    : html`<table class="grid"><thead><tr><th scope="col">ID</th><th scope="col">Name</th><th scope="col">Type</th><th scope="col">How</th></tr></thead><tbody>${page.supports.map(
+        (s) => html`<tr><td><a href="${hrefFor(s.type, s.id, scope)}">${s.id}</a></td><td>${s.name}</td><td>${kindLabel(s.type)}</td><td>${s.via}</td></tr>`,
+      )}</tbody></table>`,
+)}
+</article>`;
+}
+
+export interface MatrixRenderOptions {
+  readonly datasets: readonly Dataset[];
+  readonly metric: string | null;
+  readonly metrics: readonly string[];
+  readonly counts: MatrixCounts | null;
+}
+
+/** Heat buckets 1..9 (CSS classes, so no inline style is needed under the CSP). */
+export function heatBucket(n: number, max: number): number {
+  if (n <= 0 || max <= 0) return 0;
+  return Math.max(1, Math.min(9, Math.ceil((n / max) * 9)));
+}
+
+export function renderMatrixBody(matrix: Matrix, options: MatrixRenderOptions): SafeHtml {
+  const counts = options.counts;
+  const max = counts === null ? 0 : Math.max(0, ...counts.values());
+  const scope = `?domain=${encodeURIComponent(matrix.domain)}&version=${encodeURIComponent(matrix.attackVersion)}`;
+  const cell = (id: string, name: string, cls: string): SafeHtml => {
+    const n = counts?.get(id) ?? 0;
+    const bucket = counts === null ? 0 : heatBucket(n, max);
+    return html`<a class="${cls}${bucket > 0 ? ` h${bucket}` : ''}" href="/techniques/${id}${scope}" data-technique="${id}" title="${id} ${name}${counts === null ? '' : ` — ${n} ${options.metric ?? ''}`}">${name}${counts === null ? '' : html` <span class="count">${n}</span>`}</a>`;
+  };
+  const layerHref = `/api/v1/navigator/layer?domain=${encodeURIComponent(matrix.domain)}&version=${encodeURIComponent(matrix.attackVersion)}&metric=${encodeURIComponent(options.metric ?? 'groups')}`;
+  return html`<article class="page matrix-page">
+<h1>${matrix.name} · ATT&amp;CK ${matrix.attackVersion}</h1>
+<form class="matrix-controls" action="/matrix" method="get">
+<label for="m-dataset">Dataset</label>
+<select id="m-dataset" name="dataset">${options.datasets.map((d) => html`<option value="${d.domain}:${d.version}"${d.domain === matrix.domain && d.version === matrix.attackVersion ? html` selected` : ''}>${d.domain} ${d.version}</option>`)}</select>
+<label for="m-metric">Colour by</label>
+<select id="m-metric" name="metric"><option value="">nothing</option>${options.metrics.map((m) => html`<option value="${m}"${m === options.metric ? html` selected` : ''}>${m}</option>`)}</select>
+<button type="submit">Apply</button>
+<a class="button" id="layer-export" href="${layerHref}" download="ttpgraph-${matrix.domain}-${matrix.attackVersion}-${options.metric ?? 'groups'}.json">Export Navigator layer</a>
+<label class="file">Overlay a Navigator layer <input type="file" id="layer-import" accept=".json,application/json"></label>
+</form>
+<p id="overlay-status" class="hint" role="status" aria-live="polite"></p>
+${counts === null
+  ? ''
+  : html`<div class="legend" aria-label="Legend"><span>${options.metric} per technique:</span> <span class="swatch h0">0</span>${[1, 3, 5, 7, 9].map(
+      (b) => html`<span class="swatch h${b}">≤ ${Math.ceil((b / 9) * max)}</span>`,
+    )}</div>`}
+<div class="matrix" role="region" aria-label="ATT&amp;CK matrix" tabindex="0">
+${matrix.tactics.map(
+  (t) => html`<section class="tactic" aria-labelledby="tac-${t.id}"><h2 id="tac-${t.id}"><a href="/objects/${t.id}${scope}">${t.name}</a> <span class="count-all">${t.techniques.length}</span></h2><ul>${t.techniques.map(
+    (tech) => html`<li>${
+      tech.subtechniques.length === 0
+        ? cell(tech.id, tech.name, 'tech')
+        : html`<details><summary><span class="sr-only">Sub-techniques of ${tech.id} (${tech.subtechniques.length})</span></summary><ul class="subs">${tech.subtechniques.map((s) => html`<li>${cell(s.id, s.name, 'tech sub')}</li>`)}</ul></details>${cell(tech.id, tech.name, 'tech has-subs')}`
+    }</li>`,
+  )}</ul></section>`,
+)}
+</div>
+</article>`;
+}
+
+export function renderSearchBody(query: string, hits: readonly SearchHit[] | null, type: string, types: readonly string[]): SafeHtml {
+  return html`<article class="page search-page">
+<h1>Search</h1>
+<form class="search-form" role="search" action="/search" method="get">
+<label for="search-q">Words or an ID</label>
+<input id="search-q" name="q" type="search" value="${query}" autocomplete="off" data-suggest="search-suggestions" aria-autocomplete="list" aria-controls="search-suggestions" aria-expanded="false" role="combobox">
+<ul id="search-suggestions" class="suggestions" role="listbox" aria-label="Suggestions" hidden></ul>
+<label for="search-type">Type</label>
+<select id="search-type" name="type"><option value="">any</option>${types.map((t) => html`<option value="${t}"${t === type ? html` selected` : ''}>${kindLabel(t)}</option>`)}</select>
+<button type="submit">Search</button>
+</form>
+${hits === null
+  ? html`<p class="hint">Search IDs (T1114, G0007), names, aliases and descriptions.</p>`
+  : hits.length === 0
+    ? html`<p class="empty">No results for “${query}”.</p>`
+    : html`<p role="status">${hits.length} results for “${query}”</p><ol class="results">${hits.map(
+        (h) => html`<li><a href="${hrefFor(h.type, h.id)}"><span class="nid">${h.id}</span> ${h.name}</a> <span class="tag">${kindLabel(h.type)}</span> <span class="meta">${h.domain} ${h.attackVersion}</span><p>${h.snippet}</p></li>`,
+      )}</ol>`}
+</article>`;
+}
+
+export function renderChangesBody(c: TechniqueChanges, versions: readonly string[]): SafeHtml {
+  const select = (name: string, id: string, selected: string): SafeHtml =>
+    html`<select id="${id}" name="${name}">${versions.map((v) => html`<option value="${v}"${v === selected ? html` selected` : ''}>${v}</option>`)}</select>`;
+  return html`<article class="page changes">
+<h1>What changed: <a href="/techniques/${c.id}"><span class="nid">${c.id}</span> ${c.name}</a></h1>
+<form action="/changes/${c.id}" method="get"><input type="hidden" name="domain" value="${c.domain}">
+<label for="from">From</label>${select('from', 'from', c.from.attackVersion)} <label for="to">to</label>${select('to', 'to', c.to.attackVersion)} <button type="submit">Compare</button></form>
+${!c.from.present ? html`<p class="note">${c.id} does not exist in ATT&amp;CK ${c.from.attackVersion}: it is new in ${c.to.attackVersion}.</p>` : ''}
+${!c.to.present ? html`<p class="note">${c.id} is not in ATT&amp;CK ${c.to.attackVersion}.</p>` : ''}
+${c.unchanged ? html`<p class="empty">Nothing changed between ${c.from.attackVersion} and ${c.to.attackVersion}.</p>` : ''}
+${c.fields.length === 0
+  ? ''
+  : section(
+      'fields',
+      'Fields',
+      html`<table class="grid"><thead><tr><th scope="col">Field</th><th scope="col">${c.from.attackVersion}</th><th scope="col">${c.to.attackVersion}</th></tr></thead><tbody>${c.fields.map(
+        (f) => html`<tr><th scope="row">${f.field}</th><td>${f.field === 'description' ? richText(f.before) : f.before}</td><td>${f.field === 'description' ? richText(f.after) : f.after}</td></tr>`,
+      )}</tbody></table>`,
+    )}
+${c.sections
+  .filter((s) => s.added.length + s.removed.length + s.changed.length > 0)
+  .map((s) =>
+    section(
+      `changes-${s.section}`,
+      s.title,
+      html`${s.added.length === 0 ? '' : html`<h3>Added</h3><ul>${s.added.map((x) => html`<li class="added"><span class="nid">${x.id}</span> ${x.name}</li>`)}</ul>`}${
+        s.removed.length === 0 ? '' : html`<h3>Removed</h3><ul>${s.removed.map((x) => html`<li class="removed"><span class="nid">${x.id}</span> ${x.name}</li>`)}</ul>`
+      }${s.changed.length === 0 ? '' : html`<h3>Text changed</h3><ul>${s.changed.map((x) => html`<li><span class="nid">${x.id}</span> ${x.name}</li>`)}</ul>`}`,
+    ),
+  )}
+</article>`;
+}
+
+export function renderDatasetsBody(datasets: readonly Dataset[]): SafeHtml {
+  return html`<article class="page"><h1>Datasets in the store</h1>
+<table class="grid"><thead><tr><th scope="col">Domain</th><th scope="col">Version</th><th scope="col">Objects</th><th scope="col">Relationships</th><th scope="col">Imported</th><th scope="col">Matrix</th></tr></thead><tbody>${datasets.map(
+    (d) => html`<tr><td>${d.domain}</td><td>${d.version}</td><td>${d.objectCount}</td><td>${d.relationshipCount}</td><td>${d.importedAt}</td><td><a href="/matrix?domain=${d.domain}&amp;version=${d.version}">matrix</a></td></tr>`,
+  )}</tbody></table></article>`;
+}
+
+export function renderHomeBody(datasets: readonly Dataset[]): SafeHtml {
+  if (datasets.length === 0) return renderEmptyStoreBody();
+  return html`<article class="page home"><h1>ttpgraph</h1>
+<p>MITRE ATT&amp;CK, Sigma, control mappings and your own logs, on one page. Start with a technique such as <a href="/techniques/T1114">T1114 Email Collection</a>, the <a href="/matrix">matrix</a>, or search above.</p>
+${renderDatasetsBody(datasets)}</article>`;
+}
+
+export function renderEmptyStoreBody(): SafeHtml {
+  return html`<article class="page empty-store"><h1>The store is empty</h1>
+<p>ttpgraph has no ATT&amp;CK data yet. Fill the store from a terminal, then reload this page:</p>
+<ol>
+<li>Download the official ATT&amp;CK releases and control mappings: <pre><code>ttpgraph sync</code></pre></li>
+<li>Or import a bundle from a file or URL (for example a local copy of <code>enterprise-attack-18.1.json</code>): <pre><code>ttpgraph import attack FILE|URL</code></pre></li>
+<li>Or sync from a local folder holding the files: <pre><code>ttpgraph sync --from DIR</code></pre></li>
+</ol>
+<p>Then add Sigma rules with <code>ttpgraph import sigma PATH</code> and control mappings with <code>ttpgraph import mappings FILE|URL</code>.</p></article>`;
+}
+
+export function renderErrorBody(status: number, message: string, suggestions: readonly SearchHit[], query: string): SafeHtml {
+  return html`<article class="page error"><h1>${status === 404 ? 'Not found' : status === 400 ? 'Bad request' : 'Something went wrong'}</h1>
+<p>${message}</p>
+${suggestions.length === 0
+  ? query === ''
+    ? ''
+    : html`<p>Try <a href="/search?q=${encodeURIComponent(query)}">searching for “${query}”</a>.</p>`
+  : html`<h2>Did you mean</h2><ul>${suggestions.map((h) => html`<li><a href="${hrefFor(h.type, h.id)}"><span class="nid">${h.id}</span> ${h.name}</a> <span class="tag">${kindLabel(h.type)}</span></li>`)}</ul>`}
+<p><a href="/">Home</a> · <a href="/matrix">Matrix</a> · <a href="/search">Search</a></p></article>`;
+}

@@ -1,0 +1,305 @@
+/**
+ * The web app as a function: `createApp({ graph })` returns `handle(request) → response` (and
+ * `request(url)` for tests), no socket needed. It serves the HTML pages, the JSON API and the
+ * static assets, with security headers on every answer, one place mapping errors to statuses
+ * (never a stack trace), read-only methods, a start-up token for any future write route, and a
+ * page cache keyed by store generation + URL (pages are immutable while the store is unchanged).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PAGE_KINDS } from '../core/attack.ts';
+import type { Graph } from '../graph.ts';
+import { type AppContext, createContext } from '../api/context.ts';
+import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
+import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
+import type { SearchHit } from '../query/search.ts';
+import { MATRIX_METRICS } from '../query/matrix.ts';
+import { layout } from '../render/html/layout.ts';
+import { renderTechniqueBody } from '../render/html/technique-page.ts';
+import {
+  renderChangesBody,
+  renderControlBody,
+  renderDatasetsBody,
+  renderEmptyStoreBody,
+  renderErrorBody,
+  renderHomeBody,
+  renderMatrixBody,
+  renderObjectBody,
+  renderReportBody,
+  renderSearchBody,
+} from '../render/html/pages.ts';
+import type { SafeHtml } from '../render/html/html.ts';
+import { APP_CSS } from './assets.ts';
+
+export interface AppDeps {
+  readonly graph: Graph;
+  /** Required by any write route (none yet; import/sync from the web will use it). Without it, writes are refused. */
+  readonly token?: string | undefined;
+  /** Where the built browser bundle (app.js) lives; default dist/web/static beside the package. */
+  readonly staticDir?: string;
+  /** Cache rendered pages per store generation (default true). */
+  readonly cache?: boolean;
+}
+
+export interface App {
+  handle(req: AppRequest): AppResponse;
+  /** For tests: a GET (or other method) by URL path, like a client would send it. */
+  request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): AppResponse;
+}
+
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const DEFAULT_STATIC = fileURLToPath(new URL('../../dist/web/static/', import.meta.url));
+const CACHE_LIMIT = 2000;
+
+function htmlResponse(body: SafeHtml | string, status = 200): AppResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: String(body) };
+}
+
+function redirect(location: string): AppResponse {
+  return { status: 302, headers: { location }, body: '' };
+}
+
+function etagOf(body: string | Buffer): string {
+  return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
+}
+
+function scopeQuery(params: URLSearchParams): string {
+  const parts: string[] = [];
+  for (const k of ['domain', 'version']) {
+    const v = params.get(k);
+    if (v !== null && v !== '') parts.push(`${k}=${encodeURIComponent(v)}`);
+  }
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+}
+
+export function createApp(deps: AppDeps): App {
+  const ctx: AppContext = createContext(deps.graph);
+  const staticDir = deps.staticDir ?? DEFAULT_STATIC;
+  let bundle: Buffer | null = null;
+  try {
+    bundle = readFileSync(`${staticDir}/app.js`);
+  } catch {
+    bundle = null; // pages work without it: lists instead of the graph, no suggestions
+  }
+  const assetVersion = createHash('sha1').update(APP_CSS).update(bundle ?? '').digest('hex').slice(0, 10);
+  const statics = new Map<string, { type: string; body: string | Buffer }>([['/static/app.css', { type: 'text/css; charset=utf-8', body: APP_CSS }]]);
+  if (bundle !== null) statics.set('/static/app.js', { type: 'text/javascript; charset=utf-8', body: bundle });
+
+  const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion }));
+  const cache = new Map<string, { res: AppResponse; etag: string }>();
+  let cacheGeneration = -1;
+
+  const suggestionsFor = (text: string): SearchHit[] => {
+    try {
+      return ctx.graph.search(text, { limit: 6 });
+    } catch {
+      return [];
+    }
+  };
+
+  const errorPage = (req: AppRequest, err: unknown, id = ''): AppResponse => {
+    const { status, code, message } = errorStatus(err);
+    if (req.path.startsWith('/api/')) return jsonError(status, code, message);
+    if (code === 'unknown-version' && ctx.datasets().length === 0) return page('Empty store', renderEmptyStoreBody());
+    const suggestions = status === 404 && id !== '' ? suggestionsFor(id) : [];
+    const res = page(status === 404 ? 'Not found' : 'Error', renderErrorBody(status, message, suggestions, id));
+    res.status = status;
+    return res;
+  };
+
+  const htmlRoute = (req: AppRequest): AppResponse | undefined => {
+    const params = new Params(req.query);
+    const scope = scopeQuery(req.query);
+    const path = req.path;
+    if (path === '/') return page('Home', renderHomeBody(ctx.datasets()));
+    if (ctx.datasets().length === 0 && !path.startsWith('/static/')) {
+      const res = page('Empty store', renderEmptyStoreBody());
+      if (path !== '/matrix' && path !== '/search' && path !== '/datasets') res.status = 404;
+      return res;
+    }
+    if (path === '/datasets') return page('Datasets', renderDatasetsBody(ctx.datasets()));
+    if (path === '/search') {
+      params.only('q', 'type');
+      const q = params.string('q', 500) ?? '';
+      const type = params.type() ?? '';
+      let hits: SearchHit[] | null = null;
+      if (q.trim() !== '') {
+        try {
+          hits = ctx.graph.search(q, { ...params.scope(), ...(type === '' ? {} : { type }), limit: 50 });
+        } catch (err) {
+          if (errorStatus(err).status !== 400) throw err;
+          hits = [];
+        }
+      }
+      return page(q === '' ? 'Search' : `Search: ${q}`, renderSearchBody(q, hits, type, PAGE_KINDS), q);
+    }
+    if (path === '/matrix') {
+      params.only('metric', 'dataset');
+      const picked = params.string('dataset');
+      if (picked !== undefined) {
+        const m = /^(enterprise|mobile|ics):(\d{1,3}(?:\.\d{1,3})?)$/.exec(picked);
+        if (m === null) throw badRequest('"dataset" must look like enterprise:18.1');
+        const next = new URLSearchParams({ domain: m[1] ?? '', version: m[2] ?? '' });
+        const metric = params.string('metric');
+        if (metric !== undefined) next.set('metric', metric);
+        return redirect(`/matrix?${next.toString()}`);
+      }
+      const { matrix, metric, counts } = matrixWithCounts(ctx, params);
+      return page(`Matrix ${matrix.domain} ${matrix.attackVersion}`, renderMatrixBody(matrix, { datasets: ctx.datasets(), metric, metrics: MATRIX_METRICS, counts }));
+    }
+    let m = /^\/techniques\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined) {
+      const id = idParam(m[1]);
+      const result = ctx.graph.page(id, params.only().scope());
+      if (result.kind !== 'technique') return redirect(`/objects/${encodeURIComponent(result.page.id)}${scope}`);
+      const p = result.page;
+      const versions = ctx.datasets().filter((d) => d.domain === p.domain).map((d) => d.version);
+      return page(`${p.id} ${p.name}`, renderTechniqueBody(p, { scope, versions, formerly: result.formerly }));
+    }
+    m = /^\/objects\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined) {
+      const id = idParam(m[1]);
+      const result = ctx.graph.page(id, params.only().scope());
+      switch (result.kind) {
+        case 'technique':
+          return redirect(`/techniques/${encodeURIComponent(result.page.id)}${scope}`);
+        case 'object':
+          return page(`${result.page.id} ${result.page.name}`, renderObjectBody(result.page, scope, result.formerly));
+        case 'control':
+          return page(`${result.page.id} ${result.page.name ?? ''}`, renderControlBody(result.page));
+        case 'report':
+          return page(result.page.title, renderReportBody(result.page, scope));
+      }
+    }
+    m = /^\/controls\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined) {
+      const id = idParam(m[1]);
+      params.only('framework', 'frameworkVersion');
+      const c = ctx.graph.control(id, { framework: params.string('framework'), frameworkVersion: params.string('frameworkVersion') });
+      return page(`${c.id} ${c.name ?? ''}`, renderControlBody(c));
+    }
+    m = /^\/reports\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined) {
+      const r = ctx.graph.report(idParam(m[1]), params.only().scope());
+      return page(r.title, renderReportBody(r, scope));
+    }
+    m = /^\/changes\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined) {
+      const { changes, versions } = changesFor(ctx, idParam(m[1]), params.only('from', 'to'));
+      return page(`${changes.id}: what changed`, renderChangesBody(changes, versions));
+    }
+    return undefined;
+  };
+
+  const tokenOk = (req: AppRequest): boolean => {
+    if (deps.token === undefined || deps.token === '') return false;
+    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const a = Buffer.from(given);
+    const b = Buffer.from(deps.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  const route = (req: AppRequest): AppResponse => {
+    const st = statics.get(req.path);
+    if (st !== undefined) {
+      return { status: 200, headers: { 'content-type': st.type, 'cache-control': 'public, max-age=31536000, immutable' }, body: st.body };
+    }
+    if (req.path.startsWith('/api/v1/admin/')) {
+      // Writes (import, sync) will live here; each needs the start-up token.
+      if (deps.token === undefined || deps.token === '') return jsonError(403, 'read-only', 'this server is read-only: start it with --token to allow writes');
+      if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
+      if (req.path === '/api/v1/admin/whoami' && req.method === 'POST') return jsonResponse({ ok: true, writes: 'allowed' });
+      return jsonError(404, 'not-found', 'no such admin route');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const res = req.path.startsWith('/api/') ? jsonError(405, 'method-not-allowed', 'this API is read-only: use GET') : htmlResponse('Method not allowed', 405);
+      res.headers.allow = 'GET, HEAD';
+      return res;
+    }
+    const api = req.path.startsWith('/api/') ? apiRoute(ctx, req) : htmlRoute(req);
+    if (api !== undefined) return api;
+    if (req.path.startsWith('/api/')) return jsonError(404, 'not-found', `no API route ${req.path}; see /api/openapi.json`);
+    const guess = decodeURIComponentSafe(req.path.split('/').filter((s) => s !== '').pop() ?? '');
+    return errorPage(req, new HttpError(404, 'not-found', `There is no page at ${req.path}.`), guess);
+  };
+
+  const handle = (req: AppRequest): AppResponse => {
+    let res: AppResponse;
+    const cacheable = deps.cache !== false && (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/static/') && !req.path.startsWith('/api/v1/admin/');
+    const key = `${req.path}?${req.query.toString()}`;
+    let etag: string | undefined;
+    try {
+      if (cacheable) {
+        const gen = ctx.generation();
+        if (gen !== cacheGeneration) {
+          cache.clear();
+          cacheGeneration = gen;
+        }
+        const hit = cache.get(key);
+        if (hit !== undefined) {
+          res = { status: hit.res.status, headers: { ...hit.res.headers }, body: hit.res.body };
+          etag = hit.etag;
+        } else {
+          res = route(req);
+          if (res.status === 200 || res.status === 404) {
+            etag = etagOf(res.body);
+            if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value ?? '');
+            cache.set(key, { res: { status: res.status, headers: { ...res.headers }, body: res.body }, etag });
+          }
+        }
+      } else {
+        res = route(req);
+      }
+    } catch (err) {
+      const id = /^\/(?:api\/v1\/)?(?:techniques|objects|controls|reports|changes)\/([^/]+)$/.exec(req.path)?.[1];
+      res = errorPage(req, err, id === undefined ? '' : decodeURIComponentSafe(id));
+    }
+    if (etag !== undefined && res.status === 200) {
+      res.headers.etag = etag;
+      res.headers['cache-control'] ??= 'no-cache';
+      if (req.headers['if-none-match'] === etag) res = { status: 304, headers: { ...res.headers }, body: '' };
+    }
+    Object.assign(res.headers, SECURITY_HEADERS);
+    if (req.method === 'HEAD') res = { ...res, body: '' };
+    return res;
+  };
+
+  return {
+    handle,
+    request(url, init = {}) {
+      const u = new URL(url, 'http://localhost');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
+      return handle({ method: init.method ?? 'GET', path: u.pathname, query: u.searchParams, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+    },
+  };
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

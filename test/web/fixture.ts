@@ -1,0 +1,17 @@
+/** A store for the web tests: ATT&CK 15.1 and 18.1, the NIST 800-53 rev5 mappings and a STIX report. */
+import path from 'node:path';
+import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
+import { dataPath, projectRoot } from '../helpers/paths.ts';
+
+export async function webGraph(): Promise<TempGraph> {
+  const t = await graphWith('enterprise-attack-15.1.json', 'enterprise-attack-18.1.json');
+  await t.graph.importMappings(dataPath('mappings', 'nist_800_53-rev5_attack-14.1-enterprise.json'));
+  await t.graph.importStix(path.join(projectRoot, 'test', 'fixtures', 'advisory-report.stix21.json'));
+  return t;
+}
+
+/** The section ids of the technique page, in the reference page's order. */
+export const TECHNIQUE_SECTIONS = ['description', 'context', 'reporting', 'mitigations', 'detection', 'sigma', 'controls', 'procedures', 'references'];
+
+export const REFERENCE_MITIGATIONS = ['Audit', 'Multi-factor Authentication', 'Encrypt Sensitive Information'];
+export const REFERENCE_DATA_COMPONENTS = ['Logon Session Creation', 'File Access', 'Command Execution', 'Network Connection Creation', 'Application Log Content'];

@@ -83,7 +83,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
 .count { float: right; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; margin: .4rem 0; font-size: .85rem; }
 .swatch { display: inline-block; padding: .05rem .5rem; border: 1px solid var(--line); border-radius: 3px; }
-${HEAT.map((c, i) => `.h${i} { background: ${c}; color: ${i >= 6 ? '#ffffff' : '#1b1f24'}; }`).join('\n')}
+${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff' : '#1b1f24'}; }`).join('\n')}
+.__________cytoscape_container { position: relative; }
 .tech.overlay { outline: 2px solid #111827; }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }

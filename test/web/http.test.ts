@@ -95,7 +95,7 @@ describe('web app and API (as a function)', () => {
       expect(page).toContain('class="legend"');
     }
     const coloured = text(app.request('/matrix?version=15.1&metric=groups').body);
-    expect(coloured).toMatch(/class="tech has-subs h\d" href="\/techniques\/T1114/);
+    expect(coloured).toMatch(/class="tech has-subs heat-\d" href="\/techniques\/T1114/);
     expect(app.request('/matrix?dataset=enterprise:15.1&metric=groups').headers.location).toBe('/matrix?domain=enterprise&version=15.1&metric=groups');
     expect(app.request('/matrix?metric=colour').status).toBe(400);
   });

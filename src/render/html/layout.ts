@@ -22,7 +22,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ttpgraph</title>
-<link rel="stylesheet" href="/static/app.css?v=${v}">
+<link rel="stylesheet" id="__________cytoscape_stylesheet" href="/static/app.css?v=${v}">
 <script src="/static/app.js?v=${v}" defer></script>
 </head>
 <body>

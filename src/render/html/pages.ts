@@ -134,7 +134,7 @@ export interface MatrixRenderOptions {
   readonly counts: MatrixCounts | null;
 }
 
-/** Heat buckets 1..9 (CSS classes, so no inline style is needed under the CSP). */
+/** Heat buckets heat-1..heat-9 (CSS classes, so no inline style is needed under the CSP). */
 export function heatBucket(n: number, max: number): number {
   if (n <= 0 || max <= 0) return 0;
   return Math.max(1, Math.min(9, Math.ceil((n / max) * 9)));
@@ -147,7 +147,7 @@ export function renderMatrixBody(matrix: Matrix, options: MatrixRenderOptions): 
   const cell = (id: string, name: string, cls: string): SafeHtml => {
     const n = counts?.get(id) ?? 0;
     const bucket = counts === null ? 0 : heatBucket(n, max);
-    return html`<a class="${cls}${bucket > 0 ? ` h${bucket}` : ''}" href="/techniques/${id}${scope}" data-technique="${id}" title="${id} ${name}${counts === null ? '' : ` — ${n} ${options.metric ?? ''}`}">${name}${counts === null ? '' : html` <span class="count">${n}</span>`}</a>`;
+    return html`<a class="${cls}${bucket > 0 ? ` heat-${bucket}` : ''}" href="/techniques/${id}${scope}" data-technique="${id}" title="${id} ${name}${counts === null ? '' : ` — ${n} ${options.metric ?? ''}`}">${name}${counts === null ? '' : html` <span class="count">${n}</span>`}</a>`;
   };
   const layerHref = `/api/v1/navigator/layer?domain=${encodeURIComponent(matrix.domain)}&version=${encodeURIComponent(matrix.attackVersion)}&metric=${encodeURIComponent(options.metric ?? 'groups')}`;
   return html`<article class="page matrix-page">
@@ -164,8 +164,8 @@ export function renderMatrixBody(matrix: Matrix, options: MatrixRenderOptions): 
 <p id="overlay-status" class="hint" role="status" aria-live="polite"></p>
 ${counts === null
   ? ''
-  : html`<div class="legend" aria-label="Legend"><span>${options.metric} per technique:</span> <span class="swatch h0">0</span>${[1, 3, 5, 7, 9].map(
-      (b) => html`<span class="swatch h${b}">≤ ${Math.ceil((b / 9) * max)}</span>`,
+  : html`<div class="legend" aria-label="Legend"><span>${options.metric} per technique:</span> <span class="swatch heat-0">0</span>${[1, 3, 5, 7, 9].map(
+      (b) => html`<span class="swatch heat-${b}">≤ ${Math.ceil((b / 9) * max)}</span>`,
     )}</div>`}
 <div class="matrix" role="region" aria-label="ATT&amp;CK matrix" tabindex="0">
 ${matrix.tactics.map(

@@ -1,0 +1,184 @@
+/**
+ * End to end in real headless Chromium (Debian's /usr/bin/chromium via playwright-core): the T1114
+ * page section by section, search suggestions, pivoting through the graph, layer export and
+ * overlay, axe-core on the technique, matrix and search pages, and the screenshot in docs/.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/web/app.ts';
+import { listen, type RunningServer } from '../../src/web/server.ts';
+import type { TempGraph } from '../helpers/attack-store.ts';
+import { projectRoot } from '../helpers/paths.ts';
+import { REFERENCE_DATA_COMPONENTS, REFERENCE_MITIGATIONS, webGraph } from './fixture.ts';
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const axeSource = readFileSync(path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+describe('in a real browser', () => {
+  let t: TempGraph;
+  let server: RunningServer;
+  let browser: Browser;
+  const cspErrors: string[] = [];
+
+  const open = async (url: string): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+    await page.goto(server.url + url);
+    return page;
+  };
+
+  const axe = async (url: string): Promise<AxeViolation[]> => {
+    // Only this context bypasses the CSP, to inject axe; the app's own pages never need it.
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(server.url + url);
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(async () => {
+      const w = window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeViolation[] }> } };
+      return w.axe.run(document, { resultTypes: ['violations'] });
+    });
+    await context.close();
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  };
+
+  beforeAll(async () => {
+    t = await webGraph();
+    server = await listen(createApp({ graph: t.graph }), { port: 0 });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    t?.dispose();
+  });
+
+  it('opens the T1114 page with every section, the graph drawn, and saves the screenshot', async () => {
+    const page = await open('/techniques/T1114?version=15.1');
+    await expect(page.locator('h1').innerText()).resolves.toBe('T1114: Email Collection');
+    const headings = await page.locator('main h2').allInnerTexts();
+    expect(headings).toEqual([
+      'Description',
+      'Cyber Threat Graph Context',
+      'Reporting on this Technique',
+      'Mitigations for this technique',
+      'How to detect this technique',
+      'Sigma Detections for this Technique',
+      'Controls',
+      'Procedure Examples',
+      'References',
+    ]);
+    const mitigations = await page.locator('#mitigations h4 a').allInnerTexts();
+    expect(mitigations).toEqual(expect.arrayContaining(REFERENCE_MITIGATIONS));
+    const components = await page.locator('#data-components h4 a').allInnerTexts();
+    expect(components).toEqual(expect.arrayContaining(REFERENCE_DATA_COMPONENTS));
+    await expect(page.locator('#sigma').innerText()).resolves.toContain('ttpgraph import sigma PATH');
+    // The graph: cytoscape drew the same nodes as the list view.
+    await page.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
+    const counts = await page.evaluate(() => {
+      const cy = (window as unknown as { __ttpgraph: { cy: { nodes(): { length: number } } } }).__ttpgraph.cy;
+      return { graph: cy.nodes().length, list: document.querySelectorAll('#context-list a[data-node-id]').length };
+    });
+    expect(counts.graph).toBe(counts.list + 1);
+    await expect(page.locator('#context-graph canvas').count()).resolves.toBeGreaterThan(0);
+    // Filter by type hides groups in the graph and the list.
+    await page.locator('input[data-filter-type="group"]').uncheck();
+    const hidden = await page.evaluate(() => {
+      const cy = (window as unknown as { __ttpgraph: { cy: { nodes(s: string): { length: number } } } }).__ttpgraph.cy;
+      return cy.nodes('.hidden').length;
+    });
+    expect(hidden).toBeGreaterThan(0);
+    await expect(page.locator('.graph-group[data-group-type="group"]').isHidden()).resolves.toBe(true);
+    await page.locator('input[data-filter-type="group"]').check();
+
+    const shot = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await shot.goto(`${server.url}/techniques/T1114`);
+    await shot.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
+    await shot.waitForTimeout(300);
+    mkdirSync(path.join(projectRoot, 'docs', 'screenshots'), { recursive: true });
+    await shot.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'technique-T1114.png'), fullPage: true });
+    await shot.close();
+    await page.close();
+  });
+
+  it('pivots through the graph: clicking a mitigation node opens its page', async () => {
+    const page = await open('/techniques/T1114?version=15.1');
+    await page.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
+    await page.locator('#context-graph').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300); // cytoscape refreshes its cached container offset after a scroll
+    const target = await page.evaluate(() => {
+      type N = { data(k: string): string; renderedPosition(): { x: number; y: number } };
+      const cy = (window as unknown as { __ttpgraph: { cy: { nodes(): N[] } } }).__ttpgraph.cy;
+      const node = cy.nodes().find((n) => n.data('type') === 'mitigation')!;
+      const box = document.getElementById('context-graph')!.getBoundingClientRect();
+      const p = node.renderedPosition();
+      return { x: box.left + p.x, y: box.top + p.y, id: node.data('nodeId') };
+    });
+    await page.mouse.move(target.x, target.y);
+    await Promise.all([page.waitForURL(`**/objects/${target.id}**`), page.mouse.click(target.x, target.y)]);
+    await expect(page.locator('h1').innerText()).resolves.toContain(target.id);
+    // and on from there, through the list view (keyboard users' path)
+    await page.locator('#context-list a[data-node-type="technique"]').first().focus();
+    await Promise.all([page.waitForURL('**/techniques/**'), page.keyboard.press('Enter')]);
+    await page.close();
+  });
+
+  it('search with instant suggestions', async () => {
+    const page = await open('/search');
+    await page.locator('#search-q').pressSequentially('email coll', { delay: 20 });
+    const first = page.locator('#search-suggestions li').first();
+    await first.waitFor();
+    await expect(first.innerText()).resolves.toContain('T1114');
+    await page.keyboard.press('ArrowDown');
+    await Promise.all([page.waitForURL('**/techniques/T1114'), page.keyboard.press('Enter')]);
+    // The plain form still works (no JS needed).
+    await page.goto(`${server.url}/search?q=APT28`);
+    await expect(page.locator('.results li').first().innerText()).resolves.toContain('G0007');
+    await page.close();
+  });
+
+  it('exports a Navigator layer from the coloured matrix and overlays it back', async () => {
+    const page = await open('/matrix?metric=groups');
+    await expect(page.locator('.legend').isVisible()).resolves.toBe(true);
+    // Sub-techniques expand.
+    const details = page.locator('details:has(.sub[data-technique="T1114.001"])');
+    await details.locator('summary').click();
+    await expect(page.locator('.sub[data-technique="T1114.001"]').isVisible()).resolves.toBe(true);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#layer-export').click()]);
+    const file = path.join(t.dir, 'layer.json');
+    await download.saveAs(file);
+    const layer = JSON.parse(readFileSync(file, 'utf8')) as { versions: { layer: string }; techniques: { techniqueID: string; score: number }[] };
+    expect(layer.versions.layer).toBe('4.5');
+    expect(layer.techniques.length).toBeGreaterThan(50);
+    const custom = path.join(t.dir, 'custom.json');
+    writeFileSync(custom, JSON.stringify({ name: 'hunt <b>hits</b>', techniques: [{ techniqueID: 'T1114', score: 3, color: '#123456', comment: 'seen' }] }));
+    await page.locator('#layer-import').setInputFiles(custom);
+    await page.waitForFunction(() => document.getElementById('overlay-status')?.textContent?.includes('1 on this matrix') === true);
+    await expect(page.locator('#overlay-status').innerText()).resolves.toContain('hunt <b>hits</b>');
+    const bg = await page.locator('a.tech[data-technique="T1114"]').evaluate((a) => getComputedStyle(a).backgroundColor);
+    expect(bg).toBe('rgb(18, 52, 86)');
+    await page.close();
+  });
+
+  it('axe-core finds no serious or critical violations on the technique, matrix and search pages', async () => {
+    for (const url of ['/techniques/T1114', '/matrix?metric=groups', '/search?q=email']) {
+      const violations = await axe(url);
+      expect(violations.map((v) => `${url} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+    }
+  });
+
+  it('ran without CSP violations or script errors', () => {
+    expect(cspErrors).toEqual([]);
+  });
+});

@@ -50,7 +50,7 @@ export type { Pipeline, LogsourceRoute, ConditionMap, EventAlias, PipelineParseR
 export { compileRule, compileLogsource, filterApplies } from './compile/compile.ts';
 export type { CompiledRule, Predicate, CompileResult } from './compile/compile.ts';
 export { createEngine } from './evaluate/engine.ts';
-export type { Engine, EngineOptions, EngineStats } from './evaluate/engine.ts';
+export type { Engine, EngineOptions, EngineStats, EngineCounters } from './evaluate/engine.ts';
 export { createCorrelator } from './evaluate/correlation.ts';
 export type { Correlator, CorrelationHit } from './evaluate/correlation.ts';
 export { eventContext, getField, eventTimestamp, eventTimeMs, eventHost, eventLeaves } from './evaluate/event.ts';

@@ -2,9 +2,10 @@
  * Rules -> plain JavaScript predicates, once. Data structures:
  *
  *   CompiledRule = { rule, predicate(ctx), witness, precondition(ctx), routed }
- *   witness      = lower-cased literals such that any event the rule matches has one of them as a
- *                  substring of one of its leaf values (null when no such set exists: `not`, regex,
- *                  numeric compares...). The engine indexes rules by them.
+ *   witness      = up to 3 sets of lower-cased literals such that any event the rule matches has,
+ *                  for every set, one of its literals as a substring of one of its leaf values
+ *                  ([] when no such set exists: `not`, regex, numeric compares...). The engine
+ *                  indexes rules by them and evaluates a rule only when all its sets are hit.
  *
  * Field names go through the pipeline's field mappings here; the event shapes are handled by
  * evaluate/event.ts. Case folding is String.prototype.toLowerCase (full Unicode simple folding) on
@@ -14,15 +15,16 @@ import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
-import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../evaluate/event.ts';
-import { compilePattern, longestLiteral, type StringTest } from './strings.ts';
+import { eventLeaves, eventLeavesLower, getField, lowerOf, unwrap, type EventContext } from '../evaluate/event.ts';
+import { compilePattern, compileShapeSet, longestLiteral, patternShape, type PatternShape, type StringTest } from './strings.ts';
 
 export type Predicate = (ctx: EventContext) => boolean;
 
 export interface CompiledRule {
   readonly rule: SigmaRule;
   readonly predicate: Predicate;
-  readonly witness: readonly string[] | null;
+  /** Conjunction of literal sets: a matching event has, for every set, one of its literals in a leaf. [] = no index. */
+  readonly witness: readonly (readonly string[])[];
   readonly precondition: Predicate;
   /** False when no pipeline logsource entry matched the rule (the fallback conditions were used). */
   readonly routed: boolean;
@@ -120,9 +122,9 @@ function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline
     case 'string': {
       const tests: StringTest[] = resolvePlaceholders(value.parts, pipeline).map((p) => compilePattern(p, item.cased));
       const cased = item.cased;
-      return tests.map((t) => (v: unknown) => {
+      return tests.map((t) => (v: unknown, ctx: EventContext) => {
         const s = scalarString(v);
-        return s !== undefined && t(cased ? s : s.toLowerCase());
+        return s !== undefined && t(cased ? s : lowerOf(ctx, s));
       });
     }
     case 'regex': {
@@ -196,6 +198,23 @@ function compileItem(item: DetectionItem, pipeline: Pipeline): Predicate {
   }
   const get = makeGetter(item.field, pipeline);
   let p: Predicate;
+  // Fast path: many literal patterns on one field, OR-ed.
+  const shapes = !item.all && item.values.length >= 4 && item.values.every((v) => v.type === 'string' && v.parts.every((x) => typeof x !== 'object'))
+    ? item.values.map((v) => (v.type === 'string' ? patternShape(v.parts, item.cased) : undefined))
+    : [];
+  if (shapes.length > 0 && shapes.every((s) => s !== undefined)) {
+    const test = compileShapeSet(shapes as PatternShape[]);
+    const cased = item.cased;
+    const one = (x: unknown, ctx: EventContext): boolean => {
+      const s = scalarString(x);
+      return s !== undefined && test(cased ? s : lowerOf(ctx, s));
+    };
+    p = (ctx) => {
+      const v = get(ctx);
+      return Array.isArray(v) ? anyScalar(v, (x) => one(x, ctx)) : one(unwrap(v), ctx);
+    };
+    return item.neq ? (ctx) => !p(ctx) : p;
+  }
   if (item.all) {
     p = (ctx) => {
       const v = get(ctx);
@@ -242,7 +261,7 @@ function or(preds: Predicate[]): Predicate {
 
 interface CompiledDetection {
   readonly predicate: Predicate;
-  readonly witness: string[] | null;
+  readonly witness: Cnf;
 }
 
 function itemWitness(item: DetectionItem): string[] | null {
@@ -263,28 +282,40 @@ function itemWitness(item: DetectionItem): string[] | null {
   return lits;
 }
 
-/** Better witness for an AND: fewer literals, then longer shortest literal. */
-function better(a: string[] | null, b: string[] | null): string[] | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  const minLen = (x: string[]): number => Math.min(...x.map((s) => s.length));
-  if (a.length !== b.length) return a.length < b.length ? a : b;
-  return minLen(a) >= minLen(b) ? a : b;
+/** Witness in conjunctive form: every set must have a literal in the event; [] = no constraint. */
+type Cnf = string[][];
+const MAX_SETS = 3;
+
+function setScore(x: readonly string[]): number {
+  // Fewer, longer literals are better.
+  return x.length * 100 - Math.min(...x.map((s) => s.length));
 }
-function union(ws: (string[] | null)[]): string[] | null {
+function andCnf(parts: readonly Cnf[]): Cnf {
+  const all = parts.flat();
+  all.sort((a, b) => setScore(a) - setScore(b));
+  return all.slice(0, MAX_SETS);
+}
+function orCnf(parts: readonly Cnf[]): Cnf {
   const out = new Set<string>();
-  for (const w of ws) {
-    if (w === null) return null;
-    for (const s of w) out.add(s);
+  for (const p of parts) {
+    const best = p[0];
+    if (best === undefined) return [];
+    for (const s of best) out.add(s);
   }
-  return [...out];
+  return out.size === 0 ? [] : [[...out]];
 }
 
 function compileDetection(rule: { detection: SigmaRule['detection'] }, pipeline: Pipeline): CompiledDetection {
   const ids = new Map<string, CompiledDetection>();
   for (const [name, sid] of rule.detection.identifiers) {
-    const groups = sid.groups.map((g) => ({ predicate: and(g.map((it) => compileItem(it, pipeline))), witness: g.map(itemWitness).reduce(better, null) }));
-    ids.set(name, { predicate: or(groups.map((g) => g.predicate)), witness: union(groups.map((g) => g.witness)) });
+    const groups = sid.groups.map((g) => ({
+      predicate: and(g.map((it) => compileItem(it, pipeline))),
+      witness: andCnf(g.map((it) => {
+        const w = itemWitness(it);
+        return w === null ? [] : [w];
+      })),
+    }));
+    ids.set(name, { predicate: or(groups.map((g) => g.predicate)), witness: orCnf(groups.map((g) => g.witness)) });
   }
   const walk = (n: ConditionNode): CompiledDetection => {
     switch (n.type) {
@@ -292,20 +323,20 @@ function compileDetection(rule: { detection: SigmaRule['detection'] }, pipeline:
         return ids.get(n.name) as CompiledDetection;
       case 'not': {
         const inner = walk(n.arg).predicate;
-        return { predicate: (ctx) => !inner(ctx), witness: null };
+        return { predicate: (ctx) => !inner(ctx), witness: [] };
       }
       case 'and': {
         const parts = n.args.map(walk);
-        return { predicate: and(parts.map((p) => p.predicate)), witness: parts.map((p) => p.witness).reduce(better, null) };
+        return { predicate: and(parts.map((p) => p.predicate)), witness: andCnf(parts.map((p) => p.witness)) };
       }
       case 'or': {
         const parts = n.args.map(walk);
-        return { predicate: or(parts.map((p) => p.predicate)), witness: union(parts.map((p) => p.witness)) };
+        return { predicate: or(parts.map((p) => p.predicate)), witness: orCnf(parts.map((p) => p.witness)) };
       }
       case 'of': {
         const parts = n.names.map((name) => ids.get(name) as CompiledDetection);
-        if (n.quantifier === 'all') return { predicate: and(parts.map((p) => p.predicate)), witness: parts.map((p) => p.witness).reduce(better, null) };
-        return { predicate: or(parts.map((p) => p.predicate)), witness: union(parts.map((p) => p.witness)) };
+        if (n.quantifier === 'all') return { predicate: and(parts.map((p) => p.predicate)), witness: andCnf(parts.map((p) => p.witness)) };
+        return { predicate: or(parts.map((p) => p.predicate)), witness: orCnf(parts.map((p) => p.witness)) };
       }
     }
   };

@@ -76,3 +76,55 @@ export function longestLiteral(parts: readonly StringPart[]): string {
   if (cur.length > best.length) best = cur;
   return best.toLowerCase();
 }
+
+export type PatternShape = { readonly kind: 'eq' | 'prefix' | 'suffix' | 'contains'; readonly lit: string };
+
+/** Classifies a folded pattern as one of the four literal shapes, or undefined (other wildcards). */
+export function patternShape(parts: readonly StringPart[], cased: boolean): PatternShape | undefined {
+  const lits: string[] = [];
+  let lead = false;
+  let trail = false;
+  parts.forEach((p, i) => {
+    if (typeof p === 'string') lits.push(p);
+    else if (p === ANY && i === 0) lead = true;
+    else if (p === ANY && i === parts.length - 1) trail = true;
+    else lits.push('\u0000INVALID');
+  });
+  if (lits.length !== 1 || (lits[0] ?? '').includes('\u0000INVALID')) return undefined;
+  const lit = cased ? (lits[0] as string) : (lits[0] as string).toLowerCase();
+  if (lit === '') return undefined;
+  return { kind: lead && trail ? 'contains' : lead ? 'suffix' : trail ? 'prefix' : 'eq', lit };
+}
+
+/**
+ * Many literal patterns on one field -> one test over the folded value: a Set for equality,
+ * per-length Sets for prefixes and suffixes, and one alternation RegExp for substrings.
+ */
+export function compileShapeSet(shapes: readonly PatternShape[]): StringTest {
+  const eq = new Set<string>();
+  const pre = new Map<number, Set<string>>();
+  const suf = new Map<number, Set<string>>();
+  const contains: string[] = [];
+  for (const s of shapes) {
+    if (s.kind === 'eq') eq.add(s.lit);
+    else if (s.kind === 'contains') contains.push(s.lit);
+    else {
+      const m = s.kind === 'prefix' ? pre : suf;
+      const set = m.get(s.lit.length) ?? new Set<string>();
+      set.add(s.lit);
+      m.set(s.lit.length, set);
+    }
+  }
+  const preList = [...pre.entries()];
+  const sufList = [...suf.entries()];
+  const re = contains.length > 3 ? new RegExp(contains.map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')) : undefined;
+  return (s) => {
+    if (eq.size > 0 && eq.has(s)) return true;
+    const len = s.length;
+    for (const [n, set] of sufList) if (len >= n && set.has(s.slice(len - n))) return true;
+    for (const [n, set] of preList) if (len >= n && set.has(s.slice(0, n))) return true;
+    if (re !== undefined) return re.test(s);
+    for (const c of contains) if (s.includes(c)) return true;
+    return false;
+  };
+}

@@ -27,9 +27,17 @@ export interface EngineStats {
   readonly unrouted: number;
 }
 
+export interface EngineCounters {
+  /** Events matched so far. */
+  events: number;
+  /** Rule predicates evaluated so far (candidates after routing and the index). */
+  evaluated: number;
+}
+
 export interface Engine {
   readonly rules: readonly CompiledRule[];
   readonly stats: EngineStats;
+  readonly counters: EngineCounters;
   /** Rules whose detection matches the event (parsed JSON). */
   match(event: unknown): CompiledRule[];
   /** Same, for an event already wrapped (the correlator and hunt runner reuse the context). */
@@ -50,7 +58,7 @@ function fold(c: number): number {
 }
 function gramHash(s: string, at: number): number {
   let h = 0;
-  for (let i = at; i < at + 4; i++) h = ((h << 8) | fold(s.charCodeAt(i))) >>> 0;
+  for (let i = at; i < at + 4; i++) h = ((h << 8) | fold(s.charCodeAt(i))) & 0x3fffffff;
   return h;
 }
 
@@ -72,40 +80,47 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const fields = routeFields(pipeline);
   const aliasPreds: { when: Predicate; fields: Readonly<Record<string, string>> }[] = pipeline.eventAliases.map((a) => ({ when: compileConditionMap(a.when), fields: a.fields }));
 
-  // Index.
+  // Index: entries are rule * 4 + set index; a rule is a candidate when all its sets are hit.
   const bits = new Uint32Array(1 << (BITS - 5));
   const buckets = new Map<number, number[]>();
   const indexed = new Uint8Array(n);
+  const full = new Uint8Array(n);
   if (useIndex) {
     const freq = new Map<number, number>();
     for (const r of rules) {
-      if (r.witness === null) continue;
-      for (const w of r.witness) {
-        const seen = new Set<number>();
-        for (let i = 0; i + 4 <= w.length; i++) seen.add(gramHash(w, i));
-        for (const h of seen) freq.set(h, (freq.get(h) ?? 0) + 1);
+      for (const set of r.witness) {
+        for (const w of set) {
+          const seen = new Set<number>();
+          for (let i = 0; i + 4 <= w.length; i++) seen.add(gramHash(w, i));
+          for (const h of seen) freq.set(h, (freq.get(h) ?? 0) + 1);
+        }
       }
     }
     rules.forEach((r, idx) => {
-      if (r.witness === null || r.witness.some((w) => w.length < WITNESS_MIN)) return;
+      const sets = r.witness.slice(0, 3);
+      if (sets.length === 0 || sets.some((set) => set.some((w) => w.length < WITNESS_MIN))) return;
       indexed[idx] = 1;
-      for (const w of r.witness) {
-        let best = -1;
-        let bestFreq = Infinity;
-        for (let i = 0; i + 4 <= w.length; i++) {
-          const h = gramHash(w, i);
-          const f = freq.get(h) ?? 0;
-          if (f <= bestFreq) {
-            bestFreq = f;
-            best = h;
+      full[idx] = (1 << sets.length) - 1;
+      sets.forEach((set, si) => {
+        for (const w of set) {
+          let best = -1;
+          let bestFreq = Infinity;
+          for (let i = 0; i + 4 <= w.length; i++) {
+            const h = gramHash(w, i);
+            const f = freq.get(h) ?? 0;
+            if (f <= bestFreq) {
+              bestFreq = f;
+              best = h;
+            }
           }
+          const entry = idx * 4 + si;
+          const list = buckets.get(best);
+          if (list === undefined) buckets.set(best, [entry]);
+          else if (!list.includes(entry)) list.push(entry);
+          const b = Math.imul(best, MUL) >>> (32 - BITS);
+          bits[b >>> 5] = (bits[b >>> 5] ?? 0) | (1 << (b & 31));
         }
-        const list = buckets.get(best);
-        if (list === undefined) buckets.set(best, [idx]);
-        else if (list[list.length - 1] !== idx) list.push(idx);
-        const b = Math.imul(best, MUL) >>> (32 - BITS);
-        bits[b >>> 5] = (bits[b >>> 5] ?? 0) | (1 << (b & 31));
-      }
+      });
     });
   }
   const bucketArrays = new Map<number, Int32Array>();
@@ -138,7 +153,9 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     return r;
   };
 
+  const counters: EngineCounters = { events: 0, evaluated: 0 };
   const stamp = new Uint32Array(n);
+  const mask = new Uint8Array(n);
   let epoch = 0;
   const candidates: number[] = [];
 
@@ -159,18 +176,27 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         if (len < 4) continue;
         let h = 0;
         for (let i = 0; i < len; i++) {
-          h = ((h << 8) | fold(s.charCodeAt(i))) >>> 0;
+          h = ((h << 8) | fold(s.charCodeAt(i))) & 0x3fffffff;
           if (i < 3) continue;
           const b = Math.imul(h, MUL) >>> (32 - BITS);
           if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) continue;
           const list = bucketArrays.get(h);
           if (list === undefined) continue;
           for (let k = 0; k < list.length; k++) {
-            const r = list[k]!;
+            const e = list[k]!;
+            const r = e >>> 2;
+            if (enabled[r] !== 1) continue;
             if (stamp[r] !== epoch) {
               stamp[r] = epoch;
-              if (enabled[r] === 1) candidates.push(r);
+              mask[r] = 0;
             }
+            const m = mask[r]!;
+            if (m === 0xff) continue;
+            const nm = m | (1 << (e & 3));
+            if (nm === full[r]) {
+              mask[r] = 0xff;
+              candidates.push(r);
+            } else mask[r] = nm;
           }
         }
       }
@@ -178,6 +204,8 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     const always = route.always;
     for (let k = 0; k < always.length; k++) candidates.push(always[k]!);
     const out: CompiledRule[] = [];
+    counters.events++;
+    counters.evaluated += candidates.length;
     if (candidates.length > 1) candidates.sort((a, b) => a - b);
     for (const r of candidates) {
       const rule = rules[r]!;
@@ -189,6 +217,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   return {
     rules,
     stats: { rules: n, indexed: indexed.reduce((a, b) => a + b, 0), unrouted: rules.filter((r) => !r.routed).length },
+    counters,
     match: (event) => matchContext(eventContext(event)),
     matchContext,
   };

@@ -29,6 +29,20 @@ export interface EventContext {
   /** Lazily computed: every scalar leaf as a string, and lower-cased. */
   leaves: string[] | undefined;
   leavesLower: string[] | undefined;
+  /** Lower-cased forms of the strings already folded for this event. */
+  lower: Map<string, string> | undefined;
+}
+
+/** s.toLowerCase(), once per distinct string per event. */
+export function lowerOf(ctx: EventContext, s: string): string {
+  let m = ctx.lower;
+  if (m === undefined) ctx.lower = m = new Map();
+  let l = m.get(s);
+  if (l === undefined) {
+    l = s.toLowerCase();
+    m.set(s, l);
+  }
+  return l;
 }
 
 export function eventContext(raw: unknown): EventContext {
@@ -41,16 +55,16 @@ export function eventContext(raw: unknown): EventContext {
       if (isObj(ud)) {
         for (const v of Object.values(ud)) if (isObj(v)) user = v;
       }
-      return { raw, shape: SHAPE_EVTX, sys: ev['System'], data: isObj(ed) ? ed : undefined, user, aliases: undefined, leaves: undefined, leavesLower: undefined };
+      return { raw, shape: SHAPE_EVTX, sys: ev['System'], data: isObj(ed) ? ed : undefined, user, aliases: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
     }
     const wl = raw['winlog'];
     if (isObj(wl)) {
       const ed = wl['event_data'];
       const ud = wl['user_data'];
-      return { raw, shape: SHAPE_WINLOGBEAT, sys: wl, data: isObj(ed) ? ed : undefined, user: isObj(ud) ? ud : undefined, aliases: undefined, leaves: undefined, leavesLower: undefined };
+      return { raw, shape: SHAPE_WINLOGBEAT, sys: wl, data: isObj(ed) ? ed : undefined, user: isObj(ud) ? ud : undefined, aliases: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
     }
   }
-  return { raw, shape: SHAPE_FLAT, sys: undefined, data: undefined, user: undefined, aliases: undefined, leaves: undefined, leavesLower: undefined };
+  return { raw, shape: SHAPE_FLAT, sys: undefined, data: undefined, user: undefined, aliases: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
 }
 
 /** `{#text: x, #attributes: ...}` (EventID with Qualifiers, Data elements) -> x. */
@@ -176,7 +190,17 @@ export function eventLeavesLower(ctx: EventContext): string[] {
   if (ctx.leavesLower !== undefined) return ctx.leavesLower;
   const l = eventLeaves(ctx);
   const out = new Array<string>(l.length);
-  for (let i = 0; i < l.length; i++) out[i] = (l[i] as string).toLowerCase();
+  let m = ctx.lower;
+  if (m === undefined) ctx.lower = m = new Map();
+  for (let i = 0; i < l.length; i++) {
+    const s = l[i] as string;
+    let low = m.get(s);
+    if (low === undefined) {
+      low = s.toLowerCase();
+      m.set(s, low);
+    }
+    out[i] = low;
+  }
   ctx.leavesLower = out;
   return out;
 }

@@ -203,7 +203,7 @@ function compileItem(item: DetectionItem, pipeline: Pipeline): Predicate {
     ? item.values.map((v) => (v.type === 'string' ? patternShape(v.parts, item.cased) : undefined))
     : [];
   if (shapes.length > 0 && shapes.every((s) => s !== undefined)) {
-    const test = compileShapeSet(shapes as PatternShape[]);
+    const test = compileShapeSet(shapes);
     const cased = item.cased;
     const one = (x: unknown, ctx: EventContext): boolean => {
       const s = scalarString(x);

@@ -16,7 +16,7 @@ import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, lowerOf, unwrap, type EventContext } from '../evaluate/event.ts';
-import { compilePattern, compileShapeSet, longestLiteral, patternShape, type PatternShape, type StringTest } from './strings.ts';
+import { compilePattern, compileShapeSet, longestLiteral, patternShape, type StringTest } from './strings.ts';
 
 export type Predicate = (ctx: EventContext) => boolean;
 

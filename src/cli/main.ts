@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
   sigma: async () => [(await import('./commands/sigma.ts')).registerSigmaCommands, (await import('./commands/sigma-show.ts')).registerSigmaShowCommand],
   hunt: async () => [(await import('./commands/hunt.ts')).registerHuntCommand],
   evtx: async () => [(await import('./commands/evtx.ts')).registerEvtxCommands],
+  serve: async () => [(await import('./commands/serve.ts')).registerServeCommand],
 };
 
 /** The first argument that is not an option (nor the value of --db). */

@@ -83,7 +83,7 @@ export function createHitWriter(format: OutputFormat, sink: Sink, width = 100): 
       };
     }
     case 'table': {
-      const cols = { time: 24, level: 8, tech: 14, host: 16 };
+      const cols = { time: 19, level: 13, tech: 14, host: 16 };
       const fixed = cols.time + cols.level + cols.tech + cols.host + 5;
       const titleW = Math.max(20, Math.floor((width - fixed) / 2));
       const evW = Math.max(10, width - fixed - titleW - 1);
@@ -91,7 +91,7 @@ export function createHitWriter(format: OutputFormat, sink: Sink, width = 100): 
         `${truncate(a, cols.time).padEnd(cols.time)} ${truncate(b, cols.level).padEnd(cols.level)} ${truncate(c, titleW).padEnd(titleW)} ${truncate(d, cols.tech).padEnd(cols.tech)} ${truncate(e, cols.host).padEnd(cols.host)} ${truncate(f, evW)}`.trimEnd();
       sink(`${row('TIME', 'LEVEL', 'RULE', 'ATT&CK', 'HOST', 'EVENT')}\n`);
       return {
-        write: (h) => sink(`${row(h.timestamp ?? '-', h.level ?? '-', h.title, h.techniques.join(',') || '-', h.host ?? '-', h.kind === 'correlation' ? JSON.stringify(h.event) : eventSummary(h.event))}\n`),
+        write: (h) => sink(`${row(h.timestamp !== undefined ? h.timestamp.replace('T', ' ').slice(0, 19) : '-', h.level ?? '-', h.title, h.techniques.join(',') || '-', h.host ?? '-', h.kind === 'correlation' ? JSON.stringify(h.event) : eventSummary(h.event))}\n`),
         end: () => undefined,
       };
     }

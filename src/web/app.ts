@@ -6,7 +6,8 @@
  * page cache keyed by store generation + URL (pages are immutable while the store is unchanged).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PAGE_KINDS } from '../core/attack.ts';
 import type { Graph } from '../graph.ts';
@@ -46,6 +47,8 @@ export interface App {
   handle(req: AppRequest): AppResponse;
   /** For tests: a GET (or other method) by URL path, like a client would send it. */
   request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): AppResponse;
+  /** Renders the pages everyone opens first (home, the default matrix) and the default dataset's stats into the caches. */
+  warm(): void;
 }
 
 export const CSP = [
@@ -96,15 +99,21 @@ function scopeQuery(params: URLSearchParams): string {
 export function createApp(deps: AppDeps): App {
   const ctx: AppContext = createContext(deps.graph);
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
-  let bundle: Buffer | null = null;
+  // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
+  let scripts: string[] = [];
   try {
-    bundle = readFileSync(`${staticDir}/app.js`);
+    scripts = readdirSync(staticDir).filter((f) => /^[\w.-]+\.js$/.test(f));
   } catch {
-    bundle = null; // pages work without it: lists instead of the graph, no suggestions
+    scripts = [];
   }
-  const assetVersion = createHash('sha1').update(APP_CSS).update(bundle ?? '').digest('hex').slice(0, 10);
+  const hash = createHash('sha1').update(APP_CSS);
   const statics = new Map<string, { type: string; body: string | Buffer }>([['/static/app.css', { type: 'text/css; charset=utf-8', body: APP_CSS }]]);
-  if (bundle !== null) statics.set('/static/app.js', { type: 'text/javascript; charset=utf-8', body: bundle });
+  for (const f of scripts.sort()) {
+    const body = readFileSync(path.join(staticDir, f));
+    hash.update(body);
+    statics.set(`/static/${f}`, { type: 'text/javascript; charset=utf-8', body });
+  }
+  const assetVersion = hash.digest('hex').slice(0, 10);
 
   const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion }));
   const cache = new Map<string, { res: AppResponse; etag: string }>();
@@ -285,13 +294,20 @@ export function createApp(deps: AppDeps): App {
     return res;
   };
 
+  const request: App['request'] = (url, init = {}) => {
+    const u = new URL(url, 'http://localhost');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
+    return handle({ method: init.method ?? 'GET', path: u.pathname, query: u.searchParams, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+  };
+
   return {
     handle,
-    request(url, init = {}) {
-      const u = new URL(url, 'http://localhost');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
-      return handle({ method: init.method ?? 'GET', path: u.pathname, query: u.searchParams, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+    request,
+    warm() {
+      if (ctx.datasets().length === 0) return;
+      for (const url of ['/', '/matrix', '/search']) request(url);
+      ctx.stats(ctx.dataset({}));
     },
   };
 }

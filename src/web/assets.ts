@@ -85,6 +85,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
 .swatch { display: inline-block; padding: .05rem .5rem; border: 1px solid var(--line); border-radius: 3px; }
 ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff' : '#1b1f24'}; }`).join('\n')}
 .__________cytoscape_container { position: relative; }
+/* Long sections below the fold are laid out when scrolled to, so the first paint comes sooner. */
+#reporting, #procedures, #references, #controls, section[id^="rel-"] { content-visibility: auto; contain-intrinsic-size: auto 800px; }
 .tech.overlay { outline: 2px solid #111827; }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }

@@ -67,7 +67,7 @@ describe('in a real browser', () => {
   it('opens the T1114 page with every section, the graph drawn, and saves the screenshot', async () => {
     const page = await open('/techniques/T1114?version=15.1');
     await expect(page.locator('h1').innerText()).resolves.toBe('T1114: Email Collection');
-    const headings = await page.locator('main h2').allInnerTexts();
+    const headings = await page.locator('main h2').allTextContents();
     expect(headings).toEqual([
       'Description',
       'Cyber Threat Graph Context',

@@ -1,5 +1,5 @@
 /**
- * The page shell every HTML page shares: head (one stylesheet, one deferred script, both served by
+ * The page shell every HTML page shares: head (one stylesheet, one module script (deferred by nature), both served by
  * the app; no inline script or style, so the CSP can stay strict), the top bar with the search box
  * and its suggestion list, and the footer.
  */
@@ -23,7 +23,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ttpgraph</title>
 <link rel="stylesheet" id="__________cytoscape_stylesheet" href="/static/app.css?v=${v}">
-<script src="/static/app.js?v=${v}" defer></script>
+<script type="module" src="/static/app.js?v=${v}"></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -2,11 +2,9 @@
 /// <reference lib="dom.iterable" />
 /**
  * The browser bundle (built by esbuild into dist/web/static/app.js; no CDN): search suggestions,
- * version selector auto-submit, the Cyber Threat Graph Context drawn with cytoscape from the
- * server-rendered list (pan, zoom, filter by type, click to pivot), and Navigator layer overlays on
- * the matrix. Every page works without it.
+ * version selector auto-submit, loading the graph view (./graph.ts, its own chunk with cytoscape)
+ * after the first paint, and Navigator layer overlays on the matrix. Every page works without it.
  */
-import cytoscape from 'cytoscape';
 import { heatColor, parseLayer } from '../../query/navigator.ts';
 
 interface Hit {
@@ -15,20 +13,6 @@ interface Hit {
   type: string;
 }
 
-const TYPE_COLORS: Record<string, string> = {
-  technique: '#0b57d0',
-  tactic: '#5b21b6',
-  group: '#b91c1c',
-  software: '#c2410c',
-  campaign: '#a16207',
-  mitigation: '#15803d',
-  'data-component': '#0e7490',
-  'detection-strategy': '#0f766e',
-  analytic: '#155e75',
-  report: '#6b7280',
-  control: '#7c3aed',
-  sigma: '#be185d',
-};
 
 function hrefOf(h: Hit): string {
   const id = encodeURIComponent(h.id);
@@ -116,65 +100,6 @@ function setupSuggest(input: HTMLInputElement): void {
   input.addEventListener('blur', () => window.setTimeout(close, 150));
 }
 
-function setupGraph(container: HTMLElement): void {
-  const links = [...document.querySelectorAll<HTMLAnchorElement>('#context-list a[data-node-id]')];
-  const centerId = container.dataset.centerId ?? '';
-  const elements: cytoscape.ElementDefinition[] = [
-    { data: { id: 'center', label: `${centerId}\n${container.dataset.centerName ?? ''}`, type: container.dataset.centerType ?? 'technique', center: 1 } },
-  ];
-  links.forEach((a, i) => {
-    const type = a.dataset.nodeType ?? 'other';
-    const id = `n${i}`;
-    const name = a.dataset.nodeName ?? '';
-    const nodeId = a.dataset.nodeId ?? '';
-    elements.push({ data: { id, label: nodeId === name ? name : `${nodeId}\n${name}`.slice(0, 60), type, href: a.getAttribute('href') ?? '', nodeId } });
-    elements.push({ data: { id: `e${i}`, source: 'center', target: id, type } });
-  });
-  const cy = cytoscape({
-    container,
-    elements,
-    wheelSensitivity: 0.3,
-    minZoom: 0.2,
-    maxZoom: 3,
-    style: [
-      {
-        selector: 'node',
-        style: {
-          'background-color': (n: cytoscape.NodeSingular) => TYPE_COLORS[String(n.data('type'))] ?? '#64748b',
-          label: 'data(label)',
-          'font-size': 9,
-          'text-wrap': 'wrap',
-          'text-max-width': '110px',
-          'text-valign': 'bottom',
-          'text-margin-y': 3,
-          width: 18,
-          height: 18,
-          color: '#1b1f24',
-        },
-      },
-      { selector: 'node[center = 1]', style: { width: 34, height: 34, 'font-size': 12, 'font-weight': 'bold', 'border-width': 3, 'border-color': '#0d1b2a' } },
-      { selector: 'edge', style: { width: 1, 'line-color': '#cbd5e1', 'curve-style': 'haystack' } },
-      { selector: '.hidden', style: { display: 'none' } },
-    ],
-    layout: { name: 'concentric', concentric: (n: cytoscape.NodeSingular) => (n.data('center') === 1 ? 10 : 1), levelWidth: () => 1, minNodeSpacing: 12, animate: false },
-  });
-  cy.on('tap', 'node', (e) => {
-    const href = String((e.target as cytoscape.NodeSingular).data('href') ?? '');
-    if (href !== '') location.href = href;
-  });
-  cy.on('mouseover', 'node', () => (container.style.cursor = 'pointer'));
-  cy.on('mouseout', 'node', () => (container.style.cursor = ''));
-  for (const box of document.querySelectorAll<HTMLInputElement>('input[data-filter-type]')) {
-    box.addEventListener('change', () => {
-      const type = box.dataset.filterType ?? '';
-      cy.nodes().filter((n) => n.data('type') === type && n.data('center') !== 1).toggleClass('hidden', !box.checked);
-      const group = document.querySelector<HTMLElement>(`.graph-group[data-group-type="${CSS.escape(type)}"]`);
-      if (group !== null) group.hidden = !box.checked;
-    });
-  }
-  (window as unknown as { __ttpgraph: unknown }).__ttpgraph = { cy };
-}
-
 function setupOverlay(input: HTMLInputElement): void {
   const status = document.getElementById('overlay-status');
   input.addEventListener('change', () => {
@@ -216,7 +141,19 @@ function start(): void {
     select.addEventListener('change', () => select.form?.submit());
   }
   const graph = document.getElementById('context-graph');
-  if (graph !== null) setupGraph(graph);
+  if (graph !== null) {
+    // cytoscape is a separate chunk, fetched once the page has painted, so it never delays the first paint.
+    const load = (): void => {
+      void import('./graph.ts').then((m) => m.setupGraph(graph));
+    };
+    const later = (): void => {
+      const idle = (window as { requestIdleCallback?: (f: () => void, o: { timeout: number }) => number }).requestIdleCallback;
+      if (idle !== undefined) idle(load, { timeout: 500 });
+      else window.setTimeout(load, 50);
+    };
+    if (document.readyState === 'complete') later();
+    else window.addEventListener('load', later, { once: true });
+  }
   const layer = document.getElementById('layer-import');
   if (layer instanceof HTMLInputElement) setupOverlay(layer);
 }

@@ -1,0 +1,115 @@
+// Web app benchmark (issue 6). Run: npm run build && npm run bench web
+// Against the built dist/ and a real local server in its own process (127.0.0.1, random port),
+// with a store holding enterprise ATT&CK 18.1 and the NIST 800-53 rev5 mappings:
+//  1. the T1114 page under load (autocannon, 10 connections, 10 s): requests/s and p99 latency;
+//  2. the matrix page's first render on a fresh server (plain, then coloured by groups);
+//  3. first contentful paint of /techniques/T1114 in headless Chromium (median of 9 cold pages).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const shared = path.resolve(root, '..', 'shared', 'data');
+const dist = (p) => pathToFileURL(path.join(root, 'dist', p)).href;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'ttpgraph-web-bench-'));
+const db = path.join(dir, 'store.db');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const { openGraph } = await import(dist('index.js'));
+const g = openGraph({ path: db });
+await g.importAttack(path.join(shared, 'attack', 'enterprise-attack-18.1.json'));
+await g.importMappings(path.join(shared, 'mappings', 'nist_800_53-rev5_attack-14.1-enterprise.json'));
+g.close();
+
+const serverScript = `
+  const { openGraph } = await import(${JSON.stringify(dist('index.js'))});
+  const { createApp } = await import(${JSON.stringify(dist('web/app.js'))});
+  const { listen } = await import(${JSON.stringify(dist('web/server.js'))});
+  const graph = openGraph({ path: process.argv[1], mustExist: true });
+  const app = createApp({ graph });
+  const running = await listen(app, { port: 0 });
+  // As \`ttpgraph serve\` does, unless told to measure a cold start.
+  if (process.argv[2] !== 'cold') app.warm();
+  process.stdout.write(running.url + '\\n');
+`;
+
+async function startServer(mode = 'warm') {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', serverScript, db, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function timed(url) {
+  const t = performance.now();
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return performance.now() - t;
+}
+
+try {
+  // 2. First renders. Cold: a fresh process, nothing cached, SQLite pages not yet read.
+  const cold = await startServer('cold');
+  const matrixCold = await timed(`${cold.url}/matrix`);
+  const techniqueCold = await timed(`${cold.url}/techniques/T1114`);
+  const colouredCold = await timed(`${cold.url}/matrix?metric=groups`);
+  // A render that is not in the page cache, in a running process (another ATT&CK matrix URL).
+  const uncached = [];
+  for (const q of ['?domain=enterprise', '?version=18.1', '?domain=enterprise&version=18.1']) uncached.push(await timed(`${cold.url}/matrix${q}`));
+  cold.stop();
+  console.log(`cold process, first request: matrix ${matrixCold.toFixed(1)} ms, T1114 page ${techniqueCold.toFixed(1)} ms, matrix coloured by groups ${colouredCold.toFixed(0)} ms (computes the counts of every technique once)`);
+  console.log(`matrix page render not in the page cache, running server: median ${median(uncached).toFixed(1)} ms of ${uncached.map((x) => x.toFixed(1)).join(', ')}`);
+  // As served by \`ttpgraph serve\` (warmed at start-up).
+  const fresh = await startServer();
+  await new Promise((r) => setTimeout(r, 200));
+  const matrixFirst = await timed(`${fresh.url}/matrix`);
+  const colouredFirst = await timed(`${fresh.url}/matrix?metric=groups`);
+  const techniqueFirst = await timed(`${fresh.url}/techniques/T1114`);
+  fresh.stop();
+  console.log(`fresh server after its start-up warm-up, first request: matrix ${matrixFirst.toFixed(1)} ms, matrix coloured by groups ${colouredFirst.toFixed(1)} ms, T1114 page ${techniqueFirst.toFixed(1)} ms`);
+
+  // 1. Load on the T1114 page.
+  const server = await startServer();
+  await timed(`${server.url}/techniques/T1114`);
+  const result = await autocannon({ url: `${server.url}/techniques/T1114`, connections: 10, duration: 10, pipelining: 1 });
+  console.log(
+    `T1114 page under load (autocannon 10 connections, 10 s): ${result.requests.average.toFixed(0)} requests/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${result.non2xx} non-2xx, ${result.errors} errors`,
+  );
+  const api = await autocannon({ url: `${server.url}/api/v1/techniques/T1114`, connections: 10, duration: 5 });
+  console.log(`API /api/v1/techniques/T1114 under load (5 s): ${api.requests.average.toFixed(0)} requests/s, p99 ${api.latency.p99} ms`);
+
+  // 3. First contentful paint in Chromium, each page in a fresh context (cold cache).
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const fcps = [];
+  for (let i = 0; i < 9; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/techniques/T1114`, { waitUntil: 'load' });
+    const fcp = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') resolve(e.startTime);
+          }).observe({ type: 'paint', buffered: true });
+          setTimeout(() => resolve(-1), 5000);
+        }),
+    );
+    fcps.push(fcp);
+    await context.close();
+  }
+  await browser.close();
+  server.stop();
+  console.log(`first contentful paint of /techniques/T1114 (headless Chromium, cold context): median ${median(fcps).toFixed(0)} ms of ${fcps.map((x) => x.toFixed(0)).join(', ')}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

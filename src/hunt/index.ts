@@ -4,7 +4,7 @@ export type { HuntOptions, HuntSummary, HuntFilters, HuntProblem } from './runne
 export type { HuntHit } from './hit.ts';
 export { createHitWriter, OUTPUT_FORMATS } from './output.ts';
 export type { OutputFormat, HitWriter } from './output.ts';
-export { loadRuleFiles, listRuleFiles, loadPipeline } from './rules.ts';
+export { loadRuleFiles, listRuleFiles, loadPipeline, expandLogPaths } from './rules.ts';
 export { READERS, pickReader } from './inputs/index.ts';
 export { openLogFile } from './inputs/open.ts';
 export type { LogReader, LogFile, InputItem, InputEvent, InputProblem } from './inputs/reader.ts';

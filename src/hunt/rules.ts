@@ -48,3 +48,26 @@ export function loadPipeline(files: readonly string[]): { pipeline: Pipeline; is
   }
   return { pipeline, issues };
 }
+
+/** Log arguments as given; folders replaced by the log files below them (.evtx, .json, .jsonl, .ndjson, optionally .gz), sorted. */
+export function expandLogPaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(evtx|json|jsonl|ndjson)(\.gz)?$/i.test(name)) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      dir = false;
+    }
+    if (dir) walk(p);
+    else out.push(p);
+  }
+  return out;
+}

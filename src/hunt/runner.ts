@@ -7,7 +7,7 @@ import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, ev
 import type { HuntHit } from './hit.ts';
 import { pickReader, READERS } from './inputs/index.ts';
 import { openLogFile } from './inputs/open.ts';
-import type { LogReader } from './inputs/reader.ts';
+import type { InputItem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
   readonly minLevel?: RuleLevel;
@@ -47,6 +47,8 @@ export interface HuntSummary {
   readonly hits: number;
   readonly rulesHit: number;
   readonly elapsedMs: number;
+  /** Part of elapsedMs spent compiling the rules (before the first event). */
+  readonly compileMs: number;
 }
 
 function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): boolean {
@@ -77,6 +79,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   const col: SigmaCollection = { ...o.collection, rules };
   const { engine, correlator, issues } = compileCollection(col, { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
   for (const i of issues) problem(issueProblem(i));
+  const compileMs = performance.now() - started;
   let events = 0;
   let skipped = 0;
   let hits = 0;
@@ -119,7 +122,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       continue;
     }
     let sinceProgress = 0;
-    for await (const item of reader.read(file)) {
+    for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
       if (item.kind === 'problem') {
         skipped++;
         problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
@@ -163,5 +166,6 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     hits,
     rulesHit: rulesHit.size,
     elapsedMs: performance.now() - started,
+    compileMs,
   };
 }

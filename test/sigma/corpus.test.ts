@@ -81,7 +81,7 @@ describe('SigmaHQ rule folders', () => {
       expect(rule, `rule ${id} loaded`).toBeDefined();
       let matches = 0;
       let events = 0;
-      for await (const item of readJsonValues(openLogFile(json))) {
+      for await (const batch of readJsonValues(openLogFile(json))) for (const item of batch) {
         expect(item.kind).toBe('event');
         if (item.kind !== 'event') continue;
         events++;

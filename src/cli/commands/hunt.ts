@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { LEVELS, type RuleLevel } from '../../sigma/index.ts';
-import { createHitWriter, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
+import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { progressBar, terminalWidth } from '../output.ts';
 
 interface HuntFlags {
@@ -19,8 +19,9 @@ interface HuntFlags {
 }
 
 const HELP = `
-Log formats: NDJSON (one JSON event per line), a JSON array, or JSON objects one after another;
-any of them gzip-compressed. Windows events may be in the evtx crate's JSON shape (Event.System /
+Log formats: Windows .evtx files, NDJSON (one JSON event per line), a JSON array, or JSON objects
+one after another; the JSON ones optionally gzip-compressed. Folders are searched for .evtx, .json,
+.jsonl and .ndjson files (and their .gz). Windows events may be in the evtx crate's JSON shape (Event.System /
 Event.EventData), winlogbeat JSON or flat NXLog-style JSON.
 
 Bad input does not stop the hunt: a rule that does not load, a line that is not JSON or a truncated
@@ -45,7 +46,7 @@ export function registerHuntCommand(program: Command): void {
   program
     .command('hunt')
     .description('run Sigma rules over JSON logs and print the hits')
-    .argument('<logs...>', 'log files (NDJSON, JSON array, optionally .gz)')
+    .argument('<logs...>', 'log files or folders (EVTX, NDJSON, JSON array; JSON optionally .gz)')
     .requiredOption('--rules <path>', 'rule file or directory (recursively *.yml); repeat for more', collect, [])
     .option('--pipeline <file>', 'pipeline YAML file layered over the built-in one; repeat for more', collect)
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
@@ -84,7 +85,7 @@ export function registerHuntCommand(program: Command): void {
       const summary = await runHunt({
         collection: loaded.collection,
         pipeline: pipe.pipeline,
-        logs,
+        logs: expandLogPaths(logs),
         routing: flags.routing,
         filters: {
           ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}),

@@ -15,7 +15,7 @@ export const jsonArrayReader: LogReader = {
   read: readJsonValues,
 };
 
-export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem> {
+export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
   stream.setEncoding('utf8');
   let line = 1;
@@ -36,6 +36,7 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem> {
   try {
     for await (const chunk of stream) {
       const s = chunk as string;
+      const batch: InputItem[] = [];
       let segStart = collecting ? 0 : -1;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
@@ -75,21 +76,22 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem> {
           buf = '';
           collecting = false;
           segStart = -1;
-          yield emit(text, elemLine);
+          batch.push(emit(text, elemLine));
         } else if (depth === 0 && (c === 44 || c === 32)) {
           // a scalar element ended
           const text = buf + s.slice(segStart, i);
           buf = '';
           collecting = false;
           segStart = -1;
-          yield emit(text, elemLine);
+          batch.push(emit(text, elemLine));
         }
       }
       if (collecting && segStart >= 0) buf += s.slice(segStart);
+      if (batch.length > 0) yield batch;
     }
   } catch (e) {
-    yield { kind: 'problem', source: file.path, line, message: `read failed at line ${line}: ${(e as Error).message}` };
+    yield [{ kind: 'problem', source: file.path, line, message: `read failed at line ${line}: ${(e as Error).message}` }];
     return;
   }
-  if (collecting && buf.trim() !== '') yield { kind: 'problem', source: file.path, line: elemLine, message: 'truncated JSON value at end of file' };
+  if (collecting && buf.trim() !== '') yield [{ kind: 'problem', source: file.path, line: elemLine, message: 'truncated JSON value at end of file' }];
 }

@@ -22,7 +22,7 @@ export const ndjsonReader: LogReader = {
   read: readNdjson,
 };
 
-export async function* readNdjson(file: LogFile): AsyncIterable<InputItem> {
+export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
   stream.setEncoding('utf8');
   let rest = '';
@@ -40,21 +40,23 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem> {
     for await (const chunk of stream) {
       const text = rest + (chunk as string);
       let start = 0;
+      const batch: InputItem[] = [];
       for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
         line++;
         const item = parse(text.slice(start, nl), line);
-        if (item !== undefined) yield item;
+        if (item !== undefined) batch.push(item);
         start = nl + 1;
       }
       rest = text.slice(start);
+      if (batch.length > 0) yield batch;
     }
   } catch (e) {
-    yield { kind: 'problem', source: file.path, line: line + 1, message: `read failed after line ${line}: ${(e as Error).message}` };
+    yield [{ kind: 'problem', source: file.path, line: line + 1, message: `read failed after line ${line}: ${(e as Error).message}` }];
     return;
   }
   if (rest !== '') {
     line++;
     const item = parse(rest, line);
-    if (item !== undefined) yield item;
+    if (item !== undefined) yield [item];
   }
 }

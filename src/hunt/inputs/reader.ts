@@ -7,8 +7,11 @@
  *     name                       'ndjson' | 'json-array' | 'evtx' | ...
  *     sniff(file)                true when this reader handles the file, judged from its name and
  *                                its first bytes (already decompressed when the file is gzip)
- *     read(file)                 AsyncIterable<InputItem>: { kind: 'event', event, source, line }
- *                                or { kind: 'problem', source, line?, message } per bad record
+ *     read(file)                 AsyncIterable<InputItem | InputItem[]>: items, or batches of them
+ *                                (e.g. one per chunk read; cheaper than one await per event), each
+ *                                { kind: 'event', event, source, line } or
+ *                                { kind: 'problem', source, line?, message } per bad record;
+ *                                batches keep the per-event cost of async iteration low
  *   }
  *   LogFile = { path, head, gzip, open() }   open() returns the decompressed bytes as a stream; a
  *                                            truncated gzip surfaces as a stream error, which the
@@ -53,5 +56,5 @@ export interface LogFile {
 export interface LogReader {
   readonly name: string;
   sniff(file: LogFile): boolean;
-  read(file: LogFile): AsyncIterable<InputItem>;
+  read(file: LogFile): AsyncIterable<InputItem | readonly InputItem[]>;
 }

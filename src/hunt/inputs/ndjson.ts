@@ -24,39 +24,52 @@ export const ndjsonReader: LogReader = {
 
 export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
-  stream.setEncoding('utf8');
-  let rest = '';
+  // Lines are split on bytes (0x0a never occurs inside a UTF-8 sequence) and decoded one by one:
+  // cheaper than a string decoder plus concatenated chunk strings.
+  let rest: Buffer | undefined;
   let line = 0;
-  const parse = (text: string, n: number): InputItem | undefined => {
-    const t = n === 1 ? text.replace(/^\uFEFF/, '') : text;
-    if (t.trim() === '') return undefined;
+  const parse = (buf: Buffer, start: number, end: number, n: number): InputItem | undefined => {
+    let s = start;
+    if (n === 1 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+    let e = end;
+    if (e > s && buf[e - 1] === 0x0d) e--;
+    let blank = true;
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      if (c !== 0x20 && c !== 0x09) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return undefined;
+    const text = buf.toString('utf8', s, e);
     try {
-      return { kind: 'event', event: JSON.parse(t) as unknown, source: file.path, line: n };
-    } catch (e) {
-      return { kind: 'problem', source: file.path, line: n, message: `not JSON: ${(e as Error).message}` };
+      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: n };
+    } catch (err) {
+      return { kind: 'problem', source: file.path, line: n, message: `not JSON: ${(err as Error).message}` };
     }
   };
   try {
     for await (const chunk of stream) {
-      const text = rest + (chunk as string);
+      const buf = rest === undefined ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
       let start = 0;
       const batch: InputItem[] = [];
-      for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
         line++;
-        const item = parse(text.slice(start, nl), line);
+        const item = parse(buf, start, nl, line);
         if (item !== undefined) batch.push(item);
         start = nl + 1;
       }
-      rest = text.slice(start);
+      rest = start < buf.length ? buf.subarray(start) : undefined;
       if (batch.length > 0) yield batch;
     }
   } catch (e) {
     yield [{ kind: 'problem', source: file.path, line: line + 1, message: `read failed after line ${line}: ${(e as Error).message}` }];
     return;
   }
-  if (rest !== '') {
+  if (rest !== undefined) {
     line++;
-    const item = parse(rest, line);
+    const item = parse(rest, 0, rest.length, line);
     if (item !== undefined) yield [item];
   }
 }

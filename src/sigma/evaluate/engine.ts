@@ -32,6 +32,8 @@ export interface EngineCounters {
   events: number;
   /** Rule predicates evaluated so far (candidates after routing and the index). */
   evaluated: number;
+  /** Index entries visited (cost of the candidate search). */
+  visited: number;
 }
 
 export interface Engine {
@@ -153,7 +155,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     return r;
   };
 
-  const counters: EngineCounters = { events: 0, evaluated: 0 };
+  const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
   const stamp = new Uint32Array(n);
   const mask = new Uint8Array(n);
   let epoch = 0;
@@ -182,6 +184,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
           if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) continue;
           const list = bucketArrays.get(h);
           if (list === undefined) continue;
+          counters.visited += list.length;
           for (let k = 0; k < list.length; k++) {
             const e = list[k]!;
             const r = e >>> 2;

@@ -143,6 +143,15 @@ const ROUTES: Route[] = [
       return res;
     },
   },
+  {
+    pattern: /^\/api\/v1\/sigma\/([^/]+)$/,
+    handler: (ctx, _req, params, id) => {
+      params.only();
+      const lookup = (ctx.graph as { sigmaRule?: (id: string) => unknown }).sigmaRule;
+      if (lookup === undefined) throw new HttpError(404, 'not-found', 'this store has no Sigma rules: import them with ttpgraph import sigma PATH');
+      return jsonResponse(lookup(id));
+    },
+  },
   { pattern: /^\/api\/openapi\.json$/, handler: (_ctx, _req, params) => (params.only(), jsonResponse(openApiDocument())) },
 ];
 

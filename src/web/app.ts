@@ -29,6 +29,8 @@ import {
   renderObjectBody,
   renderReportBody,
   renderSearchBody,
+  renderSigmaBody,
+  type SigmaRuleView,
 } from '../render/html/pages.ts';
 import type { SafeHtml } from '../render/html/html.ts';
 import { APP_CSS } from './assets.ts';
@@ -115,6 +117,12 @@ export function createApp(deps: AppDeps): App {
   }
   const assetVersion = hash.digest('hex').slice(0, 10);
 
+  /** Sigma rule pages, when the store has Sigma support (`ttpgraph import sigma PATH`). */
+  const sigmaRule = (id: string): SigmaRuleView => {
+    const lookup = (deps.graph as { sigmaRule?: (id: string) => SigmaRuleView }).sigmaRule;
+    if (lookup === undefined) throw new HttpError(404, 'not-found', 'this store has no Sigma rules: import them with ttpgraph import sigma PATH');
+    return lookup(id);
+  };
   const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion }));
   const cache = new Map<string, { res: AppResponse; etag: string }>();
   let cacheGeneration = -1;
@@ -213,6 +221,12 @@ export function createApp(deps: AppDeps): App {
       const r = ctx.graph.report(idParam(m[1]), params.only().scope());
       return page(r.title, renderReportBody(r, scope));
     }
+    m = /^\/sigma\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined) {
+      params.only();
+      const rule = sigmaRule(idParam(m[1]));
+      return page(rule.title, renderSigmaBody(rule));
+    }
     m = /^\/changes\/([^/]+)$/.exec(path);
     if (m?.[1] !== undefined) {
       const { changes, versions } = changesFor(ctx, idParam(m[1]), params.only('from', 'to'));
@@ -281,7 +295,7 @@ export function createApp(deps: AppDeps): App {
         res = route(req);
       }
     } catch (err) {
-      const id = /^\/(?:api\/v1\/)?(?:techniques|objects|controls|reports|changes)\/([^/]+)$/.exec(req.path)?.[1];
+      const id = /^\/(?:api\/v1\/)?(?:techniques|objects|controls|reports|changes|sigma)\/([^/]+)$/.exec(req.path)?.[1];
       res = errorPage(req, err, id === undefined ? '' : decodeURIComponentSafe(id));
     }
     if (etag !== undefined && res.status === 200) {

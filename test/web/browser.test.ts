@@ -83,7 +83,7 @@ describe('in a real browser', () => {
     expect(mitigations).toEqual(expect.arrayContaining(REFERENCE_MITIGATIONS));
     const components = await page.locator('#data-components h4 a').allInnerTexts();
     expect(components).toEqual(expect.arrayContaining(REFERENCE_DATA_COMPONENTS));
-    await expect(page.locator('#sigma').innerText()).resolves.toContain('ttpgraph import sigma PATH');
+    await expect(page.locator('#sigma h4 a').count()).resolves.toBeGreaterThan(0);
     // The graph: cytoscape drew the same nodes as the list view.
     await page.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
     const counts = await page.evaluate(() => {

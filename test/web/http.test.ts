@@ -7,7 +7,7 @@ import { type App, createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
 import { openApiDocument } from '../../src/api/openapi.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir, type TempGraph } from '../helpers/attack-store.ts';
+import { graphWith, tempDir, type TempGraph } from '../helpers/attack-store.ts';
 import { REFERENCE_DATA_COMPONENTS, REFERENCE_MITIGATIONS, TECHNIQUE_SECTIONS, webGraph } from './fixture.ts';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
@@ -36,7 +36,7 @@ describe('web app and API (as a function)', () => {
     expect(page).toContain('<h1><span class="nid">T1114</span>: Email Collection</h1>');
     expect(page).toContain('href="https://attack.mitre.org/techniques/T1114"');
     expect(page).toContain('<option value="15.1" selected>15.1</option>');
-    expect(page).toContain('ttpgraph import sigma PATH');
+    expect(page).toMatch(/<section id="sigma"[^]*href="\/sigma\//);
     expect(page).toMatch(/<h3>nist_800_53 rev5<\/h3>/);
     expect(page).toContain('href="#ref-1"');
     expect(page).toContain('id="ref-1"');
@@ -152,6 +152,7 @@ describe('web app and API (as a function)', () => {
       '/api/v1/matrix': '/api/v1/matrix?metric=groups&version=15.1',
       '/api/v1/changes/{id}': '/api/v1/changes/T1114?from=15.1&to=18.1',
       '/api/v1/navigator/layer': '/api/v1/navigator/layer?version=15.1',
+      '/api/v1/sigma/{id}': `/api/v1/sigma/${encodeURIComponent(sigmaId())}`,
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(samples).sort());
     for (const [route, url] of Object.entries(samples)) {
@@ -231,9 +232,35 @@ describe('web app and API (as a function)', () => {
     expect(app.request('/techniques/T1114', { method: 'HEAD' }).body).toBe('');
   });
 
+  const sigmaId = (): string => (t.graph.technique('T1114') as unknown as { sigma: { id: string }[] }).sigma[0]!.id;
+
+  it('Sigma rules: listed on the technique page, with a page of their own', () => {
+    const page = text(app.request('/techniques/T1114').body);
+    const id = sigmaId();
+    expect(page).toContain(`href="/sigma/${id}"`);
+    const rule = app.request(`/sigma/${id}`);
+    expect(rule.status).toBe(200);
+    expect(text(rule.body)).toContain('detection:');
+    expect(app.request('/sigma/no-such-rule').status).toBe(404);
+  });
+
   it('home and datasets pages', () => {
     expect(text(app.request('/').body)).toContain('/techniques/T1114');
     expect(text(app.request('/datasets').body)).toContain('15.1');
+  });
+});
+
+describe('a store with ATT&CK only', () => {
+  it('shows empty Sigma, controls and reporting sections that say what to import', async () => {
+    const t = await graphWith('enterprise-attack-15.1.json');
+    try {
+      const page = text(createApp({ graph: t.graph }).request('/techniques/T1114').body);
+      const sigma = page.slice(page.indexOf('<section id="sigma"'), page.indexOf('<section id="controls"'));
+      expect(sigma).toContain('<code>ttpgraph import sigma PATH</code>');
+      expect(page).toContain('<code>ttpgraph import mappings FILE|URL</code>');
+    } finally {
+      t.dispose();
+    }
   });
 });
 

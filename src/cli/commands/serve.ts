@@ -28,9 +28,10 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(`ttpgraph: serving ${graph.path} at ${running.url} (read-only${token === undefined ? '' : ', writes need the token'}); Ctrl-C stops\n`);
       if (graph.datasets().length === 0) process.stderr.write('ttpgraph: the store is empty: run ttpgraph sync, or ttpgraph import attack FILE|URL\n');
       // Fill the caches (home, default matrix, heat-map counts) while nobody is waiting yet.
-      setTimeout(() => app.warm(), 10);
+      const warming = setTimeout(() => app.warm(), 10);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
+          clearTimeout(warming);
           void running.close().then(() => {
             graph.close();
             resolve();

@@ -270,3 +270,38 @@ ${suggestions.length === 0
   : html`<h2>Did you mean</h2><ul>${suggestions.map((h) => html`<li><a href="${hrefFor(h.type, h.id)}"><span class="nid">${h.id}</span> ${h.name}</a> <span class="tag">${kindLabel(h.type)}</span></li>`)}</ul>`}
 <p><a href="/">Home</a> · <a href="/matrix">Matrix</a> · <a href="/search">Search</a></p></article>`;
 }
+
+/** A Sigma rule as the store keeps it (`ttpgraph import sigma PATH`), read field by field. */
+export interface SigmaRuleView {
+  readonly id: string;
+  readonly title: string;
+  readonly status: string | null;
+  readonly level: string | null;
+  readonly description: string | null;
+  readonly author: string | null;
+  readonly date: string | null;
+  readonly logsource: { readonly product: string | null; readonly category: string | null; readonly service: string | null };
+  readonly techniques: readonly string[];
+  readonly references: readonly string[];
+  readonly falsepositives: readonly string[];
+  readonly path: string;
+  readonly yaml: string;
+}
+
+export function renderSigmaBody(rule: SigmaRuleView): SafeHtml {
+  const nodes = contextNodes(rule.techniques.map((t) => ({ id: t, name: t, type: 'technique' })));
+  return html`<article class="page sigma-rule" data-page-id="${rule.id}">
+<header class="page-head"><p class="kind">Sigma rule${rule.level === null ? '' : html` · level ${rule.level}`}${rule.status === null ? '' : html` · ${rule.status}`}</p>
+<h1>${rule.title}</h1>
+<table class="facts"><tr><th scope="row">ID</th><td><code>${rule.id}</code></td></tr>
+<tr><th scope="row">Log source</th><td>${[rule.logsource.product, rule.logsource.category, rule.logsource.service].filter((x) => x !== null).join(' / ')}</td></tr>
+${rule.author === null ? '' : html`<tr><th scope="row">Author</th><td>${rule.author}</td></tr>`}
+${rule.date === null ? '' : html`<tr><th scope="row">Date</th><td>${rule.date}</td></tr>`}
+<tr><th scope="row">File</th><td><code>${rule.path}</code></td></tr></table></header>
+${rule.description === null ? '' : section('description', 'Description', html`<p>${rule.description}</p>`)}
+${section('context', 'Cyber Threat Graph Context', renderContext({ center: { id: rule.id, name: rule.title, type: 'sigma', href: '' }, nodes }))}
+${rule.falsepositives.length === 0 ? '' : section('falsepositives', 'False positives', html`<ul>${rule.falsepositives.map((f) => html`<li>${f}</li>`)}</ul>`)}
+${section('rule', 'Rule', html`<pre><code>${rule.yaml}</code></pre>`)}
+${rule.references.length === 0 ? '' : section('references', 'References', html`<ol class="refs">${rule.references.map((r) => html`<li>${isSafeUrl(r) ? html`<a href="${r}" rel="noopener noreferrer external">${r}</a>` : r}</li>`)}</ol>`)}
+</article>`;
+}

@@ -148,7 +148,7 @@ ${section(
   sigma.length === 0
     ? []
     : html`<ul class="cards">${sigma.map(
-        (s) => html`<li><h4>${s.title}</h4><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
+        (s) => html`<li><h4><a href="${hrefFor('sigma', s.id)}">${s.title}</a></h4><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
           s.logsource === undefined ? '' : html` · ${[s.logsource.product, s.logsource.category, s.logsource.service].filter((x) => x !== null).join(' / ')}`
         }${s.subtechnique === undefined || s.subtechnique === null ? '' : html` · for ${s.subtechnique}`}</p></li>`,
       )}</ul>`,

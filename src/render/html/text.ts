@@ -15,7 +15,7 @@ export function hrefFor(type: string, id: string, scope = ''): string {
     case 'report':
       return `/reports/${enc}${scope}`;
     case 'sigma':
-      return `/search?q=${enc}`;
+      return `/sigma/${enc}`;
     default:
       return `/objects/${enc}${scope}`;
   }

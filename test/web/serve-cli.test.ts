@@ -1,0 +1,47 @@
+/** `ttpgraph serve` as a user runs it: the built CLI in a child process on 127.0.0.1, port 0. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/attack-store.ts';
+import { cliEntry } from '../helpers/paths.ts';
+
+function serve(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += String(d);
+      const m = /at (http:\/\/[^\s]+)/.exec(err);
+      if (m?.[1] !== undefined) resolve({ child, url: m[1], stderr: () => err });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+describe('ttpgraph serve', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves an empty store with a page saying how to fill it, on 127.0.0.1, and stops on SIGTERM', async () => {
+    const { child, url, stderr } = await serve(['--db', path.join(dir, 'new.db'), 'serve', '--port', '0']);
+    try {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      for (let i = 0; i < 100 && !stderr().includes('store is empty'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(stderr()).toContain('the store is empty: run ttpgraph sync, or ttpgraph import attack FILE|URL');
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page).toContain('ttpgraph sync');
+      expect(page).toContain('ttpgraph import attack FILE|URL');
+      const api = await fetch(`${url}/api/v1/datasets`);
+      expect(await api.json()).toEqual([]);
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited, stderr()).toBe(0);
+    }
+  });
+
+  it('rejects a bad port with a one-line error', async () => {
+    await expect(serve(['--db', path.join(dir, 'x.db'), 'serve', '--port', 'eighty'])).rejects.toThrow(/--port must be a number/);
+  });
+});

@@ -5,6 +5,7 @@
 //  2. the matrix page's first render on a fresh server (plain, then coloured by groups);
 //  3. first contentful paint of /techniques/T1114 in headless Chromium (median of 9 cold pages).
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,11 +91,13 @@ try {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const fcps = [];
-  for (let i = 0; i < 9; i++) {
+  // Control: the same measurement on a one-line HTML page, to show this machine's floor right now.
+  const tiny = http.createServer((_q, r) => r.end('<!doctype html><html lang="en"><title>x</title><p>hello</p></html>')).listen(0, '127.0.0.1');
+  await new Promise((r) => tiny.once('listening', r));
+  const fcpOf = async (url) => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/techniques/T1114`, { waitUntil: 'load' });
+    await page.goto(url, { waitUntil: 'load' });
     const fcp = await page.evaluate(
       () =>
         new Promise((resolve) => {
@@ -104,12 +107,21 @@ try {
           setTimeout(() => resolve(-1), 5000);
         }),
     );
-    fcps.push(fcp);
     await context.close();
+    return fcp;
+  };
+  const fcps = [];
+  const floor = [];
+  for (let i = 0; i < 9; i++) {
+    fcps.push(await fcpOf(`${server.url}/techniques/T1114`));
+    floor.push(await fcpOf(`http://127.0.0.1:${tiny.address().port}/`));
   }
+  tiny.close();
   await browser.close();
   server.stop();
   console.log(`first contentful paint of /techniques/T1114 (headless Chromium, cold context): median ${median(fcps).toFixed(0)} ms of ${fcps.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(`  control, one-line HTML page, same browser, interleaved: median ${median(floor).toFixed(0)} ms of ${floor.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import { type ImportAttackOptions, type ImportAttackResult, importAttackBundle }
 import { type Dataset, type DatasetScope, listDatasets } from './query/datasets.ts';
 import { type LookupOptions, resolveObject } from './query/lookup.ts';
 import { type ObjectPage, objectPage } from './query/object-page.ts';
-import { type SearchHit, type SearchOptions, search } from './query/search.ts';
+import { type RuleOrControlHit, type SearchHit, type SearchOptions, search, searchRulesAndControls } from './query/search.ts';
 import { type TechniquePage, techniquePage } from './query/technique-page.ts';
 import { TtpgraphError } from './errors.ts';
 import { resolveStorePath } from './store/location.ts';
@@ -59,6 +59,8 @@ export interface Graph {
   /** A technique's page model; throws when the ID is not a technique. */
   technique(id: string, scope?: DatasetScope & LookupOptions): TechniquePage;
   search(text: string, options?: SearchOptions): SearchHit[];
+  /** Search over the stored Sigma rules and controls. */
+  searchRulesAndControls(text: string, options?: { type?: 'sigma-rule' | 'control'; limit?: number }): RuleOrControlHit[];
   importAttack(fileOrUrl: string, options?: ImportAttackOptions): Promise<ImportAttackResult>;
   importMappings(fileOrUrl: string): Promise<ImportMappingsResult>;
   importStix(fileOrUrl: string): Promise<ImportStixResult>;
@@ -118,6 +120,7 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
       return techniqueStats(store, dataset);
     },
     search: (text, searchOptions) => search(store, text, searchOptions),
+    searchRulesAndControls: (text, extraOptions) => searchRulesAndControls(store, text, extraOptions),
     importAttack: async (fileOrUrl, importOptions) => {
       const { name, bytes } = await readSource(fileOrUrl);
       return importAttackBundle(store, bytes, name, importOptions);

@@ -119,3 +119,49 @@ function snippet(description: string, words: readonly string[]): string {
   const piece = plainText.slice(start, start + 160);
   return `${start > 0 ? '…' : ''}${piece}${start + 160 < plainText.length ? '…' : ''}`;
 }
+
+export interface RuleOrControlHit {
+  readonly type: 'sigma-rule' | 'control';
+  /** Rule id, or control ID. */
+  readonly id: string;
+  /** Rule title, or control name. */
+  readonly name: string;
+  /** Sigma: level and logsource; control: framework and version. */
+  readonly detail: string;
+  /** Control hits: the framework, for `show ID --framework F`. */
+  readonly framework: string | null;
+}
+
+/** Full-text search over stored Sigma rules and controls (the graph's non-ATT&CK nodes). */
+export function searchRulesAndControls(store: Store, text: string, options: { type?: 'sigma-rule' | 'control' | undefined; limit?: number | undefined } = {}): RuleOrControlHit[] {
+  const words = (text.normalize('NFKC').match(/[\p{L}\p{N}_.-]+/gu) ?? []).map((w) => w.replace(/^[.-]+|[.-]+$/g, '')).filter((w) => w !== '');
+  if (words.length === 0) return [];
+  const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+  const limit = Math.max(1, Math.min(options.limit ?? 20, 500));
+  const hits: (RuleOrControlHit & { rank: number })[] = [];
+  if (options.type !== 'control') {
+    for (const r of store.all<{ rule_id: string | null; rule_key: string; title: string; level: string | null; product: string | null; category: string | null; service: string | null; rank: number }>(
+      `SELECT r.rule_id, r.rule_key, r.title, r.level, r.product, r.category, r.service, bm25(sigma_fts, 8.0, 1.0, 3.0) AS rank
+       FROM sigma_fts JOIN sigma_rule r ON r.pk = sigma_fts.rowid WHERE sigma_fts MATCH ? ORDER BY rank LIMIT ?`,
+      match,
+      limit,
+    )) {
+      const logsource = [r.product, r.category, r.service].filter((x) => x !== null).join('/');
+      hits.push({ type: 'sigma-rule', id: r.rule_id ?? r.rule_key, name: r.title, detail: [r.level, logsource].filter((x) => x !== null && x !== '').join(', '), framework: null, rank: r.rank });
+    }
+  }
+  if (options.type !== 'sigma-rule') {
+    for (const c of store.all<{ control_id: string; name: string | null; framework: string; framework_version: string; rank: number }>(
+      `SELECT c.control_id, c.name, c.framework, c.framework_version, bm25(control_fts, 10.0, 5.0, 2.0, 1.0) AS rank
+       FROM control_fts JOIN control c ON c.pk = control_fts.rowid WHERE control_fts MATCH ? ORDER BY rank LIMIT ?`,
+      match,
+      limit,
+    )) {
+      hits.push({ type: 'control', id: c.control_id, name: c.name ?? '', detail: `${c.framework} ${c.framework_version}`, framework: c.framework, rank: c.rank });
+    }
+  }
+  return hits
+    .sort((a, b) => a.rank - b.rank)
+    .slice(0, limit)
+    .map(({ rank: _rank, ...hit }) => hit);
+}

@@ -55,6 +55,11 @@ describe('control mappings, reports and counts', () => {
     expect(new Set(rev5.map((c) => c.attackVersion))).toEqual(new Set(['16.1']));
   });
 
+  it('search finds controls by ID and name, in every framework version', () => {
+    const hits = t.graph.searchRulesAndControls('boundary protection', { type: 'control' });
+    expect(hits.map((h) => `${h.id} ${h.detail}`)).toEqual(expect.arrayContaining(['SC-7 nist_800_53 rev4', 'SC-07 nist_800_53 rev5']));
+  });
+
   it('a control page lists its techniques', () => {
     const page = t.graph.control('AC-16', { framework: 'nist_800_53', frameworkVersion: 'rev5' });
     expect(page.name).toBe('Security and Privacy Attributes');

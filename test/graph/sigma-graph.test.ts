@@ -37,6 +37,13 @@ describe('Sigma rules in the graph', () => {
     expect(t.graph.technique('T1114.001').sigma.find((r) => r.id === '2837e152-93c8-43d2-85ba-c3cd3c2ae614')?.subtechnique).toBeNull();
   });
 
+  it('search finds stored rules by title words', () => {
+    const hits = t.graph.searchRulesAndControls('snap-ins exchange', { type: 'sigma-rule' });
+    expect(hits[0]).toMatchObject({ type: 'sigma-rule', id: '25676e10-2121-446e-80a4-71ff8506af47' });
+    const cli = runCli(['--db', t.dbPath, 'search', 'mimikatz', 'execution', '--type', 'sigma-rule', '--json']);
+    expect(JSON.parse(cli.stdout).map((h: { id: string }) => h.id)).toContain('a642964e-bead-4bed-8910-1bb4d63e3b4d');
+  });
+
   it('sigma show prints the rule file, and a rule with errors is skipped and reported while the rest lands', () => {
     const rules = path.join(t.dir, 'my-rules');
     mkdirSync(rules);

@@ -108,21 +108,26 @@ export function importMappings(store: Store, bytes: Buffer, source: string): Imp
        ON CONFLICT (framework, framework_version, control_id) DO UPDATE SET
          name = coalesce(excluded.name, control.name), group_id = coalesce(excluded.group_id, control.group_id),
          group_name = coalesce(excluded.group_name, control.group_name)
-       RETURNING pk`,
+       RETURNING pk, name, group_name`,
     );
     const insertMapping = store.statement(
       `INSERT INTO control_mapping (mapping_set_id, position, control_pk, attack_id, attack_name, mapping_type, status, comments, refs, score_category, score_value)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const controlPk = new Map<string, number>();
+    const unindex = store.statement('DELETE FROM control_fts WHERE rowid = ?');
+    const index = store.statement('INSERT INTO control_fts (rowid, control_id, name, group_name, framework) VALUES (?, ?, ?, ?, ?)');
     rows.forEach((r, position) => {
       let pk: number | null = null;
       if (r.controlId !== null) {
         pk = controlPk.get(r.controlId) ?? null;
         if (pk === null) {
           const groupName = r.group === null ? null : (str(groups[r.group]) ?? r.group);
-          pk = (upsertControl.get(framework, frameworkVersion, r.controlId, r.controlName, r.group, groupName?.trim() ?? null) as { pk: number }).pk;
+          const row = upsertControl.get(framework, frameworkVersion, r.controlId, r.controlName, r.group, groupName?.trim() ?? null) as { pk: number; name: string | null; group_name: string | null };
+          pk = row.pk;
           controlPk.set(r.controlId, pk);
+          unindex.run(pk);
+          index.run(pk, r.controlId, row.name ?? '', row.group_name ?? '', `${framework} ${frameworkVersion}`);
         }
       }
       insertMapping.run(
@@ -139,7 +144,8 @@ export function importMappings(store: Store, bytes: Buffer, source: string): Imp
         r.scoreValue,
       );
     });
-    // Controls no mapping set mentions any more (after a replace) go too.
+    // Controls no mapping set mentions any more (after a replace) go too, with their index rows.
+    store.run('DELETE FROM control_fts WHERE rowid IN (SELECT pk FROM control WHERE NOT EXISTS (SELECT 1 FROM control_mapping m WHERE m.control_pk = control.pk))');
     store.run('DELETE FROM control WHERE NOT EXISTS (SELECT 1 FROM control_mapping m WHERE m.control_pk = control.pk)');
   });
   return { ...base, status: existing === undefined ? 'imported' : 'replaced' };

@@ -59,6 +59,8 @@ export function importSigmaFiles(store: Store, files: readonly SigmaFile[]): Imp
        RETURNING pk`,
     );
     const clearLinks = store.statement('DELETE FROM sigma_rule_technique WHERE rule_pk = ?');
+    const unindex = store.statement('DELETE FROM sigma_fts WHERE rowid = ?');
+    const index = store.statement('INSERT INTO sigma_fts (rowid, title, description, tags) VALUES (?, ?, ?, ?)');
     const link = store.statement('INSERT INTO sigma_rule_technique (rule_pk, attack_id) VALUES (?, ?)');
     const now = new Date().toISOString();
     for (const { doc, file } of docs) {
@@ -95,6 +97,8 @@ export function importSigmaFiles(store: Store, files: readonly SigmaFile[]): Imp
         ) as { pk: number }
       ).pk;
       clearLinks.run(pk);
+      unindex.run(pk);
+      index.run(pk, doc.title, doc.description ?? '', JSON.stringify(doc.tags));
       for (const attackId of new Set(doc.tags.flatMap((t) => TECHNIQUE_TAG.exec(t.trim())?.[1]?.toUpperCase() ?? []))) {
         link.run(pk, attackId);
         links++;

@@ -26,6 +26,8 @@
  *   sigma_rule        a Sigma rule, correlation or filter: metadata, where it came from, its file's text
  *   sigma_rule_technique  rule → ATT&CK ID from its attack.tNNNN[.NNN] tags ("covers")
  *
+ * Search (version 6): sigma_fts and control_fts, FTS5 indexes kept by the Sigma and mappings imports.
+ *
  * Hunts (version 5):
  *   hunt_run          one saved `hunt` run: what it read and how much it found
  *   hunt_technique_hit hits of a run aggregated per technique and rule (hosts, first and last seen)
@@ -314,6 +316,26 @@ CREATE TABLE hunt_technique_hit (
   last_seen TEXT
 );
 CREATE INDEX hunt_technique_hit_by_run ON hunt_technique_hit (run_id, attack_id);
+`,
+  },
+  {
+    version: 6,
+    name: 'search over Sigma rules and controls',
+    sql: `
+CREATE VIRTUAL TABLE sigma_fts USING fts5 (
+  title, description, tags,
+  content = '', contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO sigma_fts (rowid, title, description, tags) SELECT pk, title, coalesce(description, ''), tags FROM sigma_rule;
+
+CREATE VIRTUAL TABLE control_fts USING fts5 (
+  control_id, name, group_name, framework,
+  content = '', contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO control_fts (rowid, control_id, name, group_name, framework)
+  SELECT pk, control_id, coalesce(name, ''), coalesce(group_name, ''), framework || ' ' || framework_version FROM control;
 `,
   },
 ];

@@ -84,6 +84,15 @@ const schemas = {
     total: int,
     pages: { type: 'integer', minimum: 1 },
   }),
+  ObjectList: obj({
+    domain: str,
+    attackVersion: str,
+    items: arr(obj({ id: str, name: str, type: str, platforms: arr(str) })),
+    page: { type: 'integer', minimum: 1 },
+    limit: { type: 'integer', minimum: 1 },
+    total: int,
+    pages: { type: 'integer', minimum: 1 },
+  }),
   Datasets: arr(obj({ id: { type: 'integer' }, domain: str, version: str, objectCount: int, relationshipCount: int, importedAt: str }, ['id', 'domain', 'version', 'objectCount', 'relationshipCount'])),
   Stats: obj({ domain: str, attackVersion: str, techniques: arr(obj({ id: str, name: str, isSubtechnique: { type: 'boolean' }, counts: ref('TechniqueCounts') })) }),
   Matrix: obj({
@@ -150,6 +159,12 @@ export function openApiDocument(): Record<string, unknown> {
         ...paging,
       ]),
       '/api/v1/techniques/{id}': get('A technique page (same as ttpgraph show ID --json)', 'TechniquePage', [pathId, ...scope]),
+      '/api/v1/objects': get('Nodes of one kind (groups, software, mitigations...), filtered and paged', 'ObjectList', [
+        p('type', 'node kind', { enum: ['technique', 'tactic', 'group', 'software', 'campaign', 'mitigation', 'asset', 'data-source', 'data-component', 'detection-strategy', 'analytic'] }, true),
+        p('platform', 'platform name'),
+        ...scope,
+        ...paging,
+      ]),
       '/api/v1/objects/{id}': get('The page of any ATT&CK node', 'ObjectPage', [pathId, ...scope, p('type', 'only this kind of node')]),
       '/api/v1/controls/{id}': get('A control and the techniques it maps to', 'ControlPage', [pathId, p('framework', 'framework (nist_800_53, aws...)'), p('frameworkVersion', 'framework version')]),
       '/api/v1/reports/{id}': get('A report and what it supports', 'ReportPage', [pathId, ...scope]),

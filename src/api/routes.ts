@@ -4,10 +4,10 @@
  * returns the query layer's model unchanged, so `/api/v1/techniques/T1114` is byte for byte what
  * `ttpgraph show T1114 --json` prints.
  */
-import type { PAGE_KINDS } from '../core/attack.ts';
+import { PAGE_KINDS } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import { type TechniqueChanges, techniqueChanges } from '../query/changes.ts';
-import { countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric, matrixOf, techniqueList } from '../query/matrix.ts';
+import { countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric, matrixOf, objectList, techniqueList } from '../query/matrix.ts';
 import { layerOf } from '../query/navigator.ts';
 import type { TechniquePage } from '../query/technique-page.ts';
 import type { AppContext } from './context.ts';
@@ -81,6 +81,17 @@ const ROUTES: Route[] = [
   {
     pattern: /^\/api\/v1\/techniques\/([^/]+)$/,
     handler: (ctx, _req, params, id) => jsonResponse(ctx.graph.technique(id, params.only().scope())),
+  },
+  {
+    pattern: /^\/api\/v1\/objects$/,
+    handler: (ctx, _req, params) => {
+      params.only('type', 'platform', 'page', 'limit');
+      const type = params.type();
+      if (type === undefined) throw badRequest(`"type" is required: one of ${PAGE_KINDS.join(', ')}`);
+      const dataset = ctx.dataset(params.scope());
+      const items = objectList(ctx.graph.store, dataset, type, { platform: params.string('platform') });
+      return jsonResponse({ domain: dataset.domain, attackVersion: dataset.version, ...paged(items, params) });
+    },
   },
   {
     pattern: /^\/api\/v1\/objects\/([^/]+)$/,

@@ -175,3 +175,24 @@ export function techniqueList(store: Store, dataset: Dataset, filter: TechniqueF
     );
 }
 
+
+export interface ObjectListItem {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly platforms: string[];
+}
+
+/** Every current node of one kind in a dataset (groups, software, mitigations...), by ID, filtered by platform. */
+export function objectList(store: Store, dataset: Dataset, kind: string, filter: { readonly platform?: string | undefined } = {}): ObjectListItem[] {
+  const platform = filter.platform?.toLowerCase();
+  return store
+    .all<{ attack_id: string | null; stix_id: string; name: string | null; kind: string; platforms: string | null }>(
+      `SELECT o.attack_id, o.stix_id, o.name, o.kind, o.platforms FROM object o
+       WHERE o.dataset_id = ? AND o.kind = ? AND o.revoked = 0 AND o.deprecated = 0 ORDER BY o.attack_id, o.name`,
+      dataset.id,
+      kind,
+    )
+    .map((r) => ({ id: r.attack_id ?? r.stix_id, name: r.name ?? '', type: r.kind, platforms: parsePlatforms(r.platforms) }))
+    .filter((o) => platform === undefined || o.platforms.some((p) => p.toLowerCase() === platform));
+}

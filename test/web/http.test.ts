@@ -120,6 +120,11 @@ describe('web app and API (as a function)', () => {
     expect(all.items.every((i: { tactics: string[] }) => i.tactics.includes('collection'))).toBe(true);
     const page2 = json(app.request('/api/v1/techniques?tactic=TA0009&limit=5&page=2').body);
     expect(page2.items[0].id).not.toBe(all.items[0].id);
+    const groups = json(app.request('/api/v1/objects?type=group&limit=500').body);
+    expect(groups.items.map((g: { id: string }) => g.id)).toContain('G0007');
+    expect(groups.items.every((g: { type: string }) => g.type === 'group')).toBe(true);
+    expect(json(app.request('/api/v1/objects?type=software&platform=android&version=15.1&limit=500').body).items.length).toBeGreaterThan(0);
+    expect(app.request('/api/v1/objects').status).toBe(400);
     const macos = json(app.request('/api/v1/techniques?platform=macos&subtechniques=false&limit=500').body);
     expect(macos.items.every((i: { platforms: string[]; isSubtechnique: boolean }) => i.platforms.includes('macOS') && !i.isSubtechnique)).toBe(true);
   });
@@ -143,6 +148,7 @@ describe('web app and API (as a function)', () => {
     const samples: Record<string, string> = {
       '/api/v1/techniques': '/api/v1/techniques?tactic=collection&limit=3',
       '/api/v1/techniques/{id}': '/api/v1/techniques/T1114?version=15.1',
+      '/api/v1/objects': '/api/v1/objects?type=group&limit=5',
       '/api/v1/objects/{id}': '/api/v1/objects/G0007',
       '/api/v1/controls/{id}': '/api/v1/controls/AC-16?framework=nist_800_53&frameworkVersion=rev5',
       '/api/v1/reports/{id}': `/api/v1/reports/${encodeURIComponent(report)}`,

@@ -110,7 +110,8 @@ describe('web app and API (as a function)', () => {
     expect(changes.sections.find((s: { section: string }) => s.section === 'detectionStrategies').added.length).toBeGreaterThan(0);
     const html = text(app.request('/changes/T1114?from=15.1&to=18.1').body);
     expect(html).toContain('Detection strategies');
-    expect(text(app.request('/techniques/T1114').body)).toContain('/changes/T1114?domain=enterprise&amp;from=15.1&amp;to=18.1');
+    expect(text(app.request('/techniques/T1114').body)).toContain('/changes/T1114?domain=enterprise&amp;from=15.1&amp;to=18.1">What changed since 15.1');
+    expect(text(app.request('/techniques/T1114?version=15.1').body)).toContain('/changes/T1114?domain=enterprise&amp;from=15.1&amp;to=18.1">What changed in 18.1');
   });
 
   it('lists with paging and filters', () => {

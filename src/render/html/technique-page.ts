@@ -68,7 +68,10 @@ export function renderTechniqueBody(page: TechniquePage, options: TechniqueRende
     const key = `${c.framework} ${c.frameworkVersion}`;
     controlGroups.set(key, [...(controlGroups.get(key) ?? []), c]);
   }
-  const olderVersion = options.versions.find((v) => v !== page.attackVersion);
+  // Versions are listed newest first: the next one after this page's is the one before it.
+  const here = options.versions.indexOf(page.attackVersion);
+  const olderVersion = here < 0 ? undefined : options.versions[here + 1];
+  const newerVersion = here <= 0 ? undefined : options.versions[here - 1];
   return html`<article class="page technique" data-page-id="${page.id}">
 <header class="page-head">
 ${options.formerly === null ? '' : html`<p class="note" role="note">${options.formerly.id} “${options.formerly.name}” was revoked; this is ${page.id}, which replaced it.</p>`}
@@ -89,7 +92,11 @@ ${page.subtechniques.length === 0 ? '' : html`<tr><th scope="row">Sub-techniques
 <label for="version-select">ATT&amp;CK version</label>
 <select id="version-select" name="version" data-autosubmit>${options.versions.map((v) => html`<option value="${v}"${v === page.attackVersion ? html` selected` : ''}>${v}</option>`)}</select>
 <button type="submit">Show</button>
-${olderVersion === undefined ? '' : html` <a href="/changes/${page.id}?domain=${page.domain}&amp;from=${olderVersion}&amp;to=${page.attackVersion}">What changed since ${olderVersion}</a>`}
+${olderVersion !== undefined
+  ? html` <a href="/changes/${page.id}?domain=${page.domain}&amp;from=${olderVersion}&amp;to=${page.attackVersion}">What changed since ${olderVersion}</a>`
+  : newerVersion !== undefined
+    ? html` <a href="/changes/${page.id}?domain=${page.domain}&amp;from=${page.attackVersion}&amp;to=${newerVersion}">What changed in ${newerVersion}</a>`
+    : ''}
 </form>
 </header>
 <nav class="toc" aria-label="On this page"><ul>

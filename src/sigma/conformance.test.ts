@@ -164,6 +164,12 @@ describe('modifiers', () => {
     expect(hits(rule("sel:\n  a|re: '^two$'\ncondition: sel"), [{ a: 'one\ntwo\nthree' }])).toEqual([]);
     expect(hits(rule("sel:\n  a|re|s: 'one.two'\ncondition: sel"), [{ a: 'one\ntwo' }])).toEqual([0]);
   });
+  it('re: a required literal indexes the rule without losing matches', () => {
+    const r = rule("sel:\n  a|re: '\\\\Invoke-[A-Z]\\w+\\.ps1$'\ncondition: sel");
+    expect(hits(r, [{ a: 'C:\\x\\Invoke-Mimi.ps1' }, { a: 'C:\\x\\invoke-mimi.ps1' }, { a: 'Invoke-Mimi.ps1' }])).toEqual([0]);
+    const kw = rule("keywords:\n  '|re': 'sekurlsa::\\w+'\ncondition: keywords");
+    expect(hits(kw, [{ m: 'run sekurlsa::logonpasswords' }, { m: 'sekurlsa::' }])).toEqual([0]);
+  });
   it('re: possessive quantifiers and atomic groups keep PCRE semantics', () => {
     expect(hits(rule("sel:\n  a|re: '^a++a'\ncondition: sel"), [{ a: 'aaa' }])).toEqual([]);
     expect(hits(rule("sel:\n  a|re: '^a+a'\ncondition: sel"), [{ a: 'aaa' }])).toEqual([0]);

@@ -16,7 +16,7 @@ import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, lowerOf, unwrap, type EventContext } from '../evaluate/event.ts';
-import { compilePattern, compileShapeSet, longestLiteral, patternShape, type StringTest } from './strings.ts';
+import { compilePattern, compileShapeSet, longestLiteral, patternShape, regexLiteral, type StringTest } from './strings.ts';
 
 export type Predicate = (ctx: EventContext) => boolean;
 
@@ -268,6 +268,15 @@ function itemWitness(item: DetectionItem): string[] | null {
   if (item.neq) return null;
   const lits: string[] = [];
   for (const v of item.values) {
+    if (v.type === 'regex') {
+      const l = regexLiteral(v.regex.source);
+      if (l.length < WITNESS_MIN) {
+        if (!item.all) return null;
+        continue;
+      }
+      lits.push(l);
+      continue;
+    }
     if (v.type !== 'string') return null;
     if (v.parts.some((p) => typeof p === 'object')) return null;
     const l = longestLiteral(v.parts);

@@ -128,3 +128,94 @@ export function compileShapeSet(shapes: readonly PatternShape[]): StringTest {
     return false;
   };
 }
+
+const ESCAPED_LITERAL = new Set('.\\/-()[]{}*+?|^$ #&~,:;=!<>@%\'"'.split(''));
+
+/** Skips a group or class starting at `i` (`(` or `[`); returns the index after it. */
+function skipBracket(src: string, i: number): number {
+  if (src[i] === '[') {
+    let j = i + 1;
+    if (src[j] === '^') j++;
+    if (src[j] === ']') j++;
+    while (j < src.length && src[j] !== ']') j += src[j] === '\\' ? 2 : 1;
+    return j + 1;
+  }
+  let depth = 0;
+  let j = i;
+  while (j < src.length) {
+    const c = src[j];
+    if (c === '\\') j += 2;
+    else if (c === '[') j = skipBracket(src, j);
+    else {
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) return j + 1;
+      j++;
+    }
+  }
+  return j;
+}
+
+/**
+ * The longest literal run any match of a JavaScript regex must contain, lower-cased ('' when none
+ * is certain): top-level only, nothing from groups, classes or optional atoms; '' if the pattern
+ * has a top-level alternation.
+ */
+export function regexLiteral(src: string): string {
+  let best = '';
+  let run = '';
+  const end = (): void => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  let i = 0;
+  let depth = 0;
+  for (let k = 0; k < src.length; k++) {
+    const c = src[k];
+    if (c === '\\') k++;
+    else if (c === '[') k = skipBracket(src, k) - 1;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return '';
+  }
+  while (i < src.length) {
+    const c = src[i] as string;
+    let lit: string | undefined;
+    if (c === '\\') {
+      const n = src[i + 1] ?? '';
+      if (ESCAPED_LITERAL.has(n)) lit = n;
+      i += 2;
+      // Skip the arguments of \xHH, \uHHHH / \u{..}, \cX, \k<name> and numeric escapes.
+      if (n === 'x') i += 2;
+      else if (n === 'u') i = src[i] === '{' ? src.indexOf('}', i) + 1 : i + 4;
+      else if (n === 'c') i += 1;
+      else if (n === 'k') i = src.indexOf('>', i) + 1;
+      else if (/[0-9]/.test(n)) while (/[0-9]/.test(src[i] ?? '')) i++;
+      if (i <= 0) i = src.length;
+    } else if (c === '(' || c === '[') {
+      end();
+      i = skipBracket(src, i);
+    } else if (c === '.' || c === '^' || c === '$') {
+      end();
+      i++;
+    } else if (c === '*' || c === '?' || c === '+' || c === '{') {
+      // The atom before was already appended: keep it only if it must occur at least once.
+      const m = /^(\*|\+|\?|\{(\d*)(,\d*)?\})\??/.exec(src.slice(i));
+      const q = m?.[1] ?? c;
+      const atLeastOnce = q === '+' || (q.startsWith('{') && Number(m?.[2] ?? '0') >= 1);
+      if (!atLeastOnce) run = run.slice(0, -1);
+      end();
+      i += m?.[0].length ?? 1;
+      continue;
+    } else {
+      lit = c;
+      i++;
+    }
+    if (lit === undefined) end();
+    else {
+      // A quantifier right after applies to this atom only.
+      run += lit;
+    }
+  }
+  end();
+  return best.toLowerCase();
+}

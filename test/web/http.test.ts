@@ -225,6 +225,18 @@ describe('web app and API (as a function)', () => {
     expect(readOnly.request('/api/v1/admin/whoami', { method: 'POST', headers: { authorization: 'Bearer x' } }).status).toBe(403);
   });
 
+  it('an unexpected error is a 500 that shows nothing of it (no message, no stack)', () => {
+    const failing = { ...t.graph, page: () => { throw new Error('boom at /secret/path/store.ts:12:3'); }, technique: () => { throw new TypeError('boom'); } };
+    const broken = createApp({ graph: failing, cache: false });
+    for (const url of ['/techniques/T1114', '/objects/G0007', '/api/v1/techniques/T1114', '/api/v1/objects/G0007']) {
+      const res = broken.request(url);
+      expect(res.status, url).toBe(500);
+      expect(text(res.body), url).not.toContain('boom');
+      expect(text(res.body), url).not.toContain('store.ts');
+    }
+    expect(json(broken.request('/api/v1/techniques/T1114').body).error.code).toBe('internal');
+  });
+
   it('static assets are served with long caching; pages get ETags and 304s', () => {
     const css = app.request('/static/app.css');
     expect(css.status).toBe(200);

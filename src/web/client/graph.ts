@@ -22,6 +22,8 @@ const TYPE_COLORS: Record<string, string> = {
   sigma: '#be185d',
 };
 
+const TYPE_ORDER = Object.keys(TYPE_COLORS);
+
 export function setupGraph(container: HTMLElement): void {
   const links = [...document.querySelectorAll<HTMLAnchorElement>('#context-list a[data-node-id]')];
   const centerId = container.dataset.centerId ?? '';
@@ -62,7 +64,14 @@ export function setupGraph(container: HTMLElement): void {
       { selector: 'edge', style: { width: 1, 'line-color': '#cbd5e1', 'curve-style': 'haystack' } },
       { selector: '.hidden', style: { display: 'none' } },
     ],
-    layout: { name: 'concentric', concentric: (n: cytoscape.NodeSingular) => (n.data('center') === 1 ? 10 : 1), levelWidth: () => 1, minNodeSpacing: 12, animate: false },
+    // The node in the middle, then one ring per kind of neighbour (so kinds sit together).
+    layout: {
+      name: 'concentric',
+      concentric: (n: cytoscape.NodeSingular) => (n.data('center') === 1 ? 100 : 50 - Math.max(0, TYPE_ORDER.indexOf(String(n.data('type'))))),
+      levelWidth: () => 1,
+      minNodeSpacing: 14,
+      animate: false,
+    },
   });
   cy.on('tap', 'node', (e) => {
     const href = String((e.target as cytoscape.NodeSingular).data('href') ?? '');

@@ -26,7 +26,9 @@ const MAX_URL = 4096;
 
 export function listen(app: App, options: ServeOptions = {}): Promise<RunningServer> {
   const maxBody = options.maxBodyBytes ?? 64 * 1024;
-  const server = http.createServer((req, res) => {
+  const timeout = options.timeoutMs ?? 15_000;
+  // Slow clients are checked often enough for the limits to mean something.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, timeout), requestTimeout: timeout, headersTimeout: Math.min(timeout, 10_000) }, (req, res) => {
     const send = (status: number, headers: Record<string, string>, body: string | Buffer): void => {
       if (res.headersSent) return;
       res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
@@ -89,9 +91,6 @@ export function listen(app: App, options: ServeOptions = {}): Promise<RunningSer
     });
     req.on('error', () => res.destroy());
   });
-  const timeout = options.timeoutMs ?? 15_000;
-  server.requestTimeout = timeout;
-  server.headersTimeout = Math.min(timeout, 10_000);
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
   server.setTimeout(timeout, (socket) => socket.destroy());

@@ -9,6 +9,7 @@ import { openApiDocument } from '../../src/api/openapi.ts';
 import { runCli } from '../helpers/cli.ts';
 import { graphWith, tempDir, type TempGraph } from '../helpers/attack-store.ts';
 import { REFERENCE_DATA_COMPONENTS, REFERENCE_MITIGATIONS, TECHNIQUE_SECTIONS, webGraph } from './fixture.ts';
+import net from 'node:net';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 
@@ -334,6 +335,24 @@ describe('a real server on 127.0.0.1', () => {
     const bad = await fetch(`${server.url}/api/v1/techniques?limit=-1`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid-argument');
+  });
+
+  it('a client that never finishes its request is cut off by the time limit', async () => {
+    const slow = await listen(createApp({ graph: t.graph }), { port: 0, timeoutMs: 300 });
+    try {
+      const port = Number(new URL(slow.url).port);
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /techniques/T1114 HTTP/1.1\r\nHost: x\r\n'));
+        let got = '';
+        socket.on('data', (d) => (got += String(d)));
+        socket.on('close', () => resolve(got));
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('request size and URL limits', async () => {

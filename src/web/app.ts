@@ -75,7 +75,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 const DEFAULT_STATIC = fileURLToPath(new URL('../../dist/web/static/', import.meta.url));
-const CACHE_LIMIT = 2000;
+/** The page cache holds at most this many bytes of bodies; the oldest entries go first. */
+const CACHE_BYTES = 64 * 1024 * 1024;
 
 function htmlResponse(body: SafeHtml | string, status = 200): AppResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: String(body) };
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): App {
   const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion }));
   const cache = new Map<string, { res: AppResponse; etag: string }>();
   let cacheGeneration = -1;
+  let cachedBytes = 0;
 
   const suggestionsFor = (text: string): SearchHit[] => {
     try {
@@ -277,6 +279,7 @@ export function createApp(deps: AppDeps): App {
         const gen = ctx.generation();
         if (gen !== cacheGeneration) {
           cache.clear();
+          cachedBytes = 0;
           cacheGeneration = gen;
         }
         const hit = cache.get(key);
@@ -287,7 +290,13 @@ export function createApp(deps: AppDeps): App {
           res = route(req);
           if (res.status === 200 || res.status === 404) {
             etag = etagOf(res.body);
-            if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value ?? '');
+            const size = Buffer.byteLength(res.body);
+            for (const [oldKey, old] of cache) {
+              if (cachedBytes + size <= CACHE_BYTES) break;
+              cache.delete(oldKey);
+              cachedBytes -= Buffer.byteLength(old.res.body);
+            }
+            cachedBytes += size;
             cache.set(key, { res: { status: res.status, headers: { ...res.headers }, body: res.body }, etag });
           }
         }

@@ -14,7 +14,7 @@ import type { Graph } from '../graph.ts';
 import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
 import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
-import type { SearchHit } from '../query/search.ts';
+import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
 import { layout } from '../render/html/layout.ts';
 import { renderTechniqueBody } from '../render/html/technique-page.ts';
@@ -171,7 +171,16 @@ export function createApp(deps: AppDeps): App {
           hits = [];
         }
       }
-      return page(q === '' ? 'Search' : `Search: ${q}`, renderSearchBody(q, hits, type, PAGE_KINDS), q);
+      // Sigma rules and controls (when the store has them) after the ATT&CK nodes, unless a type is asked for.
+      let others: RuleOrControlHit[] = [];
+      if (q.trim() !== '' && type === '') {
+        try {
+          others = searchRulesAndControls(ctx.graph.store, q, { limit: 20 });
+        } catch {
+          others = [];
+        }
+      }
+      return page(q === '' ? 'Search' : `Search: ${q}`, renderSearchBody(q, hits, type, PAGE_KINDS, others), q);
     }
     if (path === '/matrix') {
       params.only('metric', 'dataset');

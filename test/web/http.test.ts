@@ -262,6 +262,10 @@ describe('web app and API (as a function)', () => {
     expect(rule.status).toBe(200);
     expect(text(rule.body)).toContain('detection:');
     expect(app.request('/sigma/no-such-rule').status).toBe(404);
+    // Search lists rules and controls after the ATT&CK nodes.
+    const found = text(app.request('/search?q=forwarding').body);
+    expect(found).toContain('<h2>Sigma rules and controls</h2>');
+    expect(found).toMatch(/href="\/sigma\/[^"]+"/);
   });
 
   it('home and datasets pages', () => {

@@ -9,7 +9,7 @@ import type { NodeRef } from '../../query/lookup.ts';
 import type { Matrix, MatrixCounts } from '../../query/matrix.ts';
 import type { ObjectPage } from '../../query/object-page.ts';
 import type { ReportPage } from '../../query/reports.ts';
-import type { SearchHit } from '../../query/search.ts';
+import type { RuleOrControlHit, SearchHit } from '../../query/search.ts';
 import { contextNodes, renderContext } from './context.ts';
 import { html, type SafeHtml } from './html.ts';
 import { section } from './layout.ts';
@@ -181,7 +181,7 @@ ${matrix.tactics.map(
 </article>`;
 }
 
-export function renderSearchBody(query: string, hits: readonly SearchHit[] | null, type: string, types: readonly string[]): SafeHtml {
+export function renderSearchBody(query: string, hits: readonly SearchHit[] | null, type: string, types: readonly string[], others: readonly RuleOrControlHit[] = []): SafeHtml {
   return html`<article class="page search-page">
 <h1>Search</h1>
 <form class="search-form" role="search" action="/search" method="get">
@@ -199,6 +199,11 @@ ${hits === null
     : html`<p role="status">${hits.length} results for “${query}”</p><ol class="results">${hits.map(
         (h) => html`<li><a href="${hrefFor(h.type, h.id)}"><span class="nid">${h.id}</span> ${h.name}</a> <span class="tag">${kindLabel(h.type)}</span> <span class="meta">${h.domain} ${h.attackVersion}</span><p>${h.snippet}</p></li>`,
       )}</ol>`}
+${others.length === 0
+  ? ''
+  : html`<h2>Sigma rules and controls</h2><ol class="results">${others.map(
+      (o) => html`<li><a href="${o.type === 'control' ? `/controls/${encodeURIComponent(o.id)}${o.framework === null ? '' : `?framework=${encodeURIComponent(o.framework)}`}` : hrefFor('sigma', o.id)}">${o.type === 'control' ? html`<span class="nid">${o.id}</span> ` : ''}${o.name}</a> <span class="tag">${o.type === 'control' ? 'Control' : 'Sigma rule'}</span> <span class="meta">${o.detail}</span></li>`,
+    )}</ol>`}
 </article>`;
 }
 

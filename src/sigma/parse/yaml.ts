@@ -35,9 +35,20 @@ export function parseYamlDocuments(text: string, file?: string): YamlParseResult
   const docList = Array.isArray(docs) ? docs : [docs];
   for (const doc of docList) {
     if (doc.errors.length > 0) {
+      // Name the rule even though its YAML is broken, when an `id:` line can be read.
+      const idMatch = /^id:[ \t]*['"]?([^'"\s#]+)/m.exec(text.slice(doc.range[0], doc.range[2]));
+      const ruleId = idMatch?.[1];
       for (const e of doc.errors) {
         const p = at(e.pos[0]);
-        issues.push({ code: 'yaml-syntax', severity: 'error', message: firstLine(e.message), ...(file !== undefined ? { file } : {}), line: p.line, column: p.column });
+        issues.push({
+          code: 'yaml-syntax',
+          severity: 'error',
+          message: firstLine(e.message),
+          ...(file !== undefined ? { file } : {}),
+          line: p.line,
+          column: p.column,
+          ...(ruleId !== undefined ? { ruleId } : {}),
+        });
       }
       continue;
     }

@@ -98,8 +98,8 @@ export function matrixOf(store: Store, dataset: Dataset): Matrix {
   };
 }
 
-/** What a matrix can be coloured by: the numeric counts of the page model, and controls summed over frameworks. */
-export const MATRIX_METRICS = ['groups', 'software', 'campaigns', 'reports', 'controls', 'detections', 'sigma'] as const;
+/** What a matrix can be coloured by: the numeric counts of the page model (`hits`: the newest saved hunt's hits), and controls summed over frameworks. */
+export const MATRIX_METRICS = ['groups', 'software', 'campaigns', 'reports', 'controls', 'detections', 'sigma', 'hits'] as const;
 export type MatrixMetric = (typeof MATRIX_METRICS)[number];
 
 export function isMatrixMetric(value: string): value is MatrixMetric {

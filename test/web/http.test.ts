@@ -91,7 +91,7 @@ describe('web app and API (as a function)', () => {
     expect(impact).toBeGreaterThan(reconnaissance);
     expect(plain).toContain('<details><summary><span class="sr-only">Sub-techniques of T1114');
     expect(plain).not.toContain('class="legend"');
-    for (const metric of ['groups', 'controls', 'sigma']) {
+    for (const metric of ['groups', 'controls', 'sigma', 'hits']) {
       const page = text(app.request(`/matrix?version=15.1&metric=${metric}`).body);
       expect(page).toContain('class="legend"');
     }

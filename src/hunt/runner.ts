@@ -86,8 +86,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   let filesFailed = 0;
   const rulesHit = new Set<string>();
   const readers = o.readers ?? READERS;
+  const tagCache = new Map<SigmaRule | SigmaCorrelation, ReturnType<typeof attackTags>>();
   const metaHit = (doc: SigmaRule | SigmaCorrelation, kind: 'rule' | 'correlation', source: string, line: number, timestamp: string | undefined, host: string | undefined, event: unknown): HuntHit => {
-    const at = attackTags(doc.tags);
+    let at = tagCache.get(doc);
+    if (at === undefined) tagCache.set(doc, (at = attackTags(doc.tags)));
     return {
       kind,
       ruleId: doc.id,

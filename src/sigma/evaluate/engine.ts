@@ -131,9 +131,10 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const routes = new Map<string, Route>();
   const routeFor = (ctx: EventContext): Route => {
     let key = '';
-    for (const f of fields) {
-      const v = getField(ctx, f);
-      key += `${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\u0001`;
+    for (let k = 0; k < fields.length; k++) {
+      const v = getField(ctx, fields[k]!);
+      key += typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+      key += '\u0001';
     }
     let r = routes.get(key);
     if (r === undefined) {

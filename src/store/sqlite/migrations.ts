@@ -31,6 +31,12 @@
  * Hunts (version 5):
  *   hunt_run          one saved `hunt` run: what it read and how much it found
  *   hunt_technique_hit hits of a run aggregated per technique and rule (hosts, first and last seen)
+ *
+ * Sigma rule sources (version 7):
+ *   sigma_source      one synced set of Sigma rules (`sync` of SigmaHQ): where it was read, the SHA-256
+ *                     of what was read (archive, or the rule tree packed the same way), when
+ *   sigma_rule.source the set a rule belongs to (NULL: imported with `import sigma`); a new sync of
+ *                     the set replaces exactly the rules whose source it is
  */
 export interface Migration {
   readonly version: number;
@@ -336,6 +342,23 @@ CREATE VIRTUAL TABLE control_fts USING fts5 (
 );
 INSERT INTO control_fts (rowid, control_id, name, group_name, framework)
   SELECT pk, control_id, coalesce(name, ''), coalesce(group_name, ''), framework || ' ' || framework_version FROM control;
+`,
+  },
+  {
+    version: 7,
+    name: 'Sigma rule sources',
+    sql: `
+CREATE TABLE sigma_source (
+  name TEXT PRIMARY KEY,
+  location TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  release TEXT,
+  files INTEGER NOT NULL,
+  rules INTEGER NOT NULL,
+  imported_at TEXT NOT NULL
+);
+ALTER TABLE sigma_rule ADD COLUMN source TEXT REFERENCES sigma_source(name);
+CREATE INDEX sigma_rule_by_source ON sigma_rule (source);
 `,
   },
 ];

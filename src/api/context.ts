@@ -1,7 +1,8 @@
 /**
  * What every route reads through: the graph plus caches of what is immutable for a store state
  * (datasets, per-dataset stats). `generation()` changes whenever another connection wrote to the
- * store (SQLite's `PRAGMA data_version`), and every cache is dropped then.
+ * store (SQLite's `PRAGMA data_version`), or when this process wrote to it (`invalidate()`: SQLite
+ * does not count a connection's own writes), and every cache is dropped then.
  */
 import type { Graph } from '../graph.ts';
 import { type Dataset, datasetsInScope } from '../query/datasets.ts';
@@ -16,19 +17,26 @@ export interface AppContext {
   /** The one dataset a scope means (newest enterprise by default). */
   dataset(scope: Scope): Dataset;
   stats(dataset: Dataset): TechniqueStats;
+  /** Marks the store as changed by this process (an import or sync through the web app). */
+  invalidate(): void;
 }
 
 export function createContext(graph: Graph): AppContext {
   const dataVersion = graph.store.statement('PRAGMA data_version').pluck();
-  let generation = -1;
+  let generation = 0;
+  let seenDataVersion = -1;
   let datasets: readonly Dataset[] | null = null;
   const stats = new Map<number, TechniqueStats>();
+  const drop = (): void => {
+    generation++;
+    datasets = null;
+    stats.clear();
+  };
   const check = (): number => {
     const now = dataVersion.get() as number;
-    if (now !== generation) {
-      generation = now;
-      datasets = null;
-      stats.clear();
+    if (now !== seenDataVersion) {
+      seenDataVersion = now;
+      drop();
     }
     return generation;
   };
@@ -57,5 +65,6 @@ export function createContext(graph: Graph): AppContext {
       }
       return s;
     },
+    invalidate: drop,
   };
 }

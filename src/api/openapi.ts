@@ -123,6 +123,41 @@ const schemas = {
     path: str,
     yaml: str,
   }),
+  SyncRequest: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      only: { oneOf: [str, arr(str)], description: 'source kinds to sync (attack, mappings); default: all' },
+      attackVersion: { type: 'string', pattern: '^v?\\d{1,3}(\\.\\d{1,3})?$', description: 'ATT&CK release; default: the newest of each domain' },
+      domain: { oneOf: [str, arr(str)], description: 'enterprise, mobile, ics; default: all' },
+      from: { type: 'string', description: 'an absolute path to a folder on the server laid out like the sync mirror (attack/, mappings/); default: the official sources' },
+    },
+  },
+  ImportRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind', 'sources'],
+    properties: {
+      kind: { enum: ['attack', 'mappings', 'stix', 'sigma'] },
+      sources: { type: 'array', minItems: 1, maxItems: 100, items: str, description: 'absolute paths on the server or http(s) URLs (sigma: paths only)' },
+      attackVersion: { type: 'string', description: 'kind attack: the version when the bundle does not say' },
+      domain: { enum: ['enterprise', 'mobile', 'ics'], description: 'kind attack: the domain when the bundle does not say' },
+    },
+  },
+  Job: obj({
+    id: str,
+    kind: { enum: ['sync', 'import'] },
+    state: { enum: ['running', 'succeeded', 'failed'] },
+    params: { type: 'object' },
+    createdAt: str,
+    finishedAt: strOrNull,
+    progress: { oneOf: [obj({ phase: str, item: int, items: int, label: str, done: { type: 'number', minimum: 0 }, total: { type: 'number', minimum: 0 } }), { type: 'null' }] },
+    results: arr(obj({ label: str, where: str, action: str, counts: strOrNull, warnings: arr(str) })),
+    errors: arr(obj({ code: str, message: str, where: strOrNull })),
+    warnings: arr(str),
+    summary: strOrNull,
+  }),
+  JobEnvelope: obj({ job: ref('Job') }),
   NavigatorLayer: obj({
     name: str,
     versions: obj({ attack: str, navigator: str, layer: { const: '4.5' } }),
@@ -141,6 +176,27 @@ const errors = {
   '400': { description: 'Malformed parameter', content: { 'application/json': { schema: ref('Error') } } },
   '404': { description: 'Unknown ID, version or domain', content: { 'application/json': { schema: ref('Error') } } },
 };
+const errorResponse = (description: string): Record<string, unknown> => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+const writeErrors = {
+  '401': errorResponse('Missing or wrong "Authorization: Bearer TOKEN"'),
+  '403': errorResponse('The server was started without a token: it is read-only'),
+};
+const post = (summary: string, description: string, request: string): Record<string, unknown> => ({
+  post: {
+    summary,
+    description,
+    security: [{ bearer: [] }],
+    requestBody: { required: true, content: { 'application/json': { schema: ref(request) } } },
+    responses: {
+      '202': { description: 'The job started; follow it at the Location header (GET /api/v1/jobs/{id})', content: { 'application/json': { schema: ref('JobEnvelope') } } },
+      '400': errorResponse('A malformed or unknown field'),
+      ...writeErrors,
+      '409': errorResponse('Another write job is running (Location: that job); one at a time'),
+      '413': errorResponse('The body is larger than 64 kB'),
+      '415': errorResponse('The body is not application/json'),
+    },
+  },
+});
 const get = (summary: string, schema: string, parameters: unknown[]): Record<string, unknown> => ({
   get: { summary, parameters, responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref(schema) } } }, ...errors } },
 });
@@ -148,7 +204,12 @@ const get = (summary: string, schema: string, parameters: unknown[]): Record<str
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'ttpgraph API', version: VERSION, description: 'Read-only JSON API over the ttpgraph store: the same page models the CLI prints with --json.' },
+    info: {
+      title: 'ttpgraph API',
+      version: VERSION,
+      description:
+        'JSON API over the ttpgraph store: the same page models the CLI prints with --json. Reads need nothing; sync and import (and their jobs) need the token the server was started with (ttpgraph serve --token T), as "Authorization: Bearer T".',
+    },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths: {
       '/api/v1/techniques': get('Techniques of a dataset, filtered and paged', 'TechniqueList', [
@@ -175,7 +236,21 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/v1/changes/{id}': get('What changed for a technique between two versions', 'Changes', [pathId, p('domain', 'domain'), p('from', 'older version'), p('to', 'newer version')]),
       '/api/v1/sigma/{id}': get('A Sigma rule (after ttpgraph import sigma PATH)', 'SigmaRule', [{ ...pathId, description: 'rule id or title' }]),
       '/api/v1/navigator/layer': get('ATT&CK Navigator layer (format 4.5) of a matrix colouring', 'NavigatorLayer', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] })]),
+      '/api/v1/sync': post(
+        'Sync from the official sources or a folder on the server (as ttpgraph sync)',
+        'Starts a job that fetches each file and imports what changed, each file its own transaction. One write job at a time.',
+        'SyncRequest',
+      ),
+      '/api/v1/import': post('Import files or URLs (as ttpgraph import KIND SOURCES...)', 'Starts a job that imports each source in its own transaction; a failed source is reported and the others still land. One write job at a time.', 'ImportRequest'),
+      '/api/v1/jobs/{id}': {
+        get: {
+          summary: 'A write job: state, progress, results per file, errors (the last 20 jobs, kept in memory)',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'the job id from the 202 answer', schema: str }],
+          responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref('JobEnvelope') } } }, ...writeErrors, '404': errorResponse('No such job') },
+        },
+      },
     },
-    components: { schemas },
+    components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the token given to ttpgraph serve --token (or $TTPGRAPH_TOKEN)' } } },
   };
 }

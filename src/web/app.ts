@@ -13,7 +13,9 @@ import { PAGE_KINDS } from '../core/attack.ts';
 import type { Graph } from '../graph.ts';
 import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
+import { createJobRunner } from '../api/jobs.ts';
 import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
+import { jobStatus, startImport, startSync } from '../api/writes.ts';
 import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
 import { layout } from '../render/html/layout.ts';
@@ -37,7 +39,7 @@ import { APP_CSS } from './assets.ts';
 
 export interface AppDeps {
   readonly graph: Graph;
-  /** Required by any write route (none yet; import/sync from the web will use it). Without it, writes are refused. */
+  /** Required by the write routes (POST /api/v1/sync, /api/v1/import) and job reads. Without it, writes are refused (403). */
   readonly token?: string | undefined;
   /** Where the built browser bundle (app.js) lives; default dist/web/static beside the package. */
   readonly staticDir?: string;
@@ -51,12 +53,22 @@ export interface App {
   request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): AppResponse;
   /** Renders the pages everyone opens first (home, the default matrix) and the default dataset's stats into the caches. */
   warm(): void;
+  /** Resolves when no write job is running. */
+  idle(): Promise<void>;
 }
+
+/** Routes that need the start-up token: writes, and the jobs they start (which name server paths). */
+function isWritePath(p: string): boolean {
+  return p === '/api/v1/sync' || p === '/api/v1/import' || p.startsWith('/api/v1/jobs/') || p.startsWith('/api/v1/admin/');
+}
+
+/** The stylesheet's hash: the one inline style the CSP allows (pages carry it so the first paint needs no request). */
+export const CSS_HASH = `'sha256-${createHash('sha256').update(APP_CSS).digest('base64')}'`;
 
 export const CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' ${CSS_HASH}`,
   "img-src 'self' data:",
   "connect-src 'self'",
   "font-src 'self'",
@@ -101,6 +113,8 @@ function scopeQuery(params: URLSearchParams): string {
 
 export function createApp(deps: AppDeps): App {
   const ctx: AppContext = createContext(deps.graph);
+  const writable = deps.token !== undefined && deps.token !== '';
+  const jobs = createJobRunner(() => ctx.invalidate());
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
   let scripts: string[] = [];
@@ -124,7 +138,7 @@ export function createApp(deps: AppDeps): App {
     if (lookup === undefined) throw new HttpError(404, 'not-found', 'this store has no Sigma rules: import them with ttpgraph import sigma PATH');
     return lookup(id);
   };
-  const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion }));
+  const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion, inlineCss: APP_CSS }));
   const cache = new Map<string, { res: AppResponse; etag: string }>();
   let cacheGeneration = -1;
   let cachedBytes = 0;
@@ -140,7 +154,7 @@ export function createApp(deps: AppDeps): App {
   const errorPage = (req: AppRequest, err: unknown, id = ''): AppResponse => {
     const { status, code, message } = errorStatus(err);
     if (req.path.startsWith('/api/')) return jsonError(status, code, message);
-    if (code === 'unknown-version' && ctx.datasets().length === 0) return page('Empty store', renderEmptyStoreBody());
+    if (code === 'unknown-version' && ctx.datasets().length === 0) return page('Empty store', renderEmptyStoreBody({ writable }));
     const suggestions = status === 404 && id !== '' ? suggestionsFor(id) : [];
     const res = page(status === 404 ? 'Not found' : 'Error', renderErrorBody(status, message, suggestions, id));
     res.status = status;
@@ -151,9 +165,9 @@ export function createApp(deps: AppDeps): App {
     const params = new Params(req.query);
     const scope = scopeQuery(req.query);
     const path = req.path;
-    if (path === '/') return page('Home', renderHomeBody(ctx.datasets()));
+    if (path === '/') return page('Home', renderHomeBody(ctx.datasets(), { writable }));
     if (ctx.datasets().length === 0 && !path.startsWith('/static/')) {
-      const res = page('Empty store', renderEmptyStoreBody());
+      const res = page('Empty store', renderEmptyStoreBody({ writable }));
       if (path !== '/matrix' && path !== '/search' && path !== '/datasets') res.status = 404;
       return res;
     }
@@ -259,12 +273,21 @@ export function createApp(deps: AppDeps): App {
     if (st !== undefined) {
       return { status: 200, headers: { 'content-type': st.type, 'cache-control': 'public, max-age=31536000, immutable' }, body: st.body };
     }
-    if (req.path.startsWith('/api/v1/admin/')) {
-      // Writes (import, sync) will live here; each needs the start-up token.
-      if (deps.token === undefined || deps.token === '') return jsonError(403, 'read-only', 'this server is read-only: start it with --token to allow writes');
+    if (isWritePath(req.path)) {
+      if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with --token TOKEN (or $TTPGRAPH_TOKEN) to allow writes');
       if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
-      if (req.path === '/api/v1/admin/whoami' && req.method === 'POST') return jsonResponse({ ok: true, writes: 'allowed' });
-      return jsonError(404, 'not-found', 'no such admin route');
+      const allowed = req.path.startsWith('/api/v1/jobs/') ? 'GET' : 'POST';
+      if (req.method !== allowed && !(allowed === 'GET' && req.method === 'HEAD')) {
+        const res = jsonError(405, 'method-not-allowed', `use ${allowed} on ${req.path}`);
+        res.headers.allow = allowed;
+        return res;
+      }
+      if (req.path === '/api/v1/sync') return startSync(deps.graph, jobs, req);
+      if (req.path === '/api/v1/import') return startImport(deps.graph, jobs, req);
+      const job = /^\/api\/v1\/jobs\/([\w-]{1,64})$/.exec(req.path)?.[1];
+      if (job !== undefined) return jobStatus(jobs, job);
+      if (req.path === '/api/v1/admin/whoami') return jsonResponse({ ok: true, writes: 'allowed' });
+      return jsonError(404, 'not-found', 'no such route');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const res = req.path.startsWith('/api/') ? jsonError(405, 'method-not-allowed', 'this API is read-only: use GET') : htmlResponse('Method not allowed', 405);
@@ -280,7 +303,7 @@ export function createApp(deps: AppDeps): App {
 
   const handle = (req: AppRequest): AppResponse => {
     let res: AppResponse;
-    const cacheable = deps.cache !== false && (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/static/') && !req.path.startsWith('/api/v1/admin/');
+    const cacheable = deps.cache !== false && (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/static/') && !isWritePath(req.path);
     const key = `${req.path}?${req.query.toString()}`;
     let etag: string | undefined;
     try {
@@ -341,6 +364,7 @@ export function createApp(deps: AppDeps): App {
       for (const url of ['/', '/matrix', '/search']) request(url);
       ctx.stats(ctx.dataset({}));
     },
+    idle: () => jobs.idle(),
   };
 }
 

@@ -54,7 +54,7 @@ pre { background: var(--soft); padding: .5rem .8rem; border-radius: 4px; overflo
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .92em; }
 .graph-filters { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: .3rem 1rem; }
 .graph { height: 30rem; border: 1px solid var(--line); border-radius: 6px; margin: .6rem 0; background: #fbfcfe; display: none; }
-.js .graph { display: block; }
+.graph.on { display: block; }
 .graph-list { columns: 3 18rem; }
 .graph-group { break-inside: avoid; }
 .graph-group h4 { margin: .4rem 0 .2rem; }
@@ -85,10 +85,16 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
 .swatch { display: inline-block; padding: .05rem .5rem; border: 1px solid var(--line); border-radius: 3px; }
 ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff' : '#1b1f24'}; }`).join('\n')}
 .__________cytoscape_container { position: relative; }
-/* Long sections below the fold are laid out when scrolled to, so the first paint comes sooner. */
-#reporting, #procedures, #references, #controls, section[id^="rel-"] { content-visibility: auto; contain-intrinsic-size: auto 800px; }
+/* Sections below the first screen (all but the description), and the graph's list view under the
+   graph, are laid out when scrolled to: the first paint lays out one screen, not the whole page. */
+.page > section:not(#description):not(#context), #context-list { content-visibility: auto; contain-intrinsic-size: auto 600px; }
 .tech.overlay { outline: 2px solid #111827; }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }
+.sync-form { display: grid; grid-template-columns: max-content minmax(12rem, 32rem); gap: .5rem 1rem; align-items: center; margin: .8rem 0; }
+.sync-form .hint, .sync-actions { grid-column: 2; margin: 0; font-size: .88rem; }
+.sync-form input, .sync-form select { padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
+#sync-status progress { width: 100%; max-width: 32rem; }
+.failed { color: #991b1b; }
 .added { color: #166534; } .removed { color: #991b1b; text-decoration: line-through; }
 `;

@@ -79,9 +79,10 @@ describe('in a real browser', () => {
       'Procedure Examples',
       'References',
     ]);
-    const mitigations = await page.locator('#mitigations h4 a').allInnerTexts();
+    // textContent, not innerText: sections below the first screen are not rendered until scrolled to (content-visibility).
+    const mitigations = await page.locator('#mitigations h4 a').allTextContents();
     expect(mitigations).toEqual(expect.arrayContaining(REFERENCE_MITIGATIONS));
-    const components = await page.locator('#data-components h4 a').allInnerTexts();
+    const components = await page.locator('#data-components h4 a').allTextContents();
     expect(components).toEqual(expect.arrayContaining(REFERENCE_DATA_COMPONENTS));
     await expect(page.locator('#sigma h4 a').count()).resolves.toBeGreaterThan(0);
     // The graph: cytoscape drew the same nodes as the list view.

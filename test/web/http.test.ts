@@ -162,7 +162,8 @@ describe('web app and API (as a function)', () => {
       '/api/v1/navigator/layer': '/api/v1/navigator/layer?version=15.1',
       '/api/v1/sigma/{id}': `/api/v1/sigma/${encodeURIComponent(sigmaId())}`,
     };
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(samples).sort());
+    // The read routes; the write routes (POST sync, import; GET jobs/{id}) are checked in writes.test.ts.
+    expect(Object.keys(doc.paths).filter((k) => doc.paths[k].get !== undefined && k !== '/api/v1/jobs/{id}').sort()).toEqual(Object.keys(samples).sort());
     for (const [route, url] of Object.entries(samples)) {
       const res = app.request(url);
       expect(res.status, url).toBe(200);

@@ -1,9 +1,10 @@
 /**
- * The page shell every HTML page shares: head (one stylesheet, one module script (deferred by nature), both served by
- * the app; no inline script or style, so the CSP can stay strict), the top bar with the search box
+ * The page shell every HTML page shares: head (the stylesheet inline, allowed by its hash in the CSP,
+ * so the first paint waits for no request; one module script, deferred by nature, served by the app;
+ * no inline script and no style attributes, so the CSP can stay strict), the top bar with the search box
  * and its suggestion list, and the footer.
  */
-import { html, type HtmlValue, type SafeHtml } from './html.ts';
+import { html, type HtmlValue, raw, type SafeHtml } from './html.ts';
 
 export interface LayoutOptions {
   readonly title: string;
@@ -12,6 +13,11 @@ export interface LayoutOptions {
   readonly query?: string;
   /** Asset URLs carry a version so they can be cached forever. */
   readonly assetVersion?: string;
+  /**
+   * The stylesheet, put in the page (allowed by its hash in the CSP) so the first paint waits for
+   * no request; without it the page links /static/app.css.
+   */
+  readonly inlineCss?: string;
 }
 
 export function layout(options: LayoutOptions): SafeHtml {
@@ -22,7 +28,8 @@ export function layout(options: LayoutOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ttpgraph</title>
-<link rel="stylesheet" id="__________cytoscape_stylesheet" href="/static/app.css?v=${v}">
+<link rel="icon" href="data:,">
+${options.inlineCss === undefined ? html`<link rel="stylesheet" id="__________cytoscape_stylesheet" href="/static/app.css?v=${v}">` : html`<style id="__________cytoscape_stylesheet">${raw(options.inlineCss)}</style>`}
 <script type="module" src="/static/app.js?v=${v}"></script>
 </head>
 <body>
@@ -40,7 +47,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <main id="main">
 ${options.body}
 </main>
-<footer class="foot"><p>ATT&amp;CK data © The MITRE Corporation, reproduced with its permission. Served read-only by ttpgraph.</p></footer>
+<footer class="foot"><p>ATT&amp;CK data © The MITRE Corporation, reproduced with its permission. Served by ttpgraph.</p></footer>
 </body>
 </html>
 `;

@@ -247,22 +247,50 @@ export function renderDatasetsBody(datasets: readonly Dataset[]): SafeHtml {
   )}</tbody></table></article>`;
 }
 
-export function renderHomeBody(datasets: readonly Dataset[]): SafeHtml {
-  if (datasets.length === 0) return renderEmptyStoreBody();
+export function renderHomeBody(datasets: readonly Dataset[], empty: EmptyStoreOptions = {}): SafeHtml {
+  if (datasets.length === 0) return renderEmptyStoreBody(empty);
   return html`<article class="page home"><h1>ttpgraph</h1>
 <p>MITRE ATT&amp;CK, Sigma, control mappings and your own logs, on one page. Start with a technique such as <a href="/techniques/T1114">T1114 Email Collection</a>, the <a href="/matrix">matrix</a>, or search above.</p>
 ${renderDatasetsBody(datasets)}</article>`;
 }
 
-export function renderEmptyStoreBody(): SafeHtml {
+export interface EmptyStoreOptions {
+  /** The server was started with a token: offer "Sync now" (the browser sends the token in a header). */
+  readonly writable?: boolean;
+}
+
+export function renderEmptyStoreBody(options: EmptyStoreOptions = {}): SafeHtml {
   return html`<article class="page empty-store"><h1>The store is empty</h1>
-<p>ttpgraph has no ATT&amp;CK data yet. Fill the store from a terminal, then reload this page:</p>
+<p>ttpgraph has no ATT&amp;CK data yet. Fill the store from a terminal on the server's machine (give the commands the same <code>--db PATH</code> or <code>$TTPGRAPH_DB</code> as the server, if you started it with one), then reload this page:</p>
 <ol>
 <li>Download the official ATT&amp;CK releases and control mappings: <pre><code>ttpgraph sync</code></pre></li>
 <li>Or import a bundle from a file or URL (for example a local copy of <code>enterprise-attack-18.1.json</code>): <pre><code>ttpgraph import attack FILE|URL</code></pre></li>
 <li>Or sync from a local folder holding the files: <pre><code>ttpgraph sync --from DIR</code></pre></li>
 </ol>
-<p>Then add Sigma rules with <code>ttpgraph import sigma PATH</code> and control mappings with <code>ttpgraph import mappings FILE|URL</code>.</p></article>`;
+<p>Then add Sigma rules with <code>ttpgraph import sigma PATH</code> and control mappings with <code>ttpgraph import mappings FILE|URL</code>.</p>
+${options.writable === true ? renderSyncNow() : html`<p class="hint">To sync from this page instead, start the server with a token: <code>ttpgraph serve --token TOKEN</code> (or <code>$TTPGRAPH_TOKEN</code>).</p>`}</article>`;
+}
+
+/**
+ * The "Sync now" form. It works through the browser bundle (hidden until it runs): the token goes
+ * in the Authorization header of the requests, never in a URL or storage, and its input has no
+ * name, so a plain form submission can never carry it. Without JavaScript, the curl line does the same.
+ */
+function renderSyncNow(): SafeHtml {
+  return html`<section id="sync-now" aria-labelledby="sync-now-h"><h2 id="sync-now-h">Sync from this page</h2>
+<p>This server was started with a token, so it can fill its store itself. Paste the token: it is sent in the <code>Authorization</code> header of these requests only and never stored.</p>
+<form id="sync-form" class="sync-form" hidden>
+<label for="sync-token">Token</label><input id="sync-token" type="password" autocomplete="off" spellcheck="false" required>
+<label for="sync-from">From a folder on the server (optional)</label><input id="sync-from" type="text" autocomplete="off" spellcheck="false" placeholder="empty: the official sources on the internet" aria-describedby="sync-from-hint">
+<p id="sync-from-hint" class="hint">An absolute path to a folder laid out like the mirror of <code>ttpgraph sync --from DIR</code> (<code>attack/</code>, <code>mappings/</code>).</p>
+<label for="sync-only">What</label><select id="sync-only"><option value="">ATT&amp;CK and control mappings</option><option value="attack">ATT&amp;CK only</option><option value="mappings">Control mappings only</option></select>
+<label for="sync-domain">Domain</label><select id="sync-domain"><option value="">All domains</option><option value="enterprise">Enterprise</option><option value="mobile">Mobile</option><option value="ics">ICS</option></select>
+<div class="sync-actions"><button type="submit">Sync now</button></div>
+</form>
+<div id="sync-nojs"><p>Without JavaScript, the same from a terminal (<code>HOST:PORT</code> is this page's address):</p>
+<pre><code>curl -X POST -H "Authorization: Bearer TOKEN" -H "Content-Type: application/json" -d '{}' http://HOST:PORT/api/v1/sync</code></pre></div>
+<div id="sync-status" role="status" aria-live="polite"></div>
+</section>`;
 }
 
 export function renderErrorBody(status: number, message: string, suggestions: readonly SearchHit[], query: string): SafeHtml {

@@ -3,7 +3,8 @@
 /**
  * The browser bundle (built by esbuild into dist/web/static/app.js; no CDN): search suggestions,
  * version selector auto-submit, loading the graph view (./graph.ts, its own chunk with cytoscape)
- * after the first paint, and Navigator layer overlays on the matrix. Every page works without it.
+ * after the first paint, Navigator layer overlays on the matrix, and "Sync now" on an empty store.
+ * Every page works without it (the empty store's page then shows the equivalent curl command).
  */
 import { heatColor, parseLayer } from '../../query/navigator.ts';
 
@@ -134,14 +135,121 @@ function setupOverlay(input: HTMLInputElement): void {
   });
 }
 
+interface JobView {
+  id: string;
+  state: 'running' | 'succeeded' | 'failed';
+  progress: { phase: string; item: number; items: number; label: string; done: number; total: number } | null;
+  results: { label: string; action: string; counts: string | null }[];
+  errors: { message: string }[];
+  summary: string | null;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', className = ''): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.textContent = text;
+  if (className !== '') e.className = className;
+  return e;
+}
+
+/**
+ * "Sync now" on the empty-store page: POST /api/v1/sync, then GET /api/v1/jobs/ID until done,
+ * showing progress. The token is read from its input for each request and sent only in the
+ * Authorization header (never in a URL, never stored); the server accepts writes only that way.
+ */
+function setupSync(form: HTMLFormElement): void {
+  const token = document.getElementById('sync-token') as HTMLInputElement | null;
+  const from = document.getElementById('sync-from') as HTMLInputElement | null;
+  const only = document.getElementById('sync-only') as HTMLSelectElement | null;
+  const domain = document.getElementById('sync-domain') as HTMLSelectElement | null;
+  const status = document.getElementById('sync-status');
+  const button = form.querySelector('button');
+  if (token === null || status === null) return;
+  form.hidden = false;
+  const noJs = document.getElementById('sync-nojs');
+  if (noJs !== null) noJs.hidden = true;
+  const say = (...nodes: Node[]): void => status.replaceChildren(...nodes);
+  const call = async (url: string, init: RequestInit = {}): Promise<{ status: number; body: { job?: JobView; error?: { message: string } } }> => {
+    const res = await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token.value}` }, credentials: 'omit', cache: 'no-store' });
+    return { status: res.status, body: (await res.json()) as { job?: JobView; error?: { message: string } } };
+  };
+  const show = (job: JobView): void => {
+    const nodes: Node[] = [];
+    if (job.state === 'running') {
+      const p = job.progress;
+      const bar = document.createElement('progress');
+      bar.setAttribute('aria-label', 'Sync progress');
+      if (p !== null && p.total > 0) {
+        bar.max = p.total;
+        bar.value = p.done;
+      }
+      nodes.push(el('p', p === null ? 'Starting…' : `${p.phase === 'download' ? 'Downloading' : 'Importing'} ${p.label} (file ${p.item} of ${p.items})`), bar);
+    } else {
+      nodes.push(el('p', job.state === 'succeeded' ? `Done. ${job.summary ?? ''}` : `Finished with errors. ${job.summary ?? ''}`, job.state === 'failed' ? 'failed' : ''));
+    }
+    if (job.results.length > 0) {
+      const ul = el('ul', '', 'plain');
+      for (const r of job.results) ul.append(el('li', `${r.action} ${r.label}${r.counts === null ? '' : `: ${r.counts}`}`, r.action === 'failed' ? 'failed' : ''));
+      nodes.push(ul);
+    }
+    for (const e of job.errors) nodes.push(el('p', e.message, 'failed'));
+    if (job.state !== 'running') {
+      const next = el('p');
+      const matrix = el('a', 'Open the matrix');
+      matrix.href = '/matrix';
+      const home = el('a', 'the home page');
+      home.href = '/';
+      next.append(matrix, ' or ', home, '.');
+      nodes.push(next);
+    }
+    say(...nodes);
+  };
+  const poll = (id: string): void => {
+    call(`/api/v1/jobs/${encodeURIComponent(id)}`)
+      .then(({ body }) => {
+        if (body.job === undefined) throw new Error(body.error?.message ?? 'the job is gone');
+        show(body.job);
+        if (body.job.state === 'running') window.setTimeout(() => poll(id), 400);
+        else if (button !== null) button.disabled = false;
+      })
+      .catch((err: unknown) => {
+        say(el('p', `Could not follow the sync: ${err instanceof Error ? err.message : String(err)}`, 'failed'));
+        if (button !== null) button.disabled = false;
+      });
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const options: Record<string, string> = {};
+    if (from !== null && from.value.trim() !== '') options.from = from.value.trim();
+    if (only !== null && only.value !== '') options.only = only.value;
+    if (domain !== null && domain.value !== '') options.domain = domain.value;
+    if (button !== null) button.disabled = true;
+    say(el('p', 'Starting…'));
+    call('/api/v1/sync', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(options) })
+      .then(({ status: code, body }) => {
+        if (code === 202 && body.job !== undefined) {
+          show(body.job);
+          poll(body.job.id);
+          return;
+        }
+        say(el('p', `The server said ${code}: ${body.error?.message ?? ''}`, 'failed'));
+        if (button !== null) button.disabled = false;
+      })
+      .catch((err: unknown) => {
+        say(el('p', `Could not start the sync: ${err instanceof Error ? err.message : String(err)}`, 'failed'));
+        if (button !== null) button.disabled = false;
+      });
+  });
+}
+
 function start(): void {
-  document.documentElement.classList.add('js');
   for (const input of document.querySelectorAll<HTMLInputElement>('input[data-suggest]')) setupSuggest(input);
   for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-autosubmit]')) {
     select.addEventListener('change', () => select.form?.submit());
   }
   const graph = document.getElementById('context-graph');
   if (graph !== null) {
+    // Only this box changes (not a class on <html>, which would restyle the whole page before its first paint).
+    graph.classList.add('on');
     // cytoscape is a separate chunk, fetched once the page has painted, so it never delays the first paint.
     const load = (): void => {
       void import('./graph.ts').then((m) => m.setupGraph(graph));
@@ -154,6 +262,8 @@ function start(): void {
     if (document.readyState === 'complete') later();
     else window.addEventListener('load', later, { once: true });
   }
+  const sync = document.getElementById('sync-form');
+  if (sync instanceof HTMLFormElement) setupSync(sync);
   const layer = document.getElementById('layer-import');
   if (layer instanceof HTMLInputElement) setupOverlay(layer);
 }

@@ -1,16 +1,18 @@
 /**
  * End to end in real headless Chromium (Debian's /usr/bin/chromium via playwright-core): the T1114
  * page section by section, search suggestions, pivoting through the graph, layer export and
- * overlay, axe-core on the technique, matrix and search pages, and the screenshot in docs/.
+ * overlay, axe-core on the technique, matrix and search pages, and the screenshot in docs/; then an
+ * empty store whose "Sync now" fills it from ../shared/data (ICS ATT&CK) until a technique opens.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/web/app.ts';
+import { type Graph, openGraph } from '../../src/graph.ts';
+import { type App, createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
-import type { TempGraph } from '../helpers/attack-store.ts';
-import { projectRoot } from '../helpers/paths.ts';
+import { tempDir, type TempGraph } from '../helpers/attack-store.ts';
+import { projectRoot, sharedData } from '../helpers/paths.ts';
 import { REFERENCE_DATA_COMPONENTS, REFERENCE_MITIGATIONS, webGraph } from './fixture.ts';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -181,5 +183,89 @@ describe('in a real browser', () => {
 
   it('ran without CSP violations or script errors', () => {
     expect(cspErrors).toEqual([]);
+  });
+});
+
+describe('an empty store in a real browser, server started with a token', () => {
+  const TOKEN = 'browser-test-token-42';
+  const dir = tempDir();
+  let graph: Graph;
+  let app: App;
+  let server: RunningServer;
+  let browser: Browser;
+  const problems: string[] = [];
+  const requests: { url: string; authorization: string | undefined }[] = [];
+
+  beforeAll(async () => {
+    graph = openGraph({ path: path.join(dir, 'store.db') });
+    app = createApp({ graph, token: TOKEN });
+    server = await listen(app, { port: 0 });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await app?.idle();
+    graph?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says how to fill the store, and "Sync now" fills it (token in a header only) so a technique opens', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => requests.push({ url: r.url(), authorization: r.headers().authorization }));
+    await page.goto(`${server.url}/`);
+    await expect(page.locator('h1').innerText()).resolves.toBe('The store is empty');
+    await expect(page.locator('main').innerText()).resolves.toContain('ttpgraph sync');
+    // The curl line is for browsers without JavaScript; with it, the form shows instead.
+    await expect(page.locator('#sync-nojs').isHidden()).resolves.toBe(true);
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByLabel('From a folder on the server (optional)').fill(sharedData);
+    await page.getByLabel('What').selectOption('attack');
+    await page.getByLabel('Domain').selectOption('ics');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.locator('#sync-status', { hasText: 'Done.' }).waitFor({ timeout: 60_000 });
+    await expect(page.locator('#sync-status').innerText()).resolves.toContain('imported ics ATT&CK 18.1');
+    await page.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'empty-store-sync-now.png'), fullPage: true });
+
+    await Promise.all([page.waitForURL('**/matrix'), page.getByRole('link', { name: 'Open the matrix' }).click()]);
+    const first = page.locator('a.tech[data-technique]').first();
+    const id = await first.getAttribute('data-technique');
+    expect(id).toMatch(/^T0\d{3}$/);
+    await Promise.all([page.waitForURL(`**/techniques/${id}**`), first.click()]);
+    await expect(page.locator('h1').innerText()).resolves.toMatch(new RegExp(`^${id}: `));
+    await page.close();
+
+    // The token went in the Authorization header of the API calls, and nowhere else.
+    const api = requests.filter((r) => new URL(r.url).pathname.startsWith('/api/v1/'));
+    expect(api.length).toBeGreaterThanOrEqual(2);
+    for (const r of api) expect(r.authorization).toBe(`Bearer ${TOKEN}`);
+    for (const r of requests) expect(r.url).not.toContain(TOKEN);
+    for (const r of requests.filter((x) => !new URL(x.url).pathname.startsWith('/api/v1/'))) expect(r.authorization).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
+  it('the empty-store page with its form passes axe-core', async () => {
+    const empty = openGraph({ path: path.join(dir, 'empty.db') });
+    const other = await listen(createApp({ graph: empty, token: TOKEN }), { port: 0 });
+    try {
+      const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      await page.goto(`${other.url}/`);
+      await page.locator('#sync-form').waitFor();
+      await page.addScriptTag({ content: axeSource });
+      const violations = await page.evaluate(async () => {
+        const w = window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeViolation[] }> } };
+        return (await w.axe.run(document, { resultTypes: ['violations'] })).violations;
+      });
+      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+      await context.close();
+    } finally {
+      await other.close();
+      empty.close();
+    }
   });
 });

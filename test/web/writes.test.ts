@@ -96,7 +96,7 @@ describe('sync and import from the web', () => {
     // Again: nothing changed, nothing imported.
     const again = await post('/api/v1/sync', { from: sharedData, only: ['attack'], domain: 'ics' });
     const second = await finished(again.body.job.id);
-    expect(second.results.map((r: any) => r.action)).toEqual(['unchanged']);
+    expect(second.results.map((r: { action: string }) => r.action)).toEqual(['unchanged']);
   });
 
   it('imports a mappings file and reports a missing one by name, leaving the store as it was', async () => {
@@ -107,7 +107,7 @@ describe('sync and import from the web', () => {
     conforms('/api/v1/import', 'post', 202, started.body);
     const done = await finished(started.body.job.id);
     expect(done.state).toBe('failed');
-    expect(done.results.map((r: any) => r.action)).toEqual(['failed', 'imported']);
+    expect(done.results.map((r: { action: string }) => r.action)).toEqual(['failed', 'imported']);
     expect(done.results[1].counts).toMatch(/^veris 1\.4\.0 for ics ATT&CK 16\.1: \d+ mappings/);
     expect(done.errors).toEqual([{ code: 'file-unreadable', message: `${missing}: cannot read: no such file`, where: missing }]);
     expect(graph.control('action.hacking.variety.Abuse of functionality', { framework: 'veris' }).techniques.length).toBeGreaterThan(0);

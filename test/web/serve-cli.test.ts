@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/attack-store.ts';
 import { cliEntry } from '../helpers/paths.ts';
 
-function serve(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TTPGRAPH_TOKEN: '', ...env } });
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {
@@ -39,6 +39,21 @@ describe('ttpgraph serve', () => {
       child.kill('SIGTERM');
       expect(await exited, stderr()).toBe(0);
     }
+  });
+
+  it('takes the write token from $TTPGRAPH_TOKEN (or --token) and refuses a short one', async () => {
+    const { child, url, stderr } = await serve(['--db', path.join(dir, 'token.db'), 'serve', '--port', '0'], { TTPGRAPH_TOKEN: 'from-the-environment' });
+    try {
+      expect(stderr()).toContain('sync and import need the token');
+      const post = (token: string): Promise<Response> => fetch(`${url}/api/v1/admin/whoami`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect((await post('from-the-environment')).status).toBe(200);
+      expect((await post('something-else')).status).toBe(401);
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    await expect(serve(['--db', path.join(dir, 'y.db'), 'serve', '--port', '0', '--token', 'short'])).rejects.toThrow(/at least 8 characters/);
   });
 
   it('rejects a bad port with a one-line error', async () => {

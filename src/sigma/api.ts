@@ -2,7 +2,7 @@
  * The stages wired together: a collection of parsed documents + a pipeline -> compiled rules, the
  * evaluator and the correlator, with every compile problem collected as an issue.
  */
-import { compileRule, type CompiledRule } from './compile/compile.ts';
+import { compileRule, EvalCache, type CompiledRule } from './compile/compile.ts';
 import { createCorrelator, type Correlator } from './evaluate/correlation.ts';
 import { createEngine, type Engine, type EngineOptions } from './evaluate/engine.ts';
 import type { SigmaIssue } from './issues.ts';
@@ -27,8 +27,10 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
   const pipeline = options.pipeline ?? defaultPipeline;
   const issues: SigmaIssue[] = [];
   const compiled: CompiledRule[] = [];
+  // One per-event memo for the whole collection: rules share field lookups and item results.
+  const cache = new EvalCache();
   for (const rule of collection.rules) {
-    const r = compileRule(rule, pipeline, collection.filters);
+    const r = compileRule(rule, pipeline, collection.filters, cache);
     issues.push(...r.issues);
     if (r.compiled !== undefined) compiled.push(r.compiled);
   }

@@ -5,6 +5,7 @@
  * largest element. A bad element is a problem naming the line it starts on; the reader goes on.
  */
 import type { InputItem, LogFile, LogReader } from './reader.ts';
+import { BATCH } from './ndjson.ts';
 
 export const jsonArrayReader: LogReader = {
   name: 'json-array',
@@ -36,7 +37,7 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem[]>
   try {
     for await (const chunk of stream) {
       const s = chunk as string;
-      const batch: InputItem[] = [];
+      let batch: InputItem[] = [];
       let segStart = collecting ? 0 : -1;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
@@ -77,6 +78,10 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem[]>
           collecting = false;
           segStart = -1;
           batch.push(emit(text, elemLine));
+          if (batch.length >= BATCH) {
+            yield batch;
+            batch = [];
+          }
         } else if (depth === 0 && (c === 44 || c === 32)) {
           // a scalar element ended
           const text = buf + s.slice(segStart, i);

@@ -22,6 +22,14 @@ export const ndjsonReader: LogReader = {
   read: readNdjson,
 };
 
+/**
+ * Events per yielded batch. Small on purpose: a whole 256 kB chunk parsed at once (~170 events) is
+ * still alive when the matcher's garbage triggers a scavenge, so V8 promoted it to the old
+ * generation every time, and the heap grew by ~1.6 MB per scavenge until a major GC (peak RSS
+ * 450 MB on 200,000 events). Batches of 16 die young; one await per 16 events costs nothing.
+ */
+export const BATCH = 16;
+
 export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
   // Lines are split on bytes (0x0a never occurs inside a UTF-8 sequence) and decoded one by one:
@@ -53,12 +61,17 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
     for await (const chunk of stream) {
       const buf = rest === undefined ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
       let start = 0;
-      const batch: InputItem[] = [];
+      let batch: InputItem[] = [];
       for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
         line++;
         const item = parse(buf, start, nl, line);
-        if (item !== undefined) batch.push(item);
         start = nl + 1;
+        if (item === undefined) continue;
+        batch.push(item);
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
       rest = start < buf.length ? buf.subarray(start) : undefined;
       if (batch.length > 0) yield batch;

@@ -2,10 +2,13 @@
  * Rules -> plain JavaScript predicates, once. Data structures:
  *
  *   CompiledRule = { rule, predicate(ctx), witness, precondition(ctx), routed }
- *   witness      = up to 3 sets of lower-cased literals such that any event the rule matches has,
- *                  for every set, one of its literals as a substring of one of its leaf values
- *                  ([] when no such set exists: `not`, regex, numeric compares...). The engine
- *                  indexes rules by them and evaluates a rule only when all its sets are hit.
+ *   witness      = up to MAX_SETS sets of lower-cased literals such that any event the rule
+ *                  matches has, for every set, one of its literals as a substring of one of its
+ *                  leaf values ([] when no such set exists: `not`, numeric compares...; see
+ *                  witness.ts). The engine indexes rules by them and evaluates a rule only when
+ *                  all its sets are hit.
+ *   EvalCache    = the per-event memo the predicates of a collection share (field values, their
+ *                  lower-case forms, item results).
  *
  * Field names go through the pipeline's field mappings here; the event shapes are handled by
  * evaluate/event.ts. Case folding is String.prototype.toLowerCase (full Unicode simple folding) on
@@ -15,8 +18,9 @@ import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
-import { eventLeaves, eventLeavesLower, getField, lowerOf, unwrap, type EventContext } from '../evaluate/event.ts';
-import { compilePattern, compileShapeSet, longestLiteral, patternShape, regexLiteral, type StringTest } from './strings.ts';
+import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../evaluate/event.ts';
+import { compilePattern, compileShapeSet, patternShape, type StringTest } from './strings.ts';
+import { andCnf, itemCnf, orCnf, type Cnf } from './witness.ts';
 
 export type Predicate = (ctx: EventContext) => boolean;
 
@@ -32,13 +36,131 @@ export interface CompiledRule {
   readonly filters: readonly string[];
 }
 
-/** Minimum witness length; the index hashes 4-character windows. */
-export const WITNESS_MIN = 4;
+export { WITNESS_MIN, MAX_SETS } from './witness.ts';
+
+/**
+ * Per-event memo shared by the predicates of one compiled collection: each distinct field (after
+ * the pipeline's mapping) is resolved, unwrapped and lower-cased once per event, and each distinct
+ * detection item (field, flags, values) is tested once per event, however many rules hold it
+ * (`Image|endswith: '\cmd.exe'` is in hundreds). Entries are stamped with the event they belong to,
+ * so nothing is cleared between events. Pure functions of the event and its pipeline aliases, which
+ * the engine sets once per event.
+ */
+export class EvalCache {
+  private ctx: EventContext | undefined = undefined;
+  private epoch = 0;
+  private itemStamp = new Uint32Array(256);
+  private itemRes = new Uint8Array(256);
+  private fieldStamp = new Uint32Array(256);
+  private readonly fieldVal: unknown[] = [];
+  private readonly fieldStr: (string | undefined)[] = [];
+  private readonly fieldLow: (string | undefined)[] = [];
+  private readonly itemIds = new Map<string, number>();
+  private readonly fieldIds = new Map<string, number>();
+  private readonly fieldGetters: Getter[] = [];
+
+  /** Registers a field (its mapped targets) and returns its slot. */
+  fieldSlot(key: string, get: Getter): number {
+    let id = this.fieldIds.get(key);
+    if (id === undefined) {
+      id = this.fieldIds.size;
+      this.fieldIds.set(key, id);
+      this.fieldGetters.push(get);
+      this.fieldVal.push(undefined);
+      this.fieldStr.push(undefined);
+      this.fieldLow.push(undefined);
+      if (id >= this.fieldStamp.length) {
+        const next = new Uint32Array(this.fieldStamp.length * 2);
+        next.set(this.fieldStamp);
+        this.fieldStamp = next;
+      }
+    }
+    return id;
+  }
+
+  /** Registers a detection item by its canonical key; the same key gets the same id. */
+  itemSlot(key: string): number {
+    let id = this.itemIds.get(key);
+    if (id === undefined) {
+      id = this.itemIds.size;
+      this.itemIds.set(key, id);
+      if (id >= this.itemStamp.length) {
+        const stamp = new Uint32Array(this.itemStamp.length * 2);
+        stamp.set(this.itemStamp);
+        this.itemStamp = stamp;
+        const res = new Uint8Array(this.itemRes.length * 2);
+        res.set(this.itemRes);
+        this.itemRes = res;
+      }
+    }
+    return id;
+  }
+
+  get distinctItems(): number {
+    return this.itemIds.size;
+  }
+
+  private begin(ctx: EventContext): void {
+    this.ctx = ctx;
+    this.epoch = (this.epoch + 1) >>> 0;
+    if (this.epoch === 0) {
+      this.itemStamp.fill(0);
+      this.fieldStamp.fill(0);
+      this.epoch = 1;
+    }
+  }
+
+  /** The field's value for this event, unwrapped unless it is an array (undefined = absent). */
+  value(ctx: EventContext, slot: number): unknown {
+    if (this.ctx !== ctx) this.begin(ctx);
+    if (this.fieldStamp[slot] === this.epoch) return this.fieldVal[slot];
+    const raw = (this.fieldGetters[slot] as Getter)(ctx);
+    const v = Array.isArray(raw) ? raw : unwrap(raw);
+    this.fieldStamp[slot] = this.epoch;
+    this.fieldVal[slot] = v;
+    this.fieldStr[slot] = Array.isArray(v) ? undefined : scalarString(v);
+    this.fieldLow[slot] = undefined;
+    return v;
+  }
+
+  /** The scalar value as a string (numbers and booleans in string form), after value(). */
+  str(slot: number): string | undefined {
+    return this.fieldStr[slot];
+  }
+
+  /** Same, lower-cased (once per event), after value(). */
+  low(slot: number): string | undefined {
+    let l = this.fieldLow[slot];
+    if (l === undefined) {
+      const s = this.fieldStr[slot];
+      if (s === undefined) return undefined;
+      l = s.toLowerCase();
+      this.fieldLow[slot] = l;
+    }
+    return l;
+  }
+
+  /** Wraps an item predicate so that it runs once per event. */
+  memo(slot: number, p: Predicate): Predicate {
+    return (ctx) => {
+      if (this.ctx !== ctx) this.begin(ctx);
+      if (this.itemStamp[slot] === this.epoch) return this.itemRes[slot] === 1;
+      const r = p(ctx);
+      this.itemStamp[slot] = this.epoch;
+      this.itemRes[slot] = r ? 1 : 0;
+      return r;
+    };
+  }
+}
 
 type Getter = (ctx: EventContext) => unknown;
 
+function mappedTargets(field: string, pipeline: Pipeline): readonly string[] {
+  return pipeline.fieldMappings[field] ?? [field];
+}
+
 function makeGetter(field: string, pipeline: Pipeline): Getter {
-  const targets = pipeline.fieldMappings[field] ?? [field];
+  const targets = mappedTargets(field, pipeline);
   if (targets.length === 1) {
     const t = targets[0] as string;
     return (ctx) => getField(ctx, t);
@@ -114,51 +236,51 @@ function timePart(s: string, part: string): number | undefined {
   }
 }
 
-/** One value -> a test over one scalar event value (already unwrapped; undefined = absent). */
-function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline): ((v: unknown, ctx: EventContext) => boolean)[] {
+/**
+ * One value -> a test over one scalar event value (unwrapped; undefined = absent). String patterns
+ * are `str` tests over the scalar's string form, already lower-cased unless the item is `cased`;
+ * the rest look at the value itself.
+ */
+type ValueTest = { readonly str: StringTest; readonly any?: undefined } | { readonly str?: undefined; readonly any: (v: unknown, ctx: EventContext) => boolean };
+
+function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline): ValueTest[] {
   switch (value.type) {
     case 'null':
-      return [(v) => v === undefined || v === null];
-    case 'string': {
-      const tests: StringTest[] = resolvePlaceholders(value.parts, pipeline).map((p) => compilePattern(p, item.cased));
-      const cased = item.cased;
-      return tests.map((t) => (v: unknown, ctx: EventContext) => {
-        const s = scalarString(v);
-        return s !== undefined && t(cased ? s : lowerOf(ctx, s));
-      });
-    }
+      return [{ any: (v) => v === undefined || v === null }];
+    case 'string':
+      return resolvePlaceholders(value.parts, pipeline).map((p) => ({ str: compilePattern(p, item.cased) }));
     case 'regex': {
       const re = value.regex;
-      return [(v) => {
+      return [{ any: (v) => {
         const s = scalarString(v);
         return s !== undefined && re.test(s);
-      }];
+      } }];
     }
     case 'cidr': {
       const test = value.test;
-      return [(v) => typeof v === 'string' && test(v)];
+      return [{ any: (v) => typeof v === 'string' && test(v) }];
     }
     case 'compare': {
       const { op, value: n } = value;
-      return [(v) => {
+      return [{ any: (v) => {
         const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
         if (Number.isNaN(x)) return false;
         return op === 'lt' ? x < n : op === 'lte' ? x <= n : op === 'gt' ? x > n : x >= n;
-      }];
+      } }];
     }
     case 'timepart': {
       const { part, value: n } = value;
-      return [(v) => typeof v === 'string' && timePart(v, part) === n];
+      return [{ any: (v) => typeof v === 'string' && timePart(v, part) === n }];
     }
     case 'exists': {
       const want = value.value;
-      return [(v) => (v !== undefined) === want];
+      return [{ any: (v) => (v !== undefined) === want }];
     }
     case 'fieldref': {
       const other = makeGetter(value.field, pipeline);
       const { mode } = value;
       const cased = item.cased;
-      return [(v, ctx) => {
+      return [{ any: (v, ctx) => {
         const a = scalarString(v);
         if (a === undefined) return false;
         const av = cased ? a : a.toLowerCase();
@@ -168,13 +290,43 @@ function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline
           const bv = cased ? b : b.toLowerCase();
           return mode === 'eq' ? av === bv : mode === 'startswith' ? av.startsWith(bv) : mode === 'endswith' ? av.endsWith(bv) : av.includes(bv);
         });
-      }];
+      } }];
     }
   }
 }
 
-function compileItem(item: DetectionItem, pipeline: Pipeline): Predicate {
-  const tests = item.values.flatMap((v) => compileValue(v, item, pipeline));
+/** One scalar (already unwrapped) against a list of value tests, OR-ed or (all) AND-ed. */
+function scalarPasses(tests: readonly ValueTest[], v: unknown, s: string | undefined, ctx: EventContext, all: boolean): boolean {
+  for (let k = 0; k < tests.length; k++) {
+    const t = tests[k] as ValueTest;
+    const ok = t.str !== undefined ? s !== undefined && t.str(s) : t.any(v, ctx);
+    if (ok !== all) return ok;
+  }
+  return all;
+}
+
+/** The canonical form of an item: two items with the same key give the same result on any event. */
+function itemKey(item: DetectionItem, pipeline: Pipeline): string {
+  const values = item.values.map((v) => {
+    switch (v.type) {
+      case 'regex':
+        return ['re', v.regex.source, v.regex.flags];
+      case 'cidr':
+        return ['cidr', v.cidr];
+      default:
+        return v;
+    }
+  });
+  const field = item.field === null ? null : mappedTargets(item.field, pipeline);
+  return JSON.stringify([field, item.all, item.neq, item.cased, values]);
+}
+
+function compileItem(item: DetectionItem, pipeline: Pipeline, cache: EvalCache): Predicate {
+  const key = itemKey(item, pipeline);
+  return cache.memo(cache.itemSlot(key), compileItemPlain(item, pipeline, cache));
+}
+
+function compileItemPlain(item: DetectionItem, pipeline: Pipeline, cache: EvalCache): Predicate {
   // Keywords: implicit `contains` over every leaf value of the event.
   if (item.field === null) {
     const kwTests = item.values.flatMap((v): ((s: string) => boolean)[] => {
@@ -196,46 +348,28 @@ function compileItem(item: DetectionItem, pipeline: Pipeline): Predicate {
     const p: Predicate = item.all ? (ctx) => preds.every((f) => f(ctx)) : (ctx) => preds.some((f) => f(ctx));
     return item.neq ? (ctx) => !p(ctx) : p;
   }
-  const get = makeGetter(item.field, pipeline);
-  let p: Predicate;
-  // Fast path: many literal patterns on one field, OR-ed.
+  const slot = cache.fieldSlot(JSON.stringify(mappedTargets(item.field, pipeline)), makeGetter(item.field, pipeline));
+  const cased = item.cased;
+  let tests: ValueTest[];
+  // Fast path: many literal patterns on one field, OR-ed: one test.
   const shapes = !item.all && item.values.length >= 4 && item.values.every((v) => v.type === 'string' && v.parts.every((x) => typeof x !== 'object'))
     ? item.values.map((v) => (v.type === 'string' ? patternShape(v.parts, item.cased) : undefined))
     : [];
-  if (shapes.length > 0 && shapes.every((s) => s !== undefined)) {
-    const test = compileShapeSet(shapes);
-    const cased = item.cased;
-    const one = (x: unknown, ctx: EventContext): boolean => {
-      const s = scalarString(x);
-      return s !== undefined && test(cased ? s : lowerOf(ctx, s));
-    };
-    p = (ctx) => {
-      const v = get(ctx);
-      return Array.isArray(v) ? anyScalar(v, (x) => one(x, ctx)) : one(unwrap(v), ctx);
-    };
-    return item.neq ? (ctx) => !p(ctx) : p;
-  }
-  if (item.all) {
-    p = (ctx) => {
-      const v = get(ctx);
-      for (const t of tests) if (!anyScalar(v, (x) => t(x, ctx))) return false;
-      return true;
-    };
-  } else if (tests.length === 1) {
-    const t = tests[0] as (v: unknown, ctx: EventContext) => boolean;
-    p = (ctx) => {
-      const v = get(ctx);
-      return Array.isArray(v) ? anyScalar(v, (x) => t(x, ctx)) : t(unwrap(v), ctx);
-    };
-  } else {
-    p = (ctx) => {
-      const v = get(ctx);
-      if (Array.isArray(v)) return anyScalar(v, (x) => tests.some((t) => t(x, ctx)));
-      const u = unwrap(v);
-      for (const t of tests) if (t(u, ctx)) return true;
-      return false;
-    };
-  }
+  if (shapes.length > 0 && shapes.every((s) => s !== undefined)) tests = [{ str: compileShapeSet(shapes) }];
+  else tests = item.values.flatMap((v) => compileValue(v, item, pipeline));
+  const all = item.all;
+  const p: Predicate = (ctx) => {
+    const v = cache.value(ctx, slot);
+    if (Array.isArray(v)) {
+      // Arrays: any element (all: every test on some element).
+      const one = (t: ValueTest): boolean => anyScalar(v, (x) => {
+        const s = scalarString(x);
+        return scalarPasses([t], x, s === undefined || cased ? s : s.toLowerCase(), ctx, false);
+      });
+      return all ? tests.every(one) : tests.some(one);
+    }
+    return scalarPasses(tests, v, cased ? cache.str(slot) : cache.low(slot), ctx, all);
+  };
   // An empty array is "present" for exists but matches nothing else.
   return item.neq ? (ctx) => !p(ctx) : p;
 }
@@ -264,65 +398,12 @@ interface CompiledDetection {
   readonly witness: Cnf;
 }
 
-function itemWitness(item: DetectionItem): string[] | null {
-  if (item.neq) return null;
-  const lits: string[] = [];
-  for (const v of item.values) {
-    if (v.type === 'regex') {
-      const l = regexLiteral(v.regex.source);
-      if (l.length < WITNESS_MIN) {
-        if (!item.all) return null;
-        continue;
-      }
-      lits.push(l);
-      continue;
-    }
-    if (v.type !== 'string') return null;
-    if (v.parts.some((p) => typeof p === 'object')) return null;
-    const l = longestLiteral(v.parts);
-    if (l.length < WITNESS_MIN) {
-      if (!item.all) return null;
-      continue;
-    }
-    lits.push(l);
-  }
-  if (lits.length === 0) return null;
-  if (item.all) return [lits.reduce((a, b) => (b.length > a.length ? b : a))];
-  return lits;
-}
-
-/** Witness in conjunctive form: every set must have a literal in the event; [] = no constraint. */
-type Cnf = string[][];
-const MAX_SETS = 3;
-
-function setScore(x: readonly string[]): number {
-  // Fewer, longer literals are better.
-  return x.length * 100 - Math.min(...x.map((s) => s.length));
-}
-function andCnf(parts: readonly Cnf[]): Cnf {
-  const all = parts.flat();
-  all.sort((a, b) => setScore(a) - setScore(b));
-  return all.slice(0, MAX_SETS);
-}
-function orCnf(parts: readonly Cnf[]): Cnf {
-  const out = new Set<string>();
-  for (const p of parts) {
-    const best = p[0];
-    if (best === undefined) return [];
-    for (const s of best) out.add(s);
-  }
-  return out.size === 0 ? [] : [[...out]];
-}
-
-function compileDetection(rule: { detection: SigmaRule['detection'] }, pipeline: Pipeline): CompiledDetection {
+function compileDetection(rule: { detection: SigmaRule['detection'] }, pipeline: Pipeline, cache: EvalCache): CompiledDetection {
   const ids = new Map<string, CompiledDetection>();
   for (const [name, sid] of rule.detection.identifiers) {
     const groups = sid.groups.map((g) => ({
-      predicate: and(g.map((it) => compileItem(it, pipeline))),
-      witness: andCnf(g.map((it) => {
-        const w = itemWitness(it);
-        return w === null ? [] : [w];
-      })),
+      predicate: and(g.map((it) => compileItem(it, pipeline, cache))),
+      witness: andCnf(g.map(itemCnf)),
     }));
     ids.set(name, { predicate: or(groups.map((g) => g.predicate)), witness: orCnf(groups.map((g) => g.witness)) });
   }
@@ -400,14 +481,18 @@ export interface CompileResult {
   readonly issues: SigmaIssue[];
 }
 
-export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = []): CompileResult {
+/**
+ * Compiles one rule. Rules compiled with the same `cache` (compileCollection passes one per
+ * collection) share their per-event field lookups and item results; without one the rule gets its own.
+ */
+export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = [], cache: EvalCache = new EvalCache()): CompileResult {
   try {
-    const det = compileDetection(rule, pipeline);
+    const det = compileDetection(rule, pipeline, cache);
     const applied = filters.filter((f) => filterApplies(f, rule));
     let predicate = det.predicate;
     if (applied.length > 0) {
       // pySigma semantics: (rule condition) and (filter condition) for each filter.
-      const fp = applied.map((f) => compileDetection(f, pipeline).predicate);
+      const fp = applied.map((f) => compileDetection(f, pipeline, cache).predicate);
       predicate = and([det.predicate, ...fp]);
     }
     const { precondition, routed } = compileLogsource(rule.logsource, pipeline);

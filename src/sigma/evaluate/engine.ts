@@ -10,7 +10,8 @@
  *                rules filed under a hit window are candidates. Rules without a witness are always
  *                candidates on their routes.
  */
-import { compileConditionMap, type CompiledRule, type Predicate, WITNESS_MIN } from '../compile/compile.ts';
+import { compileConditionMap, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventContext, eventLeavesLower, getField, type EventContext } from './event.ts';
 
@@ -52,16 +53,22 @@ interface Route {
   readonly aliases: Readonly<Record<string, string>> | undefined;
 }
 
-const BITS = 20;
 const MUL = 0x9e3779b1;
+/** Bits of the 4-gram prefilter bitset (32 kB). */
+const PRE_BITS = 18;
 
+/** A UTF-16 code unit -> 8 bits: ASCII as is, everything else into 0x80-0xff (so ASCII-only events never hit a non-ASCII gram). */
 function fold(c: number): number {
-  return (c ^ (c >>> 8)) & 0xff;
+  return c < 0x80 ? c : 0x80 | ((c ^ (c >>> 7)) & 0x7f);
 }
-function gramHash(s: string, at: number): number {
+/** The 4-gram key ending at `end` (inclusive), as the scan's rolling hash computes it. */
+function gram4(s: string, end: number): number {
   let h = 0;
-  for (let i = at; i < at + 4; i++) h = ((h << 8) | fold(s.charCodeAt(i))) & 0x3fffffff;
+  for (let i = end - 3; i <= end; i++) h = ((h << 8) | fold(s.charCodeAt(i))) & 0x3fffffff;
   return h;
+}
+function gram2(s: string, end: number): number {
+  return ((fold(s.charCodeAt(end - 1)) << 8) | fold(s.charCodeAt(end))) & 0xffff;
 }
 
 function routeFields(pipeline: Pipeline): string[] {
@@ -75,6 +82,140 @@ function routeFields(pipeline: Pipeline): string[] {
   return [...out];
 }
 
+/**
+ * The literal index. Keys: 4-grams (30-bit rolling hash of 4 folded characters), 2-grams (16 bits)
+ * and single folded characters; each literal is filed under one key: its 4-gram rarest among all
+ * literals, or for a 1-3 character literal (only kept when it holds a rare character, see
+ * witness.ts) its rarest 2-gram holding such a character, or that character. Buckets hold entries
+ * `rule * 4 + set`, flat (CSR).
+ */
+interface LiteralIndex {
+  readonly buckets: number;
+  readonly start: Int32Array;
+  readonly entries: Int32Array;
+  /** 4-gram prefilter bitset. */
+  readonly pre: Uint32Array;
+  /** 4-gram open-addressing table: key + 1 (0 = empty) -> bucket. */
+  readonly keys: Int32Array;
+  readonly vals: Int32Array;
+  readonly shift: number;
+  /** 2-gram -> bucket + 1 (0 = none). */
+  readonly bi: Int32Array;
+  /** folded character -> bucket + 1. */
+  readonly uni: Int32Array;
+}
+
+function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: Uint8Array): LiteralIndex {
+  const sets = rules.map((r) => {
+    const ws = r.witness.slice(0, MAX_SETS).filter((set) => set.length > 0 && set.every(usableLiteral));
+    return ws;
+  });
+  const freq4 = new Map<number, number>();
+  const freq2 = new Map<number, number>();
+  for (const ws of sets) {
+    for (const set of ws) {
+      for (const w of set) {
+        const seen = new Set<number>();
+        if (w.length >= WITNESS_MIN) {
+          for (let i = 3; i < w.length; i++) seen.add(gram4(w, i));
+          for (const h of seen) freq4.set(h, (freq4.get(h) ?? 0) + 1);
+        } else {
+          for (let i = 1; i < w.length; i++) seen.add(gram2(w, i));
+          for (const h of seen) freq2.set(h, (freq2.get(h) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  // key kind: 0 = 4-gram, 1 = 2-gram, 2 = char; bucket per distinct (kind, key).
+  const bucketOf = new Map<number, number>();
+  const lists: number[][] = [];
+  const file = (kind: number, key: number, entry: number): void => {
+    const k = kind * 0x40000000 + key;
+    let b = bucketOf.get(k);
+    if (b === undefined) {
+      b = lists.length;
+      bucketOf.set(k, b);
+      lists.push([]);
+    }
+    const l = lists[b] as number[];
+    if (l[l.length - 1] !== entry) l.push(entry);
+  };
+  sets.forEach((ws, idx) => {
+    if (ws.length === 0) return;
+    indexed[idx] = 1;
+    full[idx] = (1 << ws.length) - 1;
+    ws.forEach((set, si) => {
+      const entry = idx * 4 + si;
+      for (const w of set) {
+        if (w.length >= WITNESS_MIN) {
+          let best = -1;
+          let bestFreq = Infinity;
+          for (let i = 3; i < w.length; i++) {
+            const h = gram4(w, i);
+            const f = freq4.get(h) ?? 0;
+            if (f <= bestFreq) {
+              bestFreq = f;
+              best = h;
+            }
+          }
+          file(0, best, entry);
+        } else if (w.length === 1) {
+          file(2, fold(w.charCodeAt(0)), entry);
+        } else {
+          let best = -1;
+          let bestFreq = Infinity;
+          for (let i = 1; i < w.length; i++) {
+            if (!hasRareChar(w.slice(i - 1, i + 1))) continue;
+            const h = gram2(w, i);
+            const f = freq2.get(h) ?? 0;
+            if (f <= bestFreq) {
+              bestFreq = f;
+              best = h;
+            }
+          }
+          if (best >= 0) file(1, best, entry);
+          else {
+            // No 2-gram with a rare character (cannot happen for a usable literal): its rarest character.
+            const rare = [...w].find(hasRareChar) ?? w[0] ?? ' ';
+            file(2, fold(rare.charCodeAt(0)), entry);
+          }
+        }
+      }
+    });
+  });
+  const start = new Int32Array(lists.length + 1);
+  let total = 0;
+  lists.forEach((l, b) => {
+    start[b] = total;
+    total += l.length;
+  });
+  start[lists.length] = total;
+  const entries = new Int32Array(total);
+  lists.forEach((l, b) => entries.set(l, start[b]));
+  let n4 = 0;
+  for (const k of bucketOf.keys()) if (k < 0x40000000) n4++;
+  let size = 1024;
+  while (size < n4 * 4) size *= 2;
+  const shift = 32 - Math.log2(size);
+  const keys = new Int32Array(size);
+  const vals = new Int32Array(size);
+  const pre = new Uint32Array(1 << (PRE_BITS - 5));
+  const bi = new Int32Array(1 << 16);
+  const uni = new Int32Array(256);
+  for (const [k, b] of bucketOf) {
+    if (k < 0x40000000) {
+      let i = Math.imul(k, MUL) >>> shift;
+      while (keys[i] !== 0) i = (i + 1) & (size - 1);
+      keys[i] = k + 1;
+      vals[i] = b;
+      const p = Math.imul(k, 0x85ebca6b) >>> (32 - PRE_BITS);
+      pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
+    } else if (k < 0x80000000) bi[k - 0x40000000] = b + 1;
+    else uni[k - 0x80000000] = b + 1;
+  }
+  return { buckets: lists.length, start, entries, pre, keys, vals, shift, bi, uni };
+}
+
 export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline, options: EngineOptions = {}): Engine {
   const routing = options.routing ?? true;
   const useIndex = options.index ?? true;
@@ -82,51 +223,10 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const fields = routeFields(pipeline);
   const aliasPreds: { when: Predicate; fields: Readonly<Record<string, string>> }[] = pipeline.eventAliases.map((a) => ({ when: compileConditionMap(a.when), fields: a.fields }));
 
-  // Index: entries are rule * 4 + set index; a rule is a candidate when all its sets are hit.
-  const bits = new Uint32Array(1 << (BITS - 5));
-  const buckets = new Map<number, number[]>();
+  // A rule is a candidate when an entry of each of its sets was hit.
   const indexed = new Uint8Array(n);
   const full = new Uint8Array(n);
-  if (useIndex) {
-    const freq = new Map<number, number>();
-    for (const r of rules) {
-      for (const set of r.witness) {
-        for (const w of set) {
-          const seen = new Set<number>();
-          for (let i = 0; i + 4 <= w.length; i++) seen.add(gramHash(w, i));
-          for (const h of seen) freq.set(h, (freq.get(h) ?? 0) + 1);
-        }
-      }
-    }
-    rules.forEach((r, idx) => {
-      const sets = r.witness.slice(0, 3);
-      if (sets.length === 0 || sets.some((set) => set.some((w) => w.length < WITNESS_MIN))) return;
-      indexed[idx] = 1;
-      full[idx] = (1 << sets.length) - 1;
-      sets.forEach((set, si) => {
-        for (const w of set) {
-          let best = -1;
-          let bestFreq = Infinity;
-          for (let i = 0; i + 4 <= w.length; i++) {
-            const h = gramHash(w, i);
-            const f = freq.get(h) ?? 0;
-            if (f <= bestFreq) {
-              bestFreq = f;
-              best = h;
-            }
-          }
-          const entry = idx * 4 + si;
-          const list = buckets.get(best);
-          if (list === undefined) buckets.set(best, [entry]);
-          else if (!list.includes(entry)) list.push(entry);
-          const b = Math.imul(best, MUL) >>> (32 - BITS);
-          bits[b >>> 5] = (bits[b >>> 5] ?? 0) | (1 << (b & 31));
-        }
-      });
-    });
-  }
-  const bucketArrays = new Map<number, Int32Array>();
-  for (const [h, l] of buckets) bucketArrays.set(h, Int32Array.from(l));
+  const index = useIndex ? buildIndex(rules, indexed, full) : undefined;
 
   const routes = new Map<string, Route>();
   const routeFor = (ctx: EventContext): Route => {
@@ -159,8 +259,75 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
   const stamp = new Uint32Array(n);
   const mask = new Uint8Array(n);
+  const bucketStamp = new Uint32Array(index?.buckets ?? 0);
   let epoch = 0;
-  const candidates: number[] = [];
+  let candidates = new Int32Array(64);
+  let nc = 0;
+  let visited = 0;
+
+  /** Marks the entries of bucket `b` (once per event); a rule whose sets are all hit becomes a candidate. */
+  const visit = (b: number, enabled: Uint8Array, ix: LiteralIndex): void => {
+    if (bucketStamp[b] === epoch) return;
+    bucketStamp[b] = epoch;
+    const end = ix.start[b + 1]!;
+    const entries = ix.entries;
+    let k = ix.start[b]!;
+    visited += end - k;
+    for (; k < end; k++) {
+      const e = entries[k]!;
+      const r = e >>> 2;
+      if (enabled[r] !== 1) continue;
+      if (stamp[r] !== epoch) {
+        stamp[r] = epoch;
+        mask[r] = 0;
+      }
+      const m = mask[r]!;
+      if (m === 0xff) continue;
+      const nm = m | (1 << (e & 3));
+      if (nm === full[r]) {
+        mask[r] = 0xff;
+        if (nc === candidates.length) {
+          const next = new Int32Array(nc * 2);
+          next.set(candidates);
+          candidates = next;
+        }
+        candidates[nc++] = r;
+      } else mask[r] = nm;
+    }
+  };
+
+  const scan = (leaves: readonly string[], enabled: Uint8Array, ix: LiteralIndex): void => {
+    const { pre, keys, vals, shift, bi, uni } = ix;
+    const tmask = keys.length - 1;
+    for (let li = 0; li < leaves.length; li++) {
+      const s = leaves[li]!;
+      const len = s.length;
+      let h = 0;
+      for (let i = 0; i < len; i++) {
+        const c = s.charCodeAt(i);
+        const f = c < 0x80 ? c : 0x80 | ((c ^ (c >>> 7)) & 0x7f);
+        h = ((h << 8) | f) & 0x3fffffff;
+        // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
+        const u = uni[f]!;
+        if (u !== 0) visit(u - 1, enabled, ix);
+        const b2 = bi[h & 0xffff]!;
+        if (b2 !== 0) visit(b2 - 1, enabled, ix);
+        const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
+        if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
+        let t = Math.imul(h, MUL) >>> shift;
+        const want = h + 1;
+        for (;;) {
+          const kk = keys[t]!;
+          if (kk === want) {
+            visit(vals[t]!, enabled, ix);
+            break;
+          }
+          if (kk === 0) break;
+          t = (t + 1) & tmask;
+        }
+      }
+    }
+  };
 
   const matchContext = (ctx: EventContext): CompiledRule[] => {
     const route = routeFor(ctx);
@@ -168,54 +335,32 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     epoch = (epoch + 1) >>> 0;
     if (epoch === 0) {
       stamp.fill(0);
+      bucketStamp.fill(0);
       epoch = 1;
     }
-    candidates.length = 0;
-    const enabled = route.enabled;
-    if (bucketArrays.size > 0) {
-      const leaves = eventLeavesLower(ctx);
-      for (const s of leaves) {
-        const len = s.length;
-        if (len < 4) continue;
-        let h = 0;
-        for (let i = 0; i < len; i++) {
-          h = ((h << 8) | fold(s.charCodeAt(i))) & 0x3fffffff;
-          if (i < 3) continue;
-          const b = Math.imul(h, MUL) >>> (32 - BITS);
-          if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-          const list = bucketArrays.get(h);
-          if (list === undefined) continue;
-          counters.visited += list.length;
-          for (let k = 0; k < list.length; k++) {
-            const e = list[k]!;
-            const r = e >>> 2;
-            if (enabled[r] !== 1) continue;
-            if (stamp[r] !== epoch) {
-              stamp[r] = epoch;
-              mask[r] = 0;
-            }
-            const m = mask[r]!;
-            if (m === 0xff) continue;
-            const nm = m | (1 << (e & 3));
-            if (nm === full[r]) {
-              mask[r] = 0xff;
-              candidates.push(r);
-            } else mask[r] = nm;
-          }
-        }
-      }
-    }
+    nc = 0;
+    visited = 0;
+    if (index !== undefined && index.buckets > 0) scan(eventLeavesLower(ctx), route.enabled, index);
+    counters.visited += visited;
     const always = route.always;
-    for (let k = 0; k < always.length; k++) candidates.push(always[k]!);
-    const out: CompiledRule[] = [];
-    counters.events++;
-    counters.evaluated += candidates.length;
-    if (candidates.length > 1) candidates.sort((a, b) => a - b);
-    for (const r of candidates) {
-      const rule = rules[r]!;
-      if (rule.predicate(ctx)) out.push(rule);
+    for (let k = 0; k < always.length; k++) {
+      if (nc === candidates.length) {
+        const next = new Int32Array(nc * 2);
+        next.set(candidates);
+        candidates = next;
+      }
+      candidates[nc++] = always[k]!;
     }
-    return out;
+    counters.events++;
+    counters.evaluated += nc;
+    const list = candidates.subarray(0, nc);
+    if (nc > 1) list.sort();
+    let out: CompiledRule[] | undefined;
+    for (let k = 0; k < nc; k++) {
+      const rule = rules[list[k]!]!;
+      if (rule.predicate(ctx)) (out ??= []).push(rule);
+    }
+    return out ?? [];
   };
 
   return {

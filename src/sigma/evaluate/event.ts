@@ -190,17 +190,7 @@ export function eventLeavesLower(ctx: EventContext): string[] {
   if (ctx.leavesLower !== undefined) return ctx.leavesLower;
   const l = eventLeaves(ctx);
   const out = new Array<string>(l.length);
-  let m = ctx.lower;
-  if (m === undefined) ctx.lower = m = new Map();
-  for (let i = 0; i < l.length; i++) {
-    const s = l[i] as string;
-    let low = m.get(s);
-    if (low === undefined) {
-      low = s.toLowerCase();
-      m.set(s, low);
-    }
-    out[i] = low;
-  }
+  for (let i = 0; i < l.length; i++) out[i] = (l[i] as string).toLowerCase();
   ctx.leavesLower = out;
   return out;
 }

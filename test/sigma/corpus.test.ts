@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileCollection, formatIssue, mergeCollections, parseSigma, eventContext, type CompiledCollection } from '../../src/sigma/index.ts';
+import { compileCollection, createEngine, defaultPipeline, formatIssue, mergeCollections, parseSigma, eventContext, type CompiledCollection } from '../../src/sigma/index.ts';
 import { openLogFile } from '../../src/hunt/inputs/open.ts';
 import { readJsonValues } from '../../src/hunt/inputs/json-array.ts';
 import { dataPath } from '../helpers/paths.ts';
@@ -48,6 +48,28 @@ describe('SigmaHQ rule folders', () => {
     expect(stats.indexed / stats.rules).toBeGreaterThan(0.9);
     const winUnrouted = compiled.compiled.filter((c) => c.rule.logsource.product === 'windows' && !c.routed);
     expect(winUnrouted).toEqual([]);
+  });
+
+  it('the literal index skips no rule that matches: same hits with it off, on every regression event and variants of it', async () => {
+    const off = createEngine(compiled.compiled, defaultPipeline, { index: false });
+    const events: unknown[] = [];
+    for (const f of walk(dataPath('sigma-regression'), (x) => x.endsWith('.json'))) {
+      for await (const batch of readJsonValues(openLogFile(f))) for (const item of batch) if (item.kind === 'event') events.push(item.event);
+    }
+    expect(events.length).toBeGreaterThan(100);
+    const mapStrings = (v: unknown, f: (s: string) => string): unknown =>
+      typeof v === 'string' ? f(v) : Array.isArray(v) ? v.map((x) => mapStrings(x, f)) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)])) : v;
+    const variants = events.flatMap((e) => [e, mapStrings(e, (s) => s.toUpperCase()), mapStrings(e, (s) => s.slice(0, Math.ceil(s.length / 2))), mapStrings(e, (s) => s.replace(/[\\/-]/g, (c) => (c === '-' ? '/' : c)))]);
+    let hits = 0;
+    for (const e of variants) {
+      const a = compiled.engine.match(e).map((r) => r.rule.id);
+      const b = off.match(e).map((r) => r.rule.id);
+      expect(a).toEqual(b);
+      hits += a.length;
+    }
+    expect(hits).toBeGreaterThan(events.length);
+    // The index is worth having: far fewer rules evaluated than routed.
+    expect(compiled.engine.counters.evaluated * 5).toBeLessThan(off.counters.evaluated);
   });
 
   describe('regression cases', () => {

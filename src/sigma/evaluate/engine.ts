@@ -99,8 +99,9 @@ interface LiteralIndex {
   readonly keys: Int32Array;
   readonly vals: Int32Array;
   readonly shift: number;
-  /** 2-gram -> bucket + 1 (0 = none). */
+  /** 2-gram -> bucket + 1 (0 = none), behind a bitset (8 kB, stays in L1; the table is 256 kB). */
   readonly bi: Int32Array;
+  readonly biBits: Uint32Array;
   /** folded character -> bucket + 1. */
   readonly uni: Int32Array;
 }
@@ -201,6 +202,7 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
   const vals = new Int32Array(size);
   const pre = new Uint32Array(1 << (PRE_BITS - 5));
   const bi = new Int32Array(1 << 16);
+  const biBits = new Uint32Array(1 << 11);
   const uni = new Int32Array(256);
   for (const [k, b] of bucketOf) {
     if (k < 0x40000000) {
@@ -210,10 +212,14 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
       vals[i] = b;
       const p = Math.imul(k, 0x85ebca6b) >>> (32 - PRE_BITS);
       pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
-    } else if (k < 0x80000000) bi[k - 0x40000000] = b + 1;
+    } else if (k < 0x80000000) {
+      const g = k - 0x40000000;
+      bi[g] = b + 1;
+      biBits[g >>> 5] = (biBits[g >>> 5] as number) | (1 << (g & 31));
+    }
     else uni[k - 0x80000000] = b + 1;
   }
-  return { buckets: lists.length, start, entries, pre, keys, vals, shift, bi, uni };
+  return { buckets: lists.length, start, entries, pre, keys, vals, shift, bi, biBits, uni };
 }
 
 export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline, options: EngineOptions = {}): Engine {
@@ -297,7 +303,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   };
 
   const scan = (leaves: readonly string[], enabled: Uint8Array, ix: LiteralIndex): void => {
-    const { pre, keys, vals, shift, bi, uni } = ix;
+    const { pre, keys, vals, shift, bi, biBits, uni } = ix;
     const tmask = keys.length - 1;
     for (let li = 0; li < leaves.length; li++) {
       const s = leaves[li]!;
@@ -310,8 +316,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
         const u = uni[f]!;
         if (u !== 0) visit(u - 1, enabled, ix);
-        const b2 = bi[h & 0xffff]!;
-        if (b2 !== 0) visit(b2 - 1, enabled, ix);
+        if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1, enabled, ix);
         const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
         if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
         let t = Math.imul(h, MUL) >>> shift;

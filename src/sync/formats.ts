@@ -4,6 +4,7 @@
  * SigmaHQ release archive, say) adds its check here.
  */
 import { TtpgraphError } from '../errors.ts';
+import { checkZip } from './zip.ts';
 
 export const FORMAT_CHECKS = {
   json(bytes: Buffer, where: string): void {
@@ -14,6 +15,10 @@ export const FORMAT_CHECKS = {
       const why = (err as Error).message.replace(/\s+/g, ' ');
       throw new TtpgraphError('invalid-json', `not valid JSON (${why}); is the file truncated?`, { source: where }, { cause: err });
     }
+  },
+  /** A zip archive whose end record and central directory can be read (a cut-off download has neither). */
+  zip(bytes: Buffer, where: string): void {
+    checkZip(bytes, where);
   },
 } satisfies Record<string, (bytes: Buffer, where: string) => void>;
 

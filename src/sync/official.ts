@@ -3,8 +3,10 @@
  * one file so that a new release of a source is a one-line change.
  *
  * Every file also has a `mirrorPath`: its place in a mirror laid out like ../shared/data
- * (attack/collection-index.json, attack/<domain>-attack-<version>.json, mappings/<file>.json), which
- * is what `sync --from DIR` and `sync --base-url URL` read instead of the official URLs.
+ * (attack/collection-index.json, attack/<domain>-attack-<version>.json, mappings/<file>.json,
+ * sigma/sigma_all_rules.zip), which is what `sync --from DIR` and `sync --base-url URL` read instead
+ * of the official URLs. A directory mirror may also hold SigmaHQ's rule folders themselves under
+ * sigma/ (a clone of SigmaHQ/sigma, as ../shared/data/sigma is).
  */
 import { DOMAINS, type Domain } from '../core/attack.ts';
 
@@ -75,3 +77,27 @@ export function parseMappingFileName(name: string): MappingFileSpec | undefined 
   if (m === null || domain === undefined || !(DOMAINS as readonly string[]).includes(domain)) return undefined;
   return { framework: m[1] ?? '', frameworkVersion: m[2] ?? '', attackVersion: m[3] ?? '', domain: domain as Domain };
 }
+
+/**
+ * The SigmaHQ rule package of the latest release (a GitHub release asset; the URL redirects to the
+ * current release's file). Of the packages SigmaHQ publishes (sigma_core, core+, core++, the
+ * emerging-threats add-on, all rules) this is the broadest: rules/ and rules-emerging-threats/,
+ * status experimental and up, level medium and up. Entries sit at the archive's root as in the
+ * repository (rules/windows/process_creation/x.yml), beside a version.txt naming the release.
+ * The rules it leaves out (levels low and informational; rules-threat-hunting, rules-compliance,
+ * rules-dfir, rules-placeholder) come with a mirror directory holding the repository's folders.
+ */
+export const SIGMAHQ_ARCHIVE = {
+  url: 'https://github.com/SigmaHQ/sigma/releases/latest/download/sigma_all_rules.zip',
+  mirrorPath: 'sigma/sigma_all_rules.zip',
+  format: 'zip',
+} as const;
+
+/** Folder of SigmaHQ rules in a mirror: the archive, or the repository's rule folders. */
+export const SIGMA_MIRROR_FOLDER = 'sigma';
+
+/**
+ * The rule folders of the SigmaHQ repository that are imported, from an archive or a mirror
+ * directory; deprecated/ and unsupported/ are not (rules SigmaHQ retired or no backend can run).
+ */
+export const SIGMA_RULE_FOLDERS = ['rules', 'rules-threat-hunting', 'rules-emerging-threats', 'rules-compliance', 'rules-dfir', 'rules-placeholder'] as const;

@@ -12,7 +12,8 @@ import type { Domain } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import type { Store } from '../store/sqlite/store.ts';
 import { FORMAT_CHECKS } from './formats.ts';
-import type { Transport } from './transport.ts';
+import { sha256Hex } from './http-cache.ts';
+import type { FetchedFile, Transport } from './transport.ts';
 import type { FileLocation, SourceKind, SyncItem } from './types.ts';
 
 export interface SyncOptions {
@@ -29,7 +30,7 @@ export interface SyncOptions {
 export type SyncAction = 'imported' | 'replaced' | 'unchanged' | 'new' | 'updated' | 'failed';
 
 export interface SyncResult {
-  /** The kind ("attack", "mappings"). */
+  /** The kind ("attack", "mappings", "sigma"). */
   readonly source: string;
   readonly label: string;
   /** The URL or path read. */
@@ -37,7 +38,7 @@ export interface SyncResult {
   readonly action: SyncAction;
   readonly transfer: 'downloaded' | 'not-modified' | 'local' | 'none';
   readonly downloadedBytes: number;
-  /** What the import stored ("2082 objects, ..."); null when nothing was imported. */
+  /** What the import stored ("2082 objects, ..."), or for a dry run what it would change when the kind can say; else null. */
   readonly counts: string | null;
   readonly warnings: readonly string[];
   readonly error: TtpgraphError | null;
@@ -91,6 +92,7 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
             return got.bytes;
           },
           listMirrorFolder: (folder) => transport.listFolder(folder),
+          readMirrorTree: (folder, subfolders, extensions) => transport.readTree(folder, subfolders, extensions),
           warn: (message) => emit({ type: 'warning', message: `${kind.name}: ${message}` }),
         })),
       );
@@ -107,7 +109,10 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
       emit({ type: 'progress', phase, item: i + 1, items: items.length, label: item.label, done, total });
     let where = transport.where(item.location);
     try {
-      const got = await transport.get(item.location, progress('download'));
+      const got: FetchedFile =
+        item.fetch === undefined
+          ? await transport.get(item.location, progress('download'))
+          : await item.fetch().then(({ where: at, bytes }) => ({ where: at, bytes, sha256: sha256Hex(bytes), transfer: 'local' as const, downloadedBytes: 0, checked: true }));
       where = got.where;
       transfers.push({ where: got.where, transfer: got.transfer, bytes: got.downloadedBytes });
       if (got.warning !== undefined) emit({ type: 'warning', message: got.warning });
@@ -118,7 +123,8 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
       }
       if (!got.checked) FORMAT_CHECKS[item.location.format](got.bytes, got.where);
       if (dryRun) {
-        record({ ...base, action: item.change(store, got.bytes), counts: null, warnings: [], seconds: secondsSince(itemStarted) });
+        const preview = item.preview?.(store, got.bytes, got.where);
+        record({ ...base, action: item.change(store, got.bytes), counts: preview?.counts ?? null, warnings: preview?.warnings ?? [], seconds: secondsSince(itemStarted) });
       } else {
         const outcome = item.apply(store, got.bytes, got.where, progress('import'));
         record({ ...base, action: outcome.status, counts: outcome.counts, warnings: outcome.warnings, seconds: secondsSince(itemStarted) });

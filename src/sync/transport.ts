@@ -5,14 +5,14 @@
  * 'invalid-json') whose location is the URL or path and whose message says what happened:
  * the HTTP status, a timeout, a refused connection, a body shorter than its Content-Length.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TtpgraphError } from '../errors.ts';
 import { readSource } from '../sources/read-source.ts';
 import { VERSION } from '../version.ts';
 import { FORMAT_CHECKS } from './formats.ts';
 import { type HttpCache, cacheDirFor, openHttpCache, sha256Hex } from './http-cache.ts';
-import type { FileLocation } from './types.ts';
+import type { FileLocation, MirrorTree } from './types.ts';
 
 export interface FetchedFile {
   /** The URL or path actually read. */
@@ -36,6 +36,8 @@ export interface Transport {
   get(location: FileLocation, onBytes?: (done: number, total: number) => void): Promise<FetchedFile>;
   /** Names of the files in a mirror folder; undefined when the files come over HTTP (no listing). */
   listFolder(folder: string): Promise<string[] | undefined>;
+  /** Files under subfolders of a mirror folder (see ListContext.readMirrorTree); undefined over HTTP. */
+  readTree(folder: string, subfolders: readonly string[], extensions: readonly string[]): Promise<MirrorTree | undefined>;
 }
 
 /** --from DIR, else --base-url (or the official URLs) through the cache beside the store. */
@@ -93,6 +95,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       return { where: url, bytes: answer.body, sha256, transfer: 'downloaded', downloadedBytes: answer.body.length, checked: true, ...(warning === undefined ? {} : { warning }) };
     },
     listFolder: () => Promise.resolve(undefined),
+    readTree: () => Promise.resolve(undefined),
   };
 }
 
@@ -116,6 +119,38 @@ export function dirTransport(root: string): Transport {
         const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
         throw new TtpgraphError('file-unreadable', `cannot list: ${why}`, { source: dir }, { cause: err });
       }
+    },
+    async readTree(folder, subfolders, extensions) {
+      const base = path.join(root, ...folder.split('/'));
+      const files: { name: string; data: Buffer }[] = [];
+      const wanted = (name: string): boolean => extensions.some((e) => name.toLowerCase().endsWith(e));
+      // Symbolic links are followed (a mirror may link to a clone kept elsewhere); dot-folders are skipped.
+      const walk = async (dir: string, rel: string): Promise<void> => {
+        let names: string[];
+        try {
+          names = (await readdir(dir)).sort();
+        } catch (err) {
+          throw new TtpgraphError('file-unreadable', `cannot list: ${(err as Error).message}`, { source: dir }, { cause: err });
+        }
+        for (const name of names) {
+          if (name.startsWith('.')) continue;
+          const full = path.join(dir, name);
+          const info = await stat(full).catch(() => undefined);
+          if (info?.isDirectory() === true) await walk(full, `${rel}/${name}`);
+          else if (info?.isFile() === true && wanted(name)) {
+            try {
+              files.push({ name: `${rel}/${name}`, data: await readFile(full) });
+            } catch (err) {
+              throw new TtpgraphError('file-unreadable', `cannot read: ${(err as Error).message}`, { source: full }, { cause: err });
+            }
+          }
+        }
+      };
+      for (const sub of subfolders) {
+        const dir = path.join(base, sub);
+        if ((await stat(dir).catch(() => undefined))?.isDirectory() === true) await walk(dir, sub);
+      }
+      return { where: base, files };
     },
   };
 }

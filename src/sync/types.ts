@@ -1,5 +1,5 @@
 /**
- * The shapes `sync` works with. A source kind (ATT&CK, Mappings Explorer, later SigmaHQ) lists the
+ * The shapes `sync` works with. A source kind (ATT&CK, Mappings Explorer, SigmaHQ) lists the
  * files it wants as SyncItems; the orchestrator (sync.ts) fetches each through a Transport and hands
  * the bytes back to the item to compare with the store or import. Adding a kind is one entry in
  * sources.ts plus a `list` that builds items around its import function.
@@ -38,6 +38,21 @@ export interface SyncItem {
   change(store: Store, bytes: Buffer): 'new' | 'updated';
   /** Imports the bytes in one transaction (a failure leaves the store as it was). */
   apply(store: Store, bytes: Buffer, source: string, onProgress: (done: number, total: number) => void): ImportOutcome;
+  /**
+   * Reads the bytes itself instead of fetching `location` (a mirror directory's folder tree, packed
+   * into one archive). The bytes are already checked.
+   */
+  readonly fetch?: () => Promise<{ readonly where: string; readonly bytes: Buffer }>;
+  /** For a dry run: what importing the bytes would change, in words ("12 rules added, 3 changed, 2 removed"). */
+  readonly preview?: (store: Store, bytes: Buffer, source: string) => { readonly counts: string; readonly warnings: readonly string[] };
+}
+
+/** The files under some folders of a mirror directory. */
+export interface MirrorTree {
+  /** The mirror folder read (DIR/sigma). */
+  readonly where: string;
+  /** Paths relative to that folder, '/'-separated ("rules/windows/x.yml"), in name order. */
+  readonly files: readonly { readonly name: string; readonly data: Buffer }[];
 }
 
 export interface ListOptions {
@@ -53,6 +68,11 @@ export interface ListContext {
   fetch(location: FileLocation): Promise<Buffer>;
   /** Files of a mirror folder, when the mirror is a local directory (undefined otherwise). */
   listMirrorFolder(folder: string): Promise<string[] | undefined>;
+  /**
+   * Files with these extensions under the named subfolders of a mirror folder, recursively, when the
+   * mirror is a local directory (undefined otherwise). Subfolders that do not exist are skipped.
+   */
+  readMirrorTree(folder: string, subfolders: readonly string[], extensions: readonly string[]): Promise<MirrorTree | undefined>;
   /** Something the user should know that is not a failure. */
   warn(message: string): void;
 }

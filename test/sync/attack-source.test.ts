@@ -15,6 +15,7 @@ function context(domains: Domain[], attackVersion?: string): { ctx: ListContext;
       return Promise.resolve(readFileSync(dataPath('attack', 'collection-index.json')));
     },
     listMirrorFolder: () => Promise.resolve(undefined),
+    readMirrorTree: () => Promise.resolve(undefined),
     warn: (m) => warnings.push(m),
   };
   return { ctx, warnings };

@@ -40,6 +40,7 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
       symlinkSync(dataPath(folder, file), path.join(mirror, folder, file));
     };
     link('attack', 'collection-index.json');
+    link('sigma', 'rules-compliance');
     link('attack', 'ics-attack-18.1.json');
     for (const f of ['veris-1.4.0_attack-16.1-ics.json', 'kev-02.13.2025_attack-15.1-mobile.json', 'kev-07.28.2025_attack-16.1-enterprise.json', 'LICENSE.txt', 'mapex-unified-data-schema.json']) {
       link('mappings', f);
@@ -54,7 +55,8 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     expect(r.stdout).toContain(`imported ics ATT&CK 18.1 from ${path.join(mirror, 'attack', 'ics-attack-18.1.json')}: STIX 2.0, 452 objects`);
     expect(r.stdout).toMatch(/^imported veris 1\.4\.0 mappings for ATT&CK 16\.1 ics from .*: 347 mappings \(138 non_mappable\)/m);
     expect(r.stdout).toMatch(/^imported kev 02\.13\.2025 mappings for ATT&CK 15\.1 mobile from .*: 8 mappings/m);
-    expect(r.stdout).toMatch(/^sync: 3 imported, 0 replaced, 0 unchanged, 1 failed; 0 bytes downloaded/m);
+    expect(r.stdout).toMatch(/^imported SigmaHQ rules from \S+\/mirror\/sigma: 3 rules from 3 files: /m);
+    expect(r.stdout).toMatch(/^sync: 4 imported, 0 replaced, 0 unchanged, 1 failed; 0 bytes downloaded/m);
     expect(rows("SELECT domain || ' ' || version AS v FROM dataset")).toEqual(['ics 18.1']);
     // The enterprise mapping file is outside --domain; LICENSE.txt and the schema are not mapping files.
     expect(rows("SELECT framework || ' ' || domain AS v FROM mapping_set ORDER BY 1")).toEqual(['kev mobile', 'veris ics']);
@@ -68,7 +70,7 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^unchanged ics ATT&CK 18\.1: already in the store/m);
-    expect(r.stdout).toMatch(/^sync: 0 imported, 0 replaced, 2 unchanged, 0 failed/m);
+    expect(r.stdout).toMatch(/^sync: 0 imported, 0 replaced, 3 unchanged, 0 failed/m);
     expect(fingerprint()).toBe(before);
   });
 
@@ -123,8 +125,8 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     expect(both.stderr).toBe('ttpgraph: error: --from and --base-url cannot be used together\n');
     const domain = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--domain', 'pre-attack']);
     expect(domain.stderr).toBe('ttpgraph: error: --domain "pre-attack" is not one of enterprise, mobile, ics\n');
-    const only = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'sigma']);
-    expect(only.stderr).toBe('ttpgraph: error: --only sigma: the sources are attack, mappings\n');
+    const only = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'snort']);
+    expect(only.stderr).toBe('ttpgraph: error: --only snort: the sources are attack, mappings, sigma\n');
     const timeout = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--timeout', '1.5s']);
     expect(timeout.status).toBe(1);
     expect(timeout.stderr).toContain("option '--timeout <ms>' argument '1.5s' is invalid. not a whole number of milliseconds.");

@@ -7,6 +7,7 @@ import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { type Fault, type MirrorServer, startMirrorServer } from './mirror-server.ts';
 import { runCliAsync } from './run-cli.ts';
+import { sigmaFiles, writeSigmaArchive } from './sigma-zip.ts';
 
 /** What a store holds, per source: ATT&CK datasets and mapping sets with their hashes and counts. */
 function contents(db: string): { datasets: string[]; mappingSets: string[]; fingerprint: string } {
@@ -37,6 +38,8 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
   beforeAll(async () => {
     server = await startMirrorServer(dataPath());
     dir = tempDir('ttpgraph-sync-');
+    // ../shared/data keeps SigmaHQ's rule tree, not its release archive: serve a small one built from it.
+    server.overrides.set('/sigma/sigma_all_rules.zip', writeSigmaArchive(path.join(dir, 'sigma_all_rules.zip'), { files: sigmaFiles('rules-compliance'), release: 'r2025-01-01' }));
   });
   afterAll(async () => {
     await server.close();
@@ -50,7 +53,7 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       db = path.join(dir, 'full', 'store.db');
     });
 
-    it('fills the store with enterprise, mobile and ics and the Mappings Explorer files', async () => {
+    it('fills the store with enterprise, mobile and ics, the Mappings Explorer files and the SigmaHQ rules', async () => {
       server.log.length = 0;
       const r = await sync(db);
       expect(r.stderr).toBe('');
@@ -62,9 +65,10 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       const stored = mappingSets.reduce((n, s) => n + Number(s.split(' ').at(-1)), 0);
       expect(stored).toBe(MAPPING_FILES.reduce((n, f) => n + mappingObjects(mappingFileName(f)), 0));
       expect(r.stdout).toMatch(/^imported enterprise ATT&CK 18\.1 from http:\/\/127\.0\.0\.1:\d+\/attack\/enterprise-attack-18\.1\.json: STIX 2\.0, 4723 objects/m);
-      expect(r.stdout).toMatch(/^sync: 20 imported, 0 replaced, 0 unchanged, 0 failed; 53\.\d MB downloaded/m);
-      // The index, three bundles and every mapping file, each fetched once with a whole body.
-      expect(server.log).toHaveLength(1 + 3 + MAPPING_FILES.length);
+      expect(r.stdout).toMatch(/^imported SigmaHQ rules from http:\/\/127\.0\.0\.1:\d+\/sigma\/sigma_all_rules\.zip: 3 rules from 3 files \(release r2025-01-01\)/m);
+      expect(r.stdout).toMatch(/^sync: 21 imported, 0 replaced, 0 unchanged, 0 failed; 53\.\d MB downloaded/m);
+      // The index, three bundles, every mapping file and the Sigma archive, each fetched once with a whole body.
+      expect(server.log).toHaveLength(1 + 3 + MAPPING_FILES.length + 1);
       expect(server.log.every((e) => e.status === 200 && !e.conditional)).toBe(true);
       expect(server.log.map((e) => e.path)).toContain('/attack/collection-index.json');
       expect(existsSync(path.join(dir, 'full', 'sync-cache'))).toBe(true);
@@ -76,7 +80,7 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       const r = await sync(db, '--json');
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      expect(server.log).toHaveLength(1 + 3 + MAPPING_FILES.length);
+      expect(server.log).toHaveLength(1 + 3 + MAPPING_FILES.length + 1);
       for (const e of server.log) {
         expect(e.conditional, e.path).toBe(true);
         expect(e.status, e.path).toBe(304);
@@ -181,7 +185,8 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       expect(r.status, r.stdout).toBe(0);
       expect(r.stdout).toMatch(/^updated ics ATT&CK 18\.1: would be replaced from http:\S+\/attack\/ics-attack-18\.1\.json, 3\.5 MB downloaded$/m);
       expect(r.stdout).toMatch(/^unchanged mobile ATT&CK 18\.1: already in the store/m);
-      expect(r.stdout).toMatch(/^sync --dry-run: 0 new, 1 updated, 5 unchanged, 0 failed; .*nothing was written$/m);
+      expect(r.stdout).toMatch(/^unchanged SigmaHQ rules: already in the store/m);
+      expect(r.stdout).toMatch(/^sync --dry-run: 0 new, 1 updated, 6 unchanged, 0 failed; .*nothing was written$/m);
       expect(contents(db)).toEqual(before);
       expect(cacheState()).toEqual(cacheBefore);
     });
@@ -192,7 +197,8 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^new ics ATT&CK 18\.1: would be added from /m);
       expect(r.stdout).toMatch(/^new veris 1\.4\.0 mappings for ATT&CK 16\.1 ics: would be added from /m);
-      expect(r.stdout).toMatch(/sync --dry-run: 2 new, 0 updated, 0 unchanged, 0 failed/);
+      expect(r.stdout).toMatch(/^new SigmaHQ rules: would be added from \S+, \d+ bytes downloaded \(3 rules to add, 0 to update, 0 to remove, 0 unchanged \(release r2025-01-01\); 0 skipped for errors\)$/m);
+      expect(r.stdout).toMatch(/sync --dry-run: 3 new, 0 updated, 0 unchanged, 0 failed/);
       expect(existsSync(path.dirname(fresh))).toBe(false);
     });
 
@@ -273,9 +279,10 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
     const r = await runCliAsync(['--db', db, 'sync', '--base-url', url, '--domain', 'ics']);
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^ttpgraph: error: MITRE ATT&CK .*: http:\/\/127\.0\.0\.1:\d+\/attack\/collection-index\.json: connection refused$/);
     expect(lines[1]).toMatch(/^ttpgraph: error: veris 1\.4\.0 mappings for ATT&CK 16\.1 ics: http:\/\/127\.0\.0\.1:\d+\/mappings\/veris-1\.4\.0_attack-16\.1-ics\.json: connection refused$/);
+    expect(lines[2]).toMatch(/^ttpgraph: error: SigmaHQ rules: http:\/\/127\.0\.0\.1:\d+\/sigma\/sigma_all_rules\.zip: connection refused$/);
     const { datasets, mappingSets } = contents(db);
     expect(datasets).toEqual([]);
     expect(mappingSets).toEqual([]);

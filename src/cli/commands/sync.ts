@@ -4,6 +4,7 @@ import { TtpgraphError } from '../../errors.ts';
 import { resolveStorePath } from '../../store/location.ts';
 import type { Store } from '../../store/sqlite/store.ts';
 import { openStoreForDryRun } from '../../sync/snapshot.ts';
+import { SIGMAHQ_ARCHIVE } from '../../sync/official.ts';
 import { SOURCES, sourceNames } from '../../sync/sources.ts';
 import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
 import { transportFor } from '../../sync/transport.ts';
@@ -28,25 +29,39 @@ interface SyncFlags {
 const list = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
 
 /**
- * `ttpgraph sync`: fetch the latest ATT&CK bundles and Mappings Explorer files from their official
- * sources (or a mirror) and import what changed. Each file is its own transaction; one that cannot
+ * `ttpgraph sync`: fetch the latest ATT&CK bundles, Mappings Explorer files and SigmaHQ rules from
+ * their official sources (or a mirror) and import what changed. Each file is its own transaction; one that cannot
  * be fetched or imported is reported on one line and the others still land; exit code 1 then.
  */
 export function registerSyncCommand(program: Command): void {
   program
     .command('sync')
-    .description('fetch the latest ATT&CK and control mappings from their official sources and import what changed')
+    .description('fetch the latest ATT&CK, control mappings and SigmaHQ rules from their official sources and import what changed')
     .option('--attack-version <version>', 'ATT&CK release to fetch (default: the newest of each domain)')
-    .option('--domain <domain>', `limit ATT&CK bundles and mapping files to these domains (${DOMAINS.join(', ')}); repeat or comma-separate`, list)
+    .option('--domain <domain>', `limit ATT&CK bundles and mapping files (not Sigma rules) to these domains (${DOMAINS.join(', ')}); repeat or comma-separate`, list)
     .option('--only <sources>', `sync only these sources (${sourceNames().join(', ')}); repeat or comma-separate`, list)
-    .option('--from <dir>', 'read a local mirror laid out like ../shared/data (attack/, mappings/) instead of the network')
+    .option('--from <dir>', 'read a local mirror laid out like ../shared/data (attack/, mappings/, sigma/) instead of the network')
     .option('--base-url <url>', `read an HTTP mirror with that layout instead of the official URLs (default: $${BASE_URL_ENV})`)
     .option('--timeout <ms>', 'give up on a request after this many milliseconds without a response or data', parseTimeout, DEFAULT_TIMEOUT_MS)
     .option('--dry-run', 'list what would change (new, updated, unchanged) without writing the store or the cache')
     .option('--json', 'print the sync report as JSON')
     .addHelpText(
       'after',
-      '\nDownloads are cached in sync-cache/ beside the store; requests are conditional (ETag, Last-Modified),\nso a second sync downloads nothing that has not changed, and bytes already in the store are not imported again.',
+      [
+        '',
+        'Sources: attack (every domain of the ATT&CK collection index), mappings (the Mappings Explorer files),',
+        `sigma (SigmaHQ's release archive ${SIGMAHQ_ARCHIVE.url.split('/').at(-1) ?? ''}: rules/ and rules-emerging-threats/, level medium`,
+        'and up; unzipped in memory; the stored SigmaHQ rules become exactly its valid rules, rules gone upstream',
+        'are removed, rules added with `import sigma` are kept; a rule that does not load is skipped and named).',
+        '',
+        'Downloads are cached in sync-cache/ beside the store; requests are conditional (ETag, Last-Modified),',
+        'so a second sync downloads nothing that has not changed, and bytes already in the store are not imported again.',
+        '',
+        'A mirror (--from DIR, --base-url URL) holds attack/collection-index.json, attack/<domain>-attack-<version>.json,',
+        'mappings/*.json and sigma/sigma_all_rules.zip; a directory may hold instead, under sigma/, the rule folders',
+        'of a SigmaHQ/sigma clone (rules/, rules-threat-hunting/, rules-emerging-threats/, rules-compliance/,',
+        'rules-dfir/, rules-placeholder/), which brings every rule of every level.',
+      ].join('\n'),
     )
     .action(async (flags: SyncFlags, command: Command) => {
       const domains = checkDomains(flags.domain ?? []);
@@ -165,7 +180,7 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
 function resultLine(r: SyncResult, dryRun: boolean): string {
   const got = r.transfer === 'downloaded' ? `, ${megabytes(r.downloadedBytes)} downloaded` : r.transfer === 'not-modified' ? ', not modified' : '';
   if (r.action === 'unchanged') return `unchanged ${r.label}: already in the store (${r.where}${got})`;
-  if (dryRun) return `${r.action} ${r.label}: would be ${r.action === 'new' ? 'added' : 'replaced'} from ${r.where}${got}`;
+  if (dryRun) return `${r.action} ${r.label}: would be ${r.action === 'new' ? 'added' : 'replaced'} from ${r.where}${got}${r.counts === null ? '' : ` (${r.counts})`}`;
   return `${r.action} ${r.label} from ${r.where}: ${r.counts ?? ''}${got}, in ${r.seconds.toFixed(1)} s`;
 }
 

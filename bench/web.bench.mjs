@@ -3,7 +3,9 @@
 // with a store holding enterprise ATT&CK 18.1 and the NIST 800-53 rev5 mappings:
 //  1. the T1114 page under load (autocannon, 10 connections, 10 s): requests/s and p99 latency;
 //  2. the matrix page's first render on a fresh server (plain, then coloured by groups);
-//  3. first contentful paint of /techniques/T1114 in headless Chromium (median of 9 cold pages).
+//  3. first contentful paint of /techniques/T1114 in headless Chromium (median of 9 cold pages), with
+//     what came before it (HTML received, DOM parsed, DOMContentLoaded, render-blocking requests) and
+//     a control page measured the same way, interleaved, for this machine's floor at that moment.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -94,21 +96,34 @@ try {
   // Control: the same measurement on a one-line HTML page, to show this machine's floor right now.
   const tiny = http.createServer((_q, r) => r.end('<!doctype html><html lang="en"><title>x</title><p>hello</p></html>')).listen(0, '127.0.0.1');
   await new Promise((r) => tiny.once('listening', r));
+  // FCP plus what the browser waited for before it (Navigation Timing and Resource Timing, ms from navigation start).
   const fcpOf = async (url) => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'load' });
-    const fcp = await page.evaluate(
+    const m = await page.evaluate(
       () =>
         new Promise((resolve) => {
           new PerformanceObserver((list) => {
-            for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') resolve(e.startTime);
+            for (const e of list.getEntries()) {
+              if (e.name !== 'first-contentful-paint') continue;
+              const nav = performance.getEntriesByType('navigation')[0];
+              const blocking = performance.getEntriesByType('resource').filter((r) => r.startTime < e.startTime && r.renderBlockingStatus === 'blocking');
+              resolve({
+                fcp: e.startTime,
+                responseEnd: nav.responseEnd,
+                domInteractive: nav.domInteractive,
+                dcl: nav.domContentLoadedEventEnd,
+                bytes: nav.transferSize,
+                blocking: blocking.length,
+              });
+            }
           }).observe({ type: 'paint', buffered: true });
-          setTimeout(() => resolve(-1), 5000);
+          setTimeout(() => resolve({ fcp: -1 }), 5000);
         }),
     );
     await context.close();
-    return fcp;
+    return m;
   };
   const fcps = [];
   const floor = [];
@@ -119,8 +134,13 @@ try {
   tiny.close();
   await browser.close();
   server.stop();
-  console.log(`first contentful paint of /techniques/T1114 (headless Chromium, cold context): median ${median(fcps).toFixed(0)} ms of ${fcps.map((x) => x.toFixed(0)).join(', ')}`);
-  console.log(`  control, one-line HTML page, same browser, interleaved: median ${median(floor).toFixed(0)} ms of ${floor.map((x) => x.toFixed(0)).join(', ')}`);
+  const col = (xs, k) => xs.map((x) => x[k]);
+  const ms = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`first contentful paint of /techniques/T1114 (headless Chromium, cold context): median ${median(col(fcps, 'fcp')).toFixed(0)} ms of ${ms(col(fcps, 'fcp'))}`);
+  console.log(
+    `  before it (medians): HTML received ${median(col(fcps, 'responseEnd')).toFixed(0)} ms (${fcps[0].bytes} bytes), DOM parsed ${median(col(fcps, 'domInteractive')).toFixed(0)} ms, DOMContentLoaded ${median(col(fcps, 'dcl')).toFixed(0)} ms; render-blocking requests: ${Math.max(...col(fcps, 'blocking'))}`,
+  );
+  console.log(`  control, one-line HTML page, same browser, interleaved: median ${median(col(floor, 'fcp')).toFixed(0)} ms of ${ms(col(floor, 'fcp'))}`);
   console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 /**
  * The page shell every HTML page shares: head (the stylesheet inline, allowed by its hash in the CSP,
- * so the first paint waits for no request; one module script, deferred by nature, served by the app;
- * no inline script and no style attributes, so the CSP can stay strict), the top bar with the search box
- * and its suggestion list, and the footer.
+ * so the first paint waits for no request), the top bar with the search box and its suggestion
+ * list, the page, the footer, and last the one module script (deferred by nature; placed at the end
+ * of the body, Chromium paints the first screen sooner: see docs/benchmarks.md). No inline script
+ * and no style attributes, so the CSP can stay strict.
  */
 import { html, type HtmlValue, raw, type SafeHtml } from './html.ts';
 
@@ -30,7 +31,6 @@ export function layout(options: LayoutOptions): SafeHtml {
 <title>${options.title} · ttpgraph</title>
 <link rel="icon" href="data:,">
 ${options.inlineCss === undefined ? html`<link rel="stylesheet" id="__________cytoscape_stylesheet" href="/static/app.css?v=${v}">` : html`<style id="__________cytoscape_stylesheet">${raw(options.inlineCss)}</style>`}
-<script type="module" src="/static/app.js?v=${v}"></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -48,6 +48,7 @@ ${options.inlineCss === undefined ? html`<link rel="stylesheet" id="__________cy
 ${options.body}
 </main>
 <footer class="foot"><p>ATT&amp;CK data © The MITRE Corporation, reproduced with its permission. Served by ttpgraph.</p></footer>
+<script type="module" src="/static/app.js?v=${v}"></script>
 </body>
 </html>
 `;

@@ -1,7 +1,11 @@
 /** Reads rule files and directories (recursively, *.yml / *.yaml) into one Sigma collection. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { mergeCollections, parsePipeline, defaultPipeline, mergePipelines, parseSigma, type Pipeline, type SigmaCollection, type SigmaIssue } from '../sigma/index.ts';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { fromPlainYaml, mergeCollections, parsePipeline, defaultPipeline, mergePipelines, parseSigma, sigmaFromYaml, type Pipeline, type SigmaCollection, type SigmaIssue } from '../sigma/index.ts';
+import type { ParseResult } from './parse-worker.ts';
 import { TtpgraphError } from '../errors.ts';
 
 export function listRuleFiles(paths: readonly string[]): string[] {
@@ -25,10 +29,85 @@ export function listRuleFiles(paths: readonly string[]): string[] {
   return out;
 }
 
-export function loadRuleFiles(paths: readonly string[]): { collection: SigmaCollection; files: number } {
+/** From this many files on, YAML is parsed in worker threads. */
+const THREADED_FROM = 200;
+/** A worker that posts nothing for this long is given up on; its files are parsed here. */
+const STALL_MS = 10_000;
+
+export interface LoadOptions {
+  /** Worker threads for the YAML step: default one per available core (at most 4) for 200 files or more; 0 = this thread only. */
+  readonly threads?: number;
+}
+
+/**
+ * Reads rule files and folders into one collection, in file order. The YAML step runs in worker
+ * threads for large rule sets (e.g. all of SigmaHQ); building and compiling stay on this thread. It
+ * stays synchronous: the workers' results are taken with Atomics.wait + receiveMessageOnPort.
+ */
+export function loadRuleFiles(paths: readonly string[], options: LoadOptions = {}): { collection: SigmaCollection; files: number } {
   const files = listRuleFiles(paths);
-  const parts = files.map((f) => parseSigma(readFileSync(f, 'utf8'), { file: f }));
-  return { collection: mergeCollections(parts), files: files.length };
+  const parseHere = (f: string): SigmaCollection => parseSigma(readFileSync(f, 'utf8'), { file: f });
+  const worker = workerScript();
+  const threads = Math.min(options.threads ?? (files.length >= THREADED_FROM ? Math.min(availableParallelism(), 4) : 0), files.length);
+  if (threads < 1 || worker === undefined) return { collection: mergeCollections(files.map(parseHere)), files: files.length };
+  return { collection: mergeCollections(loadThreaded(files, threads, worker, parseHere)), files: files.length };
+}
+
+/** The compiled worker next to this module, or undefined when running from the TypeScript sources. */
+function workerScript(): string | undefined {
+  if (!import.meta.url.endsWith('.js')) return undefined;
+  const p = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
+  return existsSync(p) ? p : undefined;
+}
+
+function loadThreaded(files: readonly string[], threads: number, script: string, parseHere: (f: string) => SigmaCollection): SigmaCollection[] {
+  const parts = new Array<SigmaCollection | undefined>(files.length);
+  const signal = new SharedArrayBuffer(4);
+  const counter = new Int32Array(signal);
+  const ports: MessagePort[] = [];
+  const workers: Worker[] = [];
+  for (let t = 0; t < threads; t++) {
+    // Interleaved shares: neighbouring files (often alike in size) go to different threads.
+    const share = files.flatMap((p, index) => (index % threads === t ? [{ index, path: p }] : []));
+    const { port1, port2 } = new MessageChannel();
+    try {
+      // No inherited execArgv: flags given to the parent (--input-type, loaders...) can stop a worker from starting.
+      const w = new Worker(script, { workerData: { files: share, port: port2, signal }, transferList: [port2], execArgv: [] });
+      w.unref();
+      // A worker that fails is noticed by its silence (STALL_MS) and its files are parsed here.
+      w.on('error', () => undefined);
+      workers.push(w);
+      ports.push(port1);
+    } catch {
+      port1.close(); // this share is parsed here below
+    }
+  }
+  let done = 0;
+  let lastProgress = performance.now();
+  while (done < files.length && ports.length > 0) {
+    const seen = Atomics.load(counter, 0);
+    let got = false;
+    for (const port of ports) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const r = m.message as ParseResult;
+        const file = files[r.index] as string;
+        // A file the worker could not read or parse is redone here, so its error is the usual one.
+        parts[r.index] = r.ok ? sigmaFromYaml(fromPlainYaml(r.yaml), { file }) : parseHere(file);
+        done++;
+        got = true;
+      }
+    }
+    if (done >= files.length) break;
+    const now = performance.now();
+    if (got) lastProgress = now;
+    else if (now - lastProgress > STALL_MS) break;
+    else Atomics.wait(counter, 0, seen, 1000);
+  }
+  for (const w of workers) void w.terminate();
+  for (const p of ports) p.close();
+  const out: SigmaCollection[] = [];
+  for (let i = 0; i < files.length; i++) out.push(parts[i] ?? parseHere(files[i] as string));
+  return out;
 }
 
 /** The default pipeline with the user's pipeline files layered on top, in order. */

@@ -10,10 +10,10 @@
  * Stages are callable alone: parseYamlDocuments, lexCondition/parseCondition, buildItem,
  * compileRule, createEngine, createCorrelator.
  */
-export { parseSigma, mergeCollections, emptyCollection, parseTimespan } from './parse/rule.ts';
+export { parseSigma, sigmaFromYaml, mergeCollections, emptyCollection, parseTimespan } from './parse/rule.ts';
 export type { SigmaCollection, ParseOptions } from './parse/rule.ts';
-export { parseYamlDocuments } from './parse/yaml.ts';
-export type { YamlDocument, YamlParseResult } from './parse/yaml.ts';
+export { parseYamlDocuments, parseYamlPlain, fromPlainYaml } from './parse/yaml.ts';
+export type { YamlDocument, YamlParseResult, PlainYamlResult } from './parse/yaml.ts';
 export { lexCondition, parseCondition, expandPattern } from './parse/condition.ts';
 export type { Token, TokenType } from './parse/condition.ts';
 export { buildItem, parseSigmaString, windashVariants, base64OffsetVariants, MODIFIERS, isModifier } from './modifiers/modifiers.ts';

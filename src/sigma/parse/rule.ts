@@ -24,7 +24,7 @@ import {
   type SigmaRule,
 } from '../rule/model.ts';
 import { parseCondition } from './condition.ts';
-import { parseYamlDocuments, type YamlDocument } from './yaml.ts';
+import { parseYamlDocuments, type YamlDocument, type YamlParseResult } from './yaml.ts';
 
 export interface SigmaCollection {
   readonly rules: SigmaRule[];
@@ -71,9 +71,14 @@ function deepMerge(base: unknown, over: unknown): unknown {
 }
 
 export function parseSigma(text: string, options: ParseOptions = {}): SigmaCollection {
+  return sigmaFromYaml(parseYamlDocuments(text, options.file), options);
+}
+
+/** parseSigma after the YAML step (which may have run elsewhere, e.g. in a worker thread: see parseYamlPlain). */
+export function sigmaFromYaml(yaml: YamlParseResult, options: ParseOptions = {}): SigmaCollection {
   const file = options.file;
   const out = emptyCollection();
-  const { documents, issues } = parseYamlDocuments(text, file);
+  const { documents, issues } = yaml;
   out.issues.push(...issues);
   let global: Obj | undefined;
   let previous: Obj | undefined;

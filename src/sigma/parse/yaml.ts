@@ -20,14 +20,35 @@ export interface YamlParseResult {
   readonly issues: SigmaIssue[];
 }
 
-const SINGLE_LETTER_BOOL = /^[yYnN]$/;
+/**
+ * The same result as plain data that structured clone copies (postMessage between threads): the
+ * positions are a Map keyed by the document's own containers, and one message keeps those
+ * identities. {@link fromPlainYaml} turns it back into a YamlParseResult.
+ */
+export interface PlainYamlResult {
+  readonly documents: { readonly value: unknown; readonly pos: Position }[];
+  readonly positions: Map<object, Map<string | number, Position>>;
+  readonly issues: SigmaIssue[];
+}
+
+export function fromPlainYaml(p: PlainYamlResult): YamlParseResult {
+  const posOf = (c: object, k: string | number): Position | undefined => p.positions.get(c)?.get(k);
+  return { documents: p.documents.map((d) => ({ value: d.value, pos: d.pos, posOf })), issues: p.issues };
+}
 
 export function parseYamlDocuments(text: string, file?: string): YamlParseResult {
+  return fromPlainYaml(parseYamlPlain(text, file));
+}
+
+const SINGLE_LETTER_BOOL = /^[yYnN]$/;
+
+/** parseYamlDocuments as plain, cloneable data. */
+export function parseYamlPlain(text: string, file?: string): PlainYamlResult {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { version: '1.1', lineCounter, uniqueKeys: false, prettyErrors: false });
   const issues: SigmaIssue[] = [];
-  const documents: YamlDocument[] = [];
-  const positions = new WeakMap<object, Map<string | number, Position>>();
+  const documents: { value: unknown; pos: Position }[] = [];
+  const positions = new Map<object, Map<string | number, Position>>();
   const at = (offset: number): Position => {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, column: lp.col };
@@ -94,9 +115,9 @@ export function parseYamlDocuments(text: string, file?: string): YamlParseResult
     };
     const value = convert(doc.contents);
     const start = doc.contents?.range?.[0] ?? doc.range[0];
-    documents.push({ value, pos: at(start), posOf: (c, k) => positions.get(c)?.get(k) });
+    documents.push({ value, pos: at(start) });
   }
-  return { documents, issues };
+  return { documents, positions, issues };
 }
 
 function firstLine(s: string): string {

@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
   sync: async () => [(await import('./commands/sync.ts')).registerSyncCommand],
   sigma: async () => [(await import('./commands/sigma.ts')).registerSigmaCommands, (await import('./commands/sigma-show.ts')).registerSigmaShowCommand],
   hunt: async () => [(await import('./commands/hunt.ts')).registerHuntCommand],
+  hunts: async () => [(await import('./commands/hunt.ts')).registerHuntsCommand],
   evtx: async () => [(await import('./commands/evtx.ts')).registerEvtxCommands],
   serve: async () => [(await import('./commands/serve.ts')).registerServeCommand],
 };

@@ -52,6 +52,11 @@ export function huntRuns(store: Store): HuntRun[] {
   }));
 }
 
+/** Per saved run, how many distinct techniques its hits were tagged with. */
+export function huntRunTechniqueCounts(store: Store): Map<number, number> {
+  return new Map(store.all<{ run_id: number; n: number }>('SELECT run_id, count(DISTINCT attack_id) AS n FROM hunt_technique_hit GROUP BY run_id').map((r) => [r.run_id, r.n]));
+}
+
 /** The newest saved run, if any. */
 export function latestHuntRun(store: Store): HuntRun | undefined {
   return huntRuns(store)[0];

@@ -1,11 +1,19 @@
 /**
  * `ttpgraph hunt`: run Sigma rules over JSON logs. Exit status like grep: 0 hits found, 1 no hits,
  * 2 error (no usable rules, an unreadable log file or pipeline, bad arguments).
+ * `hunt --save [LABEL]` also records the run in the store (hits per technique and rule), in one
+ * transaction once the hunt has finished; `ttpgraph hunts` lists the saved runs.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { Graph } from '../../graph.ts';
+import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
+import { huntRunTechniqueCounts } from '../../query/hunts.ts';
+import { graphFor, withGraph } from '../context.ts';
 import { LEVELS, type RuleLevel } from '../../sigma/index.ts';
 import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
-import { progressBar, terminalWidth } from '../output.ts';
+import { printJson, progressBar, terminalWidth } from '../output.ts';
 
 interface HuntFlags {
   rules: string[];
@@ -16,6 +24,7 @@ interface HuntFlags {
   tag?: string[];
   routing: boolean;
   quiet?: boolean;
+  save?: string | boolean;
 }
 
 const HELP = `
@@ -27,6 +36,14 @@ Event.EventData), winlogbeat JSON or flat NXLog-style JSON.
 Bad input does not stop the hunt: a rule that does not load, a line that is not JSON or a truncated
 gzip is reported on stderr as FILE:LINE: message, counted, and skipped.
 
+Saving a run: --save [LABEL] records it in the store (--db, else $TTPGRAPH_DB, else the default
+store): when, the log paths, how many rules, files, events and hits, and the hits per technique and
+rule (count, hosts, first and last seen), not the events. The run is written in one transaction once
+the hunt has finished: a hunt that fails (a log file that cannot be read) or is interrupted saves
+nothing. The newest saved run is the one technique pages (counts.hits) and the matrix ("hits")
+show; \`ttpgraph hunts\` lists them. Write the label as --save=LABEL, or put --save LABEL before
+another option (a value after --save that names an existing file or folder is taken as a log).
+
 Exit status (like grep):
   0  at least one hit
   1  no hits
@@ -35,7 +52,8 @@ Exit status (like grep):
 Examples:
   ttpgraph hunt --rules sigma/rules logs/sysmon.ndjson.gz
   ttpgraph hunt --rules sigma/rules --rules my-rules --min-level high --tag attack.t1059 \\
-    --format sarif logs/*.json > hits.sarif`;
+    --format sarif logs/*.json > hits.sarif
+  ttpgraph hunt --rules sigma/rules --save=week-48 --quiet logs/ > /dev/null; ttpgraph hunts`;
 
 /** Repeatable option values, also comma-separated. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -55,8 +73,9 @@ export function registerHuntCommand(program: Command): void {
     .option('--tag <tag>', 'only rules with this tag or tag prefix (e.g. attack.t1059, attack.execution); repeat for more', collect)
     .option('--no-routing', 'let every rule see every event (ignore logsource routing)')
     .option('-q, --quiet', 'no summary on stderr')
+    .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
-    .action(async (logs: string[], flags: HuntFlags) => {
+    .action(async (logs: string[], flags: HuntFlags, command: Command) => {
       const fail = (msg: string): void => {
         process.stderr.write(`ttpgraph: error: ${msg}\n`);
         process.exitCode = 2;
@@ -79,36 +98,127 @@ export function registerHuntCommand(program: Command): void {
         for (const i of loaded.collection.issues) process.stderr.write(`skipped rule: ${i.file ?? ''}:${i.line ?? ''}: ${i.message}\n`);
         return fail(`no usable rules in ${flags.rules.join(', ')}`);
       }
-      const writer = createHitWriter(flags.format as OutputFormat, (t) => process.stdout.write(t), terminalWidth());
-      const bar = progressBar('hunting');
-      let fileErrors = 0;
-      const summary = await runHunt({
-        collection: loaded.collection,
-        pipeline: pipe.pipeline,
-        logs: expandLogPaths(logs),
-        routing: flags.routing,
-        filters: {
-          ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}),
-          ...(flags.status !== undefined ? { status: flags.status } : {}),
-          ...(flags.tag !== undefined ? { tags: flags.tag } : {}),
-        },
-        onHit: (h) => writer.write(h),
-        onProblem: (p) => {
-          if (p.kind === 'file') fileErrors++;
-          bar.done();
-          process.stderr.write(`${p.kind === 'rule' ? 'skipped rule: ' : p.kind === 'input' ? 'skipped record: ' : 'error: '}${p.message}\n`);
-        },
-        onProgress: (p) => bar.update(p.fileIndex * 1000 + (p.size > 0 ? Math.min(999, Math.floor((p.bytes / p.size) * 1000)) : 0), p.files * 1000),
-      });
-      bar.done();
-      writer.end();
-      if (flags.quiet !== true) {
-        process.stderr.write(
-          `hunt: ${summary.events} event(s) in ${summary.files} file(s), ${summary.hits} hit(s) from ${summary.rulesHit} rule(s); ` +
-            `${summary.rules} rule(s) and ${summary.correlations} correlation(s) used, ${summary.ruleProblems} rule problem(s), ` +
-            `${summary.skippedRecords} record(s) skipped, ${summary.filesFailed} file(s) unreadable; ${(summary.elapsedMs / 1000).toFixed(2)} s\n`,
-        );
+      // --save with a value that is a log path: commander took the path as the label.
+      let label = typeof flags.save === 'string' ? flags.save : undefined;
+      if (label !== undefined && existsSync(label)) {
+        logs = [label, ...logs];
+        label = undefined;
       }
-      process.exitCode = fileErrors > 0 ? 2 : summary.hits > 0 ? 0 : 1;
+      // The store is opened (and migrated) before the hunt, so a bad --db fails at once; it is written only at the end.
+      let graph: Graph | undefined;
+      if (flags.save !== undefined) {
+        try {
+          graph = graphFor(command, 'write');
+        } catch (e) {
+          return fail((e as Error).message);
+        }
+      }
+      try {
+        await hunt(logs, flags, loaded.collection, pipe.pipeline, graph, label);
+      } finally {
+        graph?.close();
+      }
+    });
+}
+
+/** Runs the hunt, printing hits as they come; with a graph, records the run once it has finished. */
+async function hunt(
+  logs: string[],
+  flags: HuntFlags,
+  collection: ReturnType<typeof loadRuleFiles>['collection'],
+  pipeline: ReturnType<typeof loadPipeline>['pipeline'],
+  graph: Graph | undefined,
+  label: string | undefined,
+): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const recorder = graph === undefined ? undefined : new HuntRecorder();
+  const writer = createHitWriter(flags.format as OutputFormat, (t) => process.stdout.write(t), terminalWidth());
+  const bar = progressBar('hunting');
+  let fileErrors = 0;
+  const summary = await runHunt({
+    collection,
+    pipeline,
+    logs: expandLogPaths(logs),
+    routing: flags.routing,
+    filters: {
+      ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}),
+      ...(flags.status !== undefined ? { status: flags.status } : {}),
+      ...(flags.tag !== undefined ? { tags: flags.tag } : {}),
+    },
+    onHit: (h) => {
+      writer.write(h);
+      recorder?.add(h);
+    },
+    onProblem: (p) => {
+      if (p.kind === 'file') fileErrors++;
+      bar.done();
+      process.stderr.write(`${p.kind === 'rule' ? 'skipped rule: ' : p.kind === 'input' ? 'skipped record: ' : 'error: '}${p.message}\n`);
+    },
+    onProgress: (p) => bar.update(p.fileIndex * 1000 + (p.size > 0 ? Math.min(999, Math.floor((p.bytes / p.size) * 1000)) : 0), p.files * 1000),
+  });
+  bar.done();
+  writer.end();
+  if (flags.quiet !== true) {
+    process.stderr.write(
+      `hunt: ${summary.events} event(s) in ${summary.files} file(s), ${summary.hits} hit(s) from ${summary.rulesHit} rule(s); ` +
+        `${summary.rules} rule(s) and ${summary.correlations} correlation(s) used, ${summary.ruleProblems} rule problem(s), ` +
+        `${summary.skippedRecords} record(s) skipped, ${summary.filesFailed} file(s) unreadable; ${(summary.elapsedMs / 1000).toFixed(2)} s\n`,
+    );
+  }
+  process.exitCode = fileErrors > 0 ? 2 : summary.hits > 0 ? 0 : 1;
+  if (graph === undefined || recorder === undefined) return;
+  if (fileErrors > 0) {
+    process.stderr.write(`hunt: not saved: ${fileErrors} log file(s) could not be read\n`);
+    return;
+  }
+  let id: number;
+  try {
+    id = recorder.save(graph.store, {
+      label,
+      startedAt,
+      logs: logs.map((l) => path.resolve(l)),
+      rules: summary.rules + summary.correlations,
+      files: summary.files,
+      events: summary.events,
+      hits: summary.hits,
+    });
+  } catch (e) {
+    process.stderr.write(`ttpgraph: error: hunt not saved: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (flags.quiet !== true) {
+    process.stderr.write(`hunt: saved as run ${id}${label === undefined ? '' : ` "${label}"`} in ${graph.path}\n`);
+  }
+}
+
+interface HuntsFlags {
+  json?: boolean;
+}
+
+/** `ttpgraph hunts`: the saved hunt runs, newest first. */
+export function registerHuntsCommand(program: Command): void {
+  program
+    .command('hunts')
+    .description('list the hunts saved with `hunt --save`, newest first (the newest is the one pages and the matrix show)')
+    .option('--json', 'print the runs as JSON')
+    .action(async (flags: HuntsFlags, command: Command) => {
+      await withGraph(command, 'read', (graph) => {
+        const runs = graph.huntRuns();
+        const techniques = huntRunTechniqueCounts(graph.store);
+        const rows = runs.map((r) => ({ ...r, techniques: techniques.get(r.id) ?? 0 }));
+        if (flags.json === true) return printJson(rows);
+        if (rows.length === 0) {
+          process.stdout.write('no saved hunts (run `ttpgraph hunt --save [LABEL] --rules RULES LOGS...`)\n');
+          return;
+        }
+        for (const r of rows) {
+          const when = r.finishedAt.replace('T', ' ').slice(0, 19);
+          const name = r.label === null ? '' : ` "${r.label}"`;
+          process.stdout.write(
+            `${r.id}${name}  ${when}  ${r.hits} hit(s) on ${r.techniques} technique(s); ${r.events} event(s) in ${r.files} file(s), ${r.rules} rule(s)  ${r.logs.join(' ')}\n`,
+          );
+        }
+      });
     });
 }

@@ -16,6 +16,7 @@ import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, 
 import { createJobRunner } from '../api/jobs.ts';
 import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
 import { jobStatus, startImport, startSync } from '../api/writes.ts';
+import { SOURCES } from '../sync/sources.ts';
 import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
 import { layout } from '../render/html/layout.ts';
@@ -117,6 +118,7 @@ function scopeQuery(params: URLSearchParams): string {
 export function createApp(deps: AppDeps): App {
   const ctx: AppContext = createContext(deps.graph);
   const writable = deps.token !== undefined && deps.token !== '';
+  const empty = { writable, sources: SOURCES.map((k) => ({ name: k.name, description: k.description })) };
   const jobs = createJobRunner(() => ctx.invalidate());
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
@@ -157,7 +159,7 @@ export function createApp(deps: AppDeps): App {
   const errorPage = (req: AppRequest, err: unknown, id = ''): AppResponse => {
     const { status, code, message } = errorStatus(err);
     if (req.path.startsWith('/api/')) return jsonError(status, code, message);
-    if (code === 'unknown-version' && ctx.datasets().length === 0) return page('Empty store', renderEmptyStoreBody({ writable }));
+    if (code === 'unknown-version' && ctx.datasets().length === 0) return page('Empty store', renderEmptyStoreBody(empty));
     const suggestions = status === 404 && id !== '' ? suggestionsFor(id) : [];
     const res = page(status === 404 ? 'Not found' : 'Error', renderErrorBody(status, message, suggestions, id));
     res.status = status;
@@ -168,9 +170,9 @@ export function createApp(deps: AppDeps): App {
     const params = new Params(req.query);
     const scope = scopeQuery(req.query);
     const path = req.path;
-    if (path === '/') return page('Home', renderHomeBody(ctx.datasets(), { writable }));
+    if (path === '/') return page('Home', renderHomeBody(ctx.datasets(), empty));
     if (ctx.datasets().length === 0 && !path.startsWith('/static/')) {
-      const res = page('Empty store', renderEmptyStoreBody({ writable }));
+      const res = page('Empty store', renderEmptyStoreBody(empty));
       if (path !== '/matrix' && path !== '/search' && path !== '/datasets') res.status = 404;
       return res;
     }

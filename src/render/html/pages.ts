@@ -257,6 +257,8 @@ ${renderDatasetsBody(datasets)}</article>`;
 export interface EmptyStoreOptions {
   /** The server was started with a token: offer "Sync now" (the browser sends the token in a header). */
   readonly writable?: boolean;
+  /** The source kinds `ttpgraph sync` knows (name and description), for the form's "What" choice. */
+  readonly sources?: readonly { readonly name: string; readonly description: string }[];
 }
 
 export function renderEmptyStoreBody(options: EmptyStoreOptions = {}): SafeHtml {
@@ -268,7 +270,7 @@ export function renderEmptyStoreBody(options: EmptyStoreOptions = {}): SafeHtml 
 <li>Or sync from a local folder holding the files: <pre><code>ttpgraph sync --from DIR</code></pre></li>
 </ol>
 <p>Then add Sigma rules with <code>ttpgraph import sigma PATH</code> and control mappings with <code>ttpgraph import mappings FILE|URL</code>.</p>
-${options.writable === true ? renderSyncNow() : html`<p class="hint">To sync from this page instead, start the server with a token: <code>ttpgraph serve --token TOKEN</code> (or <code>$TTPGRAPH_TOKEN</code>).</p>`}</article>`;
+${options.writable === true ? renderSyncNow(options.sources ?? []) : html`<p class="hint">To sync from this page instead, start the server with a token: <code>ttpgraph serve --token TOKEN</code> (or <code>$TTPGRAPH_TOKEN</code>).</p>`}</article>`;
 }
 
 /**
@@ -276,14 +278,14 @@ ${options.writable === true ? renderSyncNow() : html`<p class="hint">To sync fro
  * in the Authorization header of the requests, never in a URL or storage, and its input has no
  * name, so a plain form submission can never carry it. Without JavaScript, the curl line does the same.
  */
-function renderSyncNow(): SafeHtml {
+function renderSyncNow(sources: readonly { readonly name: string; readonly description: string }[]): SafeHtml {
   return html`<section id="sync-now" aria-labelledby="sync-now-h"><h2 id="sync-now-h">Sync from this page</h2>
 <p>This server was started with a token, so it can fill its store itself. Paste the token: it is sent in the <code>Authorization</code> header of these requests only and never stored.</p>
 <form id="sync-form" class="sync-form" hidden>
 <label for="sync-token">Token</label><input id="sync-token" type="password" autocomplete="off" spellcheck="false" required>
 <label for="sync-from">From a folder on the server (optional)</label><input id="sync-from" type="text" autocomplete="off" spellcheck="false" placeholder="empty: the official sources on the internet" aria-describedby="sync-from-hint">
 <p id="sync-from-hint" class="hint">An absolute path to a folder laid out like the mirror of <code>ttpgraph sync --from DIR</code> (<code>attack/</code>, <code>mappings/</code>).</p>
-<label for="sync-only">What</label><select id="sync-only"><option value="">ATT&amp;CK and control mappings</option><option value="attack">ATT&amp;CK only</option><option value="mappings">Control mappings only</option></select>
+<label for="sync-only">What</label><select id="sync-only"><option value="">Everything (${sources.map((k) => k.name).join(', ')})</option>${sources.map((k) => html`<option value="${k.name}">Only ${k.description}</option>`)}</select>
 <label for="sync-domain">Domain</label><select id="sync-domain"><option value="">All domains</option><option value="enterprise">Enterprise</option><option value="mobile">Mobile</option><option value="ics">ICS</option></select>
 <div class="sync-actions"><button type="submit">Sync now</button></div>
 </form>

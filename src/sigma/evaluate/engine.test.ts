@@ -44,6 +44,8 @@ describe('the index never skips a rule that matches', () => {
   it('case-insensitive by default: the event is folded before the scan', () => {
     expect(hits('sel:\n  a|contains: MiMiKaTz\ncondition: sel', [{ a: 'x MIMIKATZ y' }, { a: 'mimikatz' }, { a: 'mimi katz' }])).toEqual([0, 1]);
     expect(hits('sel:\n  a|contains: ÄRGERLICH\ncondition: sel', [{ a: 'sehr ärgerlich' }, { a: 'ARGERLICH' }])).toEqual([0]);
+    // ASCII letters are folded during the scan; a value with other characters is folded whole.
+    expect(hits('sel:\n  a|contains: mimikatz\ncondition: sel', [{ a: 'Ä MIMIKATZ' }, { a: 'MIMIKATZ Ä' }, { a: 'MimiKatz' }, { a: 'ÄMIMIKAT' }])).toEqual([0, 1, 2]);
   });
   it('cased: the witness is folded but the test is not', () => {
     expect(hits('sel:\n  a|contains|cased: MiMiKaTz\ncondition: sel', [{ a: 'MiMiKaTz' }, { a: 'mimikatz' }])).toEqual([0]);
@@ -57,6 +59,7 @@ describe('the index never skips a rule that matches', () => {
   it('keywords: any leaf, at any depth, numbers included', () => {
     const d = 'keywords:\n  - sekurlsa\n  - 31337\ncondition: keywords';
     expect(hits(d, [{ x: { y: ['a', 'SEKURLSA::x'] } }, { port: 31337 }, { x: 'nothing' }])).toEqual([0, 1]);
+    expect(hits('keywords:\n  - TRUE\ncondition: keywords', [{ ok: true }, { ok: false }, { ok: 'True' }])).toEqual([0, 2]);
   });
   it('|all: every value (in any order), each its own set', () => {
     const d = 'sel:\n  a|contains|all: [alpha1, beta22]\ncondition: sel';

@@ -13,7 +13,7 @@
 import { compileConditionMap, type CompiledRule, type Predicate } from '../compile/compile.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
-import { eventContext, eventLeavesLower, getField, type EventContext } from './event.ts';
+import { eventContext, getField, type EventContext } from './event.ts';
 
 export interface EngineOptions {
   /** Logsource routing (default true). Off: every rule sees every event. */
@@ -302,36 +302,53 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     }
   };
 
-  const scan = (leaves: readonly string[], enabled: Uint8Array, ix: LiteralIndex): void => {
+  /**
+   * Scans one leaf string, case-folded on the fly: ASCII letters inline; a leaf with any other
+   * character is scanned again as s.toLowerCase() (full Unicode folding, as the witnesses were
+   * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
+   */
+  const scanString = (s: string, folded: boolean, enabled: Uint8Array, ix: LiteralIndex): void => {
     const { pre, keys, vals, shift, bi, biBits, uni } = ix;
     const tmask = keys.length - 1;
-    for (let li = 0; li < leaves.length; li++) {
-      const s = leaves[li]!;
-      const len = s.length;
-      let h = 0;
-      for (let i = 0; i < len; i++) {
-        const c = s.charCodeAt(i);
-        const f = c < 0x80 ? c : 0x80 | ((c ^ (c >>> 7)) & 0x7f);
-        h = ((h << 8) | f) & 0x3fffffff;
-        // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
-        const u = uni[f]!;
-        if (u !== 0) visit(u - 1, enabled, ix);
-        if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1, enabled, ix);
-        const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
-        if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
-        let t = Math.imul(h, MUL) >>> shift;
-        const want = h + 1;
-        for (;;) {
-          const kk = keys[t]!;
-          if (kk === want) {
-            visit(vals[t]!, enabled, ix);
-            break;
-          }
-          if (kk === 0) break;
-          t = (t + 1) & tmask;
+    const len = s.length;
+    let h = 0;
+    for (let i = 0; i < len; i++) {
+      let c = s.charCodeAt(i);
+      let f: number;
+      if (c < 0x80) {
+        if (c >= 65 && c <= 90) c += 32;
+        f = c;
+      } else if (!folded) {
+        scanString(s.toLowerCase(), true, enabled, ix);
+        return;
+      } else f = 0x80 | ((c ^ (c >>> 7)) & 0x7f);
+      h = ((h << 8) | f) & 0x3fffffff;
+      // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
+      const u = uni[f]!;
+      if (u !== 0) visit(u - 1, enabled, ix);
+      if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1, enabled, ix);
+      const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
+      if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
+      let t = Math.imul(h, MUL) >>> shift;
+      const want = h + 1;
+      for (;;) {
+        const kk = keys[t]!;
+        if (kk === want) {
+          visit(vals[t]!, enabled, ix);
+          break;
         }
+        if (kk === 0) break;
+        t = (t + 1) & tmask;
       }
     }
+  };
+
+  /** Every scalar leaf of the event, as eventLeaves lists them, without building the list. */
+  const scanValue = (v: unknown, enabled: Uint8Array, ix: LiteralIndex): void => {
+    if (typeof v === 'string') scanString(v, false, enabled, ix);
+    else if (typeof v === 'number' || typeof v === 'boolean') scanString(String(v), false, enabled, ix);
+    else if (Array.isArray(v)) for (let k = 0; k < v.length; k++) scanValue(v[k], enabled, ix);
+    else if (v !== null && typeof v === 'object') for (const k in v) scanValue((v as Record<string, unknown>)[k], enabled, ix);
   };
 
   const matchContext = (ctx: EventContext): CompiledRule[] => {
@@ -345,7 +362,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     }
     nc = 0;
     visited = 0;
-    if (index !== undefined && index.buckets > 0) scan(eventLeavesLower(ctx), route.enabled, index);
+    if (index !== undefined && index.buckets > 0) scanValue(ctx.raw, route.enabled, index);
     counters.visited += visited;
     const always = route.always;
     for (let k = 0; k < always.length; k++) {

@@ -140,7 +140,10 @@ async function parallelCapacity() {
   return (2 * t1) / t2;
 }
 
-if (process.argv[2] === '--run') {
+if (process.argv[2] === '--build') {
+  // Only build the synthetic file (for profiling by hand): node bench/evtx.bench.mjs --build FILE [MB]
+  buildFile(process.argv[3], Number(process.argv[4] ?? 256));
+} else if (process.argv[2] === '--run') {
   const load = (await import('node:os')).loadavg()[0].toFixed(2);
   const r = { ...(await measure(process.argv[3], Number(process.argv[4]), process.argv[5])), load };
   process.stdout.write(JSON.stringify(r) + '\n');

@@ -5,7 +5,7 @@
  *   file bytes → file-header → chunks (names, templates) → records (BinXML → tree) → JSON | XML
  */
 export { parseEvtx, parseEvtxSync, bytesReader, fileHandleReader, checkFileHeader } from './parser.ts';
-export type { EvtxResult, ParseOptions, RandomAccessReader, FileHandleLike } from './parser.ts';
+export type { EvtxResult, ParseOptions, ParseStats, RandomAccessReader, FileHandleLike } from './parser.ts';
 export { parseChunk } from './chunk.ts';
 export type { ChunkOptions, ChunkResult, EvtxFormat, EvtxRecord, EvtxWarning, EvtxWarningCode } from './chunk.ts';
 export { parseFileHeader, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';

@@ -1,22 +1,13 @@
 /**
- * Worker-thread entry: parses the chunks it is sent and replies with their records and warnings.
- * JSON records travel as one JSON text per chunk (JSON.parse on the receiving side is several times
- * cheaper than structured-clone deserialisation of the same objects); a chunk whose records hold
- * bigints (integers beyond 2^53, which JSON text would round) travels as objects instead.
+ * Worker-thread entry (runs from dist/): parses each batch of chunks it is sent and answers with
+ * one message per batch, records in the compact wire form of batch.ts.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseChunk } from './chunk.ts';
-import type { ChunkJob, ChunkReply } from './parser.ts';
+import { encodeChunk, parseBatch } from './batch.ts';
+import type { BatchJob, BatchReply } from './batch.ts';
 
-parentPort?.on('message', (job: ChunkJob) => {
-  const result = parseChunk(job.bytes, job);
-  let reply: ChunkReply = { id: job.id, result };
-  if (job.format === 'json' && result.records.length > 0) {
-    try {
-      reply = { id: job.id, result: { records: [], warnings: result.warnings }, recordsJson: JSON.stringify(result.records) };
-    } catch {
-      // a bigint somewhere: keep the objects
-    }
-  }
-  parentPort?.postMessage(reply);
+parentPort?.on('message', (job: BatchJob) => {
+  const reply: BatchReply = { id: job.id, chunks: parseBatch(job.bytes, job).map((r) => encodeChunk(r, job.format)), bytes: job.bytes };
+  // Nothing in the reply refers to the bytes (records are text or copied values), so they go back.
+  parentPort?.postMessage(reply, [job.bytes.buffer as ArrayBuffer]);
 });

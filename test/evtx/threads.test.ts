@@ -1,0 +1,163 @@
+/**
+ * Scheduling across threads, on the built code (workers run from dist/; `npm run build` first):
+ * records and warnings come out in file order and equal to one thread whatever the number of
+ * threads and the batch size, a damaged chunk in the middle is reported in its place, and stopping
+ * the iteration early (break, or an AbortSignal) terminates the workers so the process can exit.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../helpers/paths.ts';
+import type * as Evtx from '../../src/evtx/index.ts';
+import { parseEvtxSync } from '../../src/evtx/index.ts';
+import { CHUNK, chunkOffset, fileHeader, multiChunkFile, recordsOf } from './fixtures.ts';
+
+const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
+let dir = '';
+let lib: typeof Evtx;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
+  lib = (await import(pathToFileURL(distIndex).href)) as typeof Evtx;
+  dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-threads-'));
+});
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+/** `n` chunks cycling through the six of the multi-chunk fixture, behind a valid header. */
+function bigFile(n: number): Buffer {
+  const six = multiChunkFile();
+  const chunks = Array.from({ length: n }, (_, i) => six.subarray(chunkOffset(i % 6), chunkOffset(i % 6) + CHUNK));
+  return Buffer.concat([fileHeader(n), ...chunks]);
+}
+
+/** Chunk 17 with a bad magic (skipped), chunk 30 with a damaged record (skipped alone). */
+function damagedBigFile(): Buffer {
+  const f = bigFile(48);
+  f[chunkOffset(17) + 3] = f[chunkOffset(17) + 3]! ^ 0xff;
+  const rec = recordsOf(f, 30)[1]!;
+  f[chunkOffset(30) + rec.off + 5] = f[chunkOffset(30) + rec.off + 5]! ^ 0x11;
+  return f;
+}
+
+interface Run {
+  results: Evtx.EvtxResult[];
+  stats: Evtx.ParseStats;
+}
+
+async function run(input: Uint8Array | Evtx.RandomAccessReader, options: Evtx.ParseOptions): Promise<Run> {
+  const results: Evtx.EvtxResult[] = [];
+  let stats: Evtx.ParseStats | undefined;
+  for await (const r of lib.parseEvtx(input, { source: 'big.evtx', ...options, onStats: (s) => (stats = s) })) results.push(r);
+  return { results, stats: stats! };
+}
+
+const offsets = (rs: Evtx.EvtxResult[]): number[] => rs.map((r) => (r.ok ? r.record.offset : r.warning.offset));
+
+describe('EVTX parsing across threads', () => {
+  const file = bigFile(48);
+  const expected = [...parseEvtxSync(file, { source: 'big.evtx' })];
+
+  it('the one-thread reference is long and in file order', () => {
+    expect(expected.length).toBeGreaterThan(48 * 2);
+    expect(expected.every((r) => r.ok)).toBe(true);
+    const o = offsets(expected);
+    expect(o).toEqual([...o].sort((a, b) => a - b));
+  });
+
+  for (const threads of [1, 2, 4]) {
+    for (const batchChunks of [1, 3, undefined]) {
+      it(`${threads} thread(s), batches of ${batchChunks ?? 'default'} chunks: same records in file order, work shared`, async () => {
+        const { results, stats } = await run(file, { threads, ...(batchChunks !== undefined ? { batchChunks } : {}) });
+        expect(results).toEqual(expected);
+        expect(stats.workers).toBe(threads - 1);
+        expect(stats.callerBatches + stats.workerBatches.reduce((a, b) => a + b, 0)).toBe(stats.batches);
+        expect(stats.batches).toBe(Math.ceil(48 / stats.batchChunks));
+        if (threads > 1) expect(stats.workerBatches.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      });
+    }
+  }
+
+  it.each(['json-text', 'xml'] as const)('gives the same %s text with 1 and 3 threads', async (format) => {
+    const one = await run(file, { threads: 1, format });
+    const three = await run(file, { threads: 3, format, batchChunks: 2 });
+    expect(three.results).toEqual(one.results);
+    expect(three.stats.workerBatches.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it.each([2, 4])('reports a damaged chunk and a damaged record in the middle in their places (%i threads)', async (threads) => {
+    const bad = damagedBigFile();
+    const want = [...parseEvtxSync(bad, { source: 'big.evtx' })];
+    expect(want.filter((r) => !r.ok).map((r) => !r.ok && [r.warning.code, r.warning.chunk])).toEqual([
+      ['bad-chunk-magic', 17],
+      ['chunk-data-crc', 30],
+      ['bad-record', 30],
+    ]);
+    const p = path.join(dir, `damaged-${threads}.evtx`);
+    writeFileSync(p, bad);
+    const fh = await open(p, 'r');
+    try {
+      const { results, stats } = await run(await lib.fileHandleReader(fh), { threads, batchChunks: 2 });
+      expect(results).toEqual(want);
+      expect(stats.workerBatches.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('turns a failing read into a warning for those chunks and goes on', async () => {
+    const good = lib.bytesReader(file);
+    const reader: Evtx.RandomAccessReader = {
+      size: good.size,
+      read: (position, length) => (position === chunkOffset(8) ? Promise.reject(new Error('disk on fire')) : good.read(position, length)),
+    };
+    const { results } = await run(reader, { threads: 2, batchChunks: 4 });
+    const warnings = results.flatMap((r) => (r.ok ? [] : [r.warning]));
+    expect(warnings.map((w) => [w.code, w.chunk])).toEqual([['read-error', 8]]);
+    expect(warnings[0]!.message).toContain('disk on fire');
+    const lost = new Set([8, 9, 10, 11]);
+    expect(results.flatMap((r) => (r.ok ? [r.record.offset] : []))).toEqual(expected.flatMap((r) => (r.ok && !lost.has(r.record.chunk) ? [r.record.offset] : [])));
+  });
+});
+
+describe('stopping early', () => {
+  /** Runs a script in its own Node process: it must end by itself (no worker left running). */
+  function script(body: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+    const file = path.join(dir, 'big-stop.evtx');
+    if (!existsSync(file)) writeFileSync(file, bigFile(96));
+    const src = `const lib = await import(${JSON.stringify(pathToFileURL(distIndex).href)});
+const { readFileSync } = await import('node:fs');
+const bytes = readFileSync(${JSON.stringify(file)});
+${body}`;
+    const p = path.join(dir, `stop-${Math.random().toString(36).slice(2)}.mjs`);
+    writeFileSync(p, src);
+    const r = spawnSync(process.execPath, [p], { encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('break after a few records terminates the workers; the process exits on its own', () => {
+    const r = script(`let n = 0; let stats;
+for await (const x of lib.parseEvtx(bytes, { threads: 4, batchChunks: 1, onStats: (s) => (stats = s) })) { if (++n === 5) break; }
+console.log(JSON.stringify({ n, workers: stats.workers }));`);
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ n: 5, workers: 3 });
+  });
+
+  it('an aborted signal ends the iteration with its reason and terminates the workers', () => {
+    const r = script(`const ac = new AbortController(); let n = 0;
+try {
+  for await (const x of lib.parseEvtx(bytes, { threads: 3, batchChunks: 1, signal: ac.signal })) { if (++n === 7) ac.abort(new Error('enough')); }
+  console.log('not aborted');
+} catch (e) { console.log(JSON.stringify({ n, message: e.message })); }`);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ n: 7, message: 'enough' });
+  });
+});

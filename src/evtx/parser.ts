@@ -271,7 +271,7 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
   const pool = useWorkers && batches > 1 ? new Pool(url, Math.min(threads - 1, batches - 1)) : null;
   const workers = pool?.workers.length ?? 0;
   // Batches read and not yet yielded: each worker's queue, plus room for this thread to work ahead.
-  const window = workers * PER_WORKER + (pool === null ? 2 : 4);
+  const window = pool === null ? 2 : 4 * (workers + 1);
   let callerBatches = 0;
   /** Batches this thread parsed ahead that wait to be yielded. */
   let ahead = 0;
@@ -300,10 +300,14 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
   const failed = (k: number, what: string): ChunkResult[] =>
     Array.from({ length: count(k) }, (_, i) => ({ records: [], warnings: i === 0 ? [makeWarning('read-error', source, first(k), offsetOf(k), what)] : [] }));
 
-  /** Gives read batches to workers with room, lowest first. */
+  /**
+   * Gives read batches to workers with room, highest first: the lowest ones are left to this
+   * thread, which parses them just before yielding them (their records then die young), while the
+   * workers' text results wait compactly until their turn.
+   */
   const dispatch = (): void => {
     if (pool === null) return;
-    for (let k = next; k < issued; k++) {
+    for (let k = issued - 1; k >= next; k--) {
       const s = slots.get(k);
       if (s?.state !== 'ready') continue;
       const pw = pool.free();

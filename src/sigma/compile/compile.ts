@@ -393,44 +393,62 @@ function or(preds: Predicate[]): Predicate {
   };
 }
 
-interface CompiledDetection {
-  readonly predicate: Predicate;
-  readonly witness: Cnf;
-}
+type Detection = SigmaRule['detection'];
 
-function compileDetection(rule: { detection: SigmaRule['detection'] }, pipeline: Pipeline, cache: EvalCache): CompiledDetection {
-  const ids = new Map<string, CompiledDetection>();
-  for (const [name, sid] of rule.detection.identifiers) {
-    const groups = sid.groups.map((g) => ({
-      predicate: and(g.map((it) => compileItem(it, pipeline, cache))),
-      witness: andCnf(g.map(itemCnf)),
-    }));
-    ids.set(name, { predicate: or(groups.map((g) => g.predicate)), witness: orCnf(groups.map((g) => g.witness)) });
-  }
-  const walk = (n: ConditionNode): CompiledDetection => {
+/** The detection's witness (see witness.ts), by the same walk as its predicate. */
+function detectionWitness(detection: Detection): Cnf {
+  const ids = new Map<string, Cnf>();
+  for (const [name, sid] of detection.identifiers) ids.set(name, orCnf(sid.groups.map((g) => andCnf(g.map(itemCnf)))));
+  const walk = (n: ConditionNode): Cnf => {
     switch (n.type) {
       case 'id':
-        return ids.get(n.name) as CompiledDetection;
-      case 'not': {
-        const inner = walk(n.arg).predicate;
-        return { predicate: (ctx) => !inner(ctx), witness: [] };
-      }
-      case 'and': {
-        const parts = n.args.map(walk);
-        return { predicate: and(parts.map((p) => p.predicate)), witness: andCnf(parts.map((p) => p.witness)) };
-      }
-      case 'or': {
-        const parts = n.args.map(walk);
-        return { predicate: or(parts.map((p) => p.predicate)), witness: orCnf(parts.map((p) => p.witness)) };
-      }
+        return ids.get(n.name) as Cnf;
+      case 'not':
+        return [];
+      case 'and':
+        return andCnf(n.args.map(walk));
+      case 'or':
+        return orCnf(n.args.map(walk));
       case 'of': {
-        const parts = n.names.map((name) => ids.get(name) as CompiledDetection);
-        if (n.quantifier === 'all') return { predicate: and(parts.map((p) => p.predicate)), witness: andCnf(parts.map((p) => p.witness)) };
-        return { predicate: or(parts.map((p) => p.predicate)), witness: orCnf(parts.map((p) => p.witness)) };
+        const parts = n.names.map((name) => ids.get(name) as Cnf);
+        return n.quantifier === 'all' ? andCnf(parts) : orCnf(parts);
       }
     }
   };
-  return walk(rule.detection.condition);
+  return walk(detection.condition);
+}
+
+function detectionPredicate(detection: Detection, pipeline: Pipeline, cache: EvalCache): Predicate {
+  const ids = new Map<string, Predicate>();
+  for (const [name, sid] of detection.identifiers) ids.set(name, or(sid.groups.map((g) => and(g.map((it) => compileItem(it, pipeline, cache))))));
+  const walk = (n: ConditionNode): Predicate => {
+    switch (n.type) {
+      case 'id':
+        return ids.get(n.name) as Predicate;
+      case 'not': {
+        const inner = walk(n.arg);
+        return (ctx) => !inner(ctx);
+      }
+      case 'and':
+        return and(n.args.map(walk));
+      case 'or':
+        return or(n.args.map(walk));
+      case 'of': {
+        const parts = n.names.map((name) => ids.get(name) as Predicate);
+        return n.quantifier === 'all' ? and(parts) : or(parts);
+      }
+    }
+  };
+  return walk(detection.condition);
+}
+
+/** The only compile-time error of a detection: a placeholder the pipeline has no value for (under placeholder_fallback: error). */
+function checkPlaceholders(detection: Detection, pipeline: Pipeline): void {
+  if (pipeline.placeholderFallback !== 'error') return;
+  for (const sid of detection.identifiers.values())
+    for (const g of sid.groups)
+      for (const it of g)
+        for (const v of it.values) if (v.type === 'string') resolvePlaceholders(v.parts, pipeline);
 }
 
 /** A pipeline condition map -> predicate (values OR-ed, case-insensitive with `*`; null = absent). */
@@ -487,16 +505,21 @@ export interface CompileResult {
  */
 export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = [], cache: EvalCache = new EvalCache()): CompileResult {
   try {
-    const det = compileDetection(rule, pipeline, cache);
     const applied = filters.filter((f) => filterApplies(f, rule));
-    let predicate = det.predicate;
-    if (applied.length > 0) {
+    checkPlaceholders(rule.detection, pipeline);
+    for (const f of applied) checkPlaceholders(f.detection, pipeline);
+    const witness = detectionWitness(rule.detection);
+    // The predicate is built on the rule's first evaluation: most rules of a large set never see an
+    // event of their logsource in a given log, and building closures is most of compiling.
+    let real: Predicate | undefined;
+    const build = (): Predicate => {
+      const det = detectionPredicate(rule.detection, pipeline, cache);
       // pySigma semantics: (rule condition) and (filter condition) for each filter.
-      const fp = applied.map((f) => compileDetection(f, pipeline, cache).predicate);
-      predicate = and([det.predicate, ...fp]);
-    }
+      return applied.length === 0 ? det : and([det, ...applied.map((f) => detectionPredicate(f.detection, pipeline, cache))]);
+    };
+    const predicate: Predicate = (ctx) => (real ??= build())(ctx);
     const { precondition, routed } = compileLogsource(rule.logsource, pipeline);
-    return { compiled: { rule, predicate, witness: det.witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title) }, issues: [] };
+    return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title) }, issues: [] };
   } catch (e) {
     if (e instanceof SigmaBuildError) {
       return {

@@ -57,6 +57,7 @@ function setCost(set: readonly string[]): number {
 
 /** Drops duplicates and literals that contain another literal of the set (the shorter one suffices). */
 function simplifySet(set: readonly string[]): string[] {
+  if (set.length === 1) return set as string[];
   const uniq = [...new Set(set)];
   if (uniq.length > 64) return uniq;
   uniq.sort((a, b) => a.length - b.length);
@@ -67,6 +68,17 @@ function simplifySet(set: readonly string[]): string[] {
 
 /** AND: every set of every part holds; keep the MAX_SETS best. */
 export function andCnf(parts: readonly Cnf[]): Cnf {
+  let total = 0;
+  let only: string[] | undefined;
+  for (const p of parts) {
+    total += p.length;
+    if (p.length > 0) only = p[0];
+  }
+  if (total === 0) return [];
+  if (total === 1) {
+    const set = simplifySet(only as string[]);
+    return set.length === 0 || setCost(set) === Infinity ? [] : [set];
+  }
   const seen = new Set<string>();
   const all: { set: string[]; cost: number }[] = [];
   for (const p of parts) {
@@ -74,7 +86,7 @@ export function andCnf(parts: readonly Cnf[]): Cnf {
       const set = simplifySet(s);
       const cost = setCost(set);
       if (set.length === 0 || cost === Infinity) continue;
-      const key = [...set].sort().join('\u0000');
+      const key = set.length === 1 ? (set[0] as string) : [...set].sort().join('\u0000');
       if (seen.has(key)) continue;
       seen.add(key);
       all.push({ set, cost });

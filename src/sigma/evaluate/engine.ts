@@ -62,11 +62,6 @@ function fold(c: number): number {
   return c < 0x80 ? c : 0x80 | ((c ^ (c >>> 7)) & 0x7f);
 }
 /** The 4-gram key ending at `end` (inclusive), as the scan's rolling hash computes it. */
-function gram4(s: string, end: number): number {
-  let h = 0;
-  for (let i = end - 3; i <= end; i++) h = ((h << 8) | fold(s.charCodeAt(i))) & 0x3fffffff;
-  return h;
-}
 function gram2(s: string, end: number): number {
   return ((fold(s.charCodeAt(end - 1)) << 8) | fold(s.charCodeAt(end))) & 0xffff;
 }
@@ -111,18 +106,24 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     const ws = r.witness.slice(0, MAX_SETS).filter((set) => set.length > 0 && set.every(usableLiteral));
     return ws;
   });
-  const freq4 = new Map<number, number>();
-  const freq2 = new Map<number, number>();
+  // Gram frequencies among all literals (approximate: a 2^20-slot count table; collisions only make
+  // a gram look commoner than it is, which changes which window files a literal, never correctness).
+  const FREQ_BITS = 20;
+  const freq4 = new Uint16Array(1 << FREQ_BITS);
+  const freq2 = new Uint16Array(1 << 16);
+  const slot4 = (h: number): number => Math.imul(h, MUL) >>> (32 - FREQ_BITS);
+  const bump = (a: Uint16Array, i: number): void => {
+    if (a[i]! < 0xffff) a[i] = a[i]! + 1;
+  };
   for (const ws of sets) {
     for (const set of ws) {
       for (const w of set) {
-        const seen = new Set<number>();
-        if (w.length >= WITNESS_MIN) {
-          for (let i = 3; i < w.length; i++) seen.add(gram4(w, i));
-          for (const h of seen) freq4.set(h, (freq4.get(h) ?? 0) + 1);
-        } else {
-          for (let i = 1; i < w.length; i++) seen.add(gram2(w, i));
-          for (const h of seen) freq2.set(h, (freq2.get(h) ?? 0) + 1);
+        let h = 0;
+        for (let i = 0; i < w.length; i++) {
+          h = ((h << 8) | fold(w.charCodeAt(i))) & 0x3fffffff;
+          if (w.length >= WITNESS_MIN) {
+            if (i >= 3) bump(freq4, slot4(h));
+          } else if (i >= 1) bump(freq2, h & 0xffff);
         }
       }
     }
@@ -141,6 +142,49 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     const l = lists[b] as number[];
     if (l[l.length - 1] !== entry) l.push(entry);
   };
+  /** The (kind, key) a literal is filed under; literals recur across rules, so remembered. */
+  const keyOf = new Map<string, number>();
+  const chooseKey = (w: string): number => {
+    let k = keyOf.get(w);
+    if (k !== undefined) return k;
+    if (w.length >= WITNESS_MIN) {
+      let best = -1;
+      let bestFreq = Infinity;
+      let h = 0;
+      for (let i = 0; i < w.length; i++) {
+        h = ((h << 8) | fold(w.charCodeAt(i))) & 0x3fffffff;
+        if (i < 3) continue;
+        const f = freq4[slot4(h)]!;
+        if (f <= bestFreq) {
+          bestFreq = f;
+          best = h;
+        }
+      }
+      k = best;
+    } else if (w.length === 1) {
+      k = 2 * 0x40000000 + fold(w.charCodeAt(0));
+    } else {
+      let best = -1;
+      let bestFreq = Infinity;
+      for (let i = 1; i < w.length; i++) {
+        if (!hasRareChar(w.slice(i - 1, i + 1))) continue;
+        const h = gram2(w, i);
+        const f = freq2[h]!;
+        if (f <= bestFreq) {
+          bestFreq = f;
+          best = h;
+        }
+      }
+      if (best >= 0) k = 0x40000000 + best;
+      else {
+        // No 2-gram with a rare character (cannot happen for a usable literal): its rare character.
+        const rare = [...w].find(hasRareChar) ?? w[0] ?? ' ';
+        k = 2 * 0x40000000 + fold(rare.charCodeAt(0));
+      }
+    }
+    keyOf.set(w, k);
+    return k;
+  };
   sets.forEach((ws, idx) => {
     if (ws.length === 0) return;
     indexed[idx] = 1;
@@ -148,39 +192,8 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     ws.forEach((set, si) => {
       const entry = idx * 4 + si;
       for (const w of set) {
-        if (w.length >= WITNESS_MIN) {
-          let best = -1;
-          let bestFreq = Infinity;
-          for (let i = 3; i < w.length; i++) {
-            const h = gram4(w, i);
-            const f = freq4.get(h) ?? 0;
-            if (f <= bestFreq) {
-              bestFreq = f;
-              best = h;
-            }
-          }
-          file(0, best, entry);
-        } else if (w.length === 1) {
-          file(2, fold(w.charCodeAt(0)), entry);
-        } else {
-          let best = -1;
-          let bestFreq = Infinity;
-          for (let i = 1; i < w.length; i++) {
-            if (!hasRareChar(w.slice(i - 1, i + 1))) continue;
-            const h = gram2(w, i);
-            const f = freq2.get(h) ?? 0;
-            if (f <= bestFreq) {
-              bestFreq = f;
-              best = h;
-            }
-          }
-          if (best >= 0) file(1, best, entry);
-          else {
-            // No 2-gram with a rare character (cannot happen for a usable literal): its rarest character.
-            const rare = [...w].find(hasRareChar) ?? w[0] ?? ' ';
-            file(2, fold(rare.charCodeAt(0)), entry);
-          }
-        }
+        const k = chooseKey(w);
+        file(Math.floor(k / 0x40000000), k % 0x40000000, entry);
       }
     });
   });

@@ -51,6 +51,9 @@ interface Route {
   readonly enabled: Uint8Array;
   readonly always: Int32Array;
   readonly aliases: Readonly<Record<string, string>> | undefined;
+  /** The index's buckets (CSR) holding only this route's rules. */
+  readonly start: Int32Array;
+  readonly entries: Int32Array;
 }
 
 const MUL = 0x9e3779b1;
@@ -247,32 +250,67 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const full = new Uint8Array(n);
   const index = useIndex ? buildIndex(rules, indexed, full) : undefined;
 
-  const routes = new Map<string, Route>();
+  // Routes in a tree of Maps, one level per routing field, keyed by the field's value as is
+  // (objects by their JSON): no key string is built per event.
+  type RouteTree = Map<unknown, RouteTree | Route>;
+  let routes: RouteTree = new Map();
+  let routeCount = 0;
+  const ABSENT = Symbol('absent');
   const routeFor = (ctx: EventContext): Route => {
-    let key = '';
-    for (let k = 0; k < fields.length; k++) {
+    let node: RouteTree = routes;
+    const last = fields.length - 1;
+    for (let k = 0; k <= last; k++) {
       const v = getField(ctx, fields[k]!);
-      key += typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-      key += '\u0001';
-    }
-    let r = routes.get(key);
-    if (r === undefined) {
-      const enabled = new Uint8Array(n);
-      const always: number[] = [];
-      let aliases: Record<string, string> | undefined;
-      for (const a of aliasPreds) if (a.when(ctx)) aliases = { ...aliases, ...a.fields };
-      for (let i = 0; i < n; i++) {
-        const ok = !routing || (rules[i] as CompiledRule).precondition(ctx);
-        if (ok) {
-          enabled[i] = 1;
-          if (indexed[i] === 0) always.push(i);
-        }
+      const key = v === undefined ? ABSENT : typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+      const next = node.get(key);
+      if (k === last) {
+        if (next !== undefined) return next as Route;
+        const r = makeRoute(ctx);
+        node.set(key, r);
+        return r;
       }
-      r = { enabled, always: Int32Array.from(always), aliases };
-      if (routes.size > 10_000) routes.clear();
-      routes.set(key, r);
+      if (next === undefined) {
+        const m: RouteTree = new Map();
+        node.set(key, m);
+        node = m;
+      } else node = next as RouteTree;
     }
+    // No routing fields at all: one route.
+    let r = routes.get(ABSENT) as Route | undefined;
+    if (r === undefined) routes.set(ABSENT, (r = makeRoute(ctx)));
     return r;
+  };
+  const makeRoute = (ctx: EventContext): Route => {
+    if (++routeCount > 10_000) {
+      routes = new Map();
+      routeCount = 1;
+    }
+    const enabled = new Uint8Array(n);
+    const always: number[] = [];
+    let aliases: Record<string, string> | undefined;
+    for (const a of aliasPreds) if (a.when(ctx)) aliases = { ...aliases, ...a.fields };
+    for (let i = 0; i < n; i++) {
+      const ok = !routing || (rules[i] as CompiledRule).precondition(ctx);
+      if (ok) {
+        enabled[i] = 1;
+        if (indexed[i] === 0) always.push(i);
+      }
+    }
+    // The index's buckets with only this route's rules in them.
+    let start = index?.start ?? new Int32Array(1);
+    let entries = index?.entries ?? new Int32Array(0);
+    if (index !== undefined && routing) {
+      const s2 = new Int32Array(index.buckets + 1);
+      const kept: number[] = [];
+      for (let b = 0; b < index.buckets; b++) {
+        s2[b] = kept.length;
+        for (let k = index.start[b]!; k < index.start[b + 1]!; k++) if (enabled[index.entries[k]! >>> 2] === 1) kept.push(index.entries[k]!);
+      }
+      s2[index.buckets] = kept.length;
+      start = s2;
+      entries = Int32Array.from(kept);
+    }
+    return { enabled, always: Int32Array.from(always), aliases, start, entries };
   };
 
   const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
@@ -285,17 +323,20 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   let visited = 0;
 
   /** Marks the entries of bucket `b` (once per event); a rule whose sets are all hit becomes a candidate. */
-  const visit = (b: number, enabled: Uint8Array, ix: LiteralIndex): void => {
+  let curStart: Int32Array = new Int32Array(1);
+  let curEntries: Int32Array = new Int32Array(0);
+  /** Marks the entries of bucket `b` (once per event); a rule whose sets are all hit becomes a candidate. */
+  const visit = (b: number): void => {
     if (bucketStamp[b] === epoch) return;
     bucketStamp[b] = epoch;
-    const end = ix.start[b + 1]!;
-    const entries = ix.entries;
-    let k = ix.start[b]!;
+    const start = curStart;
+    const entries = curEntries;
+    const end = start[b + 1]!;
+    let k = start[b]!;
     visited += end - k;
     for (; k < end; k++) {
       const e = entries[k]!;
       const r = e >>> 2;
-      if (enabled[r] !== 1) continue;
       if (stamp[r] !== epoch) {
         stamp[r] = epoch;
         mask[r] = 0;
@@ -320,7 +361,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
    * character is scanned again as s.toLowerCase() (full Unicode folding, as the witnesses were
    * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
    */
-  const scanString = (s: string, folded: boolean, enabled: Uint8Array, ix: LiteralIndex): void => {
+  const scanString = (s: string, folded: boolean, ix: LiteralIndex): void => {
     const { pre, keys, vals, shift, bi, biBits, uni } = ix;
     const tmask = keys.length - 1;
     const len = s.length;
@@ -332,14 +373,14 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         if (c >= 65 && c <= 90) c += 32;
         f = c;
       } else if (!folded) {
-        scanString(s.toLowerCase(), true, enabled, ix);
+        scanString(s.toLowerCase(), true, ix);
         return;
       } else f = 0x80 | ((c ^ (c >>> 7)) & 0x7f);
       h = ((h << 8) | f) & 0x3fffffff;
       // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
       const u = uni[f]!;
-      if (u !== 0) visit(u - 1, enabled, ix);
-      if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1, enabled, ix);
+      if (u !== 0) visit(u - 1);
+      if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1);
       const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
       if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
       let t = Math.imul(h, MUL) >>> shift;
@@ -347,7 +388,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       for (;;) {
         const kk = keys[t]!;
         if (kk === want) {
-          visit(vals[t]!, enabled, ix);
+          visit(vals[t]!);
           break;
         }
         if (kk === 0) break;
@@ -357,11 +398,11 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   };
 
   /** Every scalar leaf of the event, as eventLeaves lists them, without building the list. */
-  const scanValue = (v: unknown, enabled: Uint8Array, ix: LiteralIndex): void => {
-    if (typeof v === 'string') scanString(v, false, enabled, ix);
-    else if (typeof v === 'number' || typeof v === 'boolean') scanString(String(v), false, enabled, ix);
-    else if (Array.isArray(v)) for (let k = 0; k < v.length; k++) scanValue(v[k], enabled, ix);
-    else if (v !== null && typeof v === 'object') for (const k in v) scanValue((v as Record<string, unknown>)[k], enabled, ix);
+  const scanValue = (v: unknown, ix: LiteralIndex): void => {
+    if (typeof v === 'string') scanString(v, false, ix);
+    else if (typeof v === 'number' || typeof v === 'boolean') scanString(String(v), false, ix);
+    else if (Array.isArray(v)) for (let k = 0; k < v.length; k++) scanValue(v[k], ix);
+    else if (v !== null && typeof v === 'object') for (const k in v) scanValue((v as Record<string, unknown>)[k], ix);
   };
 
   const matchContext = (ctx: EventContext): CompiledRule[] => {
@@ -375,7 +416,11 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     }
     nc = 0;
     visited = 0;
-    if (index !== undefined && index.buckets > 0) scanValue(ctx.raw, route.enabled, index);
+    if (index !== undefined && index.buckets > 0 && route.entries.length > 0) {
+      curStart = route.start;
+      curEntries = route.entries;
+      scanValue(ctx.raw, index);
+    }
     counters.visited += visited;
     const always = route.always;
     for (let k = 0; k < always.length; k++) {

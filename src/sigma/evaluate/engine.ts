@@ -112,12 +112,9 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
   // Gram frequencies among all literals (approximate: a 2^20-slot count table; collisions only make
   // a gram look commoner than it is, which changes which window files a literal, never correctness).
   const FREQ_BITS = 20;
-  const freq4 = new Uint16Array(1 << FREQ_BITS);
-  const freq2 = new Uint16Array(1 << 16);
+  const freq4 = new Uint32Array(1 << FREQ_BITS);
+  const freq2 = new Uint32Array(1 << 16);
   const slot4 = (h: number): number => Math.imul(h, MUL) >>> (32 - FREQ_BITS);
-  const bump = (a: Uint16Array, i: number): void => {
-    if (a[i]! < 0xffff) a[i] = a[i]! + 1;
-  };
   for (const ws of sets) {
     for (const set of ws) {
       for (const w of set) {
@@ -125,8 +122,8 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
         for (let i = 0; i < w.length; i++) {
           h = ((h << 8) | fold(w.charCodeAt(i))) & 0x3fffffff;
           if (w.length >= WITNESS_MIN) {
-            if (i >= 3) bump(freq4, slot4(h));
-          } else if (i >= 1) bump(freq2, h & 0xffff);
+            if (i >= 3) freq4[slot4(h)]!++;
+          } else if (i >= 1) freq2[h & 0xffff]!++;
         }
       }
     }

@@ -2,14 +2,18 @@
 //
 // Builds a large synthetic EVTX file in a temp dir (dense chunks made from the sigma-regression
 // chunks that hold several records, repeated behind a valid file header; see denseChunk()),
-// then, each run in its own Node process so peak RSS does not mix: parses it with 1 thread (on the
-// main thread) and with 2 worker threads, counting records. Run: `npm run build && npm run bench evtx`.
+// then, each run in its own Node process so peak RSS does not mix: parses it with 1 thread (the
+// calling thread alone) and with 2 (the calling thread and one worker), counting records, and says
+// how the chunks were shared. The control (a fixed busy loop in 1 and in 2 threads) runs before and
+// after, with the load average: on a shared machine it says how many cores there were to use.
+// Run: `npm run build && npm run bench evtx`; EVTX_BENCH_MB=1024 for a 1 GB file;
+// EVTX_BENCH_THREADS=1,2,4 for other thread counts.
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -106,7 +110,8 @@ async function measure(file, threads, format) {
   let records = 0;
   let warnings = 0;
   let keys = 0;
-  for await (const r of parseEvtx(await fileHandleReader(fh), { threads, source: file, format })) {
+  let stats = null;
+  for await (const r of parseEvtx(await fileHandleReader(fh), { threads, source: file, format, onStats: (s) => (stats = s) })) {
     if (r.ok) {
       records++;
       keys += format === 'json' ? Object.keys(r.record.data.Event).length : r.record.json.length; // touch the result
@@ -117,7 +122,7 @@ async function measure(file, threads, format) {
   const cpuSecs = (cu.user + cu.system) / 1e6;
   await fh.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  return { format, threads, sizeMb: size / 1048576, records, warnings, keys, secs, mbPerSec: size / 1048576 / secs, cpuSecs, mbPerCpuSec: size / 1048576 / cpuSecs, peakRssMb: rssMb };
+  return { format, threads, stats, sizeMb: size / 1048576, records, warnings, keys, secs, mbPerSec: size / 1048576 / secs, cpuSecs, mbPerCpuSec: size / 1048576 / cpuSecs, peakRssMb: rssMb };
 }
 
 /**
@@ -140,6 +145,42 @@ async function parallelCapacity() {
   return (2 * t1) / t2;
 }
 
+/**
+ * Workload control: the ceiling for 2 threads on this machine right now, for this very work. The
+ * first 32 MB of the file parsed to JSON objects by 1 worker alone, then by 2 workers at once (each
+ * its own copy, no hand-over at all): 2 × t(1) / t(2). The busy loop above needs no memory; parsing
+ * does, and two threads can slow each other down (caches, memory bandwidth, a host's siblings).
+ */
+async function parseCapacity(file) {
+  const { Worker } = await import('node:worker_threads');
+  const lib = pathToFileURL(path.join(root, 'dist/evtx/index.js')).href;
+  const src = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { openSync, readSync, closeSync } = require('node:fs');
+    import(workerData.lib).then(({ parseChunk }) => {
+      const buf = new Uint8Array(32 * 1048576);
+      const fd = openSync(workerData.file, 'r');
+      readSync(fd, buf, 0, buf.length, 4096);
+      closeSync(fd);
+      const t = performance.now();
+      for (let k = 0; k < 32 * 16; k++) parseChunk(buf.subarray(k * 65536, (k + 1) * 65536), { chunkIndex: k, fileOffset: 0, format: 'json' });
+      parentPort.postMessage(performance.now() - t);
+    });`;
+  const run = (n) => Promise.all(Array.from({ length: n }, () => new Promise((res, rej) => {
+    const w = new Worker(src, { eval: true, workerData: { lib, file } });
+    w.on('message', (ms) => { void w.terminate(); res(ms); });
+    w.on('error', rej);
+  })));
+  const [t1] = await run(1);
+  const t2 = Math.max(...(await run(2)));
+  return (2 * t1) / t2;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+}
+
 if (process.argv[2] === '--build') {
   // Only build the synthetic file (for profiling by hand): node bench/evtx.bench.mjs --build FILE [MB]
   buildFile(process.argv[3], Number(process.argv[4] ?? 256));
@@ -148,23 +189,47 @@ if (process.argv[2] === '--build') {
   const r = { ...(await measure(process.argv[3], Number(process.argv[4]), process.argv[5])), load };
   process.stdout.write(JSON.stringify(r) + '\n');
 } else {
+  const os = await import('node:os');
   const sizeMb = Number(process.env.EVTX_BENCH_MB ?? 256);
+  const rounds = Number(process.env.EVTX_BENCH_ROUNDS ?? 3);
+  const threadCounts = (process.env.EVTX_BENCH_THREADS ?? '1,2').split(',').map(Number);
   const dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-bench-'));
   const file = path.join(dir, 'big.evtx');
+  const line = (s) => process.stdout.write(s + '\n');
   try {
-    process.stdout.write(`parallel capacity now (busy loop, 2 threads vs 1): ${(await parallelCapacity()).toFixed(2)}x\n`);
     const distinct = buildFile(file, sizeMb);
-    process.stdout.write(`synthetic file: ${(statSync(file).size / 1048576).toFixed(1)} MB, ${distinct} distinct dense chunks repeated (${file})\n`);
-    // json: JSON objects in the caller's thread (the library's default); json-text: the same as
-    // JSON text per record (what `evtx dump` prints; cheap to pass between threads).
-    for (const [format, threads] of [['json', 1], ['json', 2], ['json-text', 1], ['json-text', 2]]) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--run', file, String(threads), format], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(r.stderr);
-      const m = JSON.parse(r.stdout);
-      process.stdout.write(
-        `${m.format} threads=${m.threads}: ${m.records} records, ${m.warnings} warnings, ${m.secs.toFixed(2)} s, ` +
-          `${m.mbPerSec.toFixed(1)} MB/s wall, ${m.cpuSecs.toFixed(2)} CPU-s (${m.mbPerCpuSec.toFixed(1)} MB per CPU-second), ` +
-          `peak RSS ${m.peakRssMb.toFixed(0)} MB, load average before ${m.load}\n`,
+    line(`synthetic file: ${(statSync(file).size / 1048576).toFixed(1)} MB, ${distinct} distinct dense chunks repeated; Node ${process.version}, ${os.availableParallelism()} cores; ${rounds} rounds`);
+    const controls = [];
+    const runs = new Map();
+    for (let round = 1; round <= rounds; round++) {
+      const busy = await parallelCapacity();
+      const parse = await parseCapacity(file);
+      controls.push({ busy, parse });
+      line(`round ${round} control: busy loop ${busy.toFixed(2)}x, parsing ${parse.toFixed(2)}x (2 threads vs 1; 2.00 = two free cores), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
+      // json: JSON objects in the caller's thread (the library's default, what hunt consumes);
+      // json-text: the same as JSON text per record (what `evtx dump` prints).
+      for (const [format, threads] of ['json', 'json-text'].flatMap((f) => threadCounts.map((t) => [f, t]))) {
+        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--run', file, String(threads), format], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(r.stderr);
+        const m = JSON.parse(r.stdout);
+        const key = `${format} threads=${threads}`;
+        runs.set(key, [...(runs.get(key) ?? []), m]);
+        line(
+          `  ${key}: ${m.records} records, ${m.warnings} warnings, ${m.secs.toFixed(2)} s, ${m.mbPerSec.toFixed(1)} MB/s wall, ` +
+            `${m.cpuSecs.toFixed(2)} CPU-s (${m.mbPerCpuSec.toFixed(1)} MB per CPU-second), peak RSS ${m.peakRssMb.toFixed(0)} MB, load ${m.load}; ` +
+            `batches of ${m.stats.batchChunks} chunks: calling thread ${m.stats.callerBatches}/${m.stats.batches}, workers ${JSON.stringify(m.stats.workerBatches)}`,
+        );
+      }
+    }
+    line(`controls: busy loop median ${median(controls.map((c) => c.busy)).toFixed(2)}x, parsing median ${median(controls.map((c) => c.parse)).toFixed(2)}x`);
+    line('summary (best and median wall time over the rounds; speed-up = 1-thread best / this best):');
+    for (const [key, ms] of runs) {
+      const best = Math.min(...ms.map((m) => m.secs));
+      const one = Math.min(...runs.get(key.replace(/threads=\d+/, 'threads=1')).map((m) => m.secs));
+      line(
+        `  ${key}: best ${best.toFixed(2)} s (${(sizeMb / best).toFixed(1)} MB/s), median ${median(ms.map((m) => m.secs)).toFixed(2)} s, ` +
+          `speed-up ${(one / best).toFixed(2)}x, CPU-s median ${median(ms.map((m) => m.cpuSecs)).toFixed(2)} (${(median(ms.map((m) => m.cpuSecs)) / sizeMb * 1000).toFixed(1)} CPU-ms per MB), ` +
+          `peak RSS max ${Math.max(...ms.map((m) => m.peakRssMb)).toFixed(0)} MB`,
       );
     }
   } finally {

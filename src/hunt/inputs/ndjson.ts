@@ -58,10 +58,24 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
     }
   };
   try {
-    for await (const chunk of stream) {
-      const buf = rest === undefined ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
+    for await (const c of stream) {
+      const buf = c as Buffer;
       let start = 0;
       let batch: InputItem[] = [];
+      if (rest !== undefined) {
+        // The line that spans two chunks: only it is copied, not the whole chunk.
+        const nl = buf.indexOf(10);
+        if (nl < 0) {
+          rest = Buffer.concat([rest, buf]);
+          continue;
+        }
+        line++;
+        const joined = Buffer.concat([rest, buf.subarray(0, nl)]);
+        rest = undefined;
+        const item = parse(joined, 0, joined.length, line);
+        if (item !== undefined) batch.push(item);
+        start = nl + 1;
+      }
       for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
         line++;
         const item = parse(buf, start, nl, line);

@@ -367,6 +367,13 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
       wake = resolve;
       signal?.addEventListener('abort', notify, { once: true });
     }).finally(() => signal?.removeEventListener('abort', notify));
+  /** A chunk's results; an abort takes effect before the next one. */
+  const emit = signal === undefined ? toResults : function* (r: ChunkResult): Generator<EvtxResult> {
+    for (const x of toResults(r)) {
+      signal.throwIfAborted();
+      yield x;
+    }
+  };
   /** One turn of the event loop, so that reads and workers' answers are taken in. */
   const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -383,7 +390,7 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
         slots.delete(next);
         next++;
         fill();
-        for (const r of s.results) yield* toResults(typeof r === 'function' ? r() : r);
+        for (const r of s.results) yield* emit(typeof r === 'function' ? r() : r);
         await turn();
         continue;
       }
@@ -396,7 +403,7 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
         dispatch();
         for (let i = 0; i < count(k); i++) {
           const o = { firstChunk: first(k) + i, fileOffset: offsetOf(k) + i * CHUNK_SIZE, count: 1, source, format, strictChecksums };
-          yield* toResults(parseBatch(s.bytes.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o)[0]!);
+          yield* emit(parseBatch(s.bytes.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o)[0]!);
         }
         if (s.own) recycle(s.bytes);
         await turn();

@@ -93,15 +93,16 @@ interface LiteralIndex {
   readonly entries: Int32Array;
   /** 4-gram prefilter bitset. */
   readonly pre: Uint32Array;
-  /** 4-gram open-addressing table: key + 1 (0 = empty) -> bucket. */
-  readonly keys: Int32Array;
-  readonly vals: Int32Array;
+  /** 4-gram open-addressing table, pairs [key + 1 (0 = empty), bucket] side by side: one cache line per probe. */
+  readonly table: Int32Array;
   readonly shift: number;
   /** 2-gram -> bucket + 1 (0 = none), behind a bitset (8 kB, stays in L1; the table is 256 kB). */
   readonly bi: Int32Array;
   readonly biBits: Uint32Array;
   /** folded character -> bucket + 1. */
   readonly uni: Int32Array;
+  /** folded character -> 1 when rare (witness.ts): 1- and 2-gram keys always hold one, so other characters skip those lookups. */
+  readonly rare: Uint8Array;
 }
 
 function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: Uint8Array): LiteralIndex {
@@ -209,10 +210,9 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
   let n4 = 0;
   for (const k of bucketOf.keys()) if (k < 0x40000000) n4++;
   let size = 1024;
-  while (size < n4 * 4) size *= 2;
+  while (size < n4 * 2) size *= 2;
   const shift = 32 - Math.log2(size);
-  const keys = new Int32Array(size);
-  const vals = new Int32Array(size);
+  const table = new Int32Array(size * 2);
   const pre = new Uint32Array(1 << (PRE_BITS - 5));
   const bi = new Int32Array(1 << 16);
   const biBits = new Uint32Array(1 << 11);
@@ -220,9 +220,9 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
   for (const [k, b] of bucketOf) {
     if (k < 0x40000000) {
       let i = Math.imul(k, MUL) >>> shift;
-      while (keys[i] !== 0) i = (i + 1) & (size - 1);
-      keys[i] = k + 1;
-      vals[i] = b;
+      while (table[2 * i] !== 0) i = (i + 1) & (size - 1);
+      table[2 * i] = k + 1;
+      table[2 * i + 1] = b;
       const p = Math.imul(k, 0x85ebca6b) >>> (32 - PRE_BITS);
       pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
     } else if (k < 0x80000000) {
@@ -232,7 +232,9 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     }
     else uni[k - 0x80000000] = b + 1;
   }
-  return { buckets: lists.length, start, entries, pre, keys, vals, shift, bi, biBits, uni };
+  const rare = new Uint8Array(256);
+  for (let f = 0; f < 256; f++) rare[f] = f >= 0x80 || hasRareChar(String.fromCharCode(f)) ? 1 : 0;
+  return { buckets: lists.length, start, entries, pre, table, shift, bi, biBits, uni, rare };
 }
 
 export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline, options: EngineOptions = {}): Engine {
@@ -359,8 +361,9 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
    * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
    */
   const scanString = (s: string, folded: boolean, ix: LiteralIndex): void => {
-    const { pre, keys, vals, shift, bi, biBits, uni } = ix;
-    const tmask = keys.length - 1;
+    const { pre, table, shift, bi, biBits, uni, rare } = ix;
+    let prevRare = false;
+    const tmask = (table.length >>> 1) - 1;
     const len = s.length;
     let h = 0;
     for (let i = 0; i < len; i++) {
@@ -375,17 +378,23 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       } else f = 0x80 | ((c ^ (c >>> 7)) & 0x7f);
       h = ((h << 8) | f) & 0x3fffffff;
       // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
-      const u = uni[f]!;
-      if (u !== 0) visit(u - 1);
-      if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1);
+      const r = rare[f] === 1;
+      if (r || prevRare) {
+        if (r) {
+          const u = uni[f]!;
+          if (u !== 0) visit(u - 1);
+        }
+        if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1);
+      }
+      prevRare = r;
       const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
       if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
       let t = Math.imul(h, MUL) >>> shift;
       const want = h + 1;
       for (;;) {
-        const kk = keys[t]!;
+        const kk = table[2 * t]!;
         if (kk === want) {
-          visit(vals[t]!);
+          visit(table[2 * t + 1]!);
           break;
         }
         if (kk === 0) break;

@@ -152,10 +152,15 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
       let best = -1;
       let bestFreq = Infinity;
       let h = 0;
+      // Windows of hex digits only are everywhere in events (hashes, GUIDs, addresses, times)
+      // however rare among the literals: any other window of the literal is preferred.
+      let hexRun = 0;
       for (let i = 0; i < w.length; i++) {
-        h = ((h << 8) | fold(w.charCodeAt(i))) & 0x3fffffff;
+        const c = w.charCodeAt(i);
+        h = ((h << 8) | fold(c)) & 0x3fffffff;
+        hexRun = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) ? hexRun + 1 : 0;
         if (i < 3) continue;
-        const f = freq4[slot4(h)]!;
+        const f = freq4[slot4(h)]! + (hexRun >= 4 ? 1_000_000 : 0);
         if (f <= bestFreq) {
           bestFreq = f;
           best = h;

@@ -34,6 +34,25 @@ export interface CompiledRule {
   readonly routed: boolean;
   /** Meta filters applied to this rule. */
   readonly filters: readonly string[];
+  /**
+   * The detection evaluated on an event's routing fields alone (Channel, EventID...: the same for
+   * every event of a route), in three-valued logic: 0 = cannot match any event of this route,
+   * 1 or 2 = may. Undefined when the detection tests no routing field. The engine drops a rule
+   * from a route on 0 (e.g. `EventID: 4624` on the route of Security 4688 events).
+   */
+  readonly routeCheck?: (ctx: EventContext) => number;
+}
+
+/** The fields logsource routing reads: the engine keys its routes on their values. */
+export function routeFields(pipeline: Pipeline): string[] {
+  const out = new Set<string>();
+  const add = (m: ConditionMap): void => {
+    for (const k of Object.keys(m)) out.add(k);
+  };
+  for (const r of pipeline.logsources) r.conditions.forEach(add);
+  pipeline.fallback.forEach(add);
+  for (const a of pipeline.eventAliases) add(a.when);
+  return [...out];
 }
 
 export { WITNESS_MIN, MAX_SETS } from './witness.ts';
@@ -442,6 +461,72 @@ function detectionPredicate(detection: Detection, pipeline: Pipeline, cache: Eva
   return walk(detection.condition);
 }
 
+const NO = 0;
+const YES = 1;
+const MAYBE = 2;
+type Tri = (ctx: EventContext) => number;
+
+/**
+ * The detection's route check (see CompiledRule.routeCheck): items on a routing field that no
+ * pipeline alias renames are evaluated, every other item is MAYBE.
+ */
+function detectionRouteCheck(detection: Detection, pipeline: Pipeline, cache: EvalCache): Tri | undefined {
+  const fields = new Set(routeFields(pipeline));
+  for (const a of pipeline.eventAliases) for (const k of Object.keys(a.fields)) fields.delete(k);
+  let any = false;
+  const item = (it: DetectionItem): Tri => {
+    if (it.field === null) return () => MAYBE;
+    const targets = mappedTargets(it.field, pipeline);
+    if (targets.length !== 1 || !fields.has(targets[0] as string)) return () => MAYBE;
+    any = true;
+    const p = compileItemPlain(it, pipeline, cache);
+    return (ctx) => (p(ctx) ? YES : NO);
+  };
+  const and3 = (parts: Tri[]): Tri => (ctx) => {
+    let r = YES;
+    for (const p of parts) {
+      const v = p(ctx);
+      if (v === NO) return NO;
+      if (v === MAYBE) r = MAYBE;
+    }
+    return r;
+  };
+  const or3 = (parts: Tri[]): Tri => (ctx) => {
+    let r = NO;
+    for (const p of parts) {
+      const v = p(ctx);
+      if (v === YES) return YES;
+      if (v === MAYBE) r = MAYBE;
+    }
+    return r;
+  };
+  const ids = new Map<string, Tri>();
+  for (const [name, sid] of detection.identifiers) ids.set(name, or3(sid.groups.map((g) => and3(g.map(item)))));
+  const walk = (n: ConditionNode): Tri => {
+    switch (n.type) {
+      case 'id':
+        return ids.get(n.name) as Tri;
+      case 'not': {
+        const inner = walk(n.arg);
+        return (ctx) => {
+          const v = inner(ctx);
+          return v === MAYBE ? MAYBE : v === YES ? NO : YES;
+        };
+      }
+      case 'and':
+        return and3(n.args.map(walk));
+      case 'or':
+        return or3(n.args.map(walk));
+      case 'of': {
+        const parts = n.names.map((name) => ids.get(name) as Tri);
+        return n.quantifier === 'all' ? and3(parts) : or3(parts);
+      }
+    }
+  };
+  const check = walk(detection.condition);
+  return any ? check : undefined;
+}
+
 /** The only compile-time error of a detection: a placeholder the pipeline has no value for (under placeholder_fallback: error). */
 function checkPlaceholders(detection: Detection, pipeline: Pipeline): void {
   if (pipeline.placeholderFallback !== 'error') return;
@@ -519,7 +604,11 @@ export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readon
     };
     const predicate: Predicate = (ctx) => (real ??= build())(ctx);
     const { precondition, routed } = compileLogsource(rule.logsource, pipeline);
-    return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title) }, issues: [] };
+    // Route checks run once per route: their own memo, not the collection's.
+    const routeCache = new EvalCache();
+    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, pipeline, routeCache)).filter((c): c is Tri => c !== undefined);
+    const routeCheck: Tri | undefined = checks.length === 0 ? undefined : (ctx) => (checks.some((c) => c(ctx) === NO) ? NO : MAYBE);
+    return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title), ...(routeCheck !== undefined ? { routeCheck } : {}) }, issues: [] };
   } catch (e) {
     if (e instanceof SigmaBuildError) {
       return {

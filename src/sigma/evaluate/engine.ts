@@ -10,9 +10,9 @@
  *                rules filed under a hit window are candidates. Rules without a witness are always
  *                candidates on their routes.
  */
-import { compileConditionMap, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { compileConditionMap, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
-import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
 import { eventContext, getField, type EventContext } from './event.ts';
 
 export interface EngineOptions {
@@ -67,17 +67,6 @@ function fold(c: number): number {
 /** The 4-gram key ending at `end` (inclusive), as the scan's rolling hash computes it. */
 function gram2(s: string, end: number): number {
   return ((fold(s.charCodeAt(end - 1)) << 8) | fold(s.charCodeAt(end))) & 0xffff;
-}
-
-function routeFields(pipeline: Pipeline): string[] {
-  const out = new Set<string>();
-  const add = (m: ConditionMap): void => {
-    for (const k of Object.keys(m)) out.add(k);
-  };
-  for (const r of pipeline.logsources) r.conditions.forEach(add);
-  pipeline.fallback.forEach(add);
-  for (const a of pipeline.eventAliases) add(a.when);
-  return [...out];
 }
 
 /**
@@ -294,7 +283,9 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     let aliases: Record<string, string> | undefined;
     for (const a of aliasPreds) if (a.when(ctx)) aliases = { ...aliases, ...a.fields };
     for (let i = 0; i < n; i++) {
-      const ok = !routing || (rules[i] as CompiledRule).precondition(ctx);
+      const rule = rules[i] as CompiledRule;
+      // The route check is part of the index: off with it (the corpus test compares the two).
+      const ok = !routing || (rule.precondition(ctx) && (!useIndex || rule.routeCheck === undefined || rule.routeCheck(ctx) !== 0));
       if (ok) {
         enabled[i] = 1;
         if (indexed[i] === 0) always.push(i);

@@ -68,9 +68,9 @@ export { WITNESS_MIN, MAX_SETS } from './witness.ts';
 export class EvalCache {
   private ctx: EventContext | undefined = undefined;
   private epoch = 0;
-  private itemStamp = new Uint32Array(256);
-  private itemRes = new Uint8Array(256);
-  private fieldStamp = new Uint32Array(256);
+  private itemStamp = new Uint32Array(16);
+  private itemRes = new Uint8Array(16);
+  private fieldStamp = new Uint32Array(16);
   private readonly fieldVal: unknown[] = [];
   private readonly fieldStr: (string | undefined)[] = [];
   private readonly fieldLow: (string | undefined)[] = [];
@@ -461,6 +461,7 @@ function detectionPredicate(detection: Detection, pipeline: Pipeline, cache: Eva
   return walk(detection.condition);
 }
 
+const ROUTE_CACHE = new EvalCache();
 const NO = 0;
 const YES = 1;
 const MAYBE = 2;
@@ -604,9 +605,8 @@ export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readon
     };
     const predicate: Predicate = (ctx) => (real ??= build())(ctx);
     const { precondition, routed } = compileLogsource(rule.logsource, pipeline);
-    // Route checks run once per route: their own memo, not the collection's.
-    const routeCache = new EvalCache();
-    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, pipeline, routeCache)).filter((c): c is Tri => c !== undefined);
+    // Route checks run once per route: a memo of their own (shared by all rules; entries are per event).
+    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, pipeline, ROUTE_CACHE)).filter((c): c is Tri => c !== undefined);
     const routeCheck: Tri | undefined = checks.length === 0 ? undefined : (ctx) => (checks.some((c) => c(ctx) === NO) ? NO : MAYBE);
     return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title), ...(routeCheck !== undefined ? { routeCheck } : {}) }, issues: [] };
   } catch (e) {

@@ -90,8 +90,12 @@ interface LiteralIndex {
   readonly biBits: Uint32Array;
   /** folded character -> bucket + 1. */
   readonly uni: Int32Array;
-  /** folded character -> 1 when rare (witness.ts): 1- and 2-gram keys always hold one, so other characters skip those lookups. */
-  readonly rare: Uint8Array;
+  /**
+   * ASCII code -> its folded (lower-case) code in bits 0-7, and bit 8 set when rare (witness.ts):
+   * 1- and 2-gram keys always hold a rare character, so next to none those lookups are skipped.
+   * One load per character for case folding and rareness.
+   */
+  readonly ascii: Uint16Array;
 }
 
 function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: Uint8Array): LiteralIndex {
@@ -226,9 +230,12 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     }
     else uni[k - 0x80000000] = b + 1;
   }
-  const rare = new Uint8Array(256);
-  for (let f = 0; f < 256; f++) rare[f] = f >= 0x80 || hasRareChar(String.fromCharCode(f)) ? 1 : 0;
-  return { buckets: lists.length, start, entries, pre, table, shift, bi, biBits, uni, rare };
+  const ascii = new Uint16Array(128);
+  for (let c = 0; c < 128; c++) {
+    const f = c >= 65 && c <= 90 ? c + 32 : c;
+    ascii[c] = f | (hasRareChar(String.fromCharCode(f)) ? 0x100 : 0);
+  }
+  return { buckets: lists.length, start, entries, pre, table, shift, bi, biBits, uni, ascii };
 }
 
 export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline, options: EngineOptions = {}): Engine {
@@ -357,26 +364,25 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
    * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
    */
   const scanString = (s: string, folded: boolean, ix: LiteralIndex): void => {
-    const { pre, table, shift, bi, biBits, uni, rare } = ix;
-    let prevRare = false;
+    const { pre, table, shift, bi, biBits, uni, ascii } = ix;
+    let prevRare = 0;
     const tmask = (table.length >>> 1) - 1;
     const len = s.length;
     let h = 0;
     for (let i = 0; i < len; i++) {
-      let c = s.charCodeAt(i);
-      let f: number;
-      if (c < 0x80) {
-        if (c >= 65 && c <= 90) c += 32;
-        f = c;
-      } else if (!folded) {
+      const c = s.charCodeAt(i);
+      let fr: number;
+      if (c < 0x80) fr = ascii[c]!;
+      else if (!folded) {
         scanString(s.toLowerCase(), true, ix);
         return;
-      } else f = 0x80 | ((c ^ (c >>> 7)) & 0x7f);
+      } else fr = 0x180 | ((c ^ (c >>> 7)) & 0x7f); // non-ASCII: folded into 0x80-0xff, always rare
+      const f = fr & 0xff;
       h = ((h << 8) | f) & 0x3fffffff;
       // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
-      const r = rare[f] === 1;
-      if (r || prevRare) {
-        if (r) {
+      const r = fr >>> 8;
+      if ((r | prevRare) !== 0) {
+        if (r !== 0) {
           const u = uni[f]!;
           if (u !== 0) visit(u - 1);
         }

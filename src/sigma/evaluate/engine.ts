@@ -2,13 +2,15 @@
  * The evaluator: routes an event by logsource and tests it only against the rules that can match.
  *
  *   Route      = per distinct tuple of routing-field values (Channel, EventID, ...): which rules'
- *                logsource preconditions hold, which pipeline field aliases apply. Computed on the
- *                first event of that tuple and cached.
- *   Index      = each rule with a witness (see compile.ts) is filed under one 4-character window of
- *                each witness literal (the window rarest among all literals). An event's lower-cased
- *                leaves are scanned once with a rolling 32-bit window hash against a bitset; only
- *                rules filed under a hit window are candidates. Rules without a witness are always
- *                candidates on their routes.
+ *                logsource preconditions and route checks hold, which pipeline field aliases
+ *                apply, and the index buckets of those rules only. Computed on the first event of
+ *                that tuple and cached (a tree of Maps, one level per field).
+ *   Index      = each witness literal (see compile/witness.ts) is filed under one key: its rarest
+ *                4-character window, or for a 1-3 character literal a 2-gram or character holding
+ *                a rare character. The event's leaves are walked in place, case-folded on the fly,
+ *                and checked with a rolling window; each bucket is visited once per event, and a
+ *                rule is a candidate when all its witness sets were hit. Rules without a witness
+ *                are always candidates on their routes.
  */
 import { compileConditionMap, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
@@ -18,7 +20,7 @@ import { eventContext, getField, type EventContext } from './event.ts';
 export interface EngineOptions {
   /** Logsource routing (default true). Off: every rule sees every event. */
   readonly routing?: boolean;
-  /** Witness index (default true). Off: every routed rule is evaluated. */
+  /** Witness index and route checks (default true). Off: every routed rule is evaluated. */
   readonly index?: boolean;
 }
 

@@ -127,7 +127,7 @@ const schemas = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      only: { oneOf: [str, arr(str)], description: 'source kinds to sync (attack, mappings); default: all' },
+      only: { oneOf: [str, arr(str)], description: 'source kinds to sync (attack, mappings, sigma); default: all' },
       attackVersion: { type: 'string', pattern: '^v?\\d{1,3}(\\.\\d{1,3})?$', description: 'ATT&CK release; default: the newest of each domain' },
       domain: { oneOf: [str, arr(str)], description: 'enterprise, mobile, ics; default: all' },
       from: { type: 'string', description: 'an absolute path to a folder on the server laid out like the sync mirror (attack/, mappings/); default: the official sources' },

@@ -22,16 +22,10 @@ import { CHUNK_SIZE } from './file-header.ts';
 import type { JsonObject } from './render/json.ts';
 
 /** Message to a worker; the reply carries the same id. */
-export interface BatchJob {
+export interface BatchJob extends BatchOptions {
   readonly id: number;
   /** `count` chunks (the last one may be short at the end of a truncated file). */
   readonly bytes: Uint8Array;
-  readonly firstChunk: number;
-  readonly fileOffset: number;
-  readonly count: number;
-  readonly source: string;
-  readonly format: EvtxFormat;
-  readonly strictChecksums: boolean;
 }
 
 export type WireChunk =

@@ -161,7 +161,7 @@ export function compileShapeSet(shapes: readonly PatternShape[]): StringTest {
 const ESCAPED_LITERAL = new Set('.\\/-()[]{}*+?|^$ #&~,:;=!<>@%\'"'.split(''));
 
 /** Skips a group or class starting at `i` (`(` or `[`); returns the index after it. */
-function skipBracket(src: string, i: number): number {
+export function skipBracket(src: string, i: number): number {
   if (src[i] === '[') {
     let j = i + 1;
     if (src[j] === '^') j++;

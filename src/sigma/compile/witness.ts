@@ -22,6 +22,7 @@
  * punctuation would be hit by nearly every event, so a set holding one is no constraint at all.
  */
 import type { DetectionItem, SigmaValue, StringPart } from '../rule/model.ts';
+import { skipBracket } from './strings.ts';
 
 export type Cnf = string[][];
 
@@ -155,30 +156,6 @@ export function itemCnf(item: DetectionItem): Cnf {
 }
 
 const ESCAPED_LITERAL = new Set('.\\/-()[]{}*+?|^$ #&~,:;=!<>@%\'"`'.split(''));
-
-/** Index after the group or class that starts at `i` (`(` or `[`). */
-function skipBracket(src: string, i: number): number {
-  if (src[i] === '[') {
-    let j = i + 1;
-    if (src[j] === '^') j++;
-    if (src[j] === ']') j++;
-    while (j < src.length && src[j] !== ']') j += src[j] === '\\' ? 2 : 1;
-    return j + 1;
-  }
-  let depth = 0;
-  let j = i;
-  while (j < src.length) {
-    const c = src[j];
-    if (c === '\\') j += 2;
-    else if (c === '[') j = skipBracket(src, j);
-    else {
-      if (c === '(') depth++;
-      else if (c === ')' && --depth === 0) return j + 1;
-      j++;
-    }
-  }
-  return j;
-}
 
 /** Splits a pattern at its top-level `|`. */
 function alternatives(src: string): string[] {

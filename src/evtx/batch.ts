@@ -41,7 +41,8 @@ export type WireChunk =
 
 export interface BatchReply {
   readonly id: number;
-  readonly chunks: WireChunk[];
+  /** Per chunk: a WireChunk, or a mapper's MappedChunk (see worker.ts). */
+  readonly chunks: unknown[];
   /** The job's bytes, transferred back for reuse. */
   readonly bytes: Uint8Array;
 }

@@ -30,6 +30,11 @@ import { checkRecordFrame, readRecordHeader, readRecordJson, readRecordXml } fro
 import { stringifyJson } from './render/json.ts';
 import type { JsonObject } from './render/json.ts';
 import { CHUNK_SIZE } from './file-header.ts';
+import { makeWarning } from './warning.ts';
+import type { EvtxWarning, EvtxWarningCode } from './warning.ts';
+
+export type { EvtxWarning, EvtxWarningCode } from './warning.ts';
+export { makeWarning } from './warning.ts';
 
 export const CHUNK_HEADER_SIZE = 512;
 
@@ -61,31 +66,6 @@ export interface EvtxRecord {
   readonly xml?: string;
 }
 
-export type EvtxWarningCode =
-  | 'bad-file-header'
-  | 'file-header-crc'
-  | 'dirty-file'
-  | 'truncated-file'
-  | 'bad-chunk-magic'
-  | 'truncated-chunk'
-  | 'chunk-header-crc'
-  | 'chunk-data-crc'
-  | 'bad-chunk-header'
-  | 'bad-record'
-  | 'undecodable-record'
-  | 'read-error';
-
-export interface EvtxWarning {
-  readonly code: EvtxWarningCode;
-  /** One line naming the source, the chunk and the offset. */
-  readonly message: string;
-  readonly source: string;
-  /** Chunk index, or -1 for the file header. */
-  readonly chunk: number;
-  /** Absolute file offset of the damaged place. */
-  readonly offset: number;
-}
-
 export interface ChunkOptions {
   readonly chunkIndex: number;
   /** Absolute file offset of the chunk (for messages). */
@@ -100,11 +80,6 @@ export interface ChunkOptions {
 export interface ChunkResult {
   readonly records: EvtxRecord[];
   readonly warnings: EvtxWarning[];
-}
-
-export function makeWarning(code: EvtxWarningCode, source: string, chunk: number, offset: number, what: string): EvtxWarning {
-  const where = chunk < 0 ? 'file header' : `chunk ${chunk}`;
-  return { code, source, chunk, offset, message: `${source}: ${where}, offset 0x${offset.toString(16)} (${offset}): ${what}` };
 }
 
 function isZero(b: Uint8Array, from: number, to: number): boolean {

@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EvtxFormatError } from './bytes.ts';
-import { parseFileHeader } from './file-header.ts';
-import { checkFileHeader } from './parser.ts';
+import { checkFileHeader, parseFileHeader } from './file-header.ts';
 import { regressionFiles } from '../../test/evtx/helpers.ts';
 
 const real = (): Buffer => readFileSync(regressionFiles()[0]!);

@@ -18,6 +18,8 @@
  */
 import { crc32 } from 'node:zlib';
 import { EvtxFormatError, byteView, hasMagic, u16, u32, u64 } from './bytes.ts';
+import { makeWarning } from './warning.ts';
+import type { EvtxWarning } from './warning.ts';
 
 export const FILE_HEADER_SIZE = 4096;
 export const CHUNK_SIZE = 65536;
@@ -61,4 +63,29 @@ export function parseFileHeader(bytes: Uint8Array): FileHeader {
     checksum,
     checksumOk: crc32(bytes.subarray(0, 120)) === checksum,
   };
+}
+
+/** Chunks a file of `size` bytes holds (the last one may be short). */
+export function chunkCount(size: number): number {
+  return size <= FILE_HEADER_SIZE ? 0 : Math.ceil((size - FILE_HEADER_SIZE) / CHUNK_SIZE);
+}
+
+/** Warnings about the file header; never throws. Chunks are then located by file size. */
+export function checkFileHeader(bytes: Uint8Array, fileSize: number, source: string): { header: FileHeader | null; warnings: EvtxWarning[] } {
+  const warnings: EvtxWarning[] = [];
+  let header: FileHeader | null = null;
+  try {
+    header = parseFileHeader(bytes);
+    if (!header.checksumOk) warnings.push(makeWarning('file-header-crc', source, -1, 124, 'file header CRC32 mismatch: header ignored, chunks read by file size'));
+    if (header.dirty) warnings.push(makeWarning('dirty-file', source, -1, 120, 'file is dirty (not closed cleanly): header counts may be stale, every chunk present is read'));
+  } catch (err) {
+    const msg = err instanceof EvtxFormatError ? err.message : String(err);
+    warnings.push(makeWarning('bad-file-header', source, -1, 0, `${msg}: reading chunks anyway`));
+  }
+  if (fileSize < FILE_HEADER_SIZE) {
+    warnings.push(makeWarning('truncated-file', source, -1, fileSize, `file truncated to ${fileSize} bytes, inside the file header`));
+  } else if (header !== null && header.checksumOk && header.chunkCount > chunkCount(fileSize)) {
+    warnings.push(makeWarning('truncated-file', source, -1, fileSize, `file truncated: the header lists ${header.chunkCount} chunks, the file holds ${chunkCount(fileSize)}`));
+  }
+  return { header, warnings };
 }

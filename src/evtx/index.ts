@@ -4,11 +4,16 @@
  *
  *   file bytes → file-header → chunks (names, templates) → records (BinXML → tree) → JSON | XML
  */
-export { parseEvtx, parseEvtxSync, bytesReader, fileHandleReader, checkFileHeader } from './parser.ts';
-export type { EvtxResult, ParseOptions, ParseStats, RandomAccessReader, FileHandleLike } from './parser.ts';
+export { parseEvtx, parseEvtxSync } from './parser.ts';
+export type { EvtxResult } from './parser.ts';
+export { mapEvtx, loadMapper } from './map.ts';
+export type { EvtxMapper, EvtxMapperModule, MapOptions, MappedChunk } from './map.ts';
+export { bytesReader, fileHandleReader } from './reader.ts';
+export type { ParseOptions, ParseStats, RandomAccessReader, FileHandleLike } from './reader.ts';
+export { workersAvailable } from './schedule.ts';
 export { parseChunk } from './chunk.ts';
 export type { ChunkOptions, ChunkResult, EvtxFormat, EvtxRecord, EvtxWarning, EvtxWarningCode } from './chunk.ts';
-export { parseFileHeader, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
+export { parseFileHeader, checkFileHeader, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
 export type { FileHeader } from './file-header.ts';
 export { stringifyJson } from './render/json.ts';
 export type { JsonObject, JsonValue } from './render/json.ts';

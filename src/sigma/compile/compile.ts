@@ -16,6 +16,7 @@
  */
 import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
+import { compileCidr } from '../modifiers/cidr.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../evaluate/event.ts';
@@ -276,7 +277,8 @@ function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline
       } }];
     }
     case 'cidr': {
-      const test = value.test;
+      const test = compileCidr(value.cidr);
+      if (test === undefined) return [{ any: () => false }]; // not reached: the parser rejects bad networks
       return [{ any: (v) => typeof v === 'string' && test(v) }];
     }
     case 'compare': {

@@ -221,9 +221,8 @@ export function buildItem(field: string | null, modifiers: readonly string[], ra
   if (type === 'cidr') {
     const values: SigmaValue[] = rawValues.map((v) => {
       const s = String(v);
-      const test = typeof v === 'string' ? compileCidr(s) : undefined;
-      if (test === undefined) throw new SigmaBuildError('invalid-cidr', `invalid CIDR network '${s}'`, pos);
-      return { type: 'cidr', cidr: s, test };
+      if (typeof v !== 'string' || compileCidr(s) === undefined) throw new SigmaBuildError('invalid-cidr', `invalid CIDR network '${s}'`, pos);
+      return { type: 'cidr', cidr: s };
     });
     return { ...common, values };
   }

@@ -25,7 +25,8 @@ export type SigmaValue =
   | { readonly type: 'string'; readonly parts: readonly StringPart[] }
   | { readonly type: 'null' }
   | { readonly type: 'regex'; readonly source: string; readonly regex: RegExp }
-  | { readonly type: 'cidr'; readonly cidr: string; readonly test: (ip: string) => boolean }
+  /** Checked when the rule is parsed; the test is built at compile time, so a parsed rule stays plain data (cloneable to worker threads). */
+  | { readonly type: 'cidr'; readonly cidr: string }
   | { readonly type: 'compare'; readonly op: 'lt' | 'lte' | 'gt' | 'gte'; readonly value: number }
   | { readonly type: 'exists'; readonly value: boolean }
   | { readonly type: 'fieldref'; readonly field: string; readonly mode: 'eq' | 'startswith' | 'endswith' | 'contains' }

@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { ChunkResult, EvtxWarning } from './chunk.ts';
 import { bytesReader } from './reader.ts';
 import type { ParseOptions, RandomAccessReader } from './reader.ts';
-import { scheduleChunks } from './schedule.ts';
+import { scheduleChunks, WorkerPool } from './schedule.ts';
 
 /** What a mapper module's `createEvtxMapper(init)` returns: one answer per chunk, structured-cloneable. */
 export type EvtxMapper<R> = (chunk: ChunkResult) => R;
@@ -32,7 +32,32 @@ export interface MapOptions<R> extends ParseOptions {
   readonly init?: unknown;
   /** The mapper for this thread; default: the module's, created with `init`. */
   readonly local?: EvtxMapper<R>;
+  /**
+   * Workers from {@link startEvtxWorkers} (with this mapper and init), to share across files: a
+   * mapper that takes long to set up (compiling rules) then does so once per worker, not per file.
+   * They are not stopped at the end; `threads` is then theirs plus this thread.
+   */
+  readonly workers?: EvtxWorkers;
 }
+
+/** Worker threads running one mapper, for {@link mapEvtx} over several files; `close()` when done. */
+export interface EvtxWorkers {
+  /** Workers started (0 when running from the TypeScript sources, where workers cannot run). */
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `threads − 1` workers (default: one per core but this thread's) that each load the mapper
+ * module with `init` right away, so its setup overlaps whatever this thread does meanwhile.
+ */
+export function startEvtxWorkers(options: { readonly mapper: string | URL; readonly init?: unknown; readonly threads: number }): EvtxWorkers {
+  const pool = new WorkerPool(Math.max(0, Math.floor(options.threads) - 1), { kind: 'map', module: mapperUrl(options.mapper), init: options.init });
+  return { size: pool.workers.length, close: () => pool.close(), [POOL]: pool } as EvtxWorkers;
+}
+
+/** Where an EvtxWorkers keeps its pool (not part of the public shape). */
+const POOL = Symbol('pool');
 
 /** One chunk's answer, in file order. `value` is absent when the chunk could not be read at all. */
 export interface MappedChunk<R> {
@@ -66,8 +91,10 @@ export async function* mapEvtx<R>(input: Uint8Array | RandomAccessReader, option
   const reader = input instanceof Uint8Array ? bytesReader(input) : input;
   const module = mapperUrl(options.mapper);
   const map = options.local ?? (await loadMapper<R>(module, options.init));
+  const pool = options.workers === undefined ? undefined : (options.workers as EvtxWorkers & { [POOL]: WorkerPool })[POOL];
   yield* scheduleChunks<MappedChunk<R>>(reader, options, {
-    workerSetup: { kind: 'map', module, init: options.init },
+    workerSetup: pool?.setup ?? { kind: 'map', module, init: options.init },
+    ...(pool !== undefined ? { pool } : {}),
     here: (r, chunk) => ({ chunk, records: r.records.length, warnings: r.warnings, value: map(r) }),
     fromWorker: (answer) => answer as MappedChunk<R>,
     lost: (warnings, chunk) => ({ chunk, records: 0, warnings }),

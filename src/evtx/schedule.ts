@@ -26,6 +26,8 @@ import type { ParseOptions, ParseStats, RandomAccessReader } from './reader.ts';
 export interface ChunkWork<T> {
   /** What workers run over each chunk they parse (sent to them once, at start): see worker.ts. */
   readonly workerSetup: WorkerSetup;
+  /** Workers started beforehand with the same setup, kept for further files; default: started for this file and stopped after it. */
+  readonly pool?: WorkerPool;
   /** This thread's result for a chunk it parsed itself. */
   here(r: ChunkResult, chunk: number): T;
   /** A worker's answer for a chunk, in this thread's terms (called only when it is yielded). */
@@ -64,34 +66,75 @@ export function workersAvailable(): boolean {
   return workerUrl() !== null;
 }
 
+/** A worker's answer when its mapper failed: the batch's bytes come back untouched. */
+interface BatchRefusal {
+  readonly id: number;
+  readonly error: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A batch a worker did not parse: its bytes when they came back, so the calling thread can. */
+interface WorkerFailure {
+  readonly error: Error;
+  readonly bytes?: Uint8Array;
+}
+
 interface PoolWorker {
   readonly worker: Worker;
   /** Batches sent and not answered yet. */
   queued: number;
   done: number;
   alive: boolean;
+  /** Set up (its mapper loaded): until then it gets no batches, so none wait on a slow start. */
+  ready: boolean;
 }
 
-/** Worker threads, each given at most {@link PER_WORKER} batches at a time. */
-class Pool {
+/**
+ * Worker threads, each given at most {@link PER_WORKER} batches at a time. A pool may serve one
+ * file after another (job ids are the pool's own, so a late answer for a file given up on is
+ * never taken for another's).
+ */
+export class WorkerPool {
   readonly workers: PoolWorker[] = [];
-  private readonly waiting = new Map<number, { job: BatchJob; worker: PoolWorker; resolve: (r: BatchReply | Error) => void }>();
+  private readonly waiting = new Map<number, { worker: PoolWorker; resolve: (r: BatchReply | WorkerFailure) => void }>();
   private closing = false;
+  private nextId = 0;
+  readonly setup: WorkerSetup;
+  /** Called when a worker becomes ready (the file being parsed then hands it work). */
+  onReady: (() => void) | undefined;
 
-  constructor(url: URL, size: number, setup: WorkerSetup) {
+  /** `size` workers (none when running from the TypeScript sources: see {@link workersAvailable}). */
+  constructor(size: number, setup: WorkerSetup) {
+    this.setup = setup;
+    const url = workerUrl();
+    if (url === null) return;
     for (let i = 0; i < size; i++) {
       // A batch needs a few MB of heap; a small young generation keeps each isolate's RSS low. A
       // mapper may hold more (compiled rules), so its old generation is left to the default.
       const resourceLimits = setup.kind === 'wire' ? { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 128 } : { maxYoungGenerationSizeMb: 16 };
       const w = new Worker(url, { resourceLimits, workerData: setup });
-      const pw: PoolWorker = { worker: w, queued: 0, done: 0, alive: true };
-      w.on('message', (m: BatchReply | { id: number; error: string }) => {
+      const pw: PoolWorker = { worker: w, queued: 0, done: 0, alive: true, ready: false };
+      w.on('message', (m: BatchReply | BatchRefusal | 'ready') => {
+        if (m === 'ready') {
+          pw.ready = true;
+          this.onReady?.();
+          return;
+        }
+        // The worker's mapper failed (to load, or on this batch): it gets no more work and stops
+        // once it has answered what it holds, and the bytes it sends back are parsed by the
+        // calling thread instead (which meets the same error itself if the mapper fails on them).
+        if ('error' in m) pw.alive = false;
         const p = this.waiting.get(m.id);
         if (p === undefined) return;
         this.waiting.delete(m.id);
         pw.queued--;
+        if (!pw.alive && pw.queued === 0) void w.terminate();
+        if ('error' in m) {
+          p.resolve({ error: new Error(m.error), bytes: m.bytes });
+          return;
+        }
         pw.done++;
-        p.resolve('error' in m ? new Error(m.error) : m);
+        p.resolve(m);
       });
       w.on('error', (err: Error) => this.fail(pw, err));
       w.on('exit', (code) => this.fail(pw, new Error(`worker exited with code ${code}`)));
@@ -99,33 +142,39 @@ class Pool {
     }
   }
 
-  /** A dead worker's batches come back as errors (the caller turns them into warnings). */
-  private fail(pw: PoolWorker, err: Error): void {
+  /** A dead worker's batches come back as failures without their bytes (the caller turns them into warnings). */
+  private fail(pw: PoolWorker, error: Error): void {
     pw.alive = false;
     if (this.closing) return;
     for (const [id, p] of this.waiting) {
       if (p.worker !== pw) continue;
       this.waiting.delete(id);
-      p.resolve(err);
+      p.resolve({ error });
     }
   }
 
   /** The least busy live worker with room, or null. */
   free(): PoolWorker | null {
     let best: PoolWorker | null = null;
-    for (const w of this.workers) if (w.alive && w.queued < PER_WORKER && (best === null || w.queued < best.queued)) best = w;
+    for (const w of this.workers) if (w.alive && w.ready && w.queued < PER_WORKER && (best === null || w.queued < best.queued)) best = w;
     return best;
   }
 
-  run(pw: PoolWorker, job: BatchJob, resolve: (r: BatchReply | Error) => void): void {
-    this.waiting.set(job.id, { job, worker: pw, resolve });
+  /** Live workers. */
+  get alive(): number {
+    return this.workers.filter((w) => w.alive).length;
+  }
+
+  run(pw: PoolWorker, batch: Omit<BatchJob, 'id'>, resolve: (r: BatchReply | WorkerFailure) => void): void {
+    const job: BatchJob = { ...batch, id: this.nextId++ };
+    this.waiting.set(job.id, { worker: pw, resolve });
     pw.queued++;
     try {
       pw.worker.postMessage(job, [job.bytes.buffer as ArrayBuffer]);
     } catch (err) {
       this.waiting.delete(job.id);
       pw.queued--;
-      resolve(err instanceof Error ? err : new Error(String(err)));
+      resolve({ error: err instanceof Error ? err : new Error(String(err)) });
     }
   }
 
@@ -161,16 +210,20 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
   const signal = options.signal;
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   const n = chunkCount(reader.size);
-  const url = workerUrl();
-  // Starting a worker costs tens of milliseconds, so a file of a few chunks is parsed right here.
-  const useWorkers = threads > 1 && url !== null && n >= MIN_CHUNKS_FOR_WORKERS;
-  const batchChunks = Math.max(1, Math.floor(options.batchChunks ?? (useWorkers ? Math.min(MAX_BATCH_CHUNKS, Math.max(1, Math.floor(n / (threads * 4)))) : MAX_BATCH_CHUNKS)));
+  const given = work.pool;
+  // Starting a worker costs tens of milliseconds, so a file of a few chunks is parsed right here
+  // (unless workers are already running).
+  const useWorkers = given !== undefined ? given.alive > 0 && n >= 2 : threads > 1 && workersAvailable() && n >= MIN_CHUNKS_FOR_WORKERS;
+  const sharing = given !== undefined ? given.alive + 1 : threads;
+  const batchChunks = Math.max(1, Math.floor(options.batchChunks ?? (useWorkers ? Math.min(MAX_BATCH_CHUNKS, Math.max(1, Math.floor(n / (sharing * 4)))) : MAX_BATCH_CHUNKS)));
   const batches = Math.ceil(n / batchChunks);
-  const pool = useWorkers && batches > 1 ? new Pool(url, Math.min(threads - 1, batches - 1), work.workerSetup) : null;
+  const pool = !useWorkers || batches < 2 ? null : (given ?? new WorkerPool(Math.min(threads - 1, batches - 1), work.workerSetup));
   const workers = pool?.workers.length ?? 0;
   // Batches read and not yet yielded: each worker's queue, plus room for this thread to work ahead.
   const window = pool === null ? 2 : 4 * (workers + 1);
   let callerBatches = 0;
+  // A shared pool's workers count batches over all files; the stats are this file's.
+  const doneBefore = new Map(pool?.workers.map((w) => [w, w.done]) ?? []);
   /** Batches this thread parsed ahead that wait to be yielded. */
   let ahead = 0;
   // Batch buffers are recycled (from this thread's parsing, and sent back by the workers), so that
@@ -221,14 +274,16 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
         bytes = take().subarray(0, s.bytes.length);
         bytes.set(s.bytes);
       }
-      const job: BatchJob = { id: k, bytes, firstChunk: first(k), fileOffset: offsetOf(k), count: count(k), source, format, strictChecksums };
       slots.set(k, { state: 'worker' });
-      pool.run(pw, job, (reply) => {
-        if (!(reply instanceof Error)) recycle(reply.bytes);
-        slots.set(k, {
-          state: 'done',
-          results: reply instanceof Error ? failed(k, `worker failed: ${reply.message}`) : reply.chunks.map((c, i) => () => work.fromWorker(c, first(k) + i)),
-        });
+      pool.run(pw, { bytes, firstChunk: first(k), fileOffset: offsetOf(k), count: count(k), source, format, strictChecksums }, (reply) => {
+        if ('chunks' in reply) {
+          recycle(reply.bytes);
+          slots.set(k, { state: 'done', results: reply.chunks.map((c, i) => () => work.fromWorker(c, first(k) + i)) });
+        } else if (reply.bytes !== undefined) {
+          slots.set(k, { state: 'ready', bytes: reply.bytes, own: true });
+        } else {
+          slots.set(k, { state: 'done', results: failed(k, `worker failed: ${reply.error.message}`) });
+        }
         dispatch();
         notify();
       });
@@ -271,6 +326,14 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
     }).finally(() => signal?.removeEventListener('abort', notify));
   /** One turn of the event loop, so that reads and workers' answers are taken in. */
   const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+  // A worker that finishes setting up mid-file gets work at once.
+  if (pool !== null) {
+    pool.onReady = () => {
+      dispatch();
+      notify();
+    };
+  }
 
   try {
     signal?.throwIfAborted();
@@ -319,9 +382,10 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
       await changed();
     }
   } finally {
-    const stats: ParseStats = { batchChunks, batches, workers, callerBatches, workerBatches: pool?.workers.map((w) => w.done) ?? [] };
+    const stats: ParseStats = { batchChunks, batches, workers, callerBatches, workerBatches: pool?.workers.map((w) => w.done - (doneBefore.get(w) ?? 0)) ?? [] };
     options.onStats?.(stats);
     slots.clear();
-    await pool?.close();
+    if (pool !== null) pool.onReady = undefined;
+    if (pool !== given) await pool?.close();
   }
 }

@@ -19,6 +19,13 @@ const answer: Promise<(r: ChunkResult, chunk: number, job: BatchJob) => unknown>
     ? loadMapper(setup.module, setup.init).then((map) => (r: ChunkResult, chunk: number): MappedChunk<unknown> => ({ chunk, records: r.records.length, warnings: r.warnings, value: map(r) }))
     : Promise.resolve((r: ChunkResult, _chunk: number, job: BatchJob) => encodeChunk(r, job.format));
 
+// Batches come only once the thread says it is ready; a mapper that fails to load still says so,
+// and refuses every batch (below), which retires it.
+void answer.then(
+  () => parentPort?.postMessage('ready'),
+  () => parentPort?.postMessage('ready'),
+);
+
 parentPort?.on('message', (job: BatchJob) => {
   // Jobs arriving while the mapper loads wait on the same promise, so they are answered in order.
   answer.then(
@@ -28,6 +35,8 @@ parentPort?.on('message', (job: BatchJob) => {
       parentPort?.postMessage(reply, [job.bytes.buffer as ArrayBuffer]);
     },
   ).catch((err: unknown) => {
-    parentPort?.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) });
+    // The mapper failed to load or on this batch: the bytes go back untouched for the calling
+    // thread to parse, and this worker is retired.
+    parentPort?.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err), bytes: job.bytes }, [job.bytes.buffer as ArrayBuffer]);
   });
 });

@@ -3,8 +3,13 @@
  * read one at a time, tested, and dropped; only correlation windows keep state. Every bad rule,
  * line or file is counted and reported through onProblem, and the hunt goes on.
  */
-import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { startEvtxWorkers, type EvtxWorkers } from '../evtx/index.ts';
+import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
+import { evtxMatcher, evtxMatchModule, type EvtxMatchInit } from './evtx-match.ts';
 import type { HuntHit } from './hit.ts';
+import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
 import { openLogFile } from './inputs/open.ts';
 import type { InputItem, LogReader } from './inputs/reader.ts';
@@ -30,6 +35,12 @@ export interface HuntOptions {
   readonly filters?: HuntFilters;
   readonly readers?: readonly LogReader[];
   readonly routing?: boolean;
+  /**
+   * Threads for .evtx input, this one included: each parses and tests records, only matches come
+   * back. Default: the cores, once the .evtx files add up to {@link EVTX_THREADED_FROM} bytes
+   * (below that, starting workers and compiling the rules in each costs more than it saves).
+   */
+  readonly threads?: number;
   onHit(hit: HuntHit): void;
   onProblem?(problem: HuntProblem): void;
   /** Called every few thousand events with (files done, file count, raw bytes of the current file done, its size). */
@@ -63,6 +74,31 @@ function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): 
     if (!f.tags.some((want) => tags.some((t) => t === want.toLowerCase() || t.startsWith(`${want.toLowerCase()}.`)))) return false;
   }
   return true;
+}
+
+/** Default: .evtx input from this many bytes in all is parsed and matched in worker threads too. */
+export const EVTX_THREADED_FROM = 32 * 1024 * 1024;
+
+function evtxBytes(paths: readonly string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    if (!/\.evtx$/i.test(p)) continue;
+    try {
+      total += statSync(p).size;
+    } catch {
+      // reported when the file is opened
+    }
+  }
+  return total;
+}
+
+/** Workers for the hunt's .evtx files, or undefined when they would not pay (see HuntOptions.threads). */
+function evtxWorkers(o: HuntOptions, init: EvtxMatchInit): EvtxWorkers | undefined {
+  const mapper = evtxMatchModule();
+  if (mapper === null) return undefined;
+  const threads = o.threads ?? (evtxBytes(o.logs) >= EVTX_THREADED_FROM ? availableParallelism() : 1);
+  if (threads < 2) return undefined;
+  return startEvtxWorkers({ mapper, init, threads });
 }
 
 export function issueProblem(i: SigmaIssue): HuntProblem {
@@ -107,55 +143,83 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       event,
     };
   };
-  for (let fi = 0; fi < o.logs.length; fi++) {
-    const path = o.logs[fi] as string;
-    let file;
-    try {
-      file = openLogFile(path);
-    } catch (e) {
-      filesFailed++;
-      problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
-      continue;
+  /** Hits and correlations for one event that matched, in file order. */
+  const onMatch = (source: string, line: number, event: unknown, ctx: EventContext, matched: readonly CompiledRule[]): void => {
+    const ts = eventTimestamp(ctx);
+    const host = eventHost(ctx);
+    for (const m of matched) {
+      if (correlator.suppressed(m.rule) || !passes(m.rule, o.filters)) continue;
+      hits++;
+      rulesHit.add(m.rule.id ?? m.rule.title);
+      o.onHit(metaHit(m.rule, 'rule', source, line, ts, host, event));
     }
-    const reader = pickReader(file, readers);
-    if (reader === undefined) {
-      filesFailed++;
-      problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
-      continue;
+    if (correlator.correlations.length > 0) {
+      for (const ch of correlator.feed(matched.map((m) => m.rule), ctx, eventTimeMs(ctx))) {
+        if (correlator.suppressed(ch.correlation) || !passes(ch.correlation, o.filters)) continue;
+        hits++;
+        rulesHit.add(ch.correlation.id ?? ch.correlation.title);
+        o.onHit(metaHit(ch.correlation, 'correlation', source, line, ts, host, { group: ch.group, value: ch.value, type: ch.correlation.type }));
+      }
     }
-    let sinceProgress = 0;
-    for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
-      if (item.kind === 'problem') {
-        skipped++;
-        problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
+  };
+  // The rules as compiled here go to the workers, which compile the same and name matches by index.
+  const workers = evtxWorkers(o, { collection: col, pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
+  const local = workers !== undefined ? evtxMatcher(engine) : undefined;
+  try {
+    for (let fi = 0; fi < o.logs.length; fi++) {
+      const path = o.logs[fi] as string;
+      let file;
+      try {
+        file = openLogFile(path);
+      } catch (e) {
+        filesFailed++;
+        problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
         continue;
       }
-      events++;
-      if (++sinceProgress >= 4096) {
-        sinceProgress = 0;
-        o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
+      const reader = pickReader(file, readers);
+      if (reader === undefined) {
+        filesFailed++;
+        problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
+        continue;
       }
-      const ctx = eventContext(item.event);
-      const matched = engine.matchContext(ctx);
-      if (matched.length === 0) continue;
-      const ts = eventTimestamp(ctx);
-      const host = eventHost(ctx);
-      for (const m of matched) {
-        if (correlator.suppressed(m.rule) || !passes(m.rule, o.filters)) continue;
-        hits++;
-        rulesHit.add(m.rule.id ?? m.rule.title);
-        o.onHit(metaHit(m.rule, 'rule', item.source, item.line, ts, host, item.event));
-      }
-      if (correlator.correlations.length > 0) {
-        for (const ch of correlator.feed(matched.map((m) => m.rule), ctx, eventTimeMs(ctx))) {
-          if (correlator.suppressed(ch.correlation) || !passes(ch.correlation, o.filters)) continue;
-          hits++;
-          rulesHit.add(ch.correlation.id ?? ch.correlation.title);
-          o.onHit(metaHit(ch.correlation, 'correlation', item.source, item.line, ts, host, { group: ch.group, value: ch.value, type: ch.correlation.type }));
+      if (workers !== undefined && local !== undefined && reader.name === 'evtx') {
+        // Parsed and tested in every thread; only matching records come back, in file order.
+        for await (const got of matchEvtx(file, workers, local)) {
+          if (got.kind === 'problem') {
+            skipped++;
+            problem({ kind: 'input', message: `${got.source}:?: ${got.message}`, source: got.source });
+            continue;
+          }
+          events += got.records;
+          for (const m of got.matches) {
+            const ctx = eventContext(m.event);
+            onMatch(path, m.line, m.event, ctx, m.rules.map((i) => engine.rules[i]!));
+          }
+          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
         }
+        o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
+        continue;
       }
+      let sinceProgress = 0;
+      for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
+        if (item.kind === 'problem') {
+          skipped++;
+          problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
+          continue;
+        }
+        events++;
+        if (++sinceProgress >= 4096) {
+          sinceProgress = 0;
+          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
+        }
+        const ctx = eventContext(item.event);
+        const matched = engine.matchContext(ctx);
+        if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
+      }
+      o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
     }
-    o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
+  } finally {
+    await workers?.close();
   }
   return {
     rules: engine.rules.length,

@@ -9,16 +9,11 @@ import type { Command } from 'commander';
 import { TtpgraphError } from '../../errors.ts';
 import { fileHandleReader, parseEvtx, stringifyJson } from '../../evtx/index.ts';
 import type { EvtxRecord } from '../../evtx/index.ts';
+import { parseThreads } from '../options.ts';
 
 interface DumpOptions {
   readonly format: 'jsonl' | 'xml';
   readonly threads?: number;
-}
-
-function parseThreads(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('--threads takes a whole number from 1 to 256.');
-  return n;
 }
 
 function parseFormat(v: string): 'jsonl' | 'xml' {

@@ -14,6 +14,7 @@ import { graphFor, withGraph } from '../context.ts';
 import { LEVELS, type RuleLevel } from '../../sigma/index.ts';
 import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { printJson, progressBar, terminalWidth } from '../output.ts';
+import { parseThreads } from '../options.ts';
 
 interface HuntFlags {
   rules: string[];
@@ -25,6 +26,7 @@ interface HuntFlags {
   routing: boolean;
   quiet?: boolean;
   save?: string | boolean;
+  threads?: number;
 }
 
 const HELP = `
@@ -73,6 +75,7 @@ export function registerHuntCommand(program: Command): void {
     .option('--tag <tag>', 'only rules with this tag or tag prefix (e.g. attack.t1059, attack.execution); repeat for more', collect)
     .option('--no-routing', 'let every rule see every event (ignore logsource routing)')
     .option('-q, --quiet', 'no summary on stderr')
+    .option('--threads <n>', '.evtx input: threads parsing and matching, this one included (default: the cores once the .evtx files reach 32 MB, else 1)', parseThreads)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {
@@ -140,6 +143,7 @@ async function hunt(
     pipeline,
     logs: expandLogPaths(logs),
     routing: flags.routing,
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     filters: {
       ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}),
       ...(flags.status !== undefined ? { status: flags.status } : {}),

@@ -12,12 +12,12 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, st
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const { parseEvtx, mapEvtx, fileHandleReader } = await import(path.join(root, 'dist/evtx/index.js'));
+const { parseEvtx, mapEvtx, fileHandleReader, startEvtxWorkers } = await import(path.join(root, 'dist/evtx/index.js'));
 const touchMapper = new URL('./evtx-touch-mapper.mjs', import.meta.url);
 
 const CHUNK = 65536;
@@ -103,26 +103,56 @@ function buildFile(file, targetMb) {
   return chunks.length;
 }
 
-async function measure(file, threads, format) {
+const rulesDir = path.resolve(root, '..', 'shared', 'data', 'sigma', 'rules');
+
+/**
+ * One timed run in this process. Works:
+ *  json        parseEvtx: JSON objects handed to this thread (workers' records cross as JSON text)
+ *  json-mapped mapEvtx: JSON objects taken (their Event's keys counted) in the thread that parsed them
+ *  json-text   parseEvtx: JSON text per record (what `evtx dump` prints)
+ *  hunt        mapEvtx with hunt's Sigma mapper: every record tested against all of sigma/rules
+ *              where it was parsed, matches back (what `ttpgraph hunt` does with .evtx); rule
+ *              loading is not timed, the workers' start (rules cloned and compiled) is.
+ */
+async function measure(file, threads, work) {
   const fh = await open(file, 'r');
   const size = statSync(file).size;
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
   let records = 0;
   let warnings = 0;
   let keys = 0;
   let stats = null;
-  if (format === 'json-mapped') {
-    for await (const m of mapEvtx(await fileHandleReader(fh), { threads, source: file, format: 'json', mapper: touchMapper, onStats: (s) => (stats = s) })) {
+  const onStats = (s) => (stats = s);
+  let hunt = null;
+  if (work === 'hunt') {
+    const { loadRuleFiles, listRuleFiles } = await import(path.join(root, 'dist/hunt/index.js'));
+    const { compileCollection, defaultPipeline } = await import(path.join(root, 'dist/sigma/index.js'));
+    const { evtxMatcher, evtxMatchModule } = await import(path.join(root, 'dist/hunt/evtx-match.js'));
+    const loaded = loadRuleFiles(listRuleFiles([rulesDir]));
+    // EVTX_BENCH_DROP=id,id: leave out these rules (e.g. the few the synthetic events match, for a hunt with no hits)
+    const drop = new Set((process.env.EVTX_BENCH_DROP ?? '').split(',').filter(Boolean));
+    const collection = { ...loaded.collection, rules: loaded.collection.rules.filter((r) => !drop.has(r.id)) };
+    const { engine } = compileCollection(process.env.EVTX_BENCH_CLONE ? structuredClone(collection) : collection, { pipeline: defaultPipeline });
+    hunt = { init: { collection, pipeline: defaultPipeline }, local: evtxMatcher(engine, false), mapper: evtxMatchModule() };
+  }
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const reader = await fileHandleReader(fh);
+  if (work === 'json-mapped' || work === 'hunt') {
+    const workers = hunt !== null && threads > 1 ? startEvtxWorkers({ mapper: hunt.mapper, init: hunt.init, threads }) : undefined;
+    const options = hunt !== null
+      ? { threads, source: file, mapper: hunt.mapper, local: hunt.local, ...(workers ? { workers } : {}), onStats }
+      : { threads, source: file, mapper: touchMapper, onStats };
+    for await (const m of mapEvtx(reader, options)) {
       records += m.records;
       warnings += m.warnings.length;
-      keys += m.value ?? 0;
+      keys += hunt !== null ? (m.value?.lines.length ?? 0) : (m.value ?? 0);
     }
+    await workers?.close();
   } else {
-    for await (const r of parseEvtx(await fileHandleReader(fh), { threads, source: file, format, onStats: (s) => (stats = s) })) {
+    for await (const r of parseEvtx(reader, { threads, source: file, format: work, onStats })) {
       if (r.ok) {
         records++;
-        keys += format === 'json' ? Object.keys(r.record.data.Event).length : r.record.json.length; // touch the result
+        keys += work === 'json' ? Object.keys(r.record.data.Event).length : r.record.json.length; // touch the result
       } else warnings++;
     }
   }
@@ -131,7 +161,7 @@ async function measure(file, threads, format) {
   const cpuSecs = (cu.user + cu.system) / 1e6;
   await fh.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  return { format, threads, stats, sizeMb: size / 1048576, records, warnings, keys, secs, mbPerSec: size / 1048576 / secs, cpuSecs, mbPerCpuSec: size / 1048576 / cpuSecs, peakRssMb: rssMb };
+  return { work, threads, stats, sizeMb: size / 1048576, records, warnings, keys, secs, mbPerSec: size / 1048576 / secs, cpuSecs, mbPerCpuSec: size / 1048576 / cpuSecs, peakRssMb: rssMb };
 }
 
 /**
@@ -154,40 +184,26 @@ async function parallelCapacity() {
   return (2 * t1) / t2;
 }
 
-/**
- * Workload control: the ceiling for 2 threads on this machine right now, for this very work. The
- * first 32 MB of the file parsed to JSON objects by 1 worker alone, then by 2 workers at once (each
- * its own copy, no hand-over at all): 2 × t(1) / t(2). The busy loop above needs no memory; parsing
- * does, and two threads can slow each other down (caches, memory bandwidth, a host's siblings).
- */
-async function parseCapacity(file) {
-  const { Worker } = await import('node:worker_threads');
-  const lib = pathToFileURL(path.join(root, 'dist/evtx/index.js')).href;
-  const src = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { openSync, readSync, closeSync } = require('node:fs');
-    import(workerData.lib).then(({ parseChunk }) => {
-      const buf = new Uint8Array(32 * 1048576);
-      const fd = openSync(workerData.file, 'r');
-      readSync(fd, buf, 0, buf.length, 4096);
-      closeSync(fd);
-      const t = performance.now();
-      for (let k = 0; k < 32 * 16; k++) parseChunk(buf.subarray(k * 65536, (k + 1) * 65536), { chunkIndex: k, fileOffset: 0, format: 'json' });
-      parentPort.postMessage(performance.now() - t);
-    });`;
-  const run = (n) => Promise.all(Array.from({ length: n }, () => new Promise((res, rej) => {
-    const w = new Worker(src, { eval: true, workerData: { lib, file } });
-    w.on('message', (ms) => { void w.terminate(); res(ms); });
-    w.on('error', rej);
-  })));
-  const [t1] = await run(1);
-  const t2 = Math.max(...(await run(2)));
-  return (2 * t1) / t2;
-}
-
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)];
+}
+
+/** Whether `taskset` can pin a process to core 0 (checked once, in the parent only). */
+let hasTaskset = false;
+
+/** One run in its own process (so peak RSS does not mix); `pin`: on core 0 only, for the one-core figure. */
+function child(file, threads, work, pin) {
+  const args = [fileURLToPath(import.meta.url), '--run', file, String(threads), work];
+  const [cmd, argv] = pin && hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${work} threads=${threads}: ${err}`))));
+  });
 }
 
 if (process.argv[2] === '--build') {
@@ -199,47 +215,48 @@ if (process.argv[2] === '--build') {
   process.stdout.write(JSON.stringify(r) + '\n');
 } else {
   const os = await import('node:os');
+  hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const sizeMb = Number(process.env.EVTX_BENCH_MB ?? 256);
   const rounds = Number(process.env.EVTX_BENCH_ROUNDS ?? 3);
-  const threadCounts = (process.env.EVTX_BENCH_THREADS ?? '1,2').split(',').map(Number);
+  const works = (process.env.EVTX_BENCH_WORKS ?? 'json-mapped,hunt,json,json-text').split(',');
   const dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-bench-'));
   const file = path.join(dir, 'big.evtx');
   const line = (s) => process.stdout.write(s + '\n');
+  const fmtRun = (m) =>
+    `${m.secs.toFixed(2)} s, ${m.mbPerSec.toFixed(1)} MB/s, ${m.cpuSecs.toFixed(2)} CPU-s, peak RSS ${m.peakRssMb.toFixed(0)} MB` +
+    (m.stats.workers > 0 ? `, batches: this thread ${m.stats.callerBatches}/${m.stats.batches}, worker ${m.stats.workerBatches.join('+')}` : '');
   try {
     const distinct = buildFile(file, sizeMb);
-    line(`synthetic file: ${(statSync(file).size / 1048576).toFixed(1)} MB, ${distinct} distinct dense chunks repeated; Node ${process.version}, ${os.availableParallelism()} cores; ${rounds} rounds`);
-    const controls = [];
-    const runs = new Map();
+    line(`synthetic file: ${(statSync(file).size / 1048576).toFixed(1)} MB, ${distinct} distinct dense chunks repeated; Node ${process.version}, ${os.availableParallelism()} cores; ${rounds} rounds; one core = ${hasTaskset ? 'taskset -c 0' : 'NOT PINNED (no taskset)'}`);
+    const byWork = new Map(works.map((w) => [w, []]));
+    const busy = [];
     for (let round = 1; round <= rounds; round++) {
-      const busy = await parallelCapacity();
-      const parse = await parseCapacity(file);
-      controls.push({ busy, parse });
-      line(`round ${round} control: busy loop ${busy.toFixed(2)}x, parsing ${parse.toFixed(2)}x (2 threads vs 1; 2.00 = two free cores), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
-      // json: JSON objects in the caller's thread (parseEvtx's default);
-      // json-mapped: JSON objects taken in the thread that parsed them (mapEvtx; what hunt does);
-      // json-text: the same as JSON text per record (what `evtx dump` prints).
-      for (const [format, threads] of (process.env.EVTX_BENCH_FORMATS ?? 'json,json-mapped,json-text').split(',').flatMap((f) => threadCounts.map((t) => [f, t]))) {
-        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--run', file, String(threads), format], { encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(r.stderr);
-        const m = JSON.parse(r.stdout);
-        const key = `${format} threads=${threads}`;
-        runs.set(key, [...(runs.get(key) ?? []), m]);
-        line(
-          `  ${key}: ${m.records} records, ${m.warnings} warnings, ${m.secs.toFixed(2)} s, ${m.mbPerSec.toFixed(1)} MB/s wall, ` +
-            `${m.cpuSecs.toFixed(2)} CPU-s (${m.mbPerCpuSec.toFixed(1)} MB per CPU-second), peak RSS ${m.peakRssMb.toFixed(0)} MB, load ${m.load}; ` +
-            `batches of ${m.stats.batchChunks} chunks: calling thread ${m.stats.callerBatches}/${m.stats.batches}, workers ${JSON.stringify(m.stats.workerBatches)}`,
-        );
+      busy.push(await parallelCapacity());
+      line(`round ${round}: busy-loop control ${busy.at(-1).toFixed(2)}x (2 threads vs 1), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
+      for (const work of works) {
+        // one core (pinned) / two threads / the ceiling: the same one-thread work in two processes at once
+        const one = await child(file, 1, work, true);
+        const two = await child(file, 2, work, false);
+        const pair = await Promise.all([child(file, 1, work, false), child(file, 1, work, false)]);
+        const ceiling = (2 * one.secs) / Math.max(...pair.map((m) => m.secs));
+        const speedUp = one.secs / two.secs;
+        byWork.get(work).push({ one, two, ceiling, speedUp });
+        line(`  ${work}: ${one.records} records, ${one.warnings} warnings, ${one.keys} ${work === 'hunt' ? 'matches' : 'keys'}`);
+        line(`    one core:    ${fmtRun(one)}`);
+        line(`    two threads: ${fmtRun(two)}`);
+        line(`    two processes at once (each one thread): ${pair.map((m) => `${m.secs.toFixed(2)} s`).join(', ')}: ceiling ${ceiling.toFixed(2)}x`);
+        line(`    speed-up ${speedUp.toFixed(2)}x = ${(speedUp / ceiling * 100).toFixed(0)}% of the ceiling`);
       }
     }
-    line(`controls: busy loop median ${median(controls.map((c) => c.busy)).toFixed(2)}x, parsing median ${median(controls.map((c) => c.parse)).toFixed(2)}x`);
-    line('summary (best and median wall time over the rounds; speed-up = 1-thread best / this best):');
-    for (const [key, ms] of runs) {
-      const best = Math.min(...ms.map((m) => m.secs));
-      const one = Math.min(...runs.get(key.replace(/threads=\d+/, 'threads=1')).map((m) => m.secs));
+    line(`summary over ${rounds} rounds (busy-loop control median ${median(busy).toFixed(2)}x):`);
+    for (const [work, rs] of byWork) {
+      const one = Math.min(...rs.map((r) => r.one.secs));
+      const two = Math.min(...rs.map((r) => r.two.secs));
       line(
-        `  ${key}: best ${best.toFixed(2)} s (${(sizeMb / best).toFixed(1)} MB/s), median ${median(ms.map((m) => m.secs)).toFixed(2)} s, ` +
-          `speed-up ${(one / best).toFixed(2)}x, CPU-s median ${median(ms.map((m) => m.cpuSecs)).toFixed(2)} (${(median(ms.map((m) => m.cpuSecs)) / sizeMb * 1000).toFixed(1)} CPU-ms per MB), ` +
-          `peak RSS max ${Math.max(...ms.map((m) => m.peakRssMb)).toFixed(0)} MB`,
+        `  ${work}: one core best ${(sizeMb / one).toFixed(1)} MB/s, two threads best ${(sizeMb / two).toFixed(1)} MB/s; ` +
+          `speed-up median ${median(rs.map((r) => r.speedUp)).toFixed(2)}x (best ${Math.max(...rs.map((r) => r.speedUp)).toFixed(2)}x), ` +
+          `ceiling median ${median(rs.map((r) => r.ceiling)).toFixed(2)}x, speed-up / ceiling median ${(median(rs.map((r) => r.speedUp / r.ceiling)) * 100).toFixed(0)}%; ` +
+          `peak RSS max ${Math.max(...rs.flatMap((r) => [r.one.peakRssMb, r.two.peakRssMb])).toFixed(0)} MB`,
       );
     }
   } finally {

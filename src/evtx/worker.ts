@@ -4,7 +4,7 @@
  * in the compact wire form of batch.ts, or the answer of a mapper module (map.ts) loaded once here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeChunk, parseBatch } from './batch.ts';
+import { encodeChunk, mapBatch } from './batch.ts';
 import type { BatchJob, BatchReply } from './batch.ts';
 import type { ChunkResult } from './chunk.ts';
 import { loadMapper } from './map.ts';
@@ -30,7 +30,7 @@ parentPort?.on('message', (job: BatchJob) => {
   // Jobs arriving while the mapper loads wait on the same promise, so they are answered in order.
   answer.then(
     (toAnswer) => {
-      const reply: BatchReply = { id: job.id, chunks: parseBatch(job.bytes, job).map((r, i) => toAnswer(r, job.firstChunk + i, job)), bytes: job.bytes };
+      const reply: BatchReply = { id: job.id, chunks: mapBatch(job.bytes, job, (r, chunk) => toAnswer(r, chunk, job)), bytes: job.bytes };
       // Nothing in the reply refers to the bytes (records are text or copied values), so they go back.
       parentPort?.postMessage(reply, [job.bytes.buffer as ArrayBuffer]);
     },

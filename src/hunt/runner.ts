@@ -164,7 +164,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   };
   // The rules as compiled here go to the workers, which compile the same and name matches by index.
   const workers = evtxWorkers(o, { collection: col, pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
-  const local = workers !== undefined ? evtxMatcher(engine) : undefined;
+  const local = workers !== undefined ? evtxMatcher(engine, false) : undefined;
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {
       const path = o.logs[fi] as string;

@@ -12,7 +12,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type EvtxMapper, type EvtxWorkers } from '../../evtx/index.ts';
-import { evtxMatchModule, type EvtxChunkMatches, type EvtxMatch } from '../evtx-match.ts';
+import { evtxMatches, evtxMatchModule, type EvtxChunkMatches, type EvtxMatch } from '../evtx-match.ts';
 import type { InputItem, InputProblem, LogFile, LogReader } from './reader.ts';
 
 const MAGIC = 'ElfFile\0';
@@ -78,7 +78,7 @@ export async function* matchEvtx(file: LogFile, workers: EvtxWorkers, local: Evt
     const reader = await fileHandleReader(fh);
     for await (const c of mapEvtx(reader, { source: file.path, format: 'json', mapper, workers, local })) {
       for (const w of c.warnings) yield { kind: 'problem', source: file.path, line: undefined, message: w.message };
-      if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value?.matches ?? [], bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE) };
+      if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value === undefined ? [] : evtxMatches(c.value), bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE) };
     }
   } catch (e) {
     yield { kind: 'problem', source: file.path, line: undefined, message: `read failed: ${(e as Error).message}` };

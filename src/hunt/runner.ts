@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { startEvtxWorkers, type EvtxWorkers } from '../evtx/index.ts';
 import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
-import { evtxMatcher, evtxMatchModule, type EvtxMatchInit } from './evtx-match.ts';
+import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } from './evtx-match.ts';
 import type { HuntHit } from './hit.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
@@ -93,12 +93,12 @@ function evtxBytes(paths: readonly string[]): number {
 }
 
 /** Workers for the hunt's .evtx files, or undefined when they would not pay (see HuntOptions.threads). */
-function evtxWorkers(o: HuntOptions, init: EvtxMatchInit): EvtxWorkers | undefined {
+function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit): EvtxWorkers | undefined {
   const mapper = evtxMatchModule();
   if (mapper === null) return undefined;
   const threads = o.threads ?? (evtxBytes(o.logs) >= EVTX_THREADED_FROM ? availableParallelism() : 1);
   if (threads < 2) return undefined;
-  return startEvtxWorkers({ mapper, init, threads });
+  return startEvtxWorkers({ mapper, init: init(), threads });
 }
 
 export function issueProblem(i: SigmaIssue): HuntProblem {
@@ -163,7 +163,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     }
   };
   // The rules as compiled here go to the workers, which compile the same and name matches by index.
-  const workers = evtxWorkers(o, { collection: col, pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
+  const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) }));
   const local = workers !== undefined ? evtxMatcher(engine, false) : undefined;
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {

@@ -113,7 +113,17 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   const needed = new Set(o.collection.correlations.flatMap((c) => c.rules));
   const rules = o.collection.rules.filter((r) => passes(r, o.filters) || (r.id !== undefined && needed.has(r.id)) || (r.name !== undefined && needed.has(r.name)));
   const col: SigmaCollection = { ...o.collection, rules };
-  const { engine, correlator, issues } = compileCollection(col, { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
+  // Workers for .evtx start first, so that their copy and compile of the rules overlaps this
+  // thread's; they compile exactly these rules, in this order, and name matches by engine index.
+  const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) }));
+  let compiled;
+  try {
+    compiled = compileCollection(col, { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
+  } catch (e) {
+    await workers?.close();
+    throw e;
+  }
+  const { engine, correlator, issues } = compiled;
   for (const i of issues) problem(issueProblem(i));
   const compileMs = performance.now() - started;
   let events = 0;
@@ -162,8 +172,6 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       }
     }
   };
-  // The rules as compiled here go to the workers, which compile the same and name matches by index.
-  const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) }));
   const local = workers !== undefined ? evtxMatcher(engine, false) : undefined;
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {

@@ -37,8 +37,9 @@ export interface HuntOptions {
   readonly routing?: boolean;
   /**
    * Threads for .evtx input, this one included: each parses and tests records, only matches come
-   * back. Default: the cores, once the .evtx files add up to {@link EVTX_THREADED_FROM} bytes
-   * (below that, starting workers and compiling the rules in each costs more than it saves).
+   * back. Default ({@link defaultEvtxThreads}): the cores, once the .evtx files add up to
+   * {@link EVTX_THREADED_FROM} bytes (below that, starting workers and compiling the rules in each
+   * costs more than it saves), at most one per 64 MB and 8.
    */
   readonly threads?: number;
   onHit(hit: HuntHit): void;
@@ -92,11 +93,21 @@ function evtxBytes(paths: readonly string[]): number {
   return total;
 }
 
+/**
+ * Default threads for `bytes` of .evtx: none extra below {@link EVTX_THREADED_FROM}; above, one
+ * per core, but no more than one per 64 MB (each worker holds its own compiled rules, ~150 MB,
+ * and needs about a second to set up) and no more than 8.
+ */
+export function defaultEvtxThreads(bytes: number): number {
+  if (bytes < EVTX_THREADED_FROM) return 1;
+  return Math.max(1, Math.min(availableParallelism(), 8, 1 + Math.floor(bytes / (64 * 1024 * 1024))));
+}
+
 /** Workers for the hunt's .evtx files, or undefined when they would not pay (see HuntOptions.threads). */
 function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit): EvtxWorkers | undefined {
   const mapper = evtxMatchModule();
   if (mapper === null) return undefined;
-  const threads = o.threads ?? (evtxBytes(o.logs) >= EVTX_THREADED_FROM ? availableParallelism() : 1);
+  const threads = o.threads ?? defaultEvtxThreads(evtxBytes(o.logs));
   if (threads < 2) return undefined;
   return startEvtxWorkers({ mapper, init: init(), threads });
 }

@@ -1,11 +1,16 @@
 import { CommanderError } from 'commander';
 import { TtpgraphError } from '../errors.ts';
 
-/** Prints an error as one line on stderr and sets a non-zero exit code; stacks only with TTPGRAPH_DEBUG. */
+/**
+ * Prints an error as one line on stderr and sets a non-zero exit code: 2 for bad arguments (as in
+ * Unix tools; 1 means something else to some commands, such as hunt's "no hits"), else 1. Stacks
+ * only with TTPGRAPH_DEBUG.
+ */
 export function reportError(err: unknown): void {
   if (err instanceof CommanderError) {
-    // Commander has already printed its message (usage errors, --help, --version).
-    process.exitCode = err.exitCode;
+    // Commander has already printed its message (usage errors, --help, --version). A usage error
+    // exits 2, as bad arguments do in Unix tools: 1 means something else to some commands (hunt: no hits).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
     return;
   }
   if (err instanceof TtpgraphError) {
@@ -16,5 +21,5 @@ export function reportError(err: unknown): void {
     process.stderr.write(`ttpgraph: error: ${String(err)}\n`);
   }
   if (process.env['TTPGRAPH_DEBUG'] !== undefined && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
-  process.exitCode = 1;
+  process.exitCode = err instanceof TtpgraphError && err.code === 'invalid-argument' ? 2 : 1;
 }

@@ -6,8 +6,10 @@
  */
 export { parseEvtx, parseEvtxSync } from './parser.ts';
 export type { EvtxResult } from './parser.ts';
-export { mapEvtx, loadMapper, startEvtxWorkers } from './map.ts';
-export type { EvtxMapper, EvtxMapperModule, EvtxWorkers, MapOptions, MappedChunk } from './map.ts';
+export { mapEvtx, loadMapper } from './map.ts';
+export type { EvtxMapper, EvtxMapperModule, MapOptions, MappedChunk } from './map.ts';
+export { startEvtxWorkers } from './workers.ts';
+export type { EvtxWorkers, StartWorkersOptions } from './workers.ts';
 export { bytesReader, fileHandleReader } from './reader.ts';
 export type { ParseOptions, ParseStats, RandomAccessReader, FileHandleLike } from './reader.ts';
 export { workersAvailable } from './schedule.ts';

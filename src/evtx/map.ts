@@ -11,11 +11,11 @@
  * loads it once, with its own structured clone of `init`; the calling thread uses `local` if given
  * (say, the same function over objects it already has) or loads the module too.
  */
-import { pathToFileURL } from 'node:url';
 import type { ChunkResult, EvtxWarning } from './chunk.ts';
 import { bytesReader } from './reader.ts';
 import type { ParseOptions, RandomAccessReader } from './reader.ts';
-import { scheduleChunks, WorkerPool } from './schedule.ts';
+import { scheduleChunks } from './schedule.ts';
+import { mapperUrl, poolOf } from './workers.ts';
 
 /** What a mapper module's `createEvtxMapper(init)` returns: one answer per chunk, structured-cloneable. */
 export type EvtxMapper<R> = (chunk: ChunkResult) => R;
@@ -32,32 +32,7 @@ export interface MapOptions<R> extends ParseOptions {
   readonly init?: unknown;
   /** The mapper for this thread; default: the module's, created with `init`. */
   readonly local?: EvtxMapper<R>;
-  /**
-   * Workers from {@link startEvtxWorkers} (with this mapper and init), to share across files: a
-   * mapper that takes long to set up (compiling rules) then does so once per worker, not per file.
-   * They are not stopped at the end; `threads` is then theirs plus this thread.
-   */
-  readonly workers?: EvtxWorkers;
 }
-
-/** Worker threads running one mapper, for {@link mapEvtx} over several files; `close()` when done. */
-export interface EvtxWorkers {
-  /** Workers started (0 when running from the TypeScript sources, where workers cannot run). */
-  readonly size: number;
-  close(): Promise<void>;
-}
-
-/**
- * Starts `threads − 1` workers (default: one per core but this thread's) that each load the mapper
- * module with `init` right away, so its setup overlaps whatever this thread does meanwhile.
- */
-export function startEvtxWorkers(options: { readonly mapper: string | URL; readonly init?: unknown; readonly threads: number }): EvtxWorkers {
-  const pool = new WorkerPool(Math.max(0, Math.floor(options.threads) - 1), { kind: 'map', module: mapperUrl(options.mapper), init: options.init });
-  return { size: pool.workers.length, close: () => pool.close(), [POOL]: pool } as EvtxWorkers;
-}
-
-/** Where an EvtxWorkers keeps its pool (not part of the public shape). */
-const POOL = Symbol('pool');
 
 /** One chunk's answer, in file order. `value` is absent when the chunk could not be read at all. */
 export interface MappedChunk<R> {
@@ -66,12 +41,6 @@ export interface MappedChunk<R> {
   readonly records: number;
   readonly warnings: EvtxWarning[];
   readonly value?: R;
-}
-
-/** A mapper module's URL as a string a worker can import. */
-export function mapperUrl(mapper: string | URL): string {
-  if (mapper instanceof URL) return mapper.href;
-  return /^[a-z][a-z0-9+.-]*:/i.test(mapper) && !/^[a-z]:[\\/]/i.test(mapper) ? mapper : pathToFileURL(mapper).href;
 }
 
 /** Loads a mapper module and creates its function (what each worker does once). */
@@ -84,14 +53,15 @@ export async function loadMapper<R>(mapper: string | URL, init: unknown): Promis
 /**
  * Parses an EVTX file like {@link parseEvtx}, on this thread and `threads − 1` workers, and yields
  * the mapper's answer for every chunk in file order, with the chunk's warnings and record count.
- * A mapper that throws in a worker loses that batch (a `read-error` warning says so); one that
- * throws here ends the iteration with its error.
+ * A mapper that fails in a worker (to load, or on a batch) retires that worker and hands the
+ * batch back, to be redone by this thread; one that throws here ends the iteration with its error.
+ * Workers from {@link startEvtxWorkers} given as `workers` must have been started with this mapper.
  */
 export async function* mapEvtx<R>(input: Uint8Array | RandomAccessReader, options: MapOptions<R>): AsyncGenerator<MappedChunk<R>> {
   const reader = input instanceof Uint8Array ? bytesReader(input) : input;
   const module = mapperUrl(options.mapper);
   const map = options.local ?? (await loadMapper<R>(module, options.init));
-  const pool = options.workers === undefined ? undefined : (options.workers as EvtxWorkers & { [POOL]: WorkerPool })[POOL];
+  const pool = options.workers === undefined ? undefined : poolOf(options.workers, 'map');
   yield* scheduleChunks<MappedChunk<R>>(reader, options, {
     workerSetup: pool?.setup ?? { kind: 'map', module, init: options.init },
     ...(pool !== undefined ? { pool } : {}),

@@ -14,6 +14,7 @@ import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from './fil
 import { bytesReader } from './reader.ts';
 import type { ParseOptions, RandomAccessReader } from './reader.ts';
 import { scheduleChunks } from './schedule.ts';
+import { poolOf } from './workers.ts';
 
 export type EvtxResult = { readonly ok: true; readonly record: EvtxRecord } | { readonly ok: false; readonly warning: EvtxWarning };
 
@@ -45,8 +46,10 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
   const reader = input instanceof Uint8Array ? bytesReader(input) : input;
   const format = options.format ?? 'json';
   const signal = options.signal;
+  const pool = options.workers === undefined ? undefined : poolOf(options.workers, 'parse');
   const chunks = scheduleChunks<ChunkResult>(reader, options, {
     workerSetup: { kind: 'wire' },
+    ...(pool !== undefined ? { pool } : {}),
     here: (r) => r,
     fromWorker: (w, chunk) => decodeChunk(w as WireChunk, chunk, format),
     lost: (warnings) => ({ records: [], warnings }),

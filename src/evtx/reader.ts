@@ -3,6 +3,7 @@
  * a caller may set, and the statistics of a threaded run.
  */
 import type { EvtxFormat } from './chunk.ts';
+import type { EvtxWorkers } from './workers.ts';
 
 /** Random access to the bytes of one file (a file handle, a buffer, a remote blob…). */
 export interface RandomAccessReader {
@@ -24,6 +25,12 @@ export interface ParseOptions {
    * (workers run from the built dist/).
    */
   readonly threads?: number;
+  /**
+   * Workers from {@link startEvtxWorkers}, to share across files (they are not stopped at the end);
+   * `threads` is then theirs plus this thread. Started without a mapper for parseEvtx, with the
+   * same mapper for mapEvtx.
+   */
+  readonly workers?: EvtxWorkers;
   /** Chunks per batch handed to a thread; default: up to 4, fewer in small files so every thread gets some. */
   readonly batchChunks?: number;
   /** Ends the iteration (it throws the signal's reason) and stops the workers. */

@@ -102,6 +102,8 @@ export class WorkerPool {
   readonly setup: WorkerSetup;
   /** Called when a worker becomes ready (the file being parsed then hands it work). */
   onReady: (() => void) | undefined;
+  /** Callers of {@link whenReady} still waiting. */
+  private readyWaiters: (() => void)[] = [];
 
   /** `size` workers (none when running from the TypeScript sources: see {@link workersAvailable}). */
   constructor(size: number, setup: WorkerSetup) {
@@ -118,6 +120,7 @@ export class WorkerPool {
         if (m === 'ready') {
           pw.ready = true;
           this.onReady?.();
+          this.settleReady();
           return;
         }
         // The worker's mapper failed (to load, or on this batch): it gets no more work and stops
@@ -145,12 +148,30 @@ export class WorkerPool {
   /** A dead worker's batches come back as failures without their bytes (the caller turns them into warnings). */
   private fail(pw: PoolWorker, error: Error): void {
     pw.alive = false;
+    this.settleReady();
     if (this.closing) return;
     for (const [id, p] of this.waiting) {
       if (p.worker !== pw) continue;
       this.waiting.delete(id);
       p.resolve({ error });
     }
+  }
+
+  /** Settles once every worker is ready or dead. */
+  whenReady(): Promise<void> {
+    if (this.allSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private allSettled(): boolean {
+    return this.workers.every((w) => w.ready || !w.alive);
+  }
+
+  private settleReady(): void {
+    if (this.readyWaiters.length === 0 || !this.allSettled()) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The least busy live worker with room, or null. */
@@ -181,6 +202,8 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    for (const w of this.workers) w.alive = false;
+    this.settleReady();
   }
 }
 

@@ -38,11 +38,7 @@ describe('hunt --threads', () => {
     expect(r.stdout).toBe('');
   });
 
-  // BUG (src/cli/report-error.ts): a usage error from commander (here parseThreads's
-  // InvalidArgumentError) exits with commander's code 1, while `hunt --help` (src/cli/commands/hunt.ts)
-  // documents 2 for bad arguments and 1 for "no hits". Marked `fails` until that is fixed: once the
-  // CLI exits 2 here, this test fails and the marker must go.
-  it.fails('exits 2 on --threads 0, as `hunt --help` documents for bad arguments', () => {
+  it('exits 2 on --threads 0, as `hunt --help` documents for bad arguments', () => {
     const r = runCli(['hunt', '--threads', '0', '--rules', rules(), evtxFile]);
     expect(r.stderr).toContain('--threads');
     expect(r.status).toBe(2);

@@ -57,6 +57,7 @@ async function run(input: Uint8Array | Evtx.RandomAccessReader, options: Evtx.Pa
   return { results, stats: stats! };
 }
 
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 const offsets = (rs: Evtx.EvtxResult[]): number[] => rs.map((r) => (r.ok ? r.record.offset : r.warning.offset));
 
 describe('EVTX parsing across threads', () => {
@@ -70,44 +71,93 @@ describe('EVTX parsing across threads', () => {
     expect(o).toEqual([...o].sort((a, b) => a - b));
   });
 
+  // Workers a file starts for itself take batches only once they are set up, which may be after
+  // a small file is done: these runs check the results. That the workers do share the work is
+  // checked below with workers started (and ready) beforehand.
   for (const threads of [1, 2, 4]) {
     for (const batchChunks of [1, 3, undefined]) {
-      it(`${threads} thread(s), batches of ${batchChunks ?? 'default'} chunks: same records in file order, work shared`, async () => {
+      it(`${threads} thread(s), batches of ${batchChunks ?? 'default'} chunks: same records in file order`, async () => {
         const { results, stats } = await run(file, { threads, ...(batchChunks !== undefined ? { batchChunks } : {}) });
         expect(results).toEqual(expected);
         expect(stats.workers).toBe(threads - 1);
-        expect(stats.callerBatches + stats.workerBatches.reduce((a, b) => a + b, 0)).toBe(stats.batches);
+        expect(stats.callerBatches + sum(stats.workerBatches)).toBe(stats.batches);
         expect(stats.batches).toBe(Math.ceil(48 / stats.batchChunks));
-        if (threads > 1) expect(stats.workerBatches.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       });
     }
   }
 
-  it.each(['json-text', 'xml'] as const)('gives the same %s text with 1 and 3 threads', async (format) => {
-    const one = await run(file, { threads: 1, format });
-    const three = await run(file, { threads: 3, format, batchChunks: 2 });
-    expect(three.results).toEqual(one.results);
-    expect(three.stats.workerBatches.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-  });
+  describe('with workers started beforehand', () => {
+    let pool: Evtx.EvtxWorkers;
+    beforeAll(async () => {
+      pool = lib.startEvtxWorkers({ threads: 3 });
+      await pool.ready();
+    });
+    afterAll(async () => {
+      await pool.close();
+    });
 
-  it.each([2, 4])('reports a damaged chunk and a damaged record in the middle in their places (%i threads)', async (threads) => {
-    const bad = damagedBigFile();
-    const want = [...parseEvtxSync(bad, { source: 'big.evtx' })];
-    expect(want.filter((r) => !r.ok).map((r) => !r.ok && [r.warning.code, r.warning.chunk])).toEqual([
-      ['bad-chunk-magic', 17],
-      ['chunk-data-crc', 30],
-      ['bad-record', 30],
-    ]);
-    const p = path.join(dir, `damaged-${threads}.evtx`);
-    writeFileSync(p, bad);
-    const fh = await open(p, 'r');
-    try {
-      const { results, stats } = await run(await lib.fileHandleReader(fh), { threads, batchChunks: 2 });
-      expect(results).toEqual(want);
-      expect(stats.workerBatches.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    } finally {
-      await fh.close();
+    it('are parse workers, two of them', () => {
+      expect(pool.kind).toBe('parse');
+      expect(pool.size).toBe(2);
+    });
+
+    for (const batchChunks of [1, 3, undefined]) {
+      it(`share the work, batches of ${batchChunks ?? 'default'} chunks: same records in file order`, async () => {
+        const { results, stats } = await run(file, { workers: pool, ...(batchChunks !== undefined ? { batchChunks } : {}) });
+        expect(results).toEqual(expected);
+        expect(stats.workers).toBe(2);
+        expect(stats.callerBatches + sum(stats.workerBatches)).toBe(stats.batches);
+        expect(sum(stats.workerBatches)).toBeGreaterThan(0);
+      });
     }
+
+    it.each(['json-text', 'xml'] as const)('give the same %s text as one thread', async (format) => {
+      const one = await run(file, { threads: 1, format });
+      const shared = await run(file, { workers: pool, format, batchChunks: 2 });
+      expect(shared.results).toEqual(one.results);
+      expect(sum(shared.stats.workerBatches)).toBeGreaterThan(0);
+    });
+
+    it('report a damaged chunk and a damaged record in the middle in their places', async () => {
+      const bad = damagedBigFile();
+      const want = [...parseEvtxSync(bad, { source: 'big.evtx' })];
+      expect(want.filter((r) => !r.ok).map((r) => !r.ok && [r.warning.code, r.warning.chunk])).toEqual([
+        ['bad-chunk-magic', 17],
+        ['chunk-data-crc', 30],
+        ['bad-record', 30],
+      ]);
+      const p = path.join(dir, 'damaged.evtx');
+      writeFileSync(p, bad);
+      const fh = await open(p, 'r');
+      try {
+        const { results, stats } = await run(await lib.fileHandleReader(fh), { workers: pool, batchChunks: 2 });
+        expect(results).toEqual(want);
+        expect(sum(stats.workerBatches)).toBeGreaterThan(0);
+      } finally {
+        await fh.close();
+      }
+    });
+
+    it('serve file after file, each file\'s stats its own', async () => {
+      for (const f of [bigFile(12), damagedBigFile(), bigFile(48)]) {
+        const { results, stats } = await run(f, { workers: pool, batchChunks: 1 });
+        expect(results).toEqual([...parseEvtxSync(f, { source: 'big.evtx' })]);
+        expect(stats.batches).toBe(f.length > 12 * CHUNK + 4096 ? 48 : 12);
+        expect(stats.callerBatches + sum(stats.workerBatches)).toBe(stats.batches);
+      }
+      expect(pool.size).toBe(2);
+    });
+
+    it('are refused by mapEvtx, and mapper workers by parseEvtx, with a message saying why', async () => {
+      await expect(lib.mapEvtx(file, { mapper: 'file:///nowhere.mjs', workers: pool, local: () => 0 }).next()).rejects.toThrow(/started without a mapper/);
+      const mappers = lib.startEvtxWorkers({ threads: 2, mapper: 'file:///nowhere.mjs' });
+      try {
+        expect(mappers.kind).toBe('map');
+        await expect(lib.parseEvtx(file, { workers: mappers }).next()).rejects.toThrow(/parseEvtx needs workers started without one/);
+      } finally {
+        await mappers.close();
+      }
+    });
   });
 
   it('turns a failing read into a warning for those chunks and goes on', async () => {

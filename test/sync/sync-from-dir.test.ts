@@ -121,14 +121,15 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
 
   it('rejects bad arguments with one line', async () => {
     const both = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--base-url', 'http://127.0.0.1:1/']);
-    expect(both.status).toBe(1);
+    expect(both.status).toBe(2);
     expect(both.stderr).toBe('ttpgraph: error: --from and --base-url cannot be used together\n');
     const domain = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--domain', 'pre-attack']);
+    expect(domain.status).toBe(2);
     expect(domain.stderr).toBe('ttpgraph: error: --domain "pre-attack" is not one of enterprise, mobile, ics\n');
     const only = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--only', 'snort']);
     expect(only.stderr).toBe('ttpgraph: error: --only snort: the sources are attack, mappings, sigma\n');
     const timeout = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--timeout', '1.5s']);
-    expect(timeout.status).toBe(1);
+    expect(timeout.status).toBe(2);
     expect(timeout.stderr).toContain("option '--timeout <ms>' argument '1.5s' is invalid. not a whole number of milliseconds.");
     const badVersion = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--attack-version', 'latest']);
     expect(badVersion.stderr).toBe('ttpgraph: error: --attack-version "latest" is not a version like 18.1\n');

@@ -82,10 +82,11 @@ function damagedBigFile(): Buffer {
 
 /**
  * Milliseconds the mappers sleep per chunk on the calling thread (init.slowHereMs), in runs that
- * must show workers sharing the work: a worker takes ~0.1 s to start and load its mapper, while
- * this thread alone maps these small files in a few ms. The answers are the same either way.
+ * must show workers sharing the work: a worker takes ~0.1 s to start and load its mapper (several
+ * times that on a loaded CI machine), while this thread alone maps these small files in a few ms.
+ * The answers are the same either way.
  */
-const SLOW = 10;
+const SLOW = 25;
 
 const chunksIn = (file: Uint8Array): number => (file.length - HEADER) / CHUNK;
 

@@ -4,12 +4,13 @@
  * thread on a synthetic multi-chunk .evtx file (test/evtx/synthetic.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { syntheticFile } from './synthetic.ts';
+import { defaultEvtxThreads, EVTX_THREADED_FROM } from '../../src/hunt/runner.ts';
 
 let dir = '';
 let evtxFile = '';
@@ -57,5 +58,18 @@ describe('hunt --threads', () => {
       expect(r.stdout).toBe(one.stdout);
       expect(summaryOf(r.stderr)).toBe(summaryOf(one.stderr));
     }
+  });
+});
+
+describe('the default number of threads for .evtx input', () => {
+  const MB = 1024 * 1024;
+  it('is one below 64 MB (workers would cost more than they save), then one more per 64 MB, up to the cores and 8', () => {
+    expect(EVTX_THREADED_FROM).toBe(64 * MB);
+    expect(defaultEvtxThreads(0)).toBe(1);
+    expect(defaultEvtxThreads(64 * MB - 1)).toBe(1);
+    const cores = availableParallelism();
+    expect(defaultEvtxThreads(64 * MB)).toBe(Math.min(cores, 2));
+    expect(defaultEvtxThreads(130 * MB)).toBe(Math.min(cores, 3));
+    expect(defaultEvtxThreads(100_000 * MB)).toBe(Math.min(cores, 8));
   });
 });

@@ -43,7 +43,9 @@ export async function buildProgram(argv: readonly string[] = process.argv.slice(
     .description('Threat-informed-defense graph: MITRE ATT&CK, Sigma rules, control mappings and your own logs.')
     .version(VERSION)
     .option('--db <path>', 'SQLite store to use (default: $TTPGRAPH_DB, else the per-user data directory)')
-    .showHelpAfterError()
+    // Usage errors look like every other error ("ttpgraph: error: ..."), then say where the usage is.
+    .configureOutput({ outputError: (message, write) => write(`ttpgraph: ${message}`) })
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const name = commandName(argv);
   const loaders = name !== undefined && name in COMMANDS ? [COMMANDS[name]!] : Object.values(COMMANDS);

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parseSigma } from '../../src/sigma/index.ts';
 import { runHunt, loadPipeline } from '../../src/hunt/index.ts';
 import type { HuntHit, HuntProblem } from '../../src/hunt/index.ts';
-import { evtxReader, expandEvtxPaths } from '../../src/hunt/inputs/evtx.ts';
+import { evtxReader } from '../../src/hunt/inputs/evtx.ts';
+import { expandLogPaths } from '../../src/hunt/rules.ts';
 import { dataPath } from '../helpers/paths.ts';
 
 function walk(dir: string, pred: (f: string) => boolean, out: string[] = []): string[] {
@@ -80,11 +81,12 @@ describe('hunting .evtx files', () => {
     expect(hits.filter((h) => h.ruleId === id).length).toBeGreaterThanOrEqual(expected);
   });
 
-  it('expands folders to the .evtx files below them, recursively', () => {
-    const files = expandEvtxPaths([regRoot]);
-    expect(files.length).toBe(100);
-    expect(files.every((f) => f.endsWith('.evtx'))).toBe(true);
-    const one = files[0]!;
-    expect(expandEvtxPaths([one, path.join(regRoot, 'rules', 'cisco')])).toEqual([one]);
+  it('expands folders to the .evtx files below them (beside the .json), recursively; files stay as given', () => {
+    const files = expandLogPaths([regRoot]);
+    const evtx = files.filter((f) => f.endsWith('.evtx'));
+    expect(evtx.length).toBe(100);
+    expect(files.filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(100);
+    const one = evtx[0]!;
+    expect(expandLogPaths([one, path.join(regRoot, 'rules', 'cisco')])).toEqual([one]);
   });
 });

@@ -4,13 +4,9 @@
  * `line` = the record id; every damaged place the parser reports is a problem (a skipped record or
  * chunk), never a stop. `readEvtx` parses on the hunt's thread; `matchEvtx` is the threaded path,
  * where each thread tests the records it parsed against the rules and only matches come back.
- *
- * Plugging in (owner of src/hunt): add `evtxReader` to READERS in inputs/index.ts, and expand
- * folder arguments with {@link expandEvtxPaths} (or a general walk) before `runHunt`.
+ * Folders are expanded by `expandLogPaths` (hunt/rules.ts) before `runHunt`.
  */
-import { readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import path from 'node:path';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type EvtxMapper, type EvtxWorkers } from '../../evtx/index.ts';
 import { evtxMatches, evtxMatchModule, type EvtxChunkMatches, type EvtxMatch } from '../evtx-match.ts';
 import type { InputItem, InputProblem, LogFile, LogReader } from './reader.ts';
@@ -85,27 +81,4 @@ export async function* matchEvtx(file: LogFile, workers: EvtxWorkers, local: Evt
   } finally {
     await fh.close();
   }
-}
-
-/** Files as given; folders replaced by the .evtx files below them (recursively, sorted). */
-export function expandEvtxPaths(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.evtx$/i.test(name)) out.push(p);
-    }
-  };
-  for (const p of paths) {
-    let dir = false;
-    try {
-      dir = statSync(p).isDirectory();
-    } catch {
-      dir = false;
-    }
-    if (dir) walk(p);
-    else out.push(p);
-  }
-  return out;
 }

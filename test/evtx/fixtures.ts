@@ -109,3 +109,19 @@ export function sampleDirty(): Buffer {
   fileHeader(6, 1).copy(f, 0);
   return f;
 }
+
+/** `n` chunks cycling through the six of {@link multiChunkFile} (from chunk `shift` on), behind a valid header. */
+export function bigFile(n: number, shift = 0): Buffer {
+  const six = multiChunkFile();
+  const chunks = Array.from({ length: n }, (_, i) => six.subarray(chunkOffset((i + shift) % 6), chunkOffset((i + shift) % 6) + CHUNK));
+  return Buffer.concat([fileHeader(n), ...chunks]);
+}
+
+/** {@link bigFile} of 48 chunks with chunk 17's magic broken (skipped) and a record of chunk 30 damaged (skipped alone). */
+export function damagedBigFile(): Buffer {
+  const f = bigFile(48);
+  f[chunkOffset(17) + 3] = f[chunkOffset(17) + 3]! ^ 0xff;
+  const rec = recordsOf(f, 30)[1]!;
+  f[chunkOffset(30) + rec.off + 5] = f[chunkOffset(30) + rec.off + 5]! ^ 0x11;
+  return f;
+}

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { parseEvtxSync } from '../../src/evtx/index.ts';
-import { CHUNK, chunkOffset, fileHeader, HEADER, multiChunkFile, recordsOf } from './fixtures.ts';
+import { bigFile, CHUNK, damagedBigFile, HEADER } from './fixtures.ts';
 
 const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
 const mappers = path.join(projectRoot, 'test', 'evtx', 'mappers');
@@ -63,22 +63,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
-
-/** `n` chunks cycling through the six of the multi-chunk fixture (from chunk `shift` on), behind a valid header. */
-function bigFile(n: number, shift = 0): Buffer {
-  const six = multiChunkFile();
-  const chunks = Array.from({ length: n }, (_, i) => six.subarray(chunkOffset((i + shift) % 6), chunkOffset((i + shift) % 6) + CHUNK));
-  return Buffer.concat([fileHeader(n), ...chunks]);
-}
-
-/** Chunk 17 with a bad magic (skipped), chunk 30 with a damaged record (skipped alone). */
-function damagedBigFile(): Buffer {
-  const f = bigFile(48);
-  f[chunkOffset(17) + 3] = f[chunkOffset(17) + 3]! ^ 0xff;
-  const rec = recordsOf(f, 30)[1]!;
-  f[chunkOffset(30) + rec.off + 5] = f[chunkOffset(30) + rec.off + 5]! ^ 0x11;
-  return f;
-}
 
 /**
  * Milliseconds the mappers sleep per chunk on the calling thread (init.slowHereMs), in runs that

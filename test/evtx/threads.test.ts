@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { parseEvtxSync } from '../../src/evtx/index.ts';
-import { CHUNK, chunkOffset, fileHeader, multiChunkFile, recordsOf } from './fixtures.ts';
+import { bigFile, CHUNK, chunkOffset, damagedBigFile } from './fixtures.ts';
 
 const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
 let dir = '';
@@ -28,22 +28,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
-
-/** `n` chunks cycling through the six of the multi-chunk fixture, behind a valid header. */
-function bigFile(n: number): Buffer {
-  const six = multiChunkFile();
-  const chunks = Array.from({ length: n }, (_, i) => six.subarray(chunkOffset(i % 6), chunkOffset(i % 6) + CHUNK));
-  return Buffer.concat([fileHeader(n), ...chunks]);
-}
-
-/** Chunk 17 with a bad magic (skipped), chunk 30 with a damaged record (skipped alone). */
-function damagedBigFile(): Buffer {
-  const f = bigFile(48);
-  f[chunkOffset(17) + 3] = f[chunkOffset(17) + 3]! ^ 0xff;
-  const rec = recordsOf(f, 30)[1]!;
-  f[chunkOffset(30) + rec.off + 5] = f[chunkOffset(30) + rec.off + 5]! ^ 0x11;
-  return f;
-}
 
 interface Run {
   results: Evtx.EvtxResult[];

@@ -7,7 +7,7 @@
  * Folders are expanded by `expandLogPaths` (hunt/rules.ts) before `runHunt`.
  */
 import { open } from 'node:fs/promises';
-import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type EvtxMapper, type EvtxWorkers } from '../../evtx/index.ts';
+import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type EvtxMapper, type EvtxWorkers, type RandomAccessReader } from '../../evtx/index.ts';
 import { evtxMatches, evtxMatchModule, type EvtxChunkMatches, type EvtxMatch } from '../evtx-match.ts';
 import type { InputItem, InputProblem, LogFile, LogReader } from './reader.ts';
 
@@ -25,27 +25,38 @@ export const evtxReader: LogReader = {
   read: readEvtx,
 };
 
-export async function* readEvtx(file: LogFile): AsyncIterable<InputItem> {
+const problem = (file: LogFile, message: string): InputProblem => ({ kind: 'problem', source: file.path, line: undefined, message });
+
+/**
+ * Opens the file and runs `body` over a reader of it; a file that cannot be opened, or a read that
+ * fails midway, is one problem, never a throw. The file is closed however the iteration ends.
+ */
+async function* overFile<T>(file: LogFile, body: (reader: RandomAccessReader) => AsyncIterable<T | InputProblem>): AsyncIterable<T | InputProblem> {
   let fh;
   try {
     fh = await open(file.path, 'r');
   } catch (e) {
-    yield { kind: 'problem', source: file.path, line: undefined, message: `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    yield problem(file, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return;
   }
   try {
-    const reader = await fileHandleReader(fh);
-    // One thread: records handed over as objects cost the taking thread half a parse each, so
-    // sharing the parse alone does not pay; the hunt's threaded path is matchEvtx.
-    for await (const r of parseEvtx(reader, { source: file.path, format: 'json', threads: 1 })) {
-      if (r.ok) yield { kind: 'event', event: r.record.data, source: file.path, line: Number(r.record.recordId) };
-      else yield { kind: 'problem', source: file.path, line: undefined, message: r.warning.message };
-    }
+    yield* body(await fileHandleReader(fh));
   } catch (e) {
-    yield { kind: 'problem', source: file.path, line: undefined, message: `read failed: ${(e as Error).message}` };
+    yield problem(file, `read failed: ${(e as Error).message}`);
   } finally {
     await fh.close();
   }
+}
+
+export function readEvtx(file: LogFile): AsyncIterable<InputItem> {
+  return overFile(file, async function* (reader) {
+    // One thread: records handed over as objects cost the taking thread half a parse each, so
+    // sharing the parse alone does not pay; the hunt's threaded path is matchEvtx.
+    for await (const r of parseEvtx(reader, { source: file.path, format: 'json', threads: 1 })) {
+      if (r.ok) yield { kind: 'event', event: r.record.data, source: file.path, line: Number(r.record.recordId) } as const;
+      else yield problem(file, r.warning.message);
+    }
+  });
 }
 
 /** One chunk's matches from {@link matchEvtx}, with its record count and how far into the file it ends. */
@@ -60,25 +71,13 @@ export interface EvtxMatchedChunk {
  * The hunt's threaded path: the file parsed and its records tested by `workers` and this thread
  * (`local`, over the hunt's own engine), chunk by chunk in file order; each damaged place a problem.
  */
-export async function* matchEvtx(file: LogFile, workers: EvtxWorkers, local: EvtxMapper<EvtxChunkMatches>): AsyncIterable<EvtxMatchedChunk | InputProblem> {
-  const mapper = evtxMatchModule();
-  let fh;
-  try {
-    fh = await open(file.path, 'r');
-  } catch (e) {
-    yield { kind: 'problem', source: file.path, line: undefined, message: `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-    return;
-  }
-  try {
+export function matchEvtx(file: LogFile, workers: EvtxWorkers, local: EvtxMapper<EvtxChunkMatches>): AsyncIterable<EvtxMatchedChunk | InputProblem> {
+  return overFile(file, async function* (reader) {
+    const mapper = evtxMatchModule();
     if (mapper === null) throw new Error('EVTX workers run from the built dist/ only');
-    const reader = await fileHandleReader(fh);
     for await (const c of mapEvtx(reader, { source: file.path, format: 'json', mapper, workers, local })) {
-      for (const w of c.warnings) yield { kind: 'problem', source: file.path, line: undefined, message: w.message };
-      if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value === undefined ? [] : evtxMatches(c.value), bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE) };
+      for (const w of c.warnings) yield problem(file, w.message);
+      if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value === undefined ? [] : evtxMatches(c.value), bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE) } as const;
     }
-  } catch (e) {
-    yield { kind: 'problem', source: file.path, line: undefined, message: `read failed: ${(e as Error).message}` };
-  } finally {
-    await fh.close();
-  }
+  });
 }

@@ -62,6 +62,8 @@ export async function* mapEvtx<R>(input: Uint8Array | RandomAccessReader, option
   const module = mapperUrl(options.mapper);
   const map = options.local ?? (await loadMapper<R>(module, options.init));
   const pool = options.workers === undefined ? undefined : poolOf(options.workers, 'map');
+  // Workers running another module would answer for it: silently wrong results.
+  if (pool?.setup.kind === 'map' && pool.setup.module !== module) throw new TypeError(`these workers run ${pool.setup.module}, not ${module}`);
   yield* scheduleChunks<MappedChunk<R>>(reader, options, {
     workerSetup: pool?.setup ?? { kind: 'map', module, init: options.init },
     ...(pool !== undefined ? { pool } : {}),

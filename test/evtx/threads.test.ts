@@ -132,12 +132,14 @@ describe('EVTX parsing across threads', () => {
       expect(pool.size).toBe(2);
     });
 
-    it('are refused by mapEvtx, and mapper workers by parseEvtx, with a message saying why', async () => {
+    it('are refused by mapEvtx, and mapper workers by parseEvtx or by mapEvtx with another mapper, with a message saying why', async () => {
       await expect(lib.mapEvtx(file, { mapper: 'file:///nowhere.mjs', workers: pool, local: () => 0 }).next()).rejects.toThrow(/started without a mapper/);
       const mappers = lib.startEvtxWorkers({ threads: 2, mapper: 'file:///nowhere.mjs' });
       try {
         expect(mappers.kind).toBe('map');
         await expect(lib.parseEvtx(file, { workers: mappers }).next()).rejects.toThrow(/parseEvtx needs workers started without one/);
+        // Workers of another mapper would answer for that one.
+        await expect(lib.mapEvtx(file, { mapper: 'file:///elsewhere.mjs', workers: mappers, local: () => 0 }).next()).rejects.toThrow(/these workers run file:\/\/\/nowhere\.mjs, not file:\/\/\/elsewhere\.mjs/);
       } finally {
         await mappers.close();
       }

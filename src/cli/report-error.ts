@@ -8,8 +8,7 @@ import { TtpgraphError } from '../errors.ts';
  */
 export function reportError(err: unknown): void {
   if (err instanceof CommanderError) {
-    // Commander has already printed its message (usage errors, --help, --version). A usage error
-    // exits 2, as bad arguments do in Unix tools: 1 means something else to some commands (hunt: no hits).
+    // Commander has already printed its message (usage errors, --help, --version).
     process.exitCode = err.exitCode === 0 ? 0 : 2;
     return;
   }

@@ -17,7 +17,8 @@
  * `JSON.parse`) travels as plain objects instead (`records`).
  */
 import { parseChunk } from './chunk.ts';
-import type { ChunkResult, EvtxFormat, EvtxRecord, EvtxWarning } from './chunk.ts';
+import type { ChunkResult, EvtxFormat, EvtxRecord } from './chunk.ts';
+import type { EvtxWarning } from './warning.ts';
 import { CHUNK_SIZE } from './file-header.ts';
 import type { JsonObject } from './render/json.ts';
 
@@ -69,11 +70,6 @@ export function mapBatch<T>(bytes: Uint8Array, o: BatchOptions, f: (r: ChunkResu
     out.push(f(parseChunk(chunk, { chunkIndex: o.firstChunk + i, fileOffset: o.fileOffset + i * CHUNK_SIZE, source: o.source, format: o.format, strictChecksums: o.strictChecksums }), o.firstChunk + i));
   }
   return out;
-}
-
-/** Parses the `count` chunks of a batch, in order. */
-export function parseBatch(bytes: Uint8Array, o: BatchOptions): ChunkResult[] {
-  return mapBatch(bytes, o, (r) => r);
 }
 
 /** A chunk's result in its wire form (see the module comment). */

@@ -33,9 +33,6 @@ import { CHUNK_SIZE } from './file-header.ts';
 import { makeWarning } from './warning.ts';
 import type { EvtxWarning, EvtxWarningCode } from './warning.ts';
 
-export type { EvtxWarning, EvtxWarningCode } from './warning.ts';
-export { makeWarning } from './warning.ts';
-
 export const CHUNK_HEADER_SIZE = 512;
 
 /** Native JSON.stringify, or our writer when a bigint is present (JSON.stringify throws on them). */

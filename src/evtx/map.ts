@@ -11,7 +11,8 @@
  * loads it once, with its own structured clone of `init`; the calling thread uses `local` if given
  * (say, the same function over objects it already has) or loads the module too.
  */
-import type { ChunkResult, EvtxWarning } from './chunk.ts';
+import type { ChunkResult } from './chunk.ts';
+import type { EvtxWarning } from './warning.ts';
 import { bytesReader } from './reader.ts';
 import type { ParseOptions, RandomAccessReader } from './reader.ts';
 import { scheduleChunks } from './schedule.ts';
@@ -60,10 +61,8 @@ export async function loadMapper<R>(mapper: string | URL, init: unknown): Promis
 export async function* mapEvtx<R>(input: Uint8Array | RandomAccessReader, options: MapOptions<R>): AsyncGenerator<MappedChunk<R>> {
   const reader = input instanceof Uint8Array ? bytesReader(input) : input;
   const module = mapperUrl(options.mapper);
+  const pool = options.workers === undefined ? undefined : poolOf(options.workers, module);
   const map = options.local ?? (await loadMapper<R>(module, options.init));
-  const pool = options.workers === undefined ? undefined : poolOf(options.workers, 'map');
-  // Workers running another module would answer for it: silently wrong results.
-  if (pool?.setup.kind === 'map' && pool.setup.module !== module) throw new TypeError(`these workers run ${pool.setup.module}, not ${module}`);
   yield* scheduleChunks<MappedChunk<R>>(reader, options, {
     workerSetup: pool?.setup ?? { kind: 'map', module, init: options.init },
     ...(pool !== undefined ? { pool } : {}),

@@ -9,7 +9,8 @@
 import { decodeChunk } from './batch.ts';
 import type { WireChunk } from './batch.ts';
 import { parseChunk } from './chunk.ts';
-import type { ChunkResult, EvtxRecord, EvtxWarning } from './chunk.ts';
+import type { ChunkResult, EvtxRecord } from './chunk.ts';
+import type { EvtxWarning } from './warning.ts';
 import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
 import { bytesReader } from './reader.ts';
 import type { ParseOptions, RandomAccessReader } from './reader.ts';
@@ -46,7 +47,7 @@ export async function* parseEvtx(input: Uint8Array | RandomAccessReader, options
   const reader = input instanceof Uint8Array ? bytesReader(input) : input;
   const format = options.format ?? 'json';
   const signal = options.signal;
-  const pool = options.workers === undefined ? undefined : poolOf(options.workers, 'parse');
+  const pool = options.workers === undefined ? undefined : poolOf(options.workers);
   const chunks = scheduleChunks<ChunkResult>(reader, options, {
     workerSetup: { kind: 'wire' },
     ...(pool !== undefined ? { pool } : {}),

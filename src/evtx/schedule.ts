@@ -15,10 +15,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { parseBatch } from './batch.ts';
 import type { BatchJob, BatchReply } from './batch.ts';
-import { makeWarning } from './chunk.ts';
-import type { ChunkResult, EvtxFormat, EvtxWarning } from './chunk.ts';
+import { parseChunk } from './chunk.ts';
+import type { ChunkResult, EvtxFormat } from './chunk.ts';
+import { makeWarning } from './warning.ts';
+import type { EvtxWarning } from './warning.ts';
 import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
 import type { ParseOptions, ParseStats, RandomAccessReader } from './reader.ts';
 
@@ -274,8 +275,9 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
   const failed = (k: number, what: string): T[] =>
     Array.from({ length: count(k) }, (_, i) => work.lost(i === 0 ? [makeWarning('read-error', source, first(k), offsetOf(k), what)] : [], first(k) + i));
   const parseHere = (bytes: Uint8Array, k: number, i: number): T => {
-    const o = { firstChunk: first(k) + i, fileOffset: offsetOf(k) + i * CHUNK_SIZE, count: 1, source, format, strictChecksums };
-    return work.here(parseBatch(bytes.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o)[0]!, first(k) + i);
+    const chunk = first(k) + i;
+    const o = { chunkIndex: chunk, fileOffset: offsetOf(k) + i * CHUNK_SIZE, source, format, strictChecksums };
+    return work.here(parseChunk(bytes.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o), chunk);
   };
 
   /**

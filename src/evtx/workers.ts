@@ -54,12 +54,16 @@ export function startEvtxWorkers(options: StartWorkersOptions): EvtxWorkers {
   return workers;
 }
 
-/** The pool behind workers given to parseEvtx (`parse`) or mapEvtx (`map`); a TypeError if they serve the other. */
-export function poolOf(workers: EvtxWorkers, kind: EvtxWorkers['kind']): WorkerPool {
+/**
+ * The pool behind workers given to parseEvtx (no `mapper`) or to mapEvtx (its mapper's URL); a
+ * TypeError if they serve the other, or another mapper (whose answers would pass for this one's).
+ */
+export function poolOf(workers: EvtxWorkers, mapper?: string): WorkerPool {
   const pool = (workers as Partial<WithPool>)[POOL];
   if (pool === undefined) throw new TypeError('workers must come from startEvtxWorkers()');
-  if (workers.kind !== kind) {
-    throw new TypeError(kind === 'map' ? 'these workers parse records (started without a mapper); mapEvtx needs workers started with its mapper' : 'these workers run a mapper; parseEvtx needs workers started without one');
-  }
+  const setup = pool.setup;
+  if (mapper === undefined && setup.kind === 'map') throw new TypeError('these workers run a mapper; parseEvtx needs workers started without one');
+  if (mapper !== undefined && setup.kind === 'wire') throw new TypeError('these workers parse records (started without a mapper); mapEvtx needs workers started with its mapper');
+  if (mapper !== undefined && setup.kind === 'map' && setup.module !== mapper) throw new TypeError(`these workers run ${setup.module}, not ${mapper}`);
   return pool;
 }

@@ -12,7 +12,7 @@ import type { HuntHit } from './hit.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
 import { openLogFile } from './inputs/open.ts';
-import type { InputItem, LogReader } from './inputs/reader.ts';
+import type { InputItem, InputProblem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
   readonly minLevel?: RuleLevel;
@@ -37,9 +37,9 @@ export interface HuntOptions {
   readonly routing?: boolean;
   /**
    * Threads for .evtx input, this one included: each parses and tests records, only matches come
-   * back. Default ({@link defaultEvtxThreads}): the cores, once the .evtx files add up to
+   * back. Default ({@link defaultEvtxThreads}): 2 once the .evtx files add up to
    * {@link EVTX_THREADED_FROM} bytes (below that, starting workers and compiling the rules in each
-   * costs more than it saves), at most one per 64 MB and 8.
+   * costs more than it saves), one more per further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
   onHit(hit: HuntHit): void;
@@ -130,10 +130,11 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   const col: SigmaCollection = { ...o.collection, rules };
   // Workers for .evtx start first, so that their copy and compile of the rules overlaps this
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
-  const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) }));
+  const compileOptions = { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) };
+  const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
   let compiled;
   try {
-    compiled = compileCollection(col, { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) });
+    compiled = compileCollection(col, compileOptions);
   } catch (e) {
     await workers?.close();
     throw e;
@@ -187,7 +188,13 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       }
     }
   };
-  const local = workers !== undefined ? evtxMatcher(engine, false) : undefined;
+  /** A record or line the reader skipped. */
+  const inputProblem = (item: InputProblem): void => {
+    skipped++;
+    problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
+  };
+  // With workers, this thread tests the records it parses itself with the same engine.
+  const threaded = workers === undefined ? undefined : { workers, local: evtxMatcher(engine, false) };
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {
       const path = o.logs[fi] as string;
@@ -205,39 +212,33 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
         continue;
       }
-      if (workers !== undefined && local !== undefined && reader.name === 'evtx') {
+      if (threaded !== undefined && reader.name === 'evtx') {
         // Parsed and tested in every thread; only matching records come back, in file order.
-        for await (const got of matchEvtx(file, workers, local)) {
+        for await (const got of matchEvtx(file, threaded.workers, threaded.local)) {
           if (got.kind === 'problem') {
-            skipped++;
-            problem({ kind: 'input', message: `${got.source}:?: ${got.message}`, source: got.source });
+            inputProblem(got);
             continue;
           }
           events += got.records;
-          for (const m of got.matches) {
-            const ctx = eventContext(m.event);
-            onMatch(path, m.line, m.event, ctx, m.rules.map((i) => engine.rules[i]!));
-          }
+          for (const m of got.matches) onMatch(path, m.line, m.event, eventContext(m.event), m.rules.map((i) => engine.rules[i]!));
           o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
         }
-        o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
-        continue;
-      }
-      let sinceProgress = 0;
-      for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
-        if (item.kind === 'problem') {
-          skipped++;
-          problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
-          continue;
+      } else {
+        let sinceProgress = 0;
+        for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
+          if (item.kind === 'problem') {
+            inputProblem(item);
+            continue;
+          }
+          events++;
+          if (++sinceProgress >= 4096) {
+            sinceProgress = 0;
+            o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
+          }
+          const ctx = eventContext(item.event);
+          const matched = engine.matchContext(ctx);
+          if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
         }
-        events++;
-        if (++sinceProgress >= 4096) {
-          sinceProgress = 0;
-          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
-        }
-        const ctx = eventContext(item.event);
-        const matched = engine.matchContext(ctx);
-        if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
       }
       o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
     }

@@ -1,9 +1,14 @@
 /**
  * Named EVTX fixtures built in memory from the regression corpus (never written into the project):
- * a multi-chunk file and deliberately damaged copies of it, one helper per kind of damage.
+ * a multi-chunk file and deliberately damaged copies of it, one helper per kind of damage; and a
+ * runner for scripts over the built library in a process of their own.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { projectRoot } from '../helpers/paths.ts';
 import { regressionFiles } from './helpers.ts';
 
 export const HEADER = 4096;
@@ -124,4 +129,30 @@ export function damagedBigFile(): Buffer {
   const rec = recordsOf(f, 30)[1]!;
   f[chunkOffset(30) + rec.off + 5] = f[chunkOffset(30) + rec.off + 5]! ^ 0x11;
   return f;
+}
+
+/** What a script run by {@link runLibScript} left behind. */
+export interface ScriptRun {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `body` in its own Node process with `lib` (the built dist/evtx) and `bytes` (a
+ * {@link bigFile} of 96 chunks, written to `dir` as `name` once) defined: the process must end by
+ * itself, so a worker left running shows as a timeout.
+ */
+export function runLibScript(dir: string, name: string, body: string): ScriptRun {
+  const file = path.join(dir, name);
+  if (!existsSync(file)) writeFileSync(file, bigFile(96));
+  const src = `const lib = await import(${JSON.stringify(pathToFileURL(path.join(projectRoot, 'dist', 'evtx', 'index.js')).href)});
+const { readFileSync } = await import('node:fs');
+const bytes = readFileSync(${JSON.stringify(file)});
+${body}`;
+  const p = path.join(dir, `script-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(p, src);
+  const r = spawnSync(process.execPath, [p], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { parseEvtxSync } from '../../src/evtx/index.ts';
-import { bigFile, CHUNK, damagedBigFile, HEADER } from './fixtures.ts';
+import { bigFile, CHUNK, damagedBigFile, HEADER, runLibScript, type ScriptRun } from './fixtures.ts';
 
 const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
 const mappers = path.join(projectRoot, 'test', 'evtx', 'mappers');
@@ -332,20 +332,7 @@ describe('a mapper that fails in the workers', () => {
 });
 
 describe('stopping early and closing', () => {
-  /** Runs a script in its own Node process: it must end by itself (no worker left running). */
-  function script(body: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
-    const file = path.join(dir, 'big-map-stop.evtx');
-    if (!existsSync(file)) writeFileSync(file, bigFile(96));
-    const src = `const lib = await import(${JSON.stringify(pathToFileURL(distIndex).href)});
-const { readFileSync } = await import('node:fs');
-const bytes = readFileSync(${JSON.stringify(file)});
-const mapper = ${JSON.stringify(idsMapper.href)};
-${body}`;
-    const p = path.join(dir, `map-stop-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(p, src);
-    const r = spawnSync(process.execPath, [p], { encoding: 'utf8', timeout: 30_000 });
-    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-  }
+  const script = (body: string): ScriptRun => runLibScript(dir, 'big-map-stop.evtx', `const mapper = ${JSON.stringify(idsMapper.href)};\n${body}`);
 
   it('break after the first chunk with 2 threads terminates the workers; the process exits on its own', () => {
     const r = script(`let n = 0; let stats; let first;

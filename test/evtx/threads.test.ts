@@ -4,7 +4,6 @@
  * threads and the batch size, a damaged chunk in the middle is reported in its place, and stopping
  * the iteration early (break, or an AbortSignal) terminates the workers so the process can exit.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { parseEvtxSync } from '../../src/evtx/index.ts';
-import { bigFile, CHUNK, chunkOffset, damagedBigFile } from './fixtures.ts';
+import { bigFile, CHUNK, chunkOffset, damagedBigFile, runLibScript, type ScriptRun } from './fixtures.ts';
 
 const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
 let dir = '';
@@ -162,19 +161,7 @@ describe('EVTX parsing across threads', () => {
 });
 
 describe('stopping early', () => {
-  /** Runs a script in its own Node process: it must end by itself (no worker left running). */
-  function script(body: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
-    const file = path.join(dir, 'big-stop.evtx');
-    if (!existsSync(file)) writeFileSync(file, bigFile(96));
-    const src = `const lib = await import(${JSON.stringify(pathToFileURL(distIndex).href)});
-const { readFileSync } = await import('node:fs');
-const bytes = readFileSync(${JSON.stringify(file)});
-${body}`;
-    const p = path.join(dir, `stop-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(p, src);
-    const r = spawnSync(process.execPath, [p], { encoding: 'utf8', timeout: 30_000 });
-    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-  }
+  const script = (body: string): ScriptRun => runLibScript(dir, 'big-stop.evtx', body);
 
   it('break after a few records terminates the workers; the process exits on its own', () => {
     const r = script(`let n = 0; let stats;

@@ -75,7 +75,7 @@ export function registerHuntCommand(program: Command): void {
     .option('--tag <tag>', 'only rules with this tag or tag prefix (e.g. attack.t1059, attack.execution); repeat for more', collect)
     .option('--no-routing', 'let every rule see every event (ignore logsource routing)')
     .option('-q, --quiet', 'no summary on stderr')
-    .option('--threads <n>', '.evtx input: threads parsing and matching, this one included (default: the cores once the .evtx files reach 64 MB, one more per 64 MB, else 1)', parseThreads)
+    .option('--threads <n>', '.evtx input: threads parsing and matching, this one included (default: 1 below 64 MB of .evtx, then one more per 64 MB, up to the cores and 8)', parseThreads)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {

@@ -33,6 +33,11 @@ export default tseslint.config(
             { target: './src/store', from: ['./src/query', './src/cli', './src/api', './src/web', './src/render', './src/ingest'], message: 'store sits below ingest/query.' },
             { target: './src/query', from: ['./src/cli', './src/api', './src/web', './src/ingest'], message: 'query sits below the faces.' },
             { target: './src/ingest', from: ['./src/query', './src/cli', './src/api', './src/web'], message: 'ingest sits below the faces.' },
+            {
+              target: ['./src/cli', './src/api', './src/web', './src/render'],
+              from: './src/store/sqlite',
+              message: 'the CLI, API and web reach the store only through Graph (src/graph.ts).',
+            },
           ],
         },
       ],

@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Graph } from '../../graph.ts';
 import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
-import { huntRunTechniqueCounts } from '../../query/hunts.ts';
 import { graphFor, withGraph } from '../context.ts';
 import { LEVELS, type RuleLevel } from '../../sigma/index.ts';
 import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
@@ -177,7 +176,7 @@ async function hunt(
   }
   let id: number;
   try {
-    id = recorder.save(graph.store, {
+    id = graph.saveHunt(recorder, {
       label,
       startedAt,
       logs: logs.map((l) => path.resolve(l)),
@@ -209,7 +208,7 @@ export function registerHuntsCommand(program: Command): void {
     .action(async (flags: HuntsFlags, command: Command) => {
       await withGraph(command, 'read', (graph) => {
         const runs = graph.huntRuns();
-        const techniques = huntRunTechniqueCounts(graph.store);
+        const techniques = graph.huntTechniqueCounts();
         const rows = runs.map((r) => ({ ...r, techniques: techniques.get(r.id) ?? 0 }));
         if (flags.json === true) return printJson(rows);
         if (rows.length === 0) {

@@ -267,3 +267,124 @@ describe('--logsource declares the log source of the files given', () => {
     for (const ls of fired(nxlog, sec)) expect([ls.product, ls.service ?? 'security']).toEqual(['windows', 'security']);
   });
 });
+
+/**
+ * Microsoft Defender Antivirus (Microsoft-Windows-Windows Defender/Operational) names its event
+ * data with spaces; SigmaHQ's `service: windefend` rules write the names without them. Events of
+ * the real shape (the evtx crate's JSON) are built from Microsoft's documented fields for each
+ * event ID ("Microsoft Defender Antivirus event IDs and error codes"), then given the values each
+ * rule's own detection asks for, under Defender's spelling of the field.
+ */
+describe('Windows Defender: SigmaHQ windefend rules on events with spaced field names', () => {
+  const DEFENDER_SPELLING: Record<string, string> = {
+    ThreatName: 'Threat Name', ProcessName: 'Process Name', SourceName: 'Source Name', DetectionUser: 'Detection User',
+    NewValue: 'New Value', OldValue: 'Old Value', Feature_Name: 'Feature Name', Path: 'Path', Value: 'Value', Reason: 'Reason',
+  };
+  const PRODUCT = { 'Product Name': '%%827', 'Product Version': '4.18.23110.3' };
+  const DETECTION = {
+    ...PRODUCT, 'Detection ID': '{6B3A1E25-8D3C-4A8B-9F0E-1C2D3E4F5A6B}', 'Detection Time': '2024-01-17T09:12:44.123Z', 'Unused': '', 'Unused2': '',
+    'Threat ID': '2147519003', 'Threat Name': 'HackTool:Win32/Mimikatz', 'Severity ID': '5', 'Severity Name': 'Severe', 'Category ID': '34',
+    'Category Name': 'Tool', 'FWLink': 'https://go.microsoft.com/fwlink/?linkid=37020', 'Status Code': '1', 'Status Description': '', 'State': '1',
+    'Source ID': '3', 'Source Name': '%%818', 'Process Name': 'C:\\Users\\alice\\Downloads\\tool.exe', 'Detection User': 'CONTOSO\\alice',
+    'Path': 'file:_C:\\Users\\alice\\Downloads\\m.zip', 'Origin ID': '4', 'Origin Name': '%%848', 'Execution ID': '1', 'Execution Name': '%%813',
+    'Type ID': '0', 'Type Name': '%%822', 'Pre Execution Status': '0', 'Action ID': '9', 'Action Name': '%%887', 'Error Code': '0x00000000',
+    'Error Description': 'The operation completed successfully. ', 'Post Clean Status': '0', 'Additional Actions ID': '0', 'Additional Actions String': 'No additional actions required',
+    'Remediation User': '', 'Security intelligence Version': 'AV: 1.403.2374.0, AS: 1.403.2374.0, NIS: 1.403.2374.0', 'Engine Version': 'AM: 1.1.23110.2, NIS: 1.1.23110.2',
+  };
+  const DOCUMENTED: Record<number, Record<string, string>> = {
+    1006: DETECTION, 1015: DETECTION, 1116: DETECTION, 1117: DETECTION, 1119: DETECTION,
+    1009: { ...PRODUCT, 'Threat Name': 'HackTool:Win32/Mimikatz', 'Severity ID': '5', 'Severity Name': 'Severe', 'Category ID': '34', 'Category Name': 'Tool', 'Path': 'C:\\Users\\alice\\Downloads\\m.exe', 'User': 'CONTOSO\\alice' },
+    1013: { ...PRODUCT, 'Timestamp': '2024-01-17T09:12:44.123Z', 'Domain': 'CONTOSO', 'User': 'alice', 'SID': 'S-1-5-21-1-2-3-1104' },
+    1121: { ...PRODUCT, 'Unused': '', 'ID': '9E6C4E1F-7D60-472F-BA1A-A39EF669E4B2', 'Detection Time': '2024-01-17T09:12:44.123Z', 'User': 'CONTOSO\\alice', 'Path': 'C:\\Windows\\System32\\notepad.exe', 'Process Name': 'C:\\Users\\alice\\Downloads\\tool.exe', 'Target Commandline': '', 'Parent Commandline': '', 'Involved File': '', 'Inherited from': '', 'Security intelligence Version': '1.403.2374.0', 'Engine Version': '1.1.23110.2' },
+    3002: { ...PRODUCT, 'Feature Name': '%%842', 'Reason': '%%858', 'Error Code': '0x80004005', 'Error Description': 'Unspecified error ', 'Feature ID': '1' },
+    3007: { ...PRODUCT, 'Feature Name': '%%842', 'Reason': '%%858', 'Error Code': '0x80004005', 'Error Description': 'Unspecified error ', 'Feature ID': '1' },
+    5001: PRODUCT, 5010: PRODUCT, 5012: PRODUCT,
+    5007: { ...PRODUCT, 'Old Value': '', 'New Value': 'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Features\\EnableCACS = 0x0' },
+    5013: { ...PRODUCT, 'Value': 'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Features\\Something' },
+    5101: { ...PRODUCT, 'Expiration reason': '%%1002', 'Expiration date': '2024-01-01T00:00:00Z' },
+  };
+
+  const defenderEvent = (eid: number, data: Record<string, string>): unknown => ({
+    Event: {
+      '#attributes': { xmlns: 'http://schemas.microsoft.com/win/2004/08/events/event' },
+      System: {
+        Provider: { '#attributes': { Name: 'Microsoft-Windows-Windows Defender', Guid: '{11cd958a-c507-4ef3-b3f2-5fd9dfbd2c78}' } },
+        EventID: eid, Version: 0, Level: 3, Task: 0, Opcode: 0, Keywords: '0x8000000000000000',
+        TimeCreated: { '#attributes': { SystemTime: '2024-01-17T09:12:44.123456Z' } }, EventRecordID: 4711, Correlation: { '#attributes': { ActivityID: '{00000000-0000-0000-0000-000000000000}' } },
+        Execution: { '#attributes': { ProcessID: 3148, ThreadID: 5120 } }, Channel: 'Microsoft-Windows-Windows Defender/Operational', Computer: 'WS01.contoso.com',
+        Security: { '#attributes': { UserID: 'S-1-5-18' } },
+      },
+      EventData: data,
+    },
+  });
+
+  type Node = { type: string; name?: string; names?: readonly string[]; quantifier?: string; args?: readonly Node[]; arg?: Node };
+  /** The condition's positive alternatives: sets of identifiers that together make it hold (`not` parts left out). */
+  const alternatives = (n: Node): string[][] => {
+    switch (n.type) {
+      case 'id': return [[n.name!]];
+      case 'not': return [[]];
+      case 'or': return n.args!.flatMap(alternatives);
+      case 'and': return n.args!.map(alternatives).reduce((acc, alts) => acc.flatMap((a) => alts.map((b) => [...a, ...b])), [[]] as string[][]);
+      default: return n.quantifier === 'all' ? [[...n.names!]] : n.names!.map((x) => [x]);
+    }
+  };
+  /** A value satisfying every pattern given for one field: the anchored ones at the ends. */
+  const satisfy = (patterns: (readonly (string | number | object)[])[]): string => {
+    const text = (p: readonly (string | number | object)[]): string => p.map((x) => (typeof x === 'string' ? x : x === 1 ? 'x' : '')).join('');
+    const head = patterns.filter((p) => typeof p[0] === 'string').map(text);
+    const tail = patterns.filter((p) => typeof p[0] !== 'string' && typeof p[p.length - 1] === 'string').map(text);
+    const mid = patterns.filter((p) => typeof p[0] !== 'string' && typeof p[p.length - 1] !== 'string').map(text);
+    return [...head, ...mid, ...tail].join(' ');
+  };
+
+  it('every windefend rule fires on an event built from its detection, and not with a field it needs removed', () => {
+    const rules = compiled.compiled.filter((c) => c.rule.logsource.service === 'windefend').map((c) => c.rule);
+    expect(rules.length).toBeGreaterThanOrEqual(17);
+    let checked = 0;
+    for (const rule of rules) {
+      for (const ids of alternatives(rule.detection.condition)) {
+        const patterns = new Map<string, (readonly (string | number | object)[])[]>();
+        for (const id of ids) {
+          const group = rule.detection.identifiers.get(id)!.groups[0]!;
+          for (const item of group) {
+            const values = item.all ? item.values : item.values.slice(0, 1);
+            for (const v of values) if (v.type === 'string') patterns.set(item.field!, [...(patterns.get(item.field!) ?? []), v.parts]);
+          }
+        }
+        const eid = Number(satisfy(patterns.get('EventID') ?? []));
+        const data: Record<string, string> = { ...(DOCUMENTED[eid] ?? PRODUCT) };
+        for (const [field, p] of patterns) if (field !== 'EventID') data[DEFENDER_SPELLING[field] ?? field] = satisfy(p);
+        const event = defenderEvent(eid, data);
+        expect(firedTitles(event), `${rule.title} on ${JSON.stringify(data)}`).toContain(rule.title);
+        // Without any one of the fields the alternative needs, the rule does not fire.
+        expect(firedTitles(defenderEvent(NaN, data)), `${rule.title} without EventID`).not.toContain(rule.title);
+        for (const field of patterns.keys()) {
+          if (field === 'EventID') continue;
+          const without = { ...data };
+          delete without[DEFENDER_SPELLING[field] ?? field];
+          expect(firedTitles(defenderEvent(eid, without)), `${rule.title} without ${field}`).not.toContain(rule.title);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
+  });
+
+  it('names resolve ignoring spaces, underscores and case on the Defender channel only', () => {
+    const rule = `title: t\nlogsource:\n  product: windows\n  service: windefend\ndetection:\n  sel:\n    ProcessName|endswith: '\\\\tool.exe'\n    securityintelligenceversion|startswith: 'AV:'\n  condition: sel\n`;
+    const c = compileCollection(parseSigma(rule));
+    expect(c.engine.match(defenderEvent(1116, DETECTION)).length).toBe(1);
+    const lower: Record<string, string> = { ...DETECTION, 'process name': 'C:\\x\\tool.exe' };
+    delete lower['Process Name'];
+    expect(c.engine.match(defenderEvent(1116, lower)).length).toBe(1);
+    // winlogbeat keeps Defender's names too.
+    const wl = { winlog: { channel: 'Microsoft-Windows-Windows Defender/Operational', event_id: 1116, event_data: DETECTION } };
+    expect(c.engine.match(wl).length).toBe(1);
+    // Sysmon's names are exact: no loose lookups there (they would cost on the busiest channel).
+    const s = compileCollection(parseSigma(rule.replace('service: windefend', 'service: sysmon')));
+    const sysmon = defenderEvent(1, DETECTION) as { Event: { System: { Channel: string } } };
+    sysmon.Event.System.Channel = 'Microsoft-Windows-Sysmon/Operational';
+    expect(s.engine.match(sysmon).length).toBe(0);
+  });
+});

@@ -45,8 +45,8 @@ export type {
 export { attackTags } from './rule/tags.ts';
 export type { AttackTags } from './rule/tags.ts';
 export { defaultPipeline } from './pipeline/default-pipeline.ts';
-export { parsePipeline, mergePipelines } from './pipeline/pipeline.ts';
-export type { Pipeline, LogsourceRoute, ConditionMap, EventAlias, PipelineParseResult } from './pipeline/pipeline.ts';
+export { parsePipeline, mergePipelines, declareLogsource, parseLogsourceArg } from './pipeline/pipeline.ts';
+export type { Pipeline, LogsourceRoute, LogsourceSource, LogsourceMatch, ConditionMap, EventAlias, PipelineParseResult } from './pipeline/pipeline.ts';
 export { compileRule, compileLogsource, filterApplies, EvalCache } from './compile/compile.ts';
 export { regexCnf, itemCnf, usableLiteral } from './compile/witness.ts';
 export type { Cnf } from './compile/witness.ts';

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { Graph } from '../../graph.ts';
 import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
 import { graphFor, withGraph } from '../context.ts';
-import { LEVELS, type RuleLevel } from '../../sigma/index.ts';
+import { declareLogsource, LEVELS, parseLogsourceArg, type RuleLevel } from '../../sigma/index.ts';
 import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { printJson, progressBar, terminalWidth } from '../output.ts';
 import { parseThreads } from '../options.ts';
@@ -18,6 +18,7 @@ import { parseThreads } from '../options.ts';
 interface HuntFlags {
   rules: string[];
   pipeline?: string[];
+  logsource?: string;
   format: string;
   minLevel?: string;
   status?: string[];
@@ -33,6 +34,16 @@ Log formats: Windows .evtx files, NDJSON (one JSON event per line), a JSON array
 one after another; the JSON ones optionally gzip-compressed. Folders are searched for .evtx, .json,
 .jsonl and .ndjson files (and their .gz). Windows events may be in the evtx crate's JSON shape (Event.System /
 Event.EventData), winlogbeat JSON or flat NXLog-style JSON.
+
+Log sources: a rule applies only to events of its logsource. ttpgraph recognises Windows event
+logs (by their Channel), and Entra ID (Azure AD) sign-in, audit and risk detection logs, Azure
+activity logs, Microsoft 365 management activity, AWS CloudTrail, Google Cloud audit logs and Okta
+System Log events, each in its own JSON and as Microsoft Sentinel / Log Analytics rows
+(SigninLogs, AuditLogs, OfficeActivity, SecurityEvent...). Events of any other shape reach only
+rules without a product (category: proxy, webserver...), and are counted per file:
+"N event(s) of unknown log source in FILE". Declare what the files hold with
+--logsource product=NAME[,service=NAME][,category=NAME] (e.g. product=zeek,service=rdp), or
+describe the shape in a pipeline (sources:, see docs/formats/sigma.md).
 
 Bad input does not stop the hunt: a rule that does not load, a line that is not JSON or a truncated
 gzip is reported on stderr as FILE:LINE: message, counted, and skipped.
@@ -54,7 +65,8 @@ Examples:
   ttpgraph hunt --rules sigma/rules logs/sysmon.ndjson.gz
   ttpgraph hunt --rules sigma/rules --rules my-rules --min-level high --tag attack.t1059 \\
     --format sarif logs/*.json > hits.sarif
-  ttpgraph hunt --rules sigma/rules --save=week-48 --quiet logs/ > /dev/null; ttpgraph hunts`;
+  ttpgraph hunt --rules sigma/rules --save=week-48 --quiet logs/ > /dev/null; ttpgraph hunts
+  ttpgraph hunt --rules sigma/rules --logsource product=zeek,service=rdp zeek/rdp.ndjson`;
 
 /** Repeatable option values, also comma-separated. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -68,6 +80,7 @@ export function registerHuntCommand(program: Command): void {
     .argument('<logs...>', 'log files or folders (EVTX, NDJSON, JSON array; JSON optionally .gz)')
     .requiredOption('--rules <path>', 'rule file or directory (recursively *.yml); repeat for more', collect, [])
     .option('--pipeline <file>', 'pipeline YAML file layered over the built-in one; repeat for more', collect)
+    .option('--logsource <spec>', 'the log source of all the files given: product=NAME[,service=NAME][,category=NAME] (default: recognised per event)')
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
     .option('--min-level <level>', `only rules at or above this level (${LEVELS.join(', ')})`)
     .option('--status <status>', 'only rules with this status (stable, test, experimental, ...); repeat for more', collect)
@@ -95,6 +108,11 @@ export function registerHuntCommand(program: Command): void {
       if (pipe.issues.length > 0) {
         for (const i of pipe.issues) process.stderr.write(`${i.file ?? ''}:${i.line ?? ''}: ${i.message}\n`);
         return fail('the pipeline could not be loaded');
+      }
+      if (flags.logsource !== undefined) {
+        const ls = parseLogsourceArg(flags.logsource);
+        if (typeof ls === 'string') return fail(ls);
+        pipe = { ...pipe, pipeline: declareLogsource(pipe.pipeline, ls) };
       }
       if (loaded.collection.rules.length === 0 && loaded.collection.correlations.length === 0) {
         for (const i of loaded.collection.issues) process.stderr.write(`skipped rule: ${i.file ?? ''}:${i.line ?? ''}: ${i.message}\n`);
@@ -155,7 +173,7 @@ async function hunt(
     onProblem: (p) => {
       if (p.kind === 'file') fileErrors++;
       bar.done();
-      process.stderr.write(`${p.kind === 'rule' ? 'skipped rule: ' : p.kind === 'input' ? 'skipped record: ' : 'error: '}${p.message}\n`);
+      process.stderr.write(`${p.kind === 'rule' ? 'skipped rule: ' : p.kind === 'input' ? 'skipped record: ' : p.kind === 'logsource' ? 'note: ' : 'error: '}${p.message}\n`);
     },
     onProgress: (p) => bar.update(p.fileIndex * 1000 + (p.size > 0 ? Math.min(999, Math.floor((p.bytes / p.size) * 1000)) : 0), p.files * 1000),
   });
@@ -165,7 +183,8 @@ async function hunt(
     process.stderr.write(
       `hunt: ${summary.events} event(s) in ${summary.files} file(s), ${summary.hits} hit(s) from ${summary.rulesHit} rule(s); ` +
         `${summary.rules} rule(s) and ${summary.correlations} correlation(s) used, ${summary.ruleProblems} rule problem(s), ` +
-        `${summary.skippedRecords} record(s) skipped, ${summary.filesFailed} file(s) unreadable; ${(summary.elapsedMs / 1000).toFixed(2)} s\n`,
+        `${summary.skippedRecords} record(s) skipped, ${summary.filesFailed} file(s) unreadable` +
+        `${summary.unknownLogsource > 0 ? `, ${summary.unknownLogsource} event(s) of unknown log source` : ''}; ${(summary.elapsedMs / 1000).toFixed(2)} s\n`,
     );
   }
   process.exitCode = fileErrors > 0 ? 2 : summary.hits > 0 ? 0 : 1;

@@ -5,6 +5,7 @@
  */
 export type SigmaIssueCode =
   | 'yaml-syntax'
+  | 'yaml-limit'
   | 'invalid-document'
   | 'missing-field'
   | 'invalid-field'

@@ -7,6 +7,7 @@ export type SigmaIssueCode =
   | 'yaml-syntax'
   | 'yaml-limit'
   | 'invalid-document'
+  | 'empty-file'
   | 'missing-field'
   | 'invalid-field'
   | 'invalid-detection'

@@ -15,6 +15,7 @@ import { LEVELS, type RuleLevel } from '../../sigma/index.ts';
 import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { printJson, progressBar, terminalWidth } from '../output.ts';
 import { parseThreads } from '../options.ts';
+import { writeMachine } from '../terminal.ts';
 
 interface HuntFlags {
   rules: string[];
@@ -135,7 +136,9 @@ async function hunt(
 ): Promise<void> {
   const startedAt = new Date().toISOString();
   const recorder = graph === undefined ? undefined : new HuntRecorder();
-  const writer = createHitWriter(flags.format as OutputFormat, (t) => process.stdout.write(t), terminalWidth());
+  // The table is for people (made printable on its way out); the other formats are exact data.
+  const sink = flags.format === 'table' ? (t: string) => process.stdout.write(t) : (t: string) => writeMachine(t, flags.format === 'csv' ? 'raw' : 'json');
+  const writer = createHitWriter(flags.format as OutputFormat, sink, terminalWidth());
   const bar = progressBar('hunting');
   let fileErrors = 0;
   const summary = await runHunt({

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Graph } from '../../graph.ts';
 import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
 import { huntRunTechniqueCounts } from '../../query/hunts.ts';
@@ -28,6 +28,7 @@ interface HuntFlags {
   quiet?: boolean;
   save?: string | boolean;
   threads?: number;
+  maxLineBytes?: number;
 }
 
 const HELP = `
@@ -36,8 +37,9 @@ one after another; the JSON ones optionally gzip-compressed. Folders are searche
 .jsonl and .ndjson files (and their .gz). Windows events may be in the evtx crate's JSON shape (Event.System /
 Event.EventData), winlogbeat JSON or flat NXLog-style JSON.
 
-Bad input does not stop the hunt: a rule that does not load, a line that is not JSON or a truncated
-gzip is reported on stderr as FILE:LINE: message, counted, and skipped.
+Bad input does not stop the hunt: a rule that does not load, a line that is not JSON, a line longer
+than --max-line-bytes or a truncated gzip is reported on stderr as FILE:LINE: message, counted, and
+skipped. A file that yields not one readable record (garbage named .evtx or .ndjson) is an error.
 
 Saving a run: --save [LABEL] records it in the store (--db, else $TTPGRAPH_DB, else the default
 store): when, the log paths, how many rules, files, events and hits, and the hits per technique and
@@ -50,13 +52,22 @@ another option (a value after --save that names an existing file or folder is ta
 Exit status (like grep):
   0  at least one hit
   1  no hits
-  2  error: no usable rules, a log file or pipeline that cannot be read, or bad arguments
+  2  error: no usable rules, a log file or pipeline that cannot be read, a log file with no
+     readable record, or bad arguments
 
 Examples:
   ttpgraph hunt --rules sigma/rules logs/sysmon.ndjson.gz
   ttpgraph hunt --rules sigma/rules --rules my-rules --min-level high --tag attack.t1059 \\
     --format sarif logs/*.json > hits.sarif
   ttpgraph hunt --rules sigma/rules --save=week-48 --quiet logs/ > /dev/null; ttpgraph hunts`;
+
+/** `4096`, `64k`, `16m`: bytes. */
+function parseByteSize(value: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(value.trim());
+  const n = m === null ? NaN : Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2] ?? '') ? 1024 : 1024 * 1024);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive number of bytes, e.g. 1048576, 512k or 64m.');
+  return n;
+}
 
 /** Repeatable option values, also comma-separated. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -77,6 +88,7 @@ export function registerHuntCommand(program: Command): void {
     .option('--no-routing', 'let every rule see every event (ignore logsource routing)')
     .option('-q, --quiet', 'no summary on stderr')
     .option('--threads <n>', '.evtx input: threads parsing and matching, this one included (default: 1 below 64 MB of .evtx, then one more per 64 MB, up to the cores and 8)', parseThreads)
+    .option('--max-line-bytes <n>', 'longest NDJSON line (or JSON array element) read, in bytes, k/m suffixes allowed; longer ones are reported as FILE:LINE, skipped and counted (default: 16m)', parseByteSize)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {
@@ -147,6 +159,7 @@ async function hunt(
     logs: expandLogPaths(logs),
     routing: flags.routing,
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags.maxLineBytes !== undefined ? { maxLineBytes: flags.maxLineBytes } : {}),
     filters: {
       ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}),
       ...(flags.status !== undefined ? { status: flags.status } : {}),

@@ -16,6 +16,7 @@ import { sysmonEvent } from '../sigma/fixtures.ts';
 /** Retitles an xterm, then a CSI (C1 form) that would colour everything red. */
 const EVIL = '\u001b]0;pwned\u0007';
 const EVIL_C1 = '\u009b31m';
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
 const ESC = /[\u0000-\u0008\u000b\u000c\u000e-\u001a\u001c-\u001f\u007f-\u009f]|\u001b(?!\[[0-9;]*[mK])/;
 
 let dir: string;
@@ -120,6 +121,7 @@ describe('data is printed escaped to a terminal', () => {
 describe('machine formats keep the data exact and valid', () => {
   it('show --json: the same strings back, C1 written as \\u escapes', () => {
     const r = runCli(['--db', db, 'show', tech, '--json']);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     const page = JSON.parse(r.stdout) as { name: string; description: string };
     expect(page.name).toBe(`Pwnable ${EVIL}Technique`);

@@ -43,6 +43,8 @@ export interface HuntOptions {
    * costs more than it saves), one more per further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
+  /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
+  readonly maxLineBytes?: number;
   onHit(hit: HuntHit): void;
   onProblem?(problem: HuntProblem): void;
   /** Called every few thousand events with (files done, file count, raw bytes of the current file done, its size). */
@@ -209,7 +211,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       const path = o.logs[fi] as string;
       let file;
       try {
-        file = openLogFile(path);
+        file = openLogFile(path, o.maxLineBytes !== undefined ? { maxRecordBytes: o.maxLineBytes } : {});
       } catch (e) {
         filesFailed++;
         problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
@@ -221,6 +223,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
         continue;
       }
+      // A file that gave problems and not one readable record is not a log at all: a file error
+      // (exit 2 in the CLI), the same for garbage .evtx as for garbage NDJSON.
+      const eventsBefore = events;
+      const skippedBefore = skipped;
       if (threaded !== undefined && reader.name === 'evtx') {
         // Parsed and tested in every thread; only matching records come back, in file order.
         for await (const got of matchEvtx(file, threaded.workers, threaded.local)) {
@@ -255,6 +261,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           unknownLogsource += unknown;
           problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
         }
+      }
+      if (events === eventsBefore && skipped > skippedBefore) {
+        filesFailed++;
+        problem({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)`, source: path });
       }
       o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
     }

@@ -174,13 +174,23 @@ describe('modifiers', () => {
     const kw = rule("keywords:\n  '|re': 'sekurlsa::\\w+'\ncondition: keywords");
     expect(hits(kw, [{ m: 'run sekurlsa::logonpasswords' }, { m: 'sekurlsa::' }])).toEqual([0]);
   });
-  it('re: possessive quantifiers and atomic groups keep PCRE semantics', () => {
-    expect(hits(rule("sel:\n  a|re: '^a++a'\ncondition: sel"), [{ a: 'aaa' }])).toEqual([]);
+  it('re: matched by RE2, which also reads scoped and inline flags and unicode classes', () => {
     expect(hits(rule("sel:\n  a|re: '^a+a'\ncondition: sel"), [{ a: 'aaa' }])).toEqual([0]);
-    expect(hits(rule("sel:\n  a|re: '^(?>a+)b'\ncondition: sel"), [{ a: 'aaab' }, { a: 'aaa' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: 'x(?i:ab)y'\ncondition: sel"), [{ a: 'xABy' }, { a: 'XABY' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: 'a(?i)b'\ncondition: sel"), [{ a: 'aB' }, { a: 'AB' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: '^\\p{L}+$'\ncondition: sel"), [{ a: 'héllo' }, { a: 'h3' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: 'end\\Z'\ncondition: sel"), [{ a: 'the end\n' }, { a: 'the end' }, { a: 'end.' }])).toEqual([0, 1]);
+    expect(hits(rule("sel:\n  a|re: 'a\\hb'\ncondition: sel"), [{ a: 'a\tb' }, { a: 'a\nb' }])).toEqual([0]);
+  });
+  it('re: what RE2 cannot match in linear time is a load error (no fallback to a backtracking engine)', () => {
+    for (const re of ['^a++a', '^(?>a+)b', '(a)\\1', 'a(?=b)', '(?<!a)b', '(?P<x>a)(?P=x)']) {
+      const e = errors(rule(`sel:\n  a|re: '${re}'\ncondition: sel`));
+      expect(e.map((i) => i.code), re).toEqual(['invalid-regex']);
+      expect(e[0]!.message).toContain('linear-time');
+    }
   });
   it('re: untranslatable constructs are load errors', () => {
-    for (const re of ['\\p{L}', 'a(?i)b', '(?i:ab)', 'a(?R)', '(ab', '[a-']) {
+    for (const re of ['a(?R)', '(ab', '[a-', '(?x)a b']) {
       const e = errors(rule(`sel:\n  a|re: '${re}'\ncondition: sel`));
       expect(e.map((i) => i.code), re).toEqual(['invalid-regex']);
     }

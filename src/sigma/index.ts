@@ -19,6 +19,8 @@ export type { Token, TokenType } from './parse/condition.ts';
 export { buildItem, parseSigmaString, windashVariants, base64OffsetVariants, MODIFIERS, isModifier } from './modifiers/modifiers.ts';
 export type { ModifierName } from './modifiers/modifiers.ts';
 export { translatePcre, RegexTranslationError } from './modifiers/regex.ts';
+export { checkLinearRegex, compileLinearRegex, pcreToRe2 } from './modifiers/linear-regex.ts';
+export type { CheckedRegex, LinearRegex } from './modifiers/linear-regex.ts';
 export { compileCidr, parseIp } from './modifiers/cidr.ts';
 export { formatIssue } from './issues.ts';
 export type { SigmaIssue, SigmaIssueCode, SigmaIssueSeverity, Position } from './issues.ts';

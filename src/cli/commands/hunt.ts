@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Graph } from '../../graph.ts';
 import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
 import { graphFor, withGraph } from '../context.ts';
@@ -14,6 +14,7 @@ import { declareLogsource, LEVELS, parseLogsourceArg, type RuleLevel } from '../
 import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { printJson, progressBar, terminalWidth } from '../output.ts';
 import { parseThreads } from '../options.ts';
+import { writeMachine } from '../terminal.ts';
 
 interface HuntFlags {
   rules: string[];
@@ -27,6 +28,7 @@ interface HuntFlags {
   quiet?: boolean;
   save?: string | boolean;
   threads?: number;
+  maxLineBytes?: number;
 }
 
 const HELP = `
@@ -45,8 +47,9 @@ rules without a product (category: proxy, webserver...), and are counted per fil
 --logsource product=NAME[,service=NAME][,category=NAME] (e.g. product=zeek,service=rdp), or
 describe the shape in a pipeline (sources:, see docs/formats/sigma.md).
 
-Bad input does not stop the hunt: a rule that does not load, a line that is not JSON or a truncated
-gzip is reported on stderr as FILE:LINE: message, counted, and skipped.
+Bad input does not stop the hunt: a rule that does not load, a line that is not JSON, a line longer
+than --max-line-bytes or a truncated gzip is reported on stderr as FILE:LINE: message, counted, and
+skipped. A file that yields not one readable record (garbage named .evtx or .ndjson) is an error.
 
 Saving a run: --save [LABEL] records it in the store (--db, else $TTPGRAPH_DB, else the default
 store): when, the log paths, how many rules, files, events and hits, and the hits per technique and
@@ -59,7 +62,8 @@ another option (a value after --save that names an existing file or folder is ta
 Exit status (like grep):
   0  at least one hit
   1  no hits
-  2  error: no usable rules, a log file or pipeline that cannot be read, or bad arguments
+  2  error: no usable rules, a log file or pipeline that cannot be read, a log file with no
+     readable record, or bad arguments
 
 Examples:
   ttpgraph hunt --rules sigma/rules logs/sysmon.ndjson.gz
@@ -67,6 +71,14 @@ Examples:
     --format sarif logs/*.json > hits.sarif
   ttpgraph hunt --rules sigma/rules --save=week-48 --quiet logs/ > /dev/null; ttpgraph hunts
   ttpgraph hunt --rules sigma/rules --logsource product=zeek,service=rdp zeek/rdp.ndjson`;
+
+/** `4096`, `64k`, `16m`: bytes. */
+function parseByteSize(value: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(value.trim());
+  const n = m === null ? NaN : Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2] ?? '') ? 1024 : 1024 * 1024);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive number of bytes, e.g. 1048576, 512k or 64m.');
+  return n;
+}
 
 /** Repeatable option values, also comma-separated. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -88,6 +100,7 @@ export function registerHuntCommand(program: Command): void {
     .option('--no-routing', 'let every rule see every event (ignore logsource routing)')
     .option('-q, --quiet', 'no summary on stderr')
     .option('--threads <n>', '.evtx input: threads parsing and matching, this one included (default: 1 below 64 MB of .evtx, then one more per 64 MB, up to the cores and 8)', parseThreads)
+    .option('--max-line-bytes <n>', 'longest NDJSON line (or JSON array element) read, in bytes, k/m suffixes allowed; longer ones are reported as FILE:LINE, skipped and counted (default: 16m)', parseByteSize)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {
@@ -152,7 +165,9 @@ async function hunt(
 ): Promise<void> {
   const startedAt = new Date().toISOString();
   const recorder = graph === undefined ? undefined : new HuntRecorder();
-  const writer = createHitWriter(flags.format as OutputFormat, (t) => process.stdout.write(t), terminalWidth());
+  // The table is for people (made printable on its way out); the other formats are exact data.
+  const sink = flags.format === 'table' ? (t: string) => process.stdout.write(t) : (t: string) => writeMachine(t, flags.format === 'csv' ? 'raw' : 'json');
+  const writer = createHitWriter(flags.format as OutputFormat, sink, terminalWidth());
   const bar = progressBar('hunting');
   let fileErrors = 0;
   const summary = await runHunt({
@@ -161,6 +176,7 @@ async function hunt(
     logs: expandLogPaths(logs),
     routing: flags.routing,
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags.maxLineBytes !== undefined ? { maxLineBytes: flags.maxLineBytes } : {}),
     filters: {
       ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}),
       ...(flags.status !== undefined ? { status: flags.status } : {}),

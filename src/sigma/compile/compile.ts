@@ -17,6 +17,7 @@
 import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { compileCidr } from '../modifiers/cidr.ts';
+import { compileLinearRegex } from '../modifiers/linear-regex.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../evaluate/event.ts';
@@ -270,7 +271,7 @@ function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline
     case 'string':
       return resolvePlaceholders(value.parts, pipeline).map((p) => ({ str: compilePattern(p, item.cased) }));
     case 'regex': {
-      const re = value.regex;
+      const re = compileLinearRegex(value.re2, value.flags);
       return [{ any: (v) => {
         const s = scalarString(v);
         return s !== undefined && re.test(s);
@@ -331,7 +332,7 @@ function itemKey(item: DetectionItem, pipeline: Pipeline): string {
   const values = item.values.map((v) => {
     switch (v.type) {
       case 'regex':
-        return ['re', v.regex.source, v.regex.flags];
+        return ['re', v.re2, v.flags];
       case 'cidr':
         return ['cidr', v.cidr];
       default:
@@ -351,7 +352,10 @@ function compileItemPlain(item: DetectionItem, pipeline: Pipeline, cache: EvalCa
   // Keywords: implicit `contains` over every leaf value of the event.
   if (item.field === null) {
     const kwTests = item.values.flatMap((v): ((s: string) => boolean)[] => {
-      if (v.type === 'regex') return [(s) => v.regex.test(s)];
+      if (v.type === 'regex') {
+        const re = compileLinearRegex(v.re2, v.flags);
+        return [(s) => re.test(s)];
+      }
       if (v.type !== 'string') return [];
       const variants = resolvePlaceholders(v.parts, pipeline).map((p) => {
         const wrapped = wrapAny(p);

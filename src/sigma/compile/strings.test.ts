@@ -53,7 +53,7 @@ describe('compilePattern with ? (the wildcard scan)', () => {
     const unit = fc.constantFrom<StringPart>('a', 'b', 'ab', ANY, ONE);
     fc.assert(
       fc.property(fc.array(unit, { minLength: 1, maxLength: 8 }), fc.stringMatching(/^[ab]{0,10}$/), (parts, text) => {
-        const withOne = [...parts, ONE];
+        const withOne: StringPart[] = [...parts, ONE];
         const src = withOne.map((p) => (p === ANY ? '[\\s\\S]*' : p === ONE ? '[\\s\\S]' : p)).join('');
         expect(compilePattern(withOne, true)(text)).toBe(new RegExp(`^${src}$`).test(text));
       }),
@@ -61,7 +61,7 @@ describe('compilePattern with ? (the wildcard scan)', () => {
     );
   });
   it('twenty `*a` and a `?` over 5,000 `a`s and a `!`: answered (a backtracking RegExp never finished)', () => {
-    const parts: StringPart[] = [...Array.from({ length: 20 }, () => [ANY, 'a']).flat(), ONE, 'b'];
+    const parts: StringPart[] = [...Array.from({ length: 20 }, (): StringPart[] => [ANY, 'a']).flat(), ONE, 'b'];
     expect(compilePattern(parts, true)(`${'a'.repeat(5000)}!`)).toBe(false);
     expect(compilePattern(parts, true)(`${'a'.repeat(5000)}!b`)).toBe(true);
   });

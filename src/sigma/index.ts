@@ -1,5 +1,5 @@
 /**
- * ttpgraph's Sigma engine: a leaf library (node built-ins and `yaml` only; it takes text, not paths).
+ * ttpgraph's Sigma engine: a leaf library (node built-ins, `yaml` and `re2js` only; it takes text, not paths).
  *
  *   const col = parseSigma(text, { file });            // rules, correlations, filters, issues
  *   const { engine, correlator } = compileCollection(col, { pipeline });

@@ -77,6 +77,18 @@ describe('NDJSON line length cap (defect 10)', () => {
   });
 });
 
+describe('events nested thousands deep (found by the fuzz suite)', () => {
+  it('are skipped as problems at their line; the hunt goes on (it stopped with "Maximum call stack size exceeded")', () => {
+    const deep = path.join(dir, 'deep.ndjson');
+    writeFileSync(deep, `${'['.repeat(20000)}${']'.repeat(20000)}\n${whoami}\n{"a":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}\n`);
+    const r = runCli(['hunt', '--rules', rule, '--format', 'jsonl', deep]);
+    expect(r.stderr).toContain(`skipped record: ${deep}:1: JSON nested more than 100 deep, skipped`);
+    expect(r.stderr).toContain(`skipped record: ${deep}:3: JSON nested more than 100 deep, skipped`);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([2]);
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('a file with no readable record is an error (defect 12)', () => {
   it('garbage .evtx exits 2 like garbage NDJSON, naming the file', () => {
     const evtx = path.join(dir, 'garbage.evtx');

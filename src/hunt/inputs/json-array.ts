@@ -4,7 +4,7 @@
  * splitter tracks depth and strings and parses one element at a time, so memory is bounded by the
  * largest element. A bad element is a problem naming the line it starts on; the reader goes on.
  */
-import type { InputItem, LogFile, LogReader } from './reader.ts';
+import { MAX_EVENT_DEPTH, nestedDeeperThan, type InputItem, type LogFile, type LogReader } from './reader.ts';
 import { BATCH } from './ndjson.ts';
 import { DEFAULT_MAX_RECORD_BYTES } from './open.ts';
 
@@ -37,7 +37,9 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem[]>
       return { kind: 'problem', source: file.path, line: at, message: `JSON value longer than ${cap} bytes, skipped (raise the limit with --max-line-bytes)` };
     }
     try {
-      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: at };
+      const event = JSON.parse(text) as unknown;
+      if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { kind: 'problem', source: file.path, line: at, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` };
+      return { kind: 'event', event, source: file.path, line: at };
     } catch (e) {
       return { kind: 'problem', source: file.path, line: at, message: `not JSON: ${(e as Error).message}` };
     }

@@ -1,6 +1,6 @@
 /** NDJSON: one JSON value per line; blank lines are skipped; a line that is not JSON is a problem. */
 import { DEFAULT_MAX_RECORD_BYTES } from './open.ts';
-import type { InputItem, LogFile, LogReader } from './reader.ts';
+import { MAX_EVENT_DEPTH, nestedDeeperThan, type InputItem, type LogFile, type LogReader } from './reader.ts';
 
 function firstLine(head: Buffer): string {
   const text = head.toString('utf8');
@@ -60,7 +60,9 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
     if (e - s > cap) return tooLong(n);
     const text = buf.toString('utf8', s, e);
     try {
-      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: n };
+      const event = JSON.parse(text) as unknown;
+      if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { kind: 'problem', source: file.path, line: n, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` };
+      return { kind: 'event', event, source: file.path, line: n };
     } catch (err) {
       return { kind: 'problem', source: file.path, line: n, message: `not JSON: ${(err as Error).message}` };
     }

@@ -300,13 +300,19 @@ function getFieldDirect(ctx: EventContext, field: string): unknown {
 export function eventLeaves(ctx: EventContext): string[] {
   if (ctx.leaves !== undefined) return ctx.leaves;
   const out: string[] = [];
-  const walk = (v: unknown): void => {
+  // Depth-first, in document order, with a stack of its own: an event nested thousands deep (a
+  // hostile log line) must not overflow the call stack.
+  const stack: unknown[] = [ctx.raw];
+  while (stack.length > 0) {
+    const v = stack.pop();
     if (typeof v === 'string') out.push(v);
     else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
-    else if (Array.isArray(v)) for (const x of v) walk(x);
-    else if (v !== null && typeof v === 'object') for (const k in v) walk((v as Obj)[k]);
-  };
-  walk(ctx.raw);
+    else if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push((v as Obj)[keys[i] as string]);
+    }
+  }
   ctx.leaves = out;
   return out;
 }

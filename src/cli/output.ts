@@ -32,8 +32,10 @@ export function progressBar(label: string): Progress {
     update(done, total) {
       if (!tty || total <= 0) return;
       const width = 30;
-      const filled = Math.round((done / total) * width);
-      const pct = Math.floor((done / total) * 100);
+      // Callers may report a little past the end (the last file's end-of-file call): clamp.
+      const ratio = Math.min(1, Math.max(0, done / total));
+      const filled = Math.round(ratio * width);
+      const pct = Math.floor(ratio * 100);
       process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
       shown = true;
     },

@@ -1,9 +1,10 @@
 /** `ttpgraph sigma check` and `ttpgraph hunt` as a user runs them (the built CLI; run `npm run build` first). */
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/attack-store.ts';
-import { dataPath } from '../helpers/paths.ts';
+import { cliEntry, dataPath } from '../helpers/paths.ts';
 import { writeFixture, type Fixture } from './fixtures.ts';
 
 let dir: string;
@@ -128,6 +129,14 @@ describe('ttpgraph hunt: log sources', () => {
       Array.from({ length: 3 }, () => ['Certificate Private Key Acquired', 'wec02', 'mimikatz.exe']),
     );
     expect(r.stderr).not.toContain('skipped record');
+    expect(r.status).toBe(0);
+  });
+  it('in a terminal (progress bar on), a hunt over several files ends cleanly', () => {
+    // `script` gives the CLI a pseudo-terminal; the bar used to get a negative repeat count after the last file.
+    const cmd = [process.execPath, cliEntry, 'hunt', '--rules', zeekRule, '--logsource', 'product=zeek,service=rdp', rdp, rdp].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } });
+    expect(r.stdout).not.toContain('error');
+    expect(r.stdout).toContain('hunt: 4 event(s) in 2 file(s), 2 hit(s)');
     expect(r.status).toBe(0);
   });
   it('a malformed --logsource is an argument error (exit 2)', () => {

@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileCollection, declareLogsource, defaultPipeline, eventContext, mergeCollections, parseSigma, type CompiledCollection, type Logsource, type SigmaCollection } from '../../src/sigma/index.ts';
+import { compileCollection, declareLogsource, defaultPipeline, eventContext, eventTimestamp, mergeCollections, parseSigma, type CompiledCollection, type Logsource, type SigmaCollection } from '../../src/sigma/index.ts';
 import { runHunt, type HuntProblem } from '../../src/hunt/index.ts';
 import { dataPath } from '../helpers/paths.ts';
 
@@ -209,6 +209,12 @@ describe('log source recognition: every SigmaHQ rule over events of each recogni
     // Sentinel SecurityEvent rows: EventData (XML with entities, or JSON) is the event data, and Security 4688 gets its aliases.
     expect(firedTitles(sentinelSecurityXml)).toContain('Enumerate All Information With Whoami.EXE');
     expect(firedTitles(sentinelSecurityJson)).toContain('Enumerate All Information With Whoami.EXE');
+  });
+
+  it('hits on Sentinel and Office 365 rows carry the row time', () => {
+    expect(eventTimestamp(eventContext(sentinelSignin))).toBe(T);
+    expect(eventTimestamp(eventContext(officeManagementActivity))).toBe('2024-01-17T09:12:44');
+    expect(eventTimestamp(eventContext(graphSignin))).toBe('2024-01-17T09:12:44Z');
   });
 
   it('reproduces the false positives of the issue on the old fallback (routing off) and not with recognition', () => {

@@ -326,7 +326,8 @@ export function eventLeavesLower(ctx: EventContext): string[] {
   return out;
 }
 
-const TIME_FIELDS = ['@timestamp', 'timestamp', 'TimeCreated', 'EventTime', 'UtcTime', 'time', 'eventTime', 'published', 'ts', 'date'];
+// Last: Microsoft Sentinel / Log Analytics (TimeGenerated), Office 365 (CreationTime), Graph (createdDateTime, activityDateTime), Defender XDR (Timestamp).
+const TIME_FIELDS = ['@timestamp', 'timestamp', 'TimeCreated', 'EventTime', 'UtcTime', 'time', 'eventTime', 'published', 'ts', 'date', 'TimeGenerated', 'CreationTime', 'createdDateTime', 'activityDateTime', 'Timestamp'];
 
 /** The event's timestamp as written (ISO string, epoch number...), or undefined. */
 export function eventTimestamp(ctx: EventContext): string | undefined {

@@ -99,6 +99,19 @@ describe('YAML alias bomb (defect 1)', () => {
   });
 });
 
+describe('YAML alias bomb through sync (defect 1)', () => {
+  it('sync --from a mirror: the bomb is skipped with its FILE:LINE:COL, the other rule lands', () => {
+    const mirror = path.join(dir, 'mirror');
+    mkdirSync(path.join(mirror, 'sigma', 'rules'), { recursive: true });
+    writeFileSync(path.join(mirror, 'sigma', 'rules', 'bomb.yml'), aliasBomb(BOMB_ID));
+    writeFileSync(path.join(mirror, 'sigma', 'rules', 'good.yml'), GOOD_RULE);
+    const r = cli('--db', path.join(dir, 'sync.db'), 'sync', '--from', mirror, '--only', 'sigma');
+    expect(r.stderr).toMatch(new RegExp(`rules/bomb\\.yml:\\d+:\\d+: error\\[yaml-limit\\] ${BOMB_ID}: more than 1000 aliases expanded`));
+    expect(r.stdout).toContain('1 rules from 2 files');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('conditions nested 5,000 deep (defect 6)', () => {
   it('sigma check names each file and line; the good rules are checked', () => {
     const r = cli('sigma', 'check', rules);

@@ -28,6 +28,7 @@ import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
 import { type HuntRun, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
+import type { StoredRuleFilters, StoredRules } from './query/stored-rules.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -68,6 +69,11 @@ export interface Graph {
   importSigma(paths: readonly string[]): Promise<ImportSigmaResult>;
   /** A Sigma rule by id (or title) with its file. */
   sigmaRule(id: string): SigmaRulePage;
+  /**
+   * The stored Sigma rules as one collection for the engine (compileCollection, runHunt), loaded from
+   * their parsed form without YAML parsing; optionally only some (level, tags, techniques, set).
+   */
+  sigmaRules(filters?: StoredRuleFilters): Promise<StoredRules>;
   /** Saved hunts, newest first. */
   huntRuns(): HuntRun[];
   /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
@@ -139,6 +145,11 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
       return importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml']));
     },
     sigmaRule: (id) => sigmaRulePage(store, id),
+    sigmaRules: async (filters) => {
+      // Loaded on demand, like importSigma: the Sigma engine is not needed by other queries.
+      const { loadStoredRules } = await import('./query/stored-rules.ts');
+      return loadStoredRules(store, filters);
+    },
     huntRuns: () => huntRuns(store),
     huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),
     close: () => store.close(),

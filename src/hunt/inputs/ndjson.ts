@@ -30,6 +30,36 @@ export const ndjsonReader: LogReader = {
  */
 export const BATCH = 16;
 
+/**
+ * The text of one line (bytes start..end, without the newline): a UTF-8 BOM dropped on the file's
+ * first line, a trailing CR dropped; undefined for a blank line. Shared with the NDJSON worker
+ * threads (ndjson-threads.ts), so that both read every line alike.
+ */
+export function ndjsonLineText(buf: Buffer, start: number, end: number, firstOfFile: boolean): string | undefined {
+  let s = start;
+  if (firstOfFile && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+  let e = end;
+  if (e > s && buf[e - 1] === 0x0d) e--;
+  let blank = true;
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09) {
+      blank = false;
+      break;
+    }
+  }
+  return blank ? undefined : buf.toString('utf8', s, e);
+}
+
+/** A line's text as an event, or as the problem of a line that is not JSON. */
+export function ndjsonItem(text: string, source: string, line: number): InputItem {
+  try {
+    return { kind: 'event', event: JSON.parse(text) as unknown, source, line };
+  } catch (err) {
+    return { kind: 'problem', source, line, message: `not JSON: ${(err as Error).message}` };
+  }
+}
+
 export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
   // Lines are split on bytes (0x0a never occurs inside a UTF-8 sequence) and decoded one by one:
@@ -37,25 +67,8 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   let rest: Buffer | undefined;
   let line = 0;
   const parse = (buf: Buffer, start: number, end: number, n: number): InputItem | undefined => {
-    let s = start;
-    if (n === 1 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-    let e = end;
-    if (e > s && buf[e - 1] === 0x0d) e--;
-    let blank = true;
-    for (let i = s; i < e; i++) {
-      const c = buf[i];
-      if (c !== 0x20 && c !== 0x09) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return undefined;
-    const text = buf.toString('utf8', s, e);
-    try {
-      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: n };
-    } catch (err) {
-      return { kind: 'problem', source: file.path, line: n, message: `not JSON: ${(err as Error).message}` };
-    }
+    const text = ndjsonLineText(buf, start, end, n === 1);
+    return text === undefined ? undefined : ndjsonItem(text, file.path, n);
   };
   try {
     for await (const c of stream) {

@@ -29,14 +29,33 @@ function encodeDetection(d: Detection): unknown {
   return { identifiers: ids, conditions: d.conditions, condition: d.condition };
 }
 
-/** One parsed document as plain JSON data (without its `file`). */
+/**
+ * One parsed document as plain JSON data (without its `file`). `raw` (the whole YAML document, half
+ * of the text, and read by no matcher) is kept as a JSON string inside: parsing a string value
+ * allocates one string instead of a tree, and the tree is built only if someone reads `raw`.
+ */
 function encodeBody(doc: SigmaDocument): Obj {
-  const { file: _file, ...rest } = doc;
+  const { file: _file, raw, ...rest } = doc;
+  const rawText = JSON.stringify(raw);
   if (rest.kind === 'correlation') {
     const aliases = [...rest.aliases].map(([alias, m]) => [alias, [...m]]);
-    return { ...rest, aliases };
+    return { ...rest, rawText, aliases };
   }
-  return { ...rest, detection: encodeDetection(rest.detection) };
+  return { ...rest, rawText, detection: encodeDetection(rest.detection) };
+}
+
+/** Gives a decoded document its `raw`, parsed from rawText when first read. */
+function withLazyRaw<T extends Obj>(doc: T, rawText: string): T {
+  Object.defineProperty(doc, 'raw', {
+    enumerable: true,
+    configurable: true,
+    get(this: Obj): unknown {
+      const raw = JSON.parse(rawText) as unknown;
+      Object.defineProperty(this, 'raw', { value: raw, enumerable: true, configurable: true, writable: true });
+      return raw;
+    },
+  });
+  return doc;
 }
 
 /** One parsed document as JSON text (without its `file`). */
@@ -61,17 +80,23 @@ function decodeDetection(d: Obj): Detection {
 
 /** A parsed object from encodeDocument's text back to a document, `file` set. */
 function decodeBody(body: Obj, file: string | undefined): SigmaDocument {
-  if (body['kind'] === 'correlation') {
-    const aliases = new Map((body['aliases'] as [string, [string, string][]][]).map(([a, m]) => [a, new Map(m)]));
-    return { ...(body as unknown as SigmaCorrelation), aliases, file };
+  const { rawText, ...rest } = body;
+  if (typeof rawText !== 'string' || typeof rest['kind'] !== 'string') throw new TypeError('not a stored Sigma document');
+  if (rest['kind'] === 'correlation') {
+    const aliases = new Map((rest['aliases'] as [string, [string, string][]][]).map(([a, m]) => [a, new Map(m)]));
+    return withLazyRaw({ ...rest, aliases, file }, rawText as string) as unknown as SigmaCorrelation;
   }
-  return { ...(body as unknown as SigmaDocument), detection: decodeDetection(body['detection'] as Obj), file } as SigmaDocument;
+  return withLazyRaw({ ...rest, detection: decodeDetection(rest['detection'] as Obj), file }, rawText as string) as unknown as SigmaDocument;
 }
 
-/** encodeDocument's text -> the document, loaded from `file`; undefined when the text is of another format version. */
+/** encodeDocument's text -> the document, loaded from `file`; undefined when the text is of another format version or damaged. */
 export function decodeDocument(text: string, file: string | undefined): SigmaDocument | undefined {
   if (!text.startsWith(PREFIX)) return undefined;
-  return decodeBody((JSON.parse(text) as { doc: Obj }).doc, file);
+  try {
+    return decodeBody((JSON.parse(text) as { doc: Obj }).doc, file);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -84,9 +84,9 @@ function decodeBody(body: Obj, file: string | undefined): SigmaDocument {
   if (typeof rawText !== 'string' || typeof rest['kind'] !== 'string') throw new TypeError('not a stored Sigma document');
   if (rest['kind'] === 'correlation') {
     const aliases = new Map((rest['aliases'] as [string, [string, string][]][]).map(([a, m]) => [a, new Map(m)]));
-    return withLazyRaw({ ...rest, aliases, file }, rawText as string) as unknown as SigmaCorrelation;
+    return withLazyRaw({ ...rest, aliases, file }, rawText) as unknown as SigmaCorrelation;
   }
-  return withLazyRaw({ ...rest, detection: decodeDetection(rest['detection'] as Obj), file }, rawText as string) as unknown as SigmaDocument;
+  return withLazyRaw({ ...rest, detection: decodeDetection(rest['detection'] as Obj), file }, rawText) as unknown as SigmaDocument;
 }
 
 /** encodeDocument's text -> the document, loaded from `file`; undefined when the text is of another format version or damaged. */

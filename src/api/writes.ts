@@ -15,9 +15,8 @@ import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../core/attack
 import type { Graph } from '../graph.ts';
 import { formatIssue } from '../sigma/index.ts';
 import { SOURCES, sourceNames } from '../sync/sources.ts';
-import { syncSources } from '../sync/sync.ts';
 import { transportFor } from '../sync/transport.ts';
-import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse } from './http.ts';
+import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse, type RouteCall } from './http.ts';
 import { type JobControl, jobError, type JobRunner } from './jobs.ts';
 
 /** Seconds without a response or data before a sync request gives up (as `ttpgraph sync`'s default). */
@@ -26,6 +25,12 @@ const IMPORT_KINDS = ['attack', 'mappings', 'stix', 'sigma'] as const;
 type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Body = Record<string, unknown>;
+
+/** What the write routes need: the graph to write through and the one-job-at-a-time runner. */
+export interface WriteContext {
+  readonly graph: Graph;
+  readonly jobs: JobRunner;
+}
 
 function readBody(req: AppRequest): Body {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -101,7 +106,7 @@ function accepted(job: ReturnType<JobRunner['start']>, jobs: JobRunner): AppResp
 }
 
 /** POST /api/v1/sync: body { only?, attackVersion?, domain?, from? } as `ttpgraph sync`'s options. */
-export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest): AppResponse {
+export function startSync({ graph, jobs }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['only', 'attackVersion', 'domain', 'from']);
   const names = list(body, 'only');
@@ -125,7 +130,7 @@ export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest): AppRe
   return accepted(
     jobs.start('sync', params, async (control) => {
       const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
-      const report = await syncSources(graph.store, {
+      const report = await graph.sync({
         transport,
         sources,
         domains: wanted,
@@ -149,7 +154,7 @@ export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest): AppRe
 }
 
 /** POST /api/v1/import: body { kind, sources[], attackVersion?, domain? } as `ttpgraph import KIND SOURCES...`. */
-export function startImport(graph: Graph, jobs: JobRunner, req: AppRequest): AppResponse {
+export function startImport({ graph, jobs }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['kind', 'sources', 'attackVersion', 'domain']);
   const kind = text(body, 'kind', 20);
@@ -231,7 +236,7 @@ async function importOne(
 }
 
 /** GET /api/v1/jobs/{id}. */
-export function jobStatus(jobs: JobRunner, id: string): AppResponse {
+export function jobStatus({ jobs }: WriteContext, { id }: RouteCall): AppResponse {
   const job = jobs.get(id);
   if (job === undefined) throw new HttpError(404, 'not-found', `no job ${id} (jobs are kept in memory, the last 20, until the server stops)`);
   return jsonResponse({ job });

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
 import { eventContext } from '../sigma/index.ts';
-import { ndjsonItem, ndjsonLineText } from './inputs/ndjson.ts';
+import { ndjsonLine } from './inputs/ndjson.ts';
 
 /** Bytes per range: ~1,400 events of the benchmark, tens of milliseconds of work. */
 export const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -33,6 +33,8 @@ export interface NdjsonChunkResult {
   /** Lines in the range (newlines, and a last line without one at the end of the file). */
   readonly lines: number;
   readonly events: number;
+  /** Events whose log source was not recognised (EventContext.source < 0). */
+  readonly unknown: number;
   readonly matches: { readonly rel: number; readonly text: string; readonly rules: number[] }[];
   readonly problems: { readonly rel: number; readonly message: string }[];
 }
@@ -43,6 +45,8 @@ export interface NdjsonJob {
   readonly path: string;
   readonly start: number;
   readonly end: number;
+  /** Lines longer than this many bytes are problems (LogFile.maxRecordBytes). */
+  readonly cap: number;
 }
 
 /** Reads bytes start..end of a file. */
@@ -63,29 +67,32 @@ export function readRange(path: string, start: number, end: number): Buffer {
 }
 
 /** Parses and tests every line of one range (bytes of whole lines; `firstOfFile`: it starts the file). */
-export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, engine: Engine, indexOf: ReadonlyMap<unknown, number>, source: string): NdjsonChunkResult {
+export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, engine: Engine, indexOf: ReadonlyMap<unknown, number>, source: string, cap: number): NdjsonChunkResult {
   const matches: NdjsonChunkResult['matches'] = [];
   const problems: NdjsonChunkResult['problems'] = [];
   let rel = 0;
   let events = 0;
+  let unknown = 0;
   let start = 0;
   while (start < buf.length) {
     let nl = buf.indexOf(10, start);
     if (nl < 0) nl = buf.length;
     rel++;
-    const text = ndjsonLineText(buf, start, nl, firstOfFile && rel === 1);
+    const got = ndjsonLine(buf, start, nl, firstOfFile && rel === 1, source, rel, cap);
     start = nl + 1;
-    if (text === undefined) continue;
-    const item = ndjsonItem(text, source, rel);
+    if (got === undefined) continue;
+    const { item, text } = got;
     if (item.kind === 'problem') {
       problems.push({ rel, message: item.message });
       continue;
     }
     events++;
-    const matched = engine.matchContext(eventContext(item.event));
-    if (matched.length > 0) matches.push({ rel, text, rules: matched.map((r) => indexOf.get(r)!) });
+    const ctx = eventContext(item.event);
+    const matched = engine.matchContext(ctx);
+    if (ctx.source < 0) unknown++;
+    if (matched.length > 0) matches.push({ rel, text: text!, rules: matched.map((r) => indexOf.get(r)!) });
   }
-  return { id, lines: rel, events, matches, problems };
+  return { id, lines: rel, events, unknown, matches, problems };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */
@@ -158,7 +165,7 @@ export class NdjsonWorkers {
    * The file's ranges' results in file order, with the lines before each. `local` tests a range on
    * this thread; it takes ranges whenever the results it waits for are not there yet.
    */
-  async *match(path: string, size: number, local: (job: NdjsonJob) => NdjsonChunkResult): AsyncGenerator<{ result: NdjsonChunkResult; linesBefore: number; end: number }> {
+  async *match(path: string, size: number, cap: number, local: (job: NdjsonJob) => NdjsonChunkResult): AsyncGenerator<{ result: NdjsonChunkResult; linesBefore: number; end: number }> {
     const fd = openSync(path, 'r');
     const jobs: NdjsonJob[] = [];
     let next = 0; // first range not yet given out
@@ -170,7 +177,7 @@ export class NdjsonWorkers {
         while (jobs.length <= i) {
           const start = jobs.length === 0 ? 0 : jobs[jobs.length - 1]!.end;
           if (start >= size) return undefined;
-          jobs.push({ id: base + jobs.length, path, start, end: rangeEnd(fd, start, size, CHUNK_BYTES) });
+          jobs.push({ id: base + jobs.length, path, start, end: rangeEnd(fd, start, size, CHUNK_BYTES), cap });
           this.seq = base + jobs.length;
         }
         return jobs[i];

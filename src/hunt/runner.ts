@@ -11,8 +11,8 @@ import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } 
 import type { HuntHit } from './hit.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
-import { openLogFile } from './inputs/open.ts';
-import { matchNdjsonRange, ndjsonWorkerScript, NdjsonWorkers, readRange, type NdjsonMatchInit } from './ndjson-threads.ts';
+import { DEFAULT_MAX_RECORD_BYTES, openLogFile } from './inputs/open.ts';
+import { matchNdjsonRange, ndjsonWorkerScript, NdjsonWorkers, readRange, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
 import type { InputItem, InputProblem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
@@ -23,7 +23,8 @@ export interface HuntFilters {
 }
 
 export interface HuntProblem {
-  readonly kind: 'rule' | 'input' | 'file';
+  /** `logsource`: events of a file whose log source was not recognised (a notice; nothing was skipped). */
+  readonly kind: 'rule' | 'input' | 'file' | 'logsource';
   readonly message: string;
   readonly source?: string;
   readonly line?: number;
@@ -44,6 +45,8 @@ export interface HuntOptions {
    * further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
+  /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
+  readonly maxLineBytes?: number;
   onHit(hit: HuntHit): void;
   onProblem?(problem: HuntProblem): void;
   /** Called every few thousand events with (files done, file count, raw bytes of the current file done, its size). */
@@ -58,6 +61,8 @@ export interface HuntSummary {
   readonly filesFailed: number;
   readonly events: number;
   readonly skippedRecords: number;
+  /** Events whose log source was not recognised: they reached only rules without a product. */
+  readonly unknownLogsource: number;
   readonly hits: number;
   readonly rulesHit: number;
   readonly elapsedMs: number;
@@ -141,6 +146,11 @@ function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit): NdjsonWorke
   return new NdjsonWorkers(script, init(), threads - 1);
 }
 
+/** The notice for events of unknown log source in a file. */
+export function unknownLogsourceMessage(count: number, file: string): string {
+  return `${count} event(s) of unknown log source in ${file}: use --logsource product=...,service=... or a pipeline (only rules without a product saw them)`;
+}
+
 export function issueProblem(i: SigmaIssue): HuntProblem {
   return { kind: 'rule', message: formatIssue(i), ...(i.file !== undefined ? { source: i.file } : {}), ...(i.line !== undefined ? { line: i.line } : {}) };
 }
@@ -173,6 +183,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   let skipped = 0;
   let hits = 0;
   let filesFailed = 0;
+  let unknownLogsource = 0;
   const rulesHit = new Set<string>();
   const readers = o.readers ?? READERS;
   const tagCache = new Map<SigmaRule | SigmaCorrelation, ReturnType<typeof attackTags>>();
@@ -228,7 +239,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       const path = o.logs[fi] as string;
       let file;
       try {
-        file = openLogFile(path);
+        file = openLogFile(path, o.maxLineBytes !== undefined ? { maxRecordBytes: o.maxLineBytes } : {});
       } catch (e) {
         filesFailed++;
         problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
@@ -240,6 +251,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
         continue;
       }
+      // A file that gave problems and not one readable record is not a log at all: a file error
+      // (exit 2 in the CLI), the same for garbage .evtx as for garbage NDJSON.
+      const eventsBefore = events;
+      const skippedBefore = skipped;
       if (threaded !== undefined && reader.name === 'evtx') {
         // Parsed and tested in every thread; only matching records come back, in file order.
         for await (const got of matchEvtx(file, threaded.workers, threaded.local)) {
@@ -253,10 +268,11 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         }
       } else if (ndjsonPool !== undefined && reader.name === 'ndjson' && !file.gzip) {
         // Ranges of lines tested in every thread; matching lines and bad lines come back in file order.
-        const local = (job: { id: number; path: string; start: number; end: number }) =>
-          matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path);
-        for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, local)) {
+        const local = (job: NdjsonJob) => matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path, job.cap);
+        let unknown = 0;
+        for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, local)) {
           events += result.events;
+          unknown += result.unknown;
           const { matches, problems } = result;
           let p = 0;
           const problemsBefore = (rel: number): void => {
@@ -270,8 +286,13 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           problemsBefore(Infinity);
           o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: end, size: file.size });
         }
+        if (unknown > 0 && o.routing !== false) {
+          unknownLogsource += unknown;
+          problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
+        }
       } else {
         let sinceProgress = 0;
+        let unknown = 0;
         for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
           if (item.kind === 'problem') {
             inputProblem(item);
@@ -284,8 +305,18 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           }
           const ctx = eventContext(item.event);
           const matched = engine.matchContext(ctx);
+          if (ctx.source < 0) unknown++;
           if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
         }
+        // With routing off every rule saw every event: nothing to report.
+        if (unknown > 0 && o.routing !== false) {
+          unknownLogsource += unknown;
+          problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
+        }
+      }
+      if (events === eventsBefore && skipped > skippedBefore) {
+        filesFailed++;
+        problem({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)`, source: path });
       }
       o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
     }
@@ -301,6 +332,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     filesFailed,
     events,
     skippedRecords: skipped,
+    unknownLogsource,
     hits,
     rulesHit: rulesHit.size,
     elapsedMs: performance.now() - started,

@@ -3,14 +3,13 @@
  * a rule-folder cache) and loaded again without YAML parsing, which is most of the cost of loading
  * rules (SigmaHQ's windows rules: 1.8 s of YAML, 0.6 s of building, 40 ms of JSON.parse).
  *
- * The model is plain data except for three things JSON cannot carry, written explicitly here:
- * Detection.identifiers (a Map: entries, in order), regex values (their RegExp as source + flags)
- * and correlation aliases (Maps of Maps). `file` is not stored: it is where the document is loaded
- * from, given to decodeDocument. Every text starts with the format's version; a text of another
+ * The model is plain data except for two things JSON cannot carry, written explicitly here:
+ * Detection.identifiers (a Map: entries, in order) and correlation aliases (Maps of Maps). `file`
+ * is not stored: it is where the document is loaded from, given to decodeDocument. Every text starts with the format's version; a text of another
  * version decodes to undefined and the caller parses the YAML again.
  */
 import type { SigmaIssue } from '../issues.ts';
-import type { Detection, DetectionItem, SearchIdentifier, SigmaCorrelation, SigmaDocument, SigmaValue } from '../rule/model.ts';
+import type { Detection, DetectionItem, SearchIdentifier, SigmaCorrelation, SigmaDocument } from '../rule/model.ts';
 
 /** Bump when the model changes shape: stored texts of other versions are not decoded. */
 export const STORED_FORM_VERSION = 1;
@@ -20,12 +19,8 @@ export const STORED_FORM_PREFIX = PREFIX;
 
 type Obj = Record<string, unknown>;
 
-function encodeValue(v: SigmaValue): unknown {
-  return v.type === 'regex' ? { type: 'regex', source: v.source, re: [v.regex.source, v.regex.flags] } : v;
-}
-
 function encodeDetection(d: Detection): unknown {
-  const ids = [...d.identifiers.values()].map((sid) => ({ ...sid, groups: sid.groups.map((g) => g.map((it) => ({ ...it, values: it.values.map(encodeValue) }))) }));
+  const ids = [...d.identifiers.values()];
   return { identifiers: ids, conditions: d.conditions, condition: d.condition };
 }
 
@@ -63,16 +58,10 @@ export function encodeDocument(doc: SigmaDocument): string {
   return `${PREFIX}"doc":${JSON.stringify(encodeBody(doc))}}`;
 }
 
-function decodeValue(v: Obj): SigmaValue {
-  if (v['type'] !== 'regex') return v as unknown as SigmaValue;
-  const [source, flags] = v['re'] as [string, string];
-  return { type: 'regex', source: v['source'] as string, regex: new RegExp(source, flags) };
-}
-
 function decodeDetection(d: Obj): Detection {
   const identifiers = new Map<string, SearchIdentifier>();
   for (const sid of d['identifiers'] as Obj[]) {
-    const groups = (sid['groups'] as Obj[][]).map((g) => g.map((it): DetectionItem => ({ ...(it as unknown as DetectionItem), pos: it['pos'] as DetectionItem['pos'], values: (it['values'] as Obj[]).map(decodeValue) })));
+    const groups = sid['groups'] as DetectionItem[][];
     identifiers.set(sid['name'] as string, { name: sid['name'] as string, groups, pos: sid['pos'] as SearchIdentifier['pos'] });
   }
   return { identifiers, conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };

@@ -31,6 +31,7 @@ import { type HuntRun, huntRunTechniqueCounts, huntRuns, type TechniqueHuntHits,
 import { type Matrix, matrixOf, type ObjectListItem, objectList, type TechniqueFilter, type TechniqueListItem, techniqueList } from './query/matrix.ts';
 import type { HuntRecorder, HuntRunSummary } from './ingest/hunt/record-hunt.ts';
 import type { SyncOptions, SyncReport } from './sync/sync.ts';
+import type { StoredRuleFilters, StoredRules } from './query/stored-rules.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -83,6 +84,11 @@ export interface Graph {
   importSigma(paths: readonly string[]): Promise<ImportSigmaResult>;
   /** A Sigma rule by id (or title) with its file. */
   sigmaRule(id: string): SigmaRulePage;
+  /**
+   * The stored Sigma rules as one collection for the engine (compileCollection, runHunt), loaded from
+   * their parsed form without YAML parsing; optionally only some (level, tags, techniques, set).
+   */
+  sigmaRules(filters?: StoredRuleFilters): Promise<StoredRules>;
   /** Saved hunts, newest first. */
   huntRuns(): HuntRun[];
   /** Per saved hunt (by run id), how many distinct techniques it hit. */
@@ -184,6 +190,11 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
       return importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml']));
     },
     sigmaRule: (id) => sigmaRulePage(store, id),
+    sigmaRules: async (filters) => {
+      // Loaded on demand, like importSigma: the Sigma engine is not needed by other queries.
+      const { loadStoredRules } = await import('./query/stored-rules.ts');
+      return loadStoredRules(store, filters);
+    },
     huntRuns: () => huntRuns(store),
     huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),
     huntTechniqueCounts: () => huntRunTechniqueCounts(store),

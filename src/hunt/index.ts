@@ -5,6 +5,8 @@ export type { HuntHit } from './hit.ts';
 export { createHitWriter, OUTPUT_FORMATS } from './output.ts';
 export type { OutputFormat, HitWriter } from './output.ts';
 export { loadRuleFiles, listRuleFiles, loadPipeline, expandLogPaths } from './rules.ts';
+export type { LoadOptions, LoadedRules } from './rules.ts';
+export { defaultCacheDir } from './rule-cache.ts';
 export { READERS, pickReader } from './inputs/index.ts';
 export { openLogFile } from './inputs/open.ts';
 export type { LogReader, LogFile, InputItem, InputEvent, InputProblem } from './inputs/reader.ts';

@@ -11,7 +11,8 @@ import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } 
 import type { HuntHit } from './hit.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
-import { openLogFile } from './inputs/open.ts';
+import { DEFAULT_MAX_RECORD_BYTES, openLogFile } from './inputs/open.ts';
+import { matchNdjsonRange, ndjsonWorkerScript, NdjsonWorkers, readRange, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
 import type { InputItem, InputProblem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
@@ -37,10 +38,11 @@ export interface HuntOptions {
   readonly readers?: readonly LogReader[];
   readonly routing?: boolean;
   /**
-   * Threads for .evtx input, this one included: each parses and tests records, only matches come
-   * back. Default ({@link defaultEvtxThreads}): 2 once the .evtx files add up to
-   * {@link EVTX_THREADED_FROM} bytes (below that, starting workers and compiling the rules in each
-   * costs more than it saves), one more per further 64 MB, at most the cores and 8.
+   * Threads for .evtx input and for plain (not gzip) NDJSON, this one included: each parses and
+   * tests records or lines, only matches come back. Default ({@link defaultEvtxThreads}, for each
+   * kind by its own bytes): 2 once the files add up to {@link EVTX_THREADED_FROM} bytes (below
+   * that, starting workers and compiling the rules in each costs more than it saves), one more per
+   * further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
   /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
@@ -121,6 +123,29 @@ function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit): EvtxWorkers | u
   return startEvtxWorkers({ mapper, init: init(), threads });
 }
 
+/** Bytes of the log files that may be plain NDJSON (.ndjson, .jsonl, .json; not .gz). */
+function ndjsonBytes(paths: readonly string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    if (!/\.(ndjson|jsonl|json)$/i.test(p)) continue;
+    try {
+      total += statSync(p).size;
+    } catch {
+      // reported when the file is opened
+    }
+  }
+  return total;
+}
+
+/** Workers for the hunt's plain NDJSON files, or undefined when they would not pay (see HuntOptions.threads). */
+function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit): NdjsonWorkers | undefined {
+  const script = ndjsonWorkerScript();
+  if (script === undefined) return undefined;
+  const threads = o.threads ?? defaultEvtxThreads(ndjsonBytes(o.logs));
+  if (threads < 2) return undefined;
+  return new NdjsonWorkers(script, init(), threads - 1);
+}
+
 /** The notice for events of unknown log source in a file. */
 export function unknownLogsourceMessage(count: number, file: string): string {
   return `${count} event(s) of unknown log source in ${file}: use --logsource product=...,service=... or a pipeline (only rules without a product saw them)`;
@@ -142,11 +167,13 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
   const compileOptions = { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) };
   const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
+  const ndjsonPool = ndjsonWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
   let compiled;
   try {
     compiled = compileCollection(col, compileOptions);
   } catch (e) {
     await workers?.close();
+    await ndjsonPool?.close();
     throw e;
   }
   const { engine, correlator, issues } = compiled;
@@ -206,6 +233,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   };
   // With workers, this thread tests the records it parses itself with the same engine.
   const threaded = workers === undefined ? undefined : { workers, local: evtxMatcher(engine, false) };
+  const ruleIndex = new Map<unknown, number>(engine.rules.map((r, i) => [r, i]));
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {
       const path = o.logs[fi] as string;
@@ -237,6 +265,30 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           events += got.records;
           for (const m of got.matches) onMatch(path, m.line, m.event, eventContext(m.event), m.rules.map((i) => engine.rules[i]!));
           o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
+        }
+      } else if (ndjsonPool !== undefined && reader.name === 'ndjson' && !file.gzip) {
+        // Ranges of lines tested in every thread; matching lines and bad lines come back in file order.
+        const local = (job: NdjsonJob) => matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path, job.cap);
+        let unknown = 0;
+        for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, local)) {
+          events += result.events;
+          unknown += result.unknown;
+          const { matches, problems } = result;
+          let p = 0;
+          const problemsBefore = (rel: number): void => {
+            for (; p < problems.length && problems[p]!.rel < rel; p++) inputProblem({ kind: 'problem', source: path, line: linesBefore + problems[p]!.rel, message: problems[p]!.message });
+          };
+          for (const m of matches) {
+            problemsBefore(m.rel);
+            const event = JSON.parse(m.text) as unknown;
+            onMatch(path, linesBefore + m.rel, event, eventContext(event), m.rules.map((i) => engine.rules[i]!));
+          }
+          problemsBefore(Infinity);
+          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: end, size: file.size });
+        }
+        if (unknown > 0 && o.routing !== false) {
+          unknownLogsource += unknown;
+          problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
         }
       } else {
         let sinceProgress = 0;
@@ -270,6 +322,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     }
   } finally {
     await workers?.close();
+    await ndjsonPool?.close();
   }
   return {
     rules: engine.rules.length,

@@ -10,14 +10,16 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Graph } from '../../graph.ts';
 import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
 import { graphFor, withGraph } from '../context.ts';
-import { declareLogsource, LEVELS, parseLogsourceArg, type RuleLevel } from '../../sigma/index.ts';
-import { createHitWriter, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
+import { declareLogsource, LEVELS, mergeCollections, parseLogsourceArg, type RuleLevel, type SigmaCollection } from '../../sigma/index.ts';
+import { createHitWriter, defaultCacheDir, expandLogPaths, loadPipeline, loadRuleFiles, OUTPUT_FORMATS, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { printJson, progressBar, terminalWidth } from '../output.ts';
 import { parseThreads } from '../options.ts';
 import { writeMachine } from '../terminal.ts';
 
 interface HuntFlags {
   rules: string[];
+  fromStore?: boolean;
+  cache: boolean;
   pipeline?: string[];
   logsource?: string;
   format: string;
@@ -36,6 +38,11 @@ Log formats: Windows .evtx files, NDJSON (one JSON event per line), a JSON array
 one after another; the JSON ones optionally gzip-compressed. Folders are searched for .evtx, .json,
 .jsonl and .ndjson files (and their .gz). Windows events may be in the evtx crate's JSON shape (Event.System /
 Event.EventData), winlogbeat JSON or flat NXLog-style JSON.
+
+Rules: --rules reads rule files and folders; their parsed form is cached (in $TTPGRAPH_CACHE_DIR,
+else $XDG_CACHE_HOME/ttpgraph or ~/.cache/ttpgraph), so the next hunt parses only files that
+changed (--no-cache: parse them all, write no cache). --from-store takes the rules imported into the
+store (\`import sigma\`, \`sync\`), loaded from their parsed form without YAML parsing.
 
 Log sources: a rule applies only to events of its logsource. ttpgraph recognises Windows event
 logs (by their Channel), and Entra ID (Azure AD) sign-in, audit and risk detection logs, Azure
@@ -90,7 +97,9 @@ export function registerHuntCommand(program: Command): void {
     .command('hunt')
     .description('run Sigma rules over JSON logs and print the hits')
     .argument('<logs...>', 'log files or folders (EVTX, NDJSON, JSON array; JSON optionally .gz)')
-    .requiredOption('--rules <path>', 'rule file or directory (recursively *.yml); repeat for more', collect, [])
+    .option('--rules <path>', 'rule file or directory (recursively *.yml); repeat for more', collect, [])
+    .option('--from-store', "the store's Sigma rules (--db / $TTPGRAPH_DB), loaded without YAML parsing")
+    .option('--no-cache', 'parse every --rules file (no cache of their parsed form is read or written)')
     .option('--pipeline <file>', 'pipeline YAML file layered over the built-in one; repeat for more', collect)
     .option('--logsource <spec>', 'the log source of all the files given: product=NAME[,service=NAME][,category=NAME] (default: recognised per event)')
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
@@ -99,7 +108,7 @@ export function registerHuntCommand(program: Command): void {
     .option('--tag <tag>', 'only rules with this tag or tag prefix (e.g. attack.t1059, attack.execution); repeat for more', collect)
     .option('--no-routing', 'let every rule see every event (ignore logsource routing)')
     .option('-q, --quiet', 'no summary on stderr')
-    .option('--threads <n>', '.evtx input: threads parsing and matching, this one included (default: 1 below 64 MB of .evtx, then one more per 64 MB, up to the cores and 8)', parseThreads)
+    .option('--threads <n>', '.evtx and plain NDJSON input: threads parsing and matching, this one included (default for each kind: 1 below 64 MB of it, then one more per 64 MB, up to the cores and 8)', parseThreads)
     .option('--max-line-bytes <n>', 'longest NDJSON line (or JSON array element) read, in bytes, k/m suffixes allowed; longer ones are reported as FILE:LINE, skipped and counted (default: 16m)', parseByteSize)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
@@ -110,10 +119,21 @@ export function registerHuntCommand(program: Command): void {
       };
       if (!OUTPUT_FORMATS.includes(flags.format as OutputFormat)) return fail(`--format "${flags.format}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
       if (flags.minLevel !== undefined && !LEVELS.includes(flags.minLevel as RuleLevel)) return fail(`--min-level "${flags.minLevel}" is not one of ${LEVELS.join(', ')}`);
-      let loaded;
+      if (flags.rules.length === 0 && flags.fromStore !== true) return fail('no rules: give --rules PATH (repeatable) or --from-store');
+      let loaded: { collection: SigmaCollection };
       let pipe;
       try {
-        loaded = loadRuleFiles(flags.rules);
+        const parts: SigmaCollection[] = [];
+        if (flags.fromStore === true) {
+          const store = graphFor(command, 'read');
+          try {
+            parts.push((await store.sigmaRules({ ...(flags.minLevel !== undefined ? { minLevel: flags.minLevel as RuleLevel } : {}), ...(flags.tag !== undefined ? { tags: flags.tag } : {}) })).collection);
+          } finally {
+            store.close();
+          }
+        }
+        if (flags.rules.length > 0) parts.push(loadRuleFiles(flags.rules, flags.cache ? { cacheDir: defaultCacheDir() } : {}).collection);
+        loaded = { collection: parts.length === 1 ? (parts[0] as SigmaCollection) : mergeCollections(parts) };
         pipe = loadPipeline(flags.pipeline ?? []);
       } catch (e) {
         return fail((e as Error).message);
@@ -129,7 +149,7 @@ export function registerHuntCommand(program: Command): void {
       }
       if (loaded.collection.rules.length === 0 && loaded.collection.correlations.length === 0) {
         for (const i of loaded.collection.issues) process.stderr.write(`skipped rule: ${i.file ?? ''}:${i.line ?? ''}: ${i.message}\n`);
-        return fail(`no usable rules in ${flags.rules.join(', ')}`);
+        return fail(`no usable rules in ${[...flags.rules, ...(flags.fromStore === true ? ['the store'] : [])].join(', ')}`);
       }
       // --save with a value that is a log path: commander took the path as the label.
       let label = typeof flags.save === 'string' ? flags.save : undefined;
@@ -158,7 +178,7 @@ export function registerHuntCommand(program: Command): void {
 async function hunt(
   logs: string[],
   flags: HuntFlags,
-  collection: ReturnType<typeof loadRuleFiles>['collection'],
+  collection: SigmaCollection,
   pipeline: ReturnType<typeof loadPipeline>['pipeline'],
   graph: Graph | undefined,
   label: string | undefined,

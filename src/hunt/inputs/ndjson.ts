@@ -31,6 +31,41 @@ export const ndjsonReader: LogReader = {
  */
 export const BATCH = 16;
 
+/**
+ * One line (bytes start..end, without the newline) as an item: a UTF-8 BOM dropped on the file's
+ * first line, a trailing CR dropped; undefined for a blank line; a problem for a line longer than
+ * `cap` bytes, one that is not JSON, or JSON nested too deep; else the event, with the line's text.
+ * Shared with the NDJSON worker threads (ndjson-threads.ts), so that both read every line alike.
+ */
+export function ndjsonLine(buf: Buffer, start: number, end: number, firstOfFile: boolean, source: string, n: number, cap: number): { item: InputItem; text?: string } | undefined {
+  let s = start;
+  if (firstOfFile && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+  let e = end;
+  if (e > s && buf[e - 1] === 0x0d) e--;
+  let blank = true;
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09) {
+      blank = false;
+      break;
+    }
+  }
+  if (blank) return undefined;
+  if (e - s > cap) return { item: tooLongProblem(source, n, cap) };
+  const text = buf.toString('utf8', s, e);
+  try {
+    const event = JSON.parse(text) as unknown;
+    if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { item: { kind: 'problem', source, line: n, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` } };
+    return { item: { kind: 'event', event, source, line: n }, text };
+  } catch (err) {
+    return { item: { kind: 'problem', source, line: n, message: `not JSON: ${(err as Error).message}` } };
+  }
+}
+
+function tooLongProblem(source: string, n: number, cap: number): InputItem {
+  return { kind: 'problem', source, line: n, message: `line longer than ${cap} bytes, skipped (raise the limit with --max-line-bytes)` };
+}
+
 export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
   // Lines are split on bytes (0x0a never occurs inside a UTF-8 sequence) and decoded one by one:
@@ -42,31 +77,8 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   let overlong = false;
   const cap = file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let line = 0;
-  const tooLong = (n: number): InputItem => ({ kind: 'problem', source: file.path, line: n, message: `line longer than ${cap} bytes, skipped (raise the limit with --max-line-bytes)` });
-  const parse = (buf: Buffer, start: number, end: number, n: number): InputItem | undefined => {
-    let s = start;
-    if (n === 1 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-    let e = end;
-    if (e > s && buf[e - 1] === 0x0d) e--;
-    let blank = true;
-    for (let i = s; i < e; i++) {
-      const c = buf[i];
-      if (c !== 0x20 && c !== 0x09) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return undefined;
-    if (e - s > cap) return tooLong(n);
-    const text = buf.toString('utf8', s, e);
-    try {
-      const event = JSON.parse(text) as unknown;
-      if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { kind: 'problem', source: file.path, line: n, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` };
-      return { kind: 'event', event, source: file.path, line: n };
-    } catch (err) {
-      return { kind: 'problem', source: file.path, line: n, message: `not JSON: ${(err as Error).message}` };
-    }
-  };
+  const tooLong = (n: number): InputItem => tooLongProblem(file.path, n, cap);
+  const parse = (buf: Buffer, start: number, end: number, n: number): InputItem | undefined => ndjsonLine(buf, start, end, n === 1, file.path, n, cap)?.item;
   const keep = (piece: Buffer): void => {
     if (overlong) return;
     restBytes += piece.length;

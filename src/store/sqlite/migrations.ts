@@ -37,6 +37,10 @@
  *                     of what was read (archive, or the rule tree packed the same way), when
  *   sigma_rule.source the set a rule belongs to (NULL: imported with `import sigma`); a new sync of
  *                     the set replaces exactly the rules whose source it is
+ *
+ * Parsed Sigma rules (version 8):
+ *   sigma_rule.parsed the document as the engine parsed it (JSON, sigma/parse/stored-form.ts), so
+ *                     hunts over the store's rules skip YAML; NULL for rules stored before
  */
 export interface Migration {
   readonly version: number;
@@ -359,6 +363,16 @@ CREATE TABLE sigma_source (
 );
 ALTER TABLE sigma_rule ADD COLUMN source TEXT REFERENCES sigma_source(name);
 CREATE INDEX sigma_rule_by_source ON sigma_rule (source);
+`,
+  },
+  {
+    version: 8,
+    name: 'Sigma rules kept parsed',
+    // The rule's parsed form (sigma/parse/stored-form.ts), so that hunts over the store's rules need
+    // no YAML parsing. NULL for rules imported before: they are parsed from file_text when loaded,
+    // and the next import or sync of their files fills it in.
+    sql: `
+ALTER TABLE sigma_rule ADD COLUMN parsed TEXT;
 `,
   },
 ];

@@ -34,6 +34,8 @@ export interface OpenGraphOptions {
   readonly path?: string;
   /** Fail when the store does not exist yet instead of creating it (for read-only uses). */
   readonly mustExist?: boolean;
+  /** Open an existing store for reading only (works on a read-only disk); imports then fail. */
+  readonly readonly?: boolean;
 }
 
 export type PageResult =
@@ -83,7 +85,7 @@ export interface Graph {
 
 export function openGraph(options: OpenGraphOptions = {}): Graph {
   const path = options.path === ':memory:' ? ':memory:' : resolveStorePath(options.path);
-  const store = openStore(path, { mustExist: options.mustExist === true });
+  const store = openStore(path, { mustExist: options.mustExist === true, readonly: options.readonly === true });
   const report = (id: string, scope: DatasetScope = {}): ReportPage => {
     for (const dataset of datasetsInScope(store, scope)) {
       const found = reportPage(store, id, dataset);

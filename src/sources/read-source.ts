@@ -8,7 +8,7 @@
  * on the same host only, loopback and private addresses refused unless allowed, and everything
  * cancellable through an AbortSignal.
  */
-import { constants } from 'node:fs';
+import { constants, realpathSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import dns from 'node:dns';
@@ -115,10 +115,10 @@ export async function readSource(spec: string, options: ReadSourceOptions = {}):
 
 /**
  * Checks that a local path may be read under `allowedDirs`, without telling whether it exists:
- * a path outside them (lexically, or once its links are resolved) and a path that cannot be
- * resolved get the same answer. Returns the resolved path.
+ * a path outside them (by name, or once its links are resolved) is refused before anything is
+ * looked up outside, with the same answer whether it exists or not. Returns the resolved path.
  */
-export async function checkAllowedPath(spec: string, allowedDirs: readonly string[] | undefined): Promise<string> {
+export function checkAllowedPath(spec: string, allowedDirs: readonly string[] | undefined): string {
   if (allowedDirs === undefined) return spec;
   const refused = (): TtpgraphError =>
     new TtpgraphError('path-not-allowed', 'not under a folder this server allows (ttpgraph serve --allow-dir DIR); nothing was read', { source: spec });
@@ -126,11 +126,18 @@ export async function checkAllowedPath(spec: string, allowedDirs: readonly strin
   if (!allowedDirs.some((d) => isInside(path.resolve(d), absolute))) throw refused();
   let real: string;
   try {
-    real = await realpath(absolute);
+    real = realpathSync(absolute);
   } catch {
-    throw refused();
+    // Inside an allowed folder (by name) and not there: saying so tells nothing about other folders.
+    return absolute;
   }
-  const realDirs = await Promise.all(allowedDirs.map((d) => realpath(d).catch(() => path.resolve(d))));
+  const realDirs = allowedDirs.map((d) => {
+    try {
+      return realpathSync(d);
+    } catch {
+      return path.resolve(d);
+    }
+  });
   if (!realDirs.some((d) => isInside(d, real))) throw refused();
   return real;
 }
@@ -141,7 +148,7 @@ function isInside(dir: string, p: string): boolean {
 }
 
 async function readLocalFile(spec: string, options: ReadSourceOptions): Promise<Buffer> {
-  const resolved = await checkAllowedPath(spec, options.allowedDirs);
+  const resolved = checkAllowedPath(spec, options.allowedDirs);
   const real = await realpath(resolved).catch(() => resolved);
   if (/^\/(proc|sys|dev)(\/|$)/.test(real)) {
     throw new TtpgraphError('file-unreadable', 'not a regular file (a /proc, /sys or /dev entry)', { source: spec });

@@ -42,7 +42,7 @@ export async function listFiles(paths: readonly string[], extensions: readonly s
   };
   for (const p of paths) {
     // A server checks each named path before looking at it, so a refusal says nothing of what is there.
-    await checkAllowedPath(p, options.allowedDirs);
+    checkAllowedPath(p, options.allowedDirs);
     await walk(p);
   }
   return out;

@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TtpgraphError } from '../errors.ts';
-import { readSource } from '../sources/read-source.ts';
+import { DEFAULT_MAX_BYTES, formatBytes, readSource } from '../sources/read-source.ts';
 import { VERSION } from '../version.ts';
 import { FORMAT_CHECKS } from './formats.ts';
 import { type HttpCache, cacheDirFor, openHttpCache, sha256Hex } from './http-cache.ts';
@@ -107,7 +107,7 @@ export function dirTransport(root: string): Transport {
     where,
     async get(location) {
       const file = where(location);
-      const { bytes } = await readSource(file);
+      const { bytes } = await readSource(file, { kind: 'sync' });
       return { where: file, bytes, sha256: sha256Hex(bytes), transfer: 'local', downloadedBytes: 0, checked: false };
     },
     async listFolder(folder) {
@@ -200,10 +200,15 @@ async function download(url: string, headers: Record<string, string>, timeoutMs:
           if (done) break;
           chunks.push(value);
           got += value.byteLength;
+          if (got > DEFAULT_MAX_BYTES.sync) {
+            await reader.cancel().catch(() => undefined);
+            throw fetchFailed(url, `more than ${formatBytes(DEFAULT_MAX_BYTES.sync)}, the limit for a synced file; not imported`);
+          }
           timer.refresh();
           onBytes?.(got, expected ?? 0);
         }
       } catch (err) {
+        if (err instanceof TtpgraphError) throw err;
         const of = expected === undefined ? '' : ` of ${expected}`;
         if (controller.signal.aborted) throw fetchFailed(url, `timed out after ${timeoutMs} ms without data (got ${got}${of} bytes)`, err);
         if (expected !== undefined && got < expected) {

@@ -15,7 +15,7 @@ import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
 import { createJobRunner } from '../api/jobs.ts';
 import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
-import { jobStatus, startImport, startSync } from '../api/writes.ts';
+import { cancelJob, jobStatus, NO_SERVER_FILES, startImport, startSync, type WritePolicy } from '../api/writes.ts';
 import { SOURCES } from '../sync/sources.ts';
 import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
@@ -46,6 +46,22 @@ export interface AppDeps {
   readonly staticDir?: string;
   /** Cache rendered pages per store generation (default true). */
   readonly cache?: boolean;
+  /** What web jobs may read: server folders and private URLs (default: neither). */
+  readonly writePolicy?: WritePolicy;
+  /**
+   * Host names (the Host header without its port) this server answers; others get a 421, so a page
+   * of another site whose name was made to resolve to this machine (DNS rebinding) reads nothing.
+   * Default: localhost, 127.0.0.1 and [::1]; `serve` adds the bound address and --allowed-host.
+   */
+  readonly allowedHosts?: readonly string[];
+}
+
+export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** "Example.org:8080" → "example.org", "[::1]:80" → "[::1]"; undefined when malformed. */
+export function hostName(header: string): string | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/i.exec(header.trim());
+  return m?.[1]?.toLowerCase().replace(/\.$/, '');
 }
 
 export interface App {
@@ -120,6 +136,8 @@ export function createApp(deps: AppDeps): App {
   const writable = deps.token !== undefined && deps.token !== '';
   const empty = { writable, sources: SOURCES.map((k) => ({ name: k.name, description: k.description })) };
   const jobs = createJobRunner(() => ctx.invalidate());
+  const policy = deps.writePolicy ?? NO_SERVER_FILES;
+  const hosts = new Set((deps.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => hostName(h) ?? h.toLowerCase()));
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
   let scripts: string[] = [];
@@ -281,16 +299,17 @@ export function createApp(deps: AppDeps): App {
     if (isWritePath(req.path)) {
       if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with --token TOKEN (or $TTPGRAPH_TOKEN) to allow writes');
       if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
-      const allowed = req.path.startsWith('/api/v1/jobs/') ? 'GET' : 'POST';
-      if (req.method !== allowed && !(allowed === 'GET' && req.method === 'HEAD')) {
-        const res = jsonError(405, 'method-not-allowed', `use ${allowed} on ${req.path}`);
-        res.headers.allow = allowed;
+      const isJob = req.path.startsWith('/api/v1/jobs/');
+      const allowed = isJob ? ['GET', 'HEAD', 'DELETE'] : ['POST'];
+      if (!allowed.includes(req.method)) {
+        const res = jsonError(405, 'method-not-allowed', `use ${allowed.filter((m) => m !== 'HEAD').join(' or ')} on ${req.path}`);
+        res.headers.allow = allowed.join(', ');
         return res;
       }
-      if (req.path === '/api/v1/sync') return startSync(deps.graph, jobs, req);
-      if (req.path === '/api/v1/import') return startImport(deps.graph, jobs, req);
+      if (req.path === '/api/v1/sync') return startSync(deps.graph, jobs, req, policy);
+      if (req.path === '/api/v1/import') return startImport(deps.graph, jobs, req, policy);
       const job = /^\/api\/v1\/jobs\/([\w-]{1,64})$/.exec(req.path)?.[1];
-      if (job !== undefined) return jobStatus(jobs, job);
+      if (job !== undefined) return req.method === 'DELETE' ? cancelJob(jobs, job) : jobStatus(jobs, job);
       if (req.path === '/api/v1/admin/whoami') return jsonResponse({ ok: true, writes: 'allowed' });
       return jsonError(404, 'not-found', 'no such route');
     }
@@ -307,6 +326,13 @@ export function createApp(deps: AppDeps): App {
   };
 
   const handle = (req: AppRequest): AppResponse => {
+    const host = req.headers.host;
+    // HTTP/1.1 clients always send Host (node refuses requests without it); app.request() in tests may not.
+    if (host !== undefined && !hosts.has(hostName(host) ?? '')) {
+      const refused = jsonError(421, 'unknown-host', 'this server does not answer to that host name (ttpgraph serve --allowed-host NAME adds one)');
+      Object.assign(refused.headers, SECURITY_HEADERS);
+      return refused;
+    }
     let res: AppResponse;
     const cacheable = deps.cache !== false && (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/static/') && !isWritePath(req.path);
     const key = `${req.path}?${req.query.toString()}`;

@@ -215,7 +215,7 @@ function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err !== null) return callback(err, '', 0);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       if (!allowPrivate && list.some((a) => isPrivateAddress(a.address))) {
         const e = Object.assign(new Error('private address'), { code: 'EPRIVATEADDRESS' });
         return callback(e, '', 0);

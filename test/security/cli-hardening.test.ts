@@ -18,8 +18,8 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
   const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TTPGRAPH_TOKEN: '', NO_COLOR: '1', ...env } });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += String(d)));
-  child.stderr!.on('data', (d: Buffer) => (err += String(d)));
+  child.stdout.on('data', (d: Buffer) => (out += String(d)));
+  child.stderr.on('data', (d: Buffer) => (err += String(d)));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exit };
 }

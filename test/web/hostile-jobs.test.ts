@@ -98,7 +98,7 @@ describe('hostile web jobs', () => {
     expect(done.state).toBe('cancelled');
     expect(done.errors).toEqual([{ code: 'cancelled', message: `${hostile.url}/slow: cancelled: nothing from it was stored`, where: `${hostile.url}/slow` }]);
     // The second source was never started.
-    expect(done.results.map((r: any) => r.action)).toEqual(['failed']);
+    expect(done.results.map((r: { action: string }) => r.action)).toEqual(['failed']);
     await hostile.closed('/slow');
     expect(storeHash()).toBe(before);
 
@@ -123,7 +123,7 @@ describe('hostile web jobs', () => {
   it('reads server paths only under --allow-dir, and says the same of /etc/shadow and of a missing file', async () => {
     const started = await post('/api/v1/import', { kind: 'attack', sources: ['/etc/shadow', '/etc/no-such-file.json', '/proc/self/environ'] });
     const done = await finished(started.body.job.id);
-    expect(done.errors.map((e: any) => e.message)).toEqual([
+    expect(done.errors.map((e: { message: string }) => e.message)).toEqual([
       '/etc/shadow: not under a folder this server allows (ttpgraph serve --allow-dir DIR); nothing was read',
       '/etc/no-such-file.json: not under a folder this server allows (ttpgraph serve --allow-dir DIR); nothing was read',
       '/proc/self/environ: not under a folder this server allows (ttpgraph serve --allow-dir DIR); nothing was read',
@@ -147,7 +147,7 @@ describe('hostile web jobs', () => {
     await strict.idle();
     const id = JSON.parse(String(start.body)).job.id;
     const done = JSON.parse(String(strict.request(`/api/v1/jobs/${id}`, { headers: auth }).body)).job;
-    const messages = done.errors.map((e: any) => e.message.replace(/^[^ ]+: /, ''));
+    const messages = done.errors.map((e: { message: string }) => e.message.replace(/^[^ ]+: /, ''));
     expect(messages).toEqual([
       'refused: 127.0.0.1 is a loopback or private address (start the server with --allow-private-urls to allow it)',
       'refused: 127.0.0.1 is a loopback or private address (start the server with --allow-private-urls to allow it)',

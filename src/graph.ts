@@ -85,7 +85,7 @@ export interface Graph {
 
 export function openGraph(options: OpenGraphOptions = {}): Graph {
   const path = options.path === ':memory:' ? ':memory:' : resolveStorePath(options.path);
-  const store = openStore(path, { mustExist: options.mustExist === true, readonly: options.readonly === true });
+  const store = openStore(path, { mustExist: options.mustExist === true, readonly: options.readonly === true, migrateOlder: true });
   const report = (id: string, scope: DatasetScope = {}): ReportPage => {
     for (const dataset of datasetsInScope(store, scope)) {
       const found = reportPage(store, id, dataset);

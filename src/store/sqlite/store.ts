@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   readonly readonly?: boolean;
   /** Fail instead of creating a new, empty store (queries on a store that was never filled). */
   readonly mustExist?: boolean;
+  /** With `readonly`: a store of an older schema is first migrated, when it can be written. */
+  readonly migrateOlder?: boolean;
 }
 
 export class Store {
@@ -112,7 +114,7 @@ export function openStore(storePath: string, options: OpenStoreOptions = {}): St
       { source: storePath },
     );
   }
-  if (options.readonly === true && !isMemory) return openReadOnly(storePath);
+  if (options.readonly === true && !isMemory) return openReadOnly(storePath, options.migrateOlder === true);
   if (!isMemory) mkdirSync(path.dirname(storePath), { recursive: true });
   let db: Database.Database;
   try {
@@ -143,10 +145,10 @@ const READ_ONLY_PLACE = new Set(['SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_R
  * read. A store in WAL mode needs its shared-memory index (store.db-shm) even to be read; where
  * that file cannot be created (a read-only disk or folder, a store shipped on read-only media),
  * the store is opened as immutable (SQLite's `immutable=1`): no locks, no index, the file read as
- * it is, which is right because nobody can write it there either. A store whose schema is older
- * than this ttpgraph is migrated first when it can be written.
+ * it is, which is right because nobody can write it there either. With `migrateOlder`, a store whose
+ * schema is older than this ttpgraph is migrated first when it can be written.
  */
-function openReadOnly(storePath: string): Store {
+function openReadOnly(storePath: string, migrateOlder: boolean): Store {
   const attempt = (name: string): Database.Database => {
     const db = new Database(name, { readonly: true, fileMustExist: true });
     try {
@@ -170,7 +172,7 @@ function openReadOnly(storePath: string): Store {
     throw new TtpgraphError('store-error', `cannot open store: ${(err as Error).message}`, { source: storePath }, { cause: err });
   }
   try {
-    if (schemaVersion(db) < LATEST_SCHEMA_VERSION) {
+    if (migrateOlder && schemaVersion(db) < LATEST_SCHEMA_VERSION) {
       // An older store: migrate it if we may write it, then read it as usual.
       db.close();
       try {

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../src/api/openapi.ts';
 import { type Graph, openGraph } from '../../src/graph.ts';
 import { type App, createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
@@ -17,6 +19,17 @@ import { tempDir } from '../helpers/attack-store.ts';
 import { hostileServer, type TestServer, tinyBundle } from '../security/fixtures.ts';
 
 const TOKEN = 'hostile-test-token-0123';
+const doc = openApiDocument() as any;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema({ $id: 'api', components: doc.components });
+
+/** Checks a response body against the OpenAPI document's schema for that route, method and status. */
+function conforms(route: string, method: string, status: number, body: unknown): void {
+  const response = doc.paths[route][method].responses[String(status)];
+  expect(response, `${method} ${route} ${status} is documented`).toBeDefined();
+  const validate = ajv.getSchema(response.content['application/json'].schema.$ref.replace('#', 'api#'))!;
+  expect(validate(body), `${method} ${route} ${status}: ${JSON.stringify(validate.errors)}`).toBe(true);
+}
 
 /** A GET with any Host header (fetch() will not send another host's name). */
 function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
@@ -93,9 +106,12 @@ describe('hostile web jobs', () => {
     expect((await fetch(`${server.url}/api/v1/jobs/${id}`, { method: 'DELETE' })).status).toBe(401);
     const cancel = await fetch(`${server.url}/api/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
     expect(cancel.status).toBe(202);
-    expect((await cancel.json()).job.id).toBe(id);
+    const cancelBody = await cancel.json();
+    conforms('/api/v1/jobs/{id}', 'delete', 202, cancelBody);
+    expect(cancelBody.job.id).toBe(id);
     const done = await finished(id);
     expect(done.state).toBe('cancelled');
+    conforms('/api/v1/jobs/{id}', 'get', 200, { job: done });
     expect(done.errors).toEqual([{ code: 'cancelled', message: `${hostile.url}/slow: cancelled: nothing from it was stored`, where: `${hostile.url}/slow` }]);
     // The second source was never started.
     expect(done.results.map((r: { action: string }) => r.action)).toEqual(['failed']);
@@ -103,13 +119,17 @@ describe('hostile web jobs', () => {
     expect(storeHash()).toBe(before);
 
     // A finished job cannot be cancelled; an unknown one is a 404.
-    expect((await fetch(`${server.url}/api/v1/jobs/${id}`, { method: 'DELETE', headers: auth })).status).toBe(409);
+    const again = await fetch(`${server.url}/api/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
+    expect(again.status).toBe(409);
+    conforms('/api/v1/jobs/{id}', 'delete', 409, await again.json());
     expect((await fetch(`${server.url}/api/v1/jobs/00000000-0000-0000-0000-000000000000`, { method: 'DELETE', headers: auth })).status).toBe(404);
   });
 
   it('stops an endless http source at the size cap ("maxSize"), and the store is unchanged', async () => {
     const before = storeHash();
-    const started = await post('/api/v1/import', { kind: 'stix', sources: [`${hostile.url}/endless`], maxSize: '2M' });
+    const body = { kind: 'stix', sources: [`${hostile.url}/endless`], maxSize: '2M' };
+    expect(ajv.validate({ $ref: 'api#/components/schemas/ImportRequest' }, body), 'the request is what the document describes').toBe(true);
+    const started = await post('/api/v1/import', body);
     expect(started.status).toBe(202);
     expect(started.body.job.params.maxSize).toBe(2 * 1024 * 1024);
     const done = await finished(started.body.job.id);

@@ -174,7 +174,9 @@ async function readLocalFile(spec: string, options: ReadSourceOptions): Promise<
     let got = 0;
     for (;;) {
       if (options.signal?.aborted === true) throw cancelledError(spec);
-      const buf = Buffer.allocUnsafe(Math.min(4 * MB, max + 1 - got));
+      // The size fstat gave (+1 to see the end), else small steps: never a buffer of the whole limit.
+      const want = got < info.size ? info.size - got + 1 : 64 * 1024;
+      const buf = Buffer.allocUnsafe(Math.min(4 * MB, max + 1 - got, want));
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       chunks.push(buf.subarray(0, bytesRead));

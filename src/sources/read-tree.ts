@@ -50,8 +50,16 @@ export async function listFiles(paths: readonly string[], extensions: readonly s
 
 export async function readTextFiles(paths: readonly string[], extensions: readonly string[], options: ReadSourceOptions = {}): Promise<TextFile[]> {
   const files = await listFiles(paths, extensions, options);
-  const out: TextFile[] = [];
-  // One at a time: a folder of thousands of rules must not open thousands of files at once.
-  for (const f of files) out.push({ path: f, text: (await readSource(f, { kind: 'sigma', ...options })).bytes.toString('utf8') });
+  const out: TextFile[] = new Array<TextFile>(files.length);
+  // A few at a time: a folder of thousands of rules must not open thousands of files at once.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const f = files[i] as string;
+      out[i] = { path: f, text: (await readSource(f, { kind: 'sigma', ...options })).bytes.toString('utf8') };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, files.length) }, worker));
   return out;
 }

@@ -5,7 +5,7 @@
  * does not count a connection's own writes), and every cache is dropped then.
  */
 import type { Graph } from '../graph.ts';
-import { type Dataset, datasetsInScope } from '../query/datasets.ts';
+import type { Dataset } from '../query/datasets.ts';
 import type { TechniqueStats } from '../query/stats.ts';
 import type { Scope } from './http.ts';
 
@@ -22,7 +22,6 @@ export interface AppContext {
 }
 
 export function createContext(graph: Graph): AppContext {
-  const dataVersion = graph.store.statement('PRAGMA data_version').pluck();
   let generation = 0;
   let seenDataVersion = -1;
   let datasets: readonly Dataset[] | null = null;
@@ -33,7 +32,7 @@ export function createContext(graph: Graph): AppContext {
     stats.clear();
   };
   const check = (): number => {
-    const now = dataVersion.get() as number;
+    const now = graph.generation();
     if (now !== seenDataVersion) {
       seenDataVersion = now;
       drop();
@@ -50,11 +49,7 @@ export function createContext(graph: Graph): AppContext {
     },
     dataset(scope) {
       check();
-      const found = datasetsInScope(graph.store, scope);
-      // With only a version, prefer enterprise (datasetsInScope lists domains in name order).
-      const first = found.find((d) => d.domain === 'enterprise') ?? found[0];
-      if (first === undefined) throw new Error('datasetsInScope returned nothing');
-      return first;
+      return graph.dataset(scope);
     },
     stats(dataset) {
       check();

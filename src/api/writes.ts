@@ -16,9 +16,8 @@ import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../core/attack
 import type { Graph } from '../graph.ts';
 import { formatIssue } from '../sigma/index.ts';
 import { SOURCES, sourceNames } from '../sync/sources.ts';
-import { syncSources } from '../sync/sync.ts';
 import { transportFor } from '../sync/transport.ts';
-import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse } from './http.ts';
+import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse, type RouteCall } from './http.ts';
 import { type JobControl, jobError, type JobRunner } from './jobs.ts';
 
 /** Seconds without a response or data before a sync request gives up (as `ttpgraph sync`'s default). */
@@ -58,6 +57,14 @@ function flag(body: Body, name: string): boolean {
   if (v === undefined || v === null) return false;
   if (typeof v !== 'boolean') throw badRequest(`"${name}" must be true or false`);
   return v;
+}
+
+/** What the write routes need: the graph to write through and the one-job-at-a-time runner. */
+export interface WriteContext {
+  readonly graph: Graph;
+  readonly jobs: JobRunner;
+  /** What jobs may read (default: no server files, no private URLs). */
+  readonly policy?: WritePolicy;
 }
 
 function readBody(req: AppRequest): Body {
@@ -134,7 +141,7 @@ function accepted(job: ReturnType<JobRunner['start']>, jobs: JobRunner): AppResp
 }
 
 /** POST /api/v1/sync: body { only?, attackVersion?, domain?, from? } as `ttpgraph sync`'s options. */
-export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest, policy: WritePolicy = NO_SERVER_FILES): AppResponse {
+export function startSync({ graph, jobs, policy = NO_SERVER_FILES }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['only', 'attackVersion', 'domain', 'from']);
   const names = list(body, 'only');
@@ -164,7 +171,7 @@ export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest, policy
   return accepted(
     jobs.start('sync', params, async (control) => {
       const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
-      const report = await syncSources(graph.store, {
+      const report = await graph.sync({
         transport,
         signal: control.signal,
         sources,
@@ -189,7 +196,7 @@ export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest, policy
 }
 
 /** POST /api/v1/import: body { kind, sources[], attackVersion?, domain? } as `ttpgraph import KIND SOURCES...`. */
-export function startImport(graph: Graph, jobs: JobRunner, req: AppRequest, policy: WritePolicy = NO_SERVER_FILES): AppResponse {
+export function startImport({ graph, jobs, policy = NO_SERVER_FILES }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['kind', 'sources', 'attackVersion', 'domain', 'maxSize', 'force']);
   const kind = text(body, 'kind', 20);
@@ -297,7 +304,7 @@ async function importOne(
 }
 
 /** DELETE /api/v1/jobs/{id}: cancels a running job (202); a finished one is a 409. */
-export function cancelJob(jobs: JobRunner, id: string): AppResponse {
+export function cancelJob({ jobs }: WriteContext, { id }: RouteCall): AppResponse {
   const job = jobs.cancel(id);
   if (job === undefined) throw new HttpError(404, 'not-found', `no job ${id} (jobs are kept in memory, the last 20, until the server stops)`);
   if (job.state !== 'running') return jsonResponse({ error: { status: 409, code: 'not-running', message: `job ${id} has already ${job.state}; there is nothing to cancel` } }, 409);
@@ -307,7 +314,7 @@ export function cancelJob(jobs: JobRunner, id: string): AppResponse {
 }
 
 /** GET /api/v1/jobs/{id}. */
-export function jobStatus(jobs: JobRunner, id: string): AppResponse {
+export function jobStatus({ jobs }: WriteContext, { id }: RouteCall): AppResponse {
   const job = jobs.get(id);
   if (job === undefined) throw new HttpError(404, 'not-found', `no job ${id} (jobs are kept in memory, the last 20, until the server stops)`);
   return jsonResponse({ job });

@@ -6,7 +6,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openGraph } from '../../src/graph.ts';
+import { openStore } from '../../src/store/sqlite/store.ts';
 import { tempDir } from '../helpers/attack-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tinyBundle } from './fixtures.ts';
@@ -23,11 +23,11 @@ describe('validated imports', () => {
     return file;
   };
   const techniques = (): string[] => {
-    const graph = openGraph({ path: db, readonly: true });
+    const store = openStore(db, { readonly: true });
     try {
-      return graph.store.all<{ attack_id: string; name: string }>("SELECT attack_id, name FROM object WHERE kind = 'technique' ORDER BY attack_id").map((r) => `${r.attack_id} ${r.name}`);
+      return store.all<{ attack_id: string; name: string }>("SELECT attack_id, name FROM object WHERE kind = 'technique' ORDER BY attack_id").map((r) => `${r.attack_id} ${r.name}`);
     } finally {
-      graph.close();
+      store.close();
     }
   };
 
@@ -77,9 +77,9 @@ describe('validated imports', () => {
     const r = runCli(['--db', db, 'import', 'mappings', file]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`ttpgraph: error: ${file}: none of its 3 mapping rows is valid (row #0: no "status"); nothing was stored`);
-    const graph = openGraph({ path: db, readonly: true });
-    expect(graph.store.get<{ n: number }>('SELECT count(*) AS n FROM mapping_set')?.n).toBe(0);
-    graph.close();
+    const store = openStore(db, { readonly: true });
+    expect(store.get<{ n: number }>('SELECT count(*) AS n FROM mapping_set')?.n).toBe(0);
+    store.close();
   });
 
   it('counts a report listed twice once, and drops object_refs that are no STIX ids, saying how many', () => {
@@ -97,9 +97,9 @@ describe('validated imports', () => {
       `ttpgraph: warning: ${file}: report report--${uuid(1)}: 200001 object_refs are not STIX identifiers (type--UUID) and were dropped`,
       `ttpgraph: warning: ${file}: report report--${uuid(1)} appears 2 times in the bundle; stored once (the last one)`,
     ]);
-    const graph = openGraph({ path: db, readonly: true });
-    expect(graph.store.all('SELECT name FROM stix_report')).toEqual([{ name: 'Second' }]);
-    expect(graph.store.get<{ n: number }>('SELECT count(*) AS n FROM stix_report_ref')?.n).toBe(1);
-    graph.close();
+    const store = openStore(db, { readonly: true });
+    expect(store.all('SELECT name FROM stix_report')).toEqual([{ name: 'Second' }]);
+    expect(store.get<{ n: number }>('SELECT count(*) AS n FROM stix_report_ref')?.n).toBe(1);
+    store.close();
   });
 });

@@ -4,11 +4,13 @@
  * store at once all succeed; a full disk names the store and leaves no write-ahead log behind.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TtpgraphError } from '../../src/errors.ts';
-import { openGraph } from '../../src/graph.ts';
+import { importAttackBundle } from '../../src/ingest/stix/import-attack.ts';
+import { listDatasets } from '../../src/query/datasets.ts';
+import { openStore } from '../../src/store/sqlite/store.ts';
 import { tempDir } from '../helpers/attack-store.ts';
 import { type CliResult, runCli } from '../helpers/cli.ts';
 import { cliEntry, projectRoot } from '../helpers/paths.ts';
@@ -124,9 +126,9 @@ describe('several processes creating one new store at once', () => {
         expect(r.stderr, `round ${round}`).toBe('');
         expect(r.status, `round ${round}`).toBe(0);
       }
-      const graph = openGraph({ path: db, readonly: true });
-      expect(graph.store.get<{ v: number }>('SELECT count(*) AS v FROM stix_report')?.v).toBeGreaterThan(0);
-      graph.close();
+      const store = openStore(db, { readonly: true });
+      expect(store.get<{ v: number }>('SELECT count(*) AS v FROM stix_report')?.v).toBeGreaterThan(0);
+      store.close();
     }
   });
 });
@@ -135,30 +137,30 @@ describe('a full disk', () => {
   const dir = tempDir();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('names the store, keeps it as it was, and truncates the write-ahead log (SQLite max_page_count as the limit)', async () => {
+  it('names the store, keeps it as it was, and truncates the write-ahead log (SQLite max_page_count as the limit)', () => {
     const db = path.join(dir, 'full.db');
     const small = path.join(dir, 'enterprise-attack-18.1.json');
     writeFileSync(small, tinyBundle({ techniques: 3 }));
     const big = path.join(dir, 'enterprise-attack-17.1.json');
     writeFileSync(big, tinyBundle({ version: '17.1', techniques: 20_000 }));
-    const graph = openGraph({ path: db });
+    const store = openStore(db);
     try {
-      await graph.importAttack(small);
-      const pages = graph.store.db.pragma('page_count', { simple: true }) as number;
+      importAttackBundle(store, readFileSync(small), small);
+      const pages = store.db.pragma('page_count', { simple: true }) as number;
       // SQLite's own "database or disk is full" (SQLITE_FULL), as on a full disk, 200 pages on.
-      graph.store.db.pragma(`max_page_count = ${pages + 200}`);
+      store.db.pragma(`max_page_count = ${pages + 200}`);
       let error: unknown;
       try {
-        await graph.importAttack(big);
+        importAttackBundle(store, readFileSync(big), big);
       } catch (err) {
         error = err;
       }
       expect(error).toBeInstanceOf(TtpgraphError);
       expect((error as TtpgraphError).describe()).toMatch(new RegExp(`^${db}: cannot write the store: the disk is full \\(SQLITE_FULL\\); nothing of this import was stored`));
       expect(statSync(`${db}-wal`).size).toBe(0);
-      expect(graph.datasets().map((d) => d.version)).toEqual(['18.1']);
+      expect(listDatasets(store).map((d) => d.version)).toEqual(['18.1']);
     } finally {
-      graph.close();
+      store.close();
     }
   });
 

@@ -13,6 +13,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/api/openapi.ts';
 import { type Graph, openGraph } from '../../src/graph.ts';
+import { openStore } from '../../src/store/sqlite/store.ts';
 import { type App, createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
 import { tempDir } from '../helpers/attack-store.ts';
@@ -66,8 +67,13 @@ describe('hostile web jobs', () => {
   /** What the store holds, as one hash (tables the imports write). */
   const storeHash = (): string => {
     const h = createHash('sha256');
-    for (const table of ['dataset', 'object', 'relationship', 'stix_report', 'stix_report_ref', 'mapping_set', 'control_mapping', 'sigma_rule']) {
-      h.update(JSON.stringify(graph.store.all(`SELECT * FROM ${table} ORDER BY 1`)));
+    const store = openStore(path.join(dir, 'store.db'), { readonly: true });
+    try {
+      for (const table of ['dataset', 'object', 'relationship', 'stix_report', 'stix_report_ref', 'mapping_set', 'control_mapping', 'sigma_rule']) {
+        h.update(JSON.stringify(store.all(`SELECT * FROM ${table} ORDER BY 1`)));
+      }
+    } finally {
+      store.close();
     }
     return h.digest('hex');
   };

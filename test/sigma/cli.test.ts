@@ -120,6 +120,16 @@ describe('ttpgraph hunt: log sources', () => {
     expect(r.stderr).not.toContain('unknown log source');
     expect(r.status).toBe(0);
   });
+  it('the CAPI2 sample (UserData in a nested BinXML value) gives its 3 private-key events to the capi2 rule', () => {
+    const rule = dataPath('sigma', 'rules', 'windows', 'builtin', 'capi2', 'win_capi2_acquire_certificate_private_key.yml');
+    const r = runCli(['hunt', '--rules', rule, '--format', 'jsonl', dataPath('evtx-samples', 'capi2-event70-private-key-accessed.evtx')]);
+    const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { title: string; host: string; event: { Event: { UserData: { CryptAcquireCertificatePrivateKey: { EventAuxInfo: { '#attributes': { ProcessName: string } } } } } } });
+    expect(hits.map((h) => [h.title, h.host, h.event.Event.UserData.CryptAcquireCertificatePrivateKey.EventAuxInfo['#attributes'].ProcessName])).toEqual(
+      Array.from({ length: 3 }, () => ['Certificate Private Key Acquired', 'wec02', 'mimikatz.exe']),
+    );
+    expect(r.stderr).not.toContain('skipped record');
+    expect(r.status).toBe(0);
+  });
   it('a malformed --logsource is an argument error (exit 2)', () => {
     const r = runCli(['hunt', '--rules', zeekRule, '--logsource', 'zeek', rdp]);
     expect(r.stderr).toContain('--logsource "zeek": expected product=NAME[,service=NAME][,category=NAME]');

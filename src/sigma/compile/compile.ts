@@ -543,26 +543,28 @@ function checkPlaceholders(detection: Detection, pipeline: Pipeline): void {
         for (const v of it.values) if (v.type === 'string') resolvePlaceholders(v.parts, pipeline);
 }
 
-/** A pipeline condition map -> predicate (values OR-ed, case-insensitive with `*`; a lone `*` = present; null = absent). */
-export function compileConditionMap(map: ConditionMap): Predicate {
-  const preds: Predicate[] = Object.entries(map).map(([field, want]) => {
-    if (want === null) return (ctx) => {
-      const v = getField(ctx, field);
-      return v === undefined || v === null;
-    };
-    if (want === '*') return (ctx) => {
-      const v = getField(ctx, field);
-      return v !== undefined && v !== null;
-    };
+/** A condition map as one test per field, each over that field's value (getField's result). */
+export function conditionTests(map: ConditionMap): { field: string; test: (v: unknown) => boolean }[] {
+  return Object.entries(map).map(([field, want]) => {
+    if (want === null) return { field, test: (v) => v === undefined || v === null };
+    if (want === '*') return { field, test: (v) => v !== undefined && v !== null };
     const list = Array.isArray(want) ? want : [want];
     const tests = list.map((w) => compilePattern(typeof w === 'string' ? parseSigmaString(w) : [String(w)], false));
-    return (ctx) => anyScalar(getField(ctx, field), (v) => {
-      const s = scalarString(v);
-      if (s === undefined) return false;
-      const l = s.toLowerCase();
-      return tests.some((t) => t(l));
-    });
+    return {
+      field,
+      test: (value) => anyScalar(value, (v) => {
+        const s = scalarString(v);
+        if (s === undefined) return false;
+        const l = s.toLowerCase();
+        return tests.some((t) => t(l));
+      }),
+    };
   });
+}
+
+/** A pipeline condition map -> predicate (values OR-ed, case-insensitive with `*`; a lone `*` = present; null = absent). */
+export function compileConditionMap(map: ConditionMap): Predicate {
+  const preds: Predicate[] = conditionTests(map).map(({ field, test }) => (ctx) => test(getField(ctx, field)));
   return and(preds.length === 0 ? [() => true] : preds);
 }
 

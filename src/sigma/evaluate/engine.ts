@@ -16,7 +16,7 @@
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
  */
-import { compileConditionMap, logsourceAdmits, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { eventContext, getField, type EventContext } from './event.ts';
@@ -253,15 +253,74 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const fields = routeFields(pipeline);
   const aliasPreds: { when: Predicate; fields: Readonly<Record<string, string>> }[] = pipeline.eventAliases.map((a) => ({ when: compileConditionMap(a.when), fields: a.fields }));
   const sources = pipeline.sources;
-  const sourcePreds: Predicate[][] = sources.map((src) => src.conditions.map(compileConditionMap));
-  /** The index of the event's log source in `sources`, or -1 (unknown). */
-  const recognize = (ctx: EventContext): number => {
-    for (let i = 0; i < sourcePreds.length; i++) {
-      const alts = sourcePreds[i]!;
-      for (let j = 0; j < alts.length; j++) if (alts[j]!(ctx)) return i;
+  // Recognition tries the sources' condition maps in order; each field is looked up once per event
+  // however many maps test it (`Type`, `Channel`, `category`... recur).
+  const recFields: string[] = [];
+  const recSlot = new Map<string, number>();
+  const recAlts = sources.flatMap((src, i) =>
+    src.conditions.map((c) => ({
+      source: i,
+      tests: conditionTests(c).map(({ field, test }) => {
+        let k = recSlot.get(field);
+        if (k === undefined) recSlot.set(field, (k = recFields.push(field) - 1));
+        return { slot: k, test };
+      }),
+    })),
+  );
+  const recValues: unknown[] = new Array<unknown>(recFields.length);
+  const recStamp = new Uint32Array(recFields.length);
+  let recEpoch = 0;
+  /** The index of the event's log source in `sources`, or -1 (unknown), by trying them in order. */
+  const recognizeSlow = (ctx: EventContext): number => {
+    recEpoch = (recEpoch + 1) >>> 0;
+    if (recEpoch === 0) {
+      recStamp.fill(0);
+      recEpoch = 1;
+    }
+    for (let a = 0; a < recAlts.length; a++) {
+      const alt = recAlts[a]!;
+      let ok = true;
+      for (let t = 0; t < alt.tests.length && ok; t++) {
+        const { slot, test } = alt.tests[t]!;
+        if (recStamp[slot] !== recEpoch) {
+          recStamp[slot] = recEpoch;
+          recValues[slot] = getField(ctx, recFields[slot]!);
+        }
+        ok = test(recValues[slot]);
+      }
+      if (ok) return alt.source;
     }
     return -1;
   };
+  // Fast path (Windows records: the default pipeline's first sources read only `Channel`, and one
+  // of them takes any Channel): when the leading sources read one field only and one of them
+  // holds whenever that field is present, an event with the field present is of one of those
+  // sources, a function of the field's value alone; remembered per value.
+  const keyField = ((): string | undefined => {
+    let field: string | undefined;
+    for (const src of sources) {
+      const keys = new Set(src.conditions.flatMap((c) => Object.keys(c)));
+      if (keys.size !== 1) return undefined;
+      const f = [...keys][0] as string;
+      if (field !== undefined && f !== field) return undefined;
+      field = f;
+      if (src.conditions.some((c) => c[f] === '*')) return field;
+    }
+    return undefined;
+  })();
+  const byKey = new Map<unknown, number>();
+  const recognize = keyField === undefined
+    ? recognizeSlow
+    : (ctx: EventContext): number => {
+        const v = getField(ctx, keyField);
+        if (v === undefined || v === null || typeof v === 'object') return recognizeSlow(ctx);
+        let i = byKey.get(v);
+        if (i === undefined) {
+          i = recognizeSlow(ctx);
+          if (byKey.size < 10_000) byKey.set(v, i);
+        }
+        return i;
+      };
 
   // A rule is a candidate when an entry of each of its sets was hit.
   const indexed = new Uint8Array(n);

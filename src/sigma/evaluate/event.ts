@@ -41,6 +41,9 @@ export interface EventContext {
   lower: Map<string, string> | undefined;
 }
 
+/** How deep field lookups descend into an event's arrays and objects. */
+const MAX_EVENT_DEPTH = 100;
+
 /** s.toLowerCase(), once per distinct string per event. */
 export function lowerOf(ctx: EventContext, s: string): string {
   let m = ctx.lower;
@@ -146,12 +149,13 @@ function looseGet(ctx: EventContext, obj: Obj, field: string): unknown {
 }
 
 /** A dotted path, each step by exact or loose name; arrays on the way are searched element by element. */
-function loosePath(ctx: EventContext, v: unknown, parts: readonly string[], at: number): unknown {
+function loosePath(ctx: EventContext, v: unknown, parts: readonly string[], at: number, depth = 0): unknown {
   if (at === parts.length) return v;
+  if (depth > MAX_EVENT_DEPTH) return undefined; // see lookupPath
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     for (const el of v) {
-      const x = loosePath(ctx, el, parts, at);
+      const x = loosePath(ctx, el, parts, at, depth + 1);
       if (x === undefined) continue;
       if (Array.isArray(x)) out.push(...(x as unknown[]));
       else out.push(x);
@@ -161,7 +165,7 @@ function loosePath(ctx: EventContext, v: unknown, parts: readonly string[], at: 
   if (!isObj(v)) return undefined;
   const p = parts[at] as string;
   const next = v[p] !== undefined ? v[p] : looseGet(ctx, v, p);
-  return next === undefined ? undefined : loosePath(ctx, next, parts, at + 1);
+  return next === undefined ? undefined : loosePath(ctx, next, parts, at + 1, depth + 1);
 }
 
 /** The field by loose name: the event data first (Windows shapes), then the event by path. */
@@ -212,11 +216,14 @@ function evtxSystem(sys: Obj, field: string): unknown {
 }
 
 /** Nested path or literal dotted key, both ways; arrays on the way are searched element by element. */
-export function lookupPath(obj: unknown, path: string): unknown {
+export function lookupPath(obj: unknown, path: string, depth = 0): unknown {
+  // A log line is untrusted: arrays nested thousands deep would overflow the stack (fuzzing found
+  // `[[[[...]]]]`); no real event nests that far, so deeper levels hold no field.
+  if (depth > MAX_EVENT_DEPTH) return undefined;
   if (Array.isArray(obj)) {
     const out: unknown[] = [];
     for (const el of obj) {
-      const v = lookupPath(el, path);
+      const v = lookupPath(el, path, depth + 1);
       if (v === undefined) continue;
       if (Array.isArray(v)) out.push(...(v as unknown[]));
       else out.push(v);
@@ -230,7 +237,7 @@ export function lookupPath(obj: unknown, path: string): unknown {
   while (dot > 0) {
     const head = obj[path.slice(0, dot)];
     if (head !== undefined && head !== null && typeof head === 'object') {
-      const v = lookupPath(head, path.slice(dot + 1));
+      const v = lookupPath(head, path.slice(dot + 1), depth + 1);
       if (v !== undefined) return v;
     }
     dot = path.indexOf('.', dot + 1);

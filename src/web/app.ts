@@ -181,7 +181,7 @@ export function createApp(deps: AppDeps): App {
   /** The token check for `auth: 'token'` routes (before the method: a write route reveals nothing to a stranger). */
   const refused = (matches: readonly RouteMatch<WebContext>[], req: AppRequest): AppResponse | undefined => {
     if (!matches.some((m) => m.route.auth === 'token')) return undefined;
-    if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with --token TOKEN (or $TTPGRAPH_TOKEN) to allow writes');
+    if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with a token ($TTPGRAPH_TOKEN or --token-file FILE) to allow writes');
     if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
     return undefined;
   };

@@ -170,7 +170,7 @@ export function startSync({ graph, jobs, policy = NO_SERVER_FILES }: WriteContex
   const params = { only: sources.map((s) => s.name), domain: wanted, ...(attackVersion === undefined ? {} : { attackVersion }), ...(from === undefined ? {} : { from }) };
   return accepted(
     jobs.start('sync', params, async (control) => {
-      const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
+      const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true, allowedDirs: policy.allowedDirs });
       const report = await graph.sync({
         transport,
         signal: control.signal,

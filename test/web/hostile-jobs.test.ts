@@ -7,7 +7,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies are checked field by field */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,15 @@ describe('hostile web jobs', () => {
     const sigmaDone = await finished(sigma.body.job.id);
     expect(JSON.stringify(sigmaDone)).not.toMatch(/\.yml|passwd|hosts/);
     expect(sigmaDone.errors[0].code).toBe('path-not-allowed');
+    // A link inside an allowed mirror that leads outside is refused like any such path.
+    const mappings = path.join(allowed, 'mirror', 'mappings');
+    mkdirSync(mappings, { recursive: true });
+    symlinkSync('/etc/passwd', path.join(mappings, 'nist_800_53-rev5_attack-14.1-enterprise.json'));
+    const viaLink = await post('/api/v1/sync', { from: path.join(allowed, 'mirror'), only: 'mappings' });
+    expect(viaLink.status).toBe(202);
+    const linkDone = await finished(viaLink.body.job.id);
+    expect(linkDone.errors.map((e: { code: string }) => e.code)).toEqual(['path-not-allowed']);
+    expect(JSON.stringify(linkDone)).not.toContain('root:');
     // sync "from": a folder outside the allowed ones, existing or not, is the same 400.
     const a = await post('/api/v1/sync', { from: '/etc' });
     const b = await post('/api/v1/sync', { from: '/no-such-folder' });

@@ -15,7 +15,12 @@ export type ErrorCode =
   | 'ambiguous-id'
   | 'invalid-argument'
   | 'store-error'
-  | 'invalid-input';
+  | 'invalid-input'
+  | 'source-too-large'
+  | 'path-not-allowed'
+  | 'url-not-allowed'
+  | 'cancelled'
+  | 'refused';
 
 export interface SourceLocation {
   /** File path or URL the problem was found in. */

@@ -7,7 +7,7 @@
  *   const page = graph.technique('T1114');
  *   graph.close();
  */
-import { readSource } from './sources/read-source.ts';
+import { readSource, type ReadSourceOptions } from './sources/read-source.ts';
 import { type ImportAttackOptions, type ImportAttackResult, importAttackBundle } from './ingest/stix/import-attack.ts';
 import { type Dataset, type DatasetScope, listDatasets } from './query/datasets.ts';
 import { type LookupOptions, resolveObject } from './query/lookup.ts';
@@ -38,6 +38,8 @@ export interface OpenGraphOptions {
   readonly path?: string;
   /** Fail when the store does not exist yet instead of creating it (for read-only uses). */
   readonly mustExist?: boolean;
+  /** Open an existing store for reading only (works on a read-only disk); imports then fail. */
+  readonly readonly?: boolean;
 }
 
 export type PageResult =
@@ -45,6 +47,11 @@ export type PageResult =
   | { readonly kind: 'object'; readonly page: ObjectPage; readonly formerly: NodeRef | null }
   | { readonly kind: 'control'; readonly page: ControlPage; readonly formerly: null }
   | { readonly kind: 'report'; readonly page: ReportPage; readonly formerly: null };
+
+/** How sources are read for an import (the kind, and so its default size limit, is set by the import). */
+export interface ReadOption {
+  readonly read?: Omit<ReadSourceOptions, 'kind'>;
+}
 
 export type PageQuery = DatasetScope & LookupOptions & ControlLookup;
 
@@ -77,11 +84,12 @@ export interface Graph {
   search(text: string, options?: SearchOptions): SearchHit[];
   /** Search over the stored Sigma rules and controls. */
   searchRulesAndControls(text: string, options?: { type?: 'sigma-rule' | 'control'; limit?: number }): RuleOrControlHit[];
-  importAttack(fileOrUrl: string, options?: ImportAttackOptions): Promise<ImportAttackResult>;
-  importMappings(fileOrUrl: string): Promise<ImportMappingsResult>;
-  importStix(fileOrUrl: string): Promise<ImportStixResult>;
+  /** `read` limits what is read (size, allowed folders, private URLs, cancellation): see ReadSourceOptions. */
+  importAttack(fileOrUrl: string, options?: ImportAttackOptions & ReadOption): Promise<ImportAttackResult>;
+  importMappings(fileOrUrl: string, options?: ReadOption): Promise<ImportMappingsResult>;
+  importStix(fileOrUrl: string, options?: ReadOption): Promise<ImportStixResult>;
   /** Sigma rule files and folders of them (recursively, *.yml / *.yaml), in one transaction. */
-  importSigma(paths: readonly string[]): Promise<ImportSigmaResult>;
+  importSigma(paths: readonly string[], options?: ReadOption): Promise<ImportSigmaResult>;
   /** A Sigma rule by id (or title) with its file. */
   sigmaRule(id: string): SigmaRulePage;
   /**
@@ -104,7 +112,7 @@ export interface Graph {
 
 export function openGraph(options: OpenGraphOptions = {}): Graph {
   const path = options.path === ':memory:' ? ':memory:' : resolveStorePath(options.path);
-  const store = openStore(path, { mustExist: options.mustExist === true });
+  const store = openStore(path, { mustExist: options.mustExist === true, readonly: options.readonly === true, migrateOlder: true });
   return graphOver(store, path, () => store.close());
 }
 
@@ -172,22 +180,24 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
     },
     search: (text, searchOptions) => search(store, text, searchOptions),
     searchRulesAndControls: (text, extraOptions) => searchRulesAndControls(store, text, extraOptions),
-    importAttack: async (fileOrUrl, importOptions) => {
-      const { name, bytes } = await readSource(fileOrUrl);
+    importAttack: async (fileOrUrl, importOptions = {}) => {
+      const { name, bytes } = await readSource(fileOrUrl, { ...importOptions.read, kind: 'attack' });
       return importAttackBundle(store, bytes, name, importOptions);
     },
-    importMappings: async (fileOrUrl) => {
-      const { name, bytes } = await readSource(fileOrUrl);
+    importMappings: async (fileOrUrl, importOptions = {}) => {
+      const { name, bytes } = await readSource(fileOrUrl, { ...importOptions.read, kind: 'mappings' });
       return importMappings(store, bytes, name);
     },
-    importStix: async (fileOrUrl) => {
-      const { name, bytes } = await readSource(fileOrUrl);
+    importStix: async (fileOrUrl, importOptions = {}) => {
+      const { name, bytes } = await readSource(fileOrUrl, { ...importOptions.read, kind: 'stix' });
       return importStixReports(store, bytes, name);
     },
-    importSigma: async (paths) => {
+    importSigma: async (paths, importOptions = {}) => {
       // Loaded on demand: the Sigma engine and the YAML parser would add ~50 ms to every `show`.
       const { importSigmaFiles } = await import('./ingest/sigma/import-sigma.ts');
-      return importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml']));
+      const files = await readTextFiles(paths, ['.yml', '.yaml'], { ...importOptions.read, kind: 'sigma' });
+      if (importOptions.read?.signal?.aborted === true) throw new TtpgraphError('cancelled', 'cancelled: nothing was stored', { source: paths.join(', ') });
+      return importSigmaFiles(store, files);
     },
     sigmaRule: (id) => sigmaRulePage(store, id),
     sigmaRules: async (filters) => {

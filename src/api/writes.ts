@@ -11,6 +11,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { checkAllowedPath, parseSize, type ReadSourceOptions } from '../sources/read-source.ts';
 import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../core/attack.ts';
 import type { Graph } from '../graph.ts';
 import { formatIssue } from '../sigma/index.ts';
@@ -26,10 +27,44 @@ type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Body = Record<string, unknown>;
 
+/**
+ * What the operator lets web jobs read (docs/SECURITY.md): server paths only under `allowedDirs`
+ * (`serve --allow-dir`, none by default: then only URLs and the official sources), and http(s)
+ * URLs to loopback or private addresses only with `allowPrivateUrls` (`serve --allow-private-urls`).
+ */
+export interface WritePolicy {
+  readonly allowedDirs: readonly string[];
+  readonly allowPrivateUrls: boolean;
+}
+
+export const NO_SERVER_FILES: WritePolicy = { allowedDirs: [], allowPrivateUrls: false };
+
+function readOptions(policy: WritePolicy, signal: AbortSignal, maxBytes: number | undefined): Omit<ReadSourceOptions, 'kind'> {
+  return { allowedDirs: policy.allowedDirs, allowPrivateUrls: policy.allowPrivateUrls, signal, ...(maxBytes === undefined ? {} : { maxBytes }) };
+}
+
+/** "maxSize": bytes as a number, or a size such as "500M". */
+function maxSize(body: Body): number | undefined {
+  const v = body['maxSize'];
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? parseSize(v) : undefined;
+  if (n === undefined) throw badRequest('"maxSize" must be a number of bytes or a size such as "500M"');
+  return n;
+}
+
+function flag(body: Body, name: string): boolean {
+  const v = body[name];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw badRequest(`"${name}" must be true or false`);
+  return v;
+}
+
 /** What the write routes need: the graph to write through and the one-job-at-a-time runner. */
 export interface WriteContext {
   readonly graph: Graph;
   readonly jobs: JobRunner;
+  /** What jobs may read (default: no server files, no private URLs). */
+  readonly policy?: WritePolicy;
 }
 
 function readBody(req: AppRequest): Body {
@@ -106,7 +141,7 @@ function accepted(job: ReturnType<JobRunner['start']>, jobs: JobRunner): AppResp
 }
 
 /** POST /api/v1/sync: body { only?, attackVersion?, domain?, from? } as `ttpgraph sync`'s options. */
-export function startSync({ graph, jobs }: WriteContext, { req }: RouteCall): AppResponse {
+export function startSync({ graph, jobs, policy = NO_SERVER_FILES }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['only', 'attackVersion', 'domain', 'from']);
   const names = list(body, 'only');
@@ -118,6 +153,12 @@ export function startSync({ graph, jobs }: WriteContext, { req }: RouteCall): Ap
   const fromRaw = text(body, 'from');
   const from = fromRaw === undefined ? undefined : serverPath('from', fromRaw);
   if (from !== undefined) {
+    // Outside the allowed folders, missing or not: the same 400, so nothing is learnt of the disk.
+    try {
+      checkAllowedPath(from, policy.allowedDirs);
+    } catch {
+      throw badRequest(`"from" "${from}" is not under a folder this server allows (ttpgraph serve --allow-dir DIR)`);
+    }
     let isDir = false;
     try {
       isDir = statSync(from).isDirectory();
@@ -129,9 +170,10 @@ export function startSync({ graph, jobs }: WriteContext, { req }: RouteCall): Ap
   const params = { only: sources.map((s) => s.name), domain: wanted, ...(attackVersion === undefined ? {} : { attackVersion }), ...(from === undefined ? {} : { from }) };
   return accepted(
     jobs.start('sync', params, async (control) => {
-      const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
+      const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true, allowedDirs: policy.allowedDirs });
       const report = await graph.sync({
         transport,
+        signal: control.signal,
         sources,
         domains: wanted,
         ...(attackVersion === undefined ? {} : { attackVersion }),
@@ -154,9 +196,9 @@ export function startSync({ graph, jobs }: WriteContext, { req }: RouteCall): Ap
 }
 
 /** POST /api/v1/import: body { kind, sources[], attackVersion?, domain? } as `ttpgraph import KIND SOURCES...`. */
-export function startImport({ graph, jobs }: WriteContext, { req }: RouteCall): AppResponse {
+export function startImport({ graph, jobs, policy = NO_SERVER_FILES }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
-  only(body, ['kind', 'sources', 'attackVersion', 'domain']);
+  only(body, ['kind', 'sources', 'attackVersion', 'domain', 'maxSize', 'force']);
   const kind = text(body, 'kind', 20);
   if (kind === undefined || !(IMPORT_KINDS as readonly string[]).includes(kind)) throw badRequest(`"kind" is required: one of ${IMPORT_KINDS.join(', ')}`);
   const k = kind as ImportKind;
@@ -167,30 +209,49 @@ export function startImport({ graph, jobs }: WriteContext, { req }: RouteCall): 
   const attackVersion = version(body);
   const domain = text(body, 'domain', 20);
   if (domain !== undefined && !isDomain(domain)) throw badRequest(`"domain" "${domain}" is not one of ${DOMAINS.join(', ')}`);
-  if (k !== 'attack' && (attackVersion !== undefined || domain !== undefined)) throw badRequest('"attackVersion" and "domain" apply to kind "attack" only');
-  const params = { kind: k, sources, ...(attackVersion === undefined ? {} : { attackVersion }), ...(domain === undefined ? {} : { domain }) };
+  const force = flag(body, 'force');
+  if (k !== 'attack' && (attackVersion !== undefined || domain !== undefined || force)) throw badRequest('"attackVersion", "domain" and "force" apply to kind "attack" only');
+  const max = maxSize(body);
+  const params = {
+    kind: k,
+    sources,
+    ...(attackVersion === undefined ? {} : { attackVersion }),
+    ...(domain === undefined ? {} : { domain }),
+    ...(max === undefined ? {} : { maxSize: max }),
+    ...(force ? { force } : {}),
+  };
   return accepted(
-    jobs.start('import', params, (control) => runImport(graph, control, k, sources, attackVersion, domain)),
+    jobs.start('import', params, (control) => runImport(graph, control, k, sources, { attackVersion, domain, force, read: readOptions(policy, control.signal, max) })),
     jobs,
   );
 }
 
-async function runImport(graph: Graph, control: JobControl, kind: ImportKind, sources: readonly string[], attackVersion: string | undefined, domain: Domain | undefined): Promise<string> {
+interface ImportJobOptions {
+  readonly attackVersion: string | undefined;
+  readonly domain: Domain | undefined;
+  readonly force: boolean;
+  readonly read: Omit<ReadSourceOptions, 'kind'>;
+}
+
+async function runImport(graph: Graph, control: JobControl, kind: ImportKind, sources: readonly string[], options: ImportJobOptions): Promise<string> {
   if (kind === 'sigma') {
     control.progress({ phase: 'import', item: 1, items: 1, label: `Sigma rules from ${sources.length} path(s)`, done: 0, total: 0 });
-    const r = await graph.importSigma(sources);
+    const r = await graph.importSigma(sources, { read: options.read });
     for (const issue of r.issues) control.error({ code: 'invalid-input', message: `${formatIssue(issue)} (skipped)`, where: null });
     control.result({ label: 'Sigma rules', where: sources.join(', '), action: r.rules > 0 ? 'imported' : 'unchanged', counts: `${r.rules} rules from ${r.files} files (${r.unchanged} unchanged), ${r.techniqueLinks} technique links`, warnings: [] });
     control.changed();
     return `imported ${r.rules} Sigma rule(s) from ${r.files} file(s), ${r.issues.length} skipped for errors`;
   }
   let failed = 0;
+  let stored = 0;
   for (const [i, source] of sources.entries()) {
+    if (control.signal.aborted) break;
     const progress = (done: number, total: number): void => control.progress({ phase: 'import', item: i + 1, items: sources.length, label: source, done, total });
     progress(0, 0);
     try {
-      const line = await importOne(graph, kind, source, { attackVersion, domain, progress });
+      const line = await importOne(graph, kind, source, { ...options, progress });
       control.result({ label: `${kind} ${source}`, where: source, ...line });
+      stored++;
       control.changed();
     } catch (err) {
       failed++;
@@ -198,6 +259,7 @@ async function runImport(graph: Graph, control: JobControl, kind: ImportKind, so
       control.result({ label: `${kind} ${source}`, where: source, action: 'failed', counts: null, warnings: [] });
     }
   }
+  if (control.signal.aborted) return `import ${kind}: cancelled; ${stored} of ${sources.length} source(s) stored before`;
   return `import ${kind}: ${sources.length - failed} of ${sources.length} source(s) read, ${failed} failed`;
 }
 
@@ -205,11 +267,17 @@ async function importOne(
   graph: Graph,
   kind: Exclude<ImportKind, 'sigma'>,
   source: string,
-  o: { attackVersion: string | undefined; domain: Domain | undefined; progress: (done: number, total: number) => void },
+  o: ImportJobOptions & { progress: (done: number, total: number) => void },
 ): Promise<{ action: string; counts: string; warnings: string[] }> {
   switch (kind) {
     case 'attack': {
-      const r = await graph.importAttack(source, { ...(o.attackVersion === undefined ? {} : { attackVersion: o.attackVersion }), ...(o.domain === undefined ? {} : { domain: o.domain }), onProgress: o.progress });
+      const r = await graph.importAttack(source, {
+        ...(o.attackVersion === undefined ? {} : { attackVersion: o.attackVersion }),
+        ...(o.domain === undefined ? {} : { domain: o.domain }),
+        ...(o.force ? { force: true } : {}),
+        onProgress: o.progress,
+        read: o.read,
+      });
       return {
         action: r.status,
         counts: `${r.domain} ATT&CK ${r.version} (STIX ${r.specVersion}): ${r.objects} objects, ${r.relationships} relationships`,
@@ -217,7 +285,7 @@ async function importOne(
       };
     }
     case 'mappings': {
-      const r = await graph.importMappings(source);
+      const r = await graph.importMappings(source, { read: o.read });
       return {
         action: r.status,
         counts: `${r.framework} ${r.frameworkVersion} for ${r.domain} ATT&CK ${r.attackVersion}: ${r.mappings} mappings (${r.nonMappable} non_mappable), ${r.controls} controls`,
@@ -225,14 +293,24 @@ async function importOne(
       };
     }
     case 'stix': {
-      const r = await graph.importStix(source);
+      const r = await graph.importStix(source, { read: o.read });
       return {
         action: 'imported',
         counts: `${r.reports} STIX report(s): ${r.refs} object_refs, ${r.attackRefs} of them to ATT&CK objects`,
-        warnings: r.skipped.slice(0, 50).map((s) => `object #${s.index} skipped: ${s.reason}`),
+        warnings: [...r.skipped.map((s) => `object #${s.index} skipped: ${s.reason}`), ...r.warnings].slice(0, 50),
       };
     }
   }
+}
+
+/** DELETE /api/v1/jobs/{id}: cancels a running job (202); a finished one is a 409. */
+export function cancelJob({ jobs }: WriteContext, { id }: RouteCall): AppResponse {
+  const job = jobs.cancel(id);
+  if (job === undefined) throw new HttpError(404, 'not-found', `no job ${id} (jobs are kept in memory, the last 20, until the server stops)`);
+  if (job.state !== 'running') return jsonResponse({ error: { status: 409, code: 'not-running', message: `job ${id} has already ${job.state}; there is nothing to cancel` } }, 409);
+  const res = jsonResponse({ job }, 202);
+  res.headers.location = `/api/v1/jobs/${id}`;
+  return res;
 }
 
 /** GET /api/v1/jobs/{id}. */

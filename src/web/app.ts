@@ -13,6 +13,7 @@ import type { Graph } from '../graph.ts';
 import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, compileRoutes, errorStatus, HttpError, idParam, jsonError, Params, type RouteMatch } from '../api/http.ts';
 import { createJobRunner } from '../api/jobs.ts';
+import { NO_SERVER_FILES, type WritePolicy } from '../api/writes.ts';
 import { SOURCES } from '../sync/sources.ts';
 import type { SearchHit } from '../query/search.ts';
 import { layout } from '../render/html/layout.ts';
@@ -29,6 +30,22 @@ export interface AppDeps {
   readonly staticDir?: string;
   /** Cache rendered pages per store generation (default true). */
   readonly cache?: boolean;
+  /** What web jobs may read: server folders and private URLs (default: neither). */
+  readonly writePolicy?: WritePolicy;
+  /**
+   * Host names (the Host header without its port) this server answers; others get a 421, so a page
+   * of another site whose name was made to resolve to this machine (DNS rebinding) reads nothing.
+   * Default: localhost, 127.0.0.1 and [::1]; `serve` adds the bound address and --allowed-host.
+   */
+  readonly allowedHosts?: readonly string[];
+}
+
+export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** "Example.org:8080" → "example.org", "[::1]:80" → "[::1]"; undefined when malformed. */
+export function hostName(header: string): string | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/i.exec(header.trim());
+  return m?.[1]?.toLowerCase().replace(/\.$/, '');
 }
 
 export interface App {
@@ -87,6 +104,8 @@ export function createApp(deps: AppDeps): App {
   const writable = deps.token !== undefined && deps.token !== '';
   const empty = { writable, sources: SOURCES.map((k) => ({ name: k.name, description: k.description })) };
   const jobs = createJobRunner(() => ctx.invalidate());
+  const policy = deps.writePolicy ?? NO_SERVER_FILES;
+  const hosts = new Set((deps.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => hostName(h) ?? h.toLowerCase()));
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
   let scripts: string[] = [];
@@ -108,6 +127,7 @@ export function createApp(deps: AppDeps): App {
   const web: WebContext = {
     ...ctx,
     jobs,
+    policy,
     empty,
     page,
     staticFile(name) {
@@ -161,7 +181,7 @@ export function createApp(deps: AppDeps): App {
   /** The token check for `auth: 'token'` routes (before the method: a write route reveals nothing to a stranger). */
   const refused = (matches: readonly RouteMatch<WebContext>[], req: AppRequest): AppResponse | undefined => {
     if (!matches.some((m) => m.route.auth === 'token')) return undefined;
-    if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with --token TOKEN (or $TTPGRAPH_TOKEN) to allow writes');
+    if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with a token ($TTPGRAPH_TOKEN or --token-file FILE) to allow writes');
     if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
     return undefined;
   };
@@ -196,6 +216,13 @@ export function createApp(deps: AppDeps): App {
   };
 
   const handle = (req: AppRequest): AppResponse => {
+    const host = req.headers.host;
+    // HTTP/1.1 clients always send Host (node refuses requests without it); app.request() in tests may not.
+    if (host !== undefined && !hosts.has(hostName(host) ?? '')) {
+      const refused = jsonError(421, 'unknown-host', 'this server does not answer to that host name (ttpgraph serve --allowed-host NAME adds one)');
+      Object.assign(refused.headers, SECURITY_HEADERS);
+      return refused;
+    }
     let res: AppResponse;
     const matches = TABLE.match(req.path);
     // Pages are cached per store generation; assets carry their own caching, token routes none.

@@ -22,7 +22,7 @@ import {
   listTechniques,
   searchApi,
 } from '../api/routes.ts';
-import { jobStatus, startImport, startSync, type WriteContext } from '../api/writes.ts';
+import { cancelJob, jobStatus, startImport, startSync, type WriteContext } from '../api/writes.ts';
 import { HttpError, jsonResponse } from '../api/http.ts';
 import {
   changesPage,
@@ -97,5 +97,6 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'POST', pattern: '/api/v1/sync', handler: startSync, auth: 'token' },
   { method: 'POST', pattern: '/api/v1/import', handler: startImport, auth: 'token' },
   { method: 'GET', pattern: '/api/v1/jobs/:id', handler: jobStatus, auth: 'token' },
+  { method: 'DELETE', pattern: '/api/v1/jobs/:id', handler: cancelJob, auth: 'token' },
   { method: 'POST', pattern: '/api/v1/admin/whoami', handler: () => jsonResponse({ ok: true, writes: 'allowed' }), auth: 'token' },
 ];

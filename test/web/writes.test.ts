@@ -56,7 +56,8 @@ describe('sync and import from the web', () => {
 
   beforeAll(async () => {
     graph = openGraph({ path: path.join(dir, 'store.db') });
-    app = createApp({ graph, token: TOKEN });
+    // The server may read the shared data and this test's folder (serve --allow-dir), nothing else.
+    app = createApp({ graph, token: TOKEN, writePolicy: { allowedDirs: [sharedData, dir], allowPrivateUrls: false } });
     server = await listen(app, { port: 0 });
   });
   afterAll(async () => {

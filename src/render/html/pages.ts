@@ -285,7 +285,7 @@ function renderSyncNow(sources: readonly { readonly name: string; readonly descr
 <form id="sync-form" class="sync-form" hidden>
 <label for="sync-token">Token</label><input id="sync-token" type="password" autocomplete="off" spellcheck="false" required>
 <label for="sync-from">From a folder on the server (optional)</label><input id="sync-from" type="text" autocomplete="off" spellcheck="false" placeholder="empty: the official sources on the internet" aria-describedby="sync-from-hint">
-<p id="sync-from-hint" class="hint">An absolute path to a folder laid out like the mirror of <code>ttpgraph sync --from DIR</code> (<code>attack/</code>, <code>mappings/</code>).</p>
+<p id="sync-from-hint" class="hint">An absolute path to a folder laid out like the mirror of <code>ttpgraph sync --from DIR</code> (<code>attack/</code>, <code>mappings/</code>), under a folder the server was started to allow (<code>ttpgraph serve --allow-dir DIR</code>).</p>
 <label for="sync-only">What</label><select id="sync-only"><option value="">Everything (${sources.map((k) => k.name).join(', ')})</option>${sources.map((k) => html`<option value="${k.name}">Only ${k.description}</option>`)}</select>
 <label for="sync-domain">Domain</label><select id="sync-domain"><option value="">All domains</option><option value="enterprise">Enterprise</option><option value="mobile">Mobile</option><option value="ics">ICS</option></select>
 <div class="sync-actions"><button type="submit">Sync now</button></div>

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { fromPlainYaml, mergeCollections, parsePipeline, defaultPipeline, mergePipelines, parseSigma, sigmaFromYaml, type Pipeline, type SigmaCollection, type SigmaIssue } from '../sigma/index.ts';
 import type { ParseResult } from './parse-worker.ts';
-import { TtpgraphError } from '../errors.ts';
+import { fileReason, TtpgraphError } from '../errors.ts';
 
 export function listRuleFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
@@ -15,7 +15,7 @@ export function listRuleFiles(paths: readonly string[]): string[] {
     try {
       st = statSync(p);
     } catch (e) {
-      throw new TtpgraphError('file-unreadable', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: p });
+      throw new TtpgraphError('file-unreadable', fileReason(e), { source: p });
     }
     if (st.isDirectory()) {
       for (const f of readdirSync(p).sort()) {
@@ -127,7 +127,7 @@ export function loadPipeline(files: readonly string[]): { pipeline: Pipeline; is
     try {
       text = readFileSync(f, 'utf8');
     } catch (e) {
-      throw new TtpgraphError('file-unreadable', `cannot read pipeline ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: f });
+      throw new TtpgraphError('file-unreadable', `pipeline: ${fileReason(e)}`, { source: f });
     }
     const r = parsePipeline(text, f);
     issues.push(...r.issues);

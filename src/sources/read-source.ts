@@ -3,7 +3,7 @@
  * Errors name the path or URL and say what went wrong.
  */
 import { readFile } from 'node:fs/promises';
-import { TtpgraphError } from '../errors.ts';
+import { fileReason, TtpgraphError } from '../errors.ts';
 
 export interface SourceBytes {
   /** The path or URL as the user gave it, for messages and provenance. */
@@ -20,10 +20,7 @@ export async function readSource(spec: string, options: { timeoutMs?: number } =
   try {
     return { name: spec, bytes: await readFile(spec) };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new TtpgraphError('file-unreadable', `cannot read: ${why}`, { source: spec }, { cause: err });
+    throw new TtpgraphError('file-unreadable', fileReason(err), { source: spec }, { cause: err });
   }
 }
 

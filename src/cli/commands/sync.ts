@@ -7,7 +7,7 @@ import { openStoreForDryRun } from '../../sync/snapshot.ts';
 import { SIGMAHQ_ARCHIVE } from '../../sync/official.ts';
 import { SOURCES, sourceNames } from '../../sync/sources.ts';
 import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
-import { transportFor } from '../../sync/transport.ts';
+import { isUnreachable, transportFor } from '../../sync/transport.ts';
 import { storePathOption, withGraph } from '../context.ts';
 import { printJson, type Progress, progressBar } from '../output.ts';
 
@@ -78,6 +78,7 @@ export function registerSyncCommand(program: Command): void {
       if (baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(baseUrl)) throw new TtpgraphError('invalid-argument', `--base-url "${baseUrl}" is not an http(s) URL`);
       const dryRun = flags.dryRun === true;
 
+      const printers: ReturnType<typeof eventPrinter>[] = [];
       const run = async (store: Store, storePath: string): Promise<SyncReport> => {
         const transport = transportFor({
           ...(flags.from === undefined ? {} : { from: flags.from }),
@@ -87,6 +88,7 @@ export function registerSyncCommand(program: Command): void {
           writeCache: !dryRun,
         });
         const printer = eventPrinter(flags.json === true, dryRun);
+        printers.push(printer);
         try {
           return await syncSources(store, {
             transport,
@@ -117,6 +119,15 @@ export function registerSyncCommand(program: Command): void {
       if (flags.json === true) printJson(reportJson(report));
       else process.stdout.write(`${summary(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
+      const hosts = printers.flatMap((p) => p.unreachableHosts());
+      if (hosts.length > 0) {
+        process.stderr.write(
+          `ttpgraph: sync: could not reach ${hosts.join(', ')}: offline or behind a firewall? Sync from a mirror folder laid out like ../shared/data ` +
+            `with --from DIR, or from an HTTP mirror with --base-url URL ($${BASE_URL_ENV}); exit code 1\n`,
+        );
+      } else if (report.failed > 0) {
+        process.stderr.write(`ttpgraph: sync: ${report.failed} file(s) failed (named above), the rest landed; exit code 1\n`);
+      }
     });
 }
 
@@ -133,7 +144,8 @@ function checkDomains(values: readonly string[]): Domain[] {
 }
 
 /** Prints each result as it comes (errors as one line on stderr) and keeps a progress bar on a terminal. */
-function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void } {
+function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void; unreachableHosts: () => string[] } {
+  const unreachable = new Map<string, { source: string; host: string; reason: string; first: SyncResult; files: number }>();
   let bar: Progress | undefined;
   let barKey = '';
   let shownPercent = -1;
@@ -165,6 +177,14 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
         return;
       }
       const r = event.result;
+      if (r.error !== null && isUnreachable(r.error)) {
+        // Offline, every file of a host fails alike: one line per source and host, at the end.
+        const key = `${r.source}\u0000${hostOf(r.where)}\u0000${r.error.message}`;
+        const group = unreachable.get(key);
+        if (group === undefined) unreachable.set(key, { source: r.source, host: hostOf(r.where), reason: r.error.message, first: r, files: 1 });
+        else group.files++;
+        return;
+      }
       if (r.error !== null) {
         process.stderr.write(`ttpgraph: error: ${r.label}: ${r.error.describe().replace(/\s*\n\s*/g, ' ')}\n`);
         return;
@@ -173,8 +193,23 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
       if (r.warnings.length > 20) process.stderr.write(`ttpgraph: warning: ${r.where}: ${r.warnings.length - 20} more warnings\n`);
       if (!json) process.stdout.write(`${resultLine(r, dryRun)}\n`);
     },
-    close: clear,
+    close() {
+      clear();
+      for (const g of unreachable.values()) {
+        const what = g.files === 1 ? `${g.first.label}: ${g.first.where}` : `${g.source}: ${g.files} files from ${g.host}`;
+        process.stderr.write(`ttpgraph: error: ${what}: ${g.reason}\n`);
+      }
+    },
+    unreachableHosts: () => [...new Set([...unreachable.values()].map((g) => g.host))],
   };
+}
+
+function hostOf(where: string): string {
+  try {
+    return new URL(where).host;
+  } catch {
+    return where;
+  }
 }
 
 function resultLine(r: SyncResult, dryRun: boolean): string {

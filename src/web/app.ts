@@ -13,9 +13,11 @@ import { PAGE_KINDS } from '../core/attack.ts';
 import type { Graph } from '../graph.ts';
 import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
-import { createJobRunner } from '../api/jobs.ts';
+import { createJobRunner, type JobView } from '../api/jobs.ts';
 import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
-import { jobStatus, startImport, startSync } from '../api/writes.ts';
+import { jobStatus, startImport, startSync, startSyncJob, type SyncJobParams } from '../api/writes.ts';
+import type { SyncEvent } from '../sync/sync.ts';
+import { renderJobBanner, withBanner } from './job-banner.ts';
 import { SOURCES } from '../sync/sources.ts';
 import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
@@ -56,6 +58,13 @@ export interface App {
   warm(): void;
   /** Resolves when no write job is running. */
   idle(): Promise<void>;
+  /**
+   * Starts a sync as the one write job, without a token: what `ttpgraph serve` does by itself on an
+   * empty store. Undefined when a job is running. `observe` sees its events (for the terminal).
+   */
+  startSync(params: SyncJobParams, observe?: (event: SyncEvent) => void): JobView | undefined;
+  /** A start-up sync that failed: said on the home page (what happened and what to do) until a job succeeds. */
+  setStartupProblem(message: string | undefined): void;
 }
 
 /** Routes that need the start-up token: writes, and the jobs they start (which name server paths). */
@@ -120,6 +129,7 @@ export function createApp(deps: AppDeps): App {
   const writable = deps.token !== undefined && deps.token !== '';
   const empty = { writable, sources: SOURCES.map((k) => ({ name: k.name, description: k.description })) };
   const jobs = createJobRunner(() => ctx.invalidate());
+  let startupProblem: { message: string } | undefined;
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
   let scripts: string[] = [];
@@ -344,6 +354,16 @@ export function createApp(deps: AppDeps): App {
       const id = /^\/(?:api\/v1\/)?(?:techniques|objects|controls|reports|changes|sigma)\/([^/]+)$/.exec(req.path)?.[1];
       res = errorPage(req, err, id === undefined ? '' : decodeURIComponentSafe(id));
     }
+    // While a write job runs, every page says how far it is (so such pages are neither cached by the browser nor 304'd).
+    if (typeof res.body === 'string' && (res.headers['content-type'] ?? '').startsWith('text/html')) {
+      const running = jobs.running();
+      const banner = renderJobBanner(running, req.path === '/' ? startupProblem : undefined);
+      if (banner !== undefined) {
+        const follow = running !== undefined && (req.path === '/' || ctx.datasets().length === 0);
+        res = { ...res, headers: { ...res.headers, 'cache-control': 'no-store' }, body: withBanner(res.body, banner, follow) };
+        etag = undefined;
+      }
+    }
     if (etag !== undefined && res.status === 200) {
       res.headers.etag = etag;
       res.headers['cache-control'] ??= 'no-cache';
@@ -365,11 +385,27 @@ export function createApp(deps: AppDeps): App {
     handle,
     request,
     warm() {
-      if (ctx.datasets().length === 0) return;
-      for (const url of ['/', '/matrix', '/search']) request(url);
-      ctx.stats(ctx.dataset({}));
+      // One piece per turn of the event loop, so that a request arriving meanwhile is answered
+      // between pieces instead of waiting for all of them (the stats alone take seconds).
+      const steps = (function* (): Generator<unknown, void> {
+        if (ctx.datasets().length === 0) return;
+        for (const url of ['/', '/matrix', '/search', '/techniques/T1114']) yield request(url);
+        yield* ctx.warmStats(ctx.dataset({}));
+      })();
+      const next = (): void => {
+        try {
+          if (steps.next().done !== true) setImmediate(next);
+        } catch {
+          // Warming is an optimisation: a page that fails now fails again when asked, with its error.
+        }
+      };
+      next();
     },
     idle: () => jobs.idle(),
+    startSync: (params, observe) => startSyncJob(deps.graph, jobs, params, observe),
+    setStartupProblem(message) {
+      startupProblem = message === undefined ? undefined : { message };
+    },
   };
 }
 

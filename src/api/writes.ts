@@ -131,6 +131,8 @@ export interface SyncJobParams {
   readonly attackVersion?: string;
   /** A mirror folder on the server; default the official sources. */
   readonly from?: string;
+  /** An HTTP mirror instead of the official URLs (the server's $TTPGRAPH_SYNC_BASE_URL at start-up). */
+  readonly baseUrl?: string;
 }
 
 /**
@@ -141,7 +143,7 @@ export interface SyncJobParams {
 export function startSyncJob(graph: Graph, jobs: JobRunner, p: SyncJobParams, observe?: (event: SyncEvent) => void): JobView | undefined {
   const params = { only: p.sources.map((s) => s.name), domain: p.domains, ...(p.attackVersion === undefined ? {} : { attackVersion: p.attackVersion }), ...(p.from === undefined ? {} : { from: p.from }) };
   return jobs.start('sync', params, async (control) => {
-    const transport = transportFor({ ...(p.from === undefined ? {} : { from: p.from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
+    const transport = transportFor({ ...(p.from === undefined ? {} : { from: p.from }), ...(p.baseUrl === undefined || p.from !== undefined ? {} : { baseUrl: p.baseUrl }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
     const report = await syncSources(graph.store, {
       transport,
       sources: p.sources,

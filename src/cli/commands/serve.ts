@@ -4,6 +4,7 @@ import { TtpgraphError } from '../../errors.ts';
 import { SOURCES } from '../../sync/sources.ts';
 import type { SyncEvent } from '../../sync/sync.ts';
 import { isUnreachable } from '../../sync/transport.ts';
+import { BASE_URL_ENV } from './sync.ts';
 import { type App, createApp } from '../../web/app.ts';
 import { listen } from '../../web/server.ts';
 import { graphFor } from '../context.ts';
@@ -91,9 +92,11 @@ function startupSync(app: App, from: string | undefined): void {
     return;
   }
   const printer = startupPrinter();
-  const job = app.startSync({ sources: SOURCES, domains: [], ...(from === undefined ? {} : { from }) }, printer.onEvent);
+  const envBase = process.env[BASE_URL_ENV];
+  const baseUrl = from === undefined && envBase !== undefined && envBase !== '' ? envBase : undefined;
+  const job = app.startSync({ sources: SOURCES, domains: [], ...(from === undefined ? {} : { from }), ...(baseUrl === undefined ? {} : { baseUrl }) }, printer.onEvent);
   if (job === undefined) return;
-  process.stderr.write(`ttpgraph: syncing every source from ${from ?? 'the official sources'} in the background; pages are served meanwhile, each dataset once it has landed\n`);
+  process.stderr.write(`ttpgraph: syncing every source from ${from ?? baseUrl ?? 'the official sources'} in the background; pages are served meanwhile, each dataset once it has landed\n`);
   void app.idle().then(() => {
     const outcome = printer.finish();
     app.setStartupProblem(outcome);

@@ -54,8 +54,11 @@ export interface App {
   handle(req: AppRequest): AppResponse;
   /** For tests: a GET (or other method) by URL path, like a client would send it. */
   request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): AppResponse;
-  /** Renders the pages everyone opens first (home, the default matrix) and the default dataset's stats into the caches. */
-  warm(): void;
+  /**
+   * Renders the pages everyone opens first (home, the default matrix, T1114) and the default
+   * dataset's stats into the caches, one piece per turn of the event loop; resolves when done.
+   */
+  warm(): Promise<void>;
   /** Resolves when no write job is running. */
   idle(): Promise<void>;
   /**
@@ -392,14 +395,20 @@ export function createApp(deps: AppDeps): App {
         for (const url of ['/', '/matrix', '/search', '/techniques/T1114']) yield request(url);
         yield* ctx.warmStats(ctx.dataset({}));
       })();
-      const next = (): void => {
-        try {
-          if (steps.next().done !== true) setImmediate(next);
-        } catch {
-          // Warming is an optimisation: a page that fails now fails again when asked, with its error.
-        }
-      };
-      next();
+      return new Promise<void>((resolve) => {
+        const next = (): void => {
+          try {
+            if (steps.next().done !== true) {
+              setImmediate(next);
+              return;
+            }
+          } catch {
+            // Warming is an optimisation: a page that fails now fails again when asked, with its error.
+          }
+          resolve();
+        };
+        next();
+      });
     },
     idle: () => jobs.idle(),
     startSync: (params, observe) => startSyncJob(deps.graph, jobs, params, observe),

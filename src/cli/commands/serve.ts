@@ -62,7 +62,7 @@ export function registerServeCommand(program: Command): void {
         process.stderr.write(`ttpgraph: the store is empty: run ttpgraph sync, or ttpgraph import attack FILE|URL${token === undefined ? '' : ', or press "Sync now" on the home page'}\n`);
       }
       // Fill the caches (home, default matrix, heat-map counts, a technique page) while nobody is waiting yet.
-      const warming = setTimeout(() => app.warm(), 10);
+      const warming = setTimeout(() => void app.warm(), 10);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           clearTimeout(warming);

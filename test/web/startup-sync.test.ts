@@ -68,7 +68,8 @@ describe('the start-up sync and its progress on every page', () => {
   });
 
   it('a request is answered between warm-up pieces, not after all of them', async () => {
-    const graph = openGraph({ path: path.join(dir, 'app.db') });
+    const graph = openGraph({ path: path.join(dir, 'warm.db') });
+    await graph.importAttack(dataPath('attack', 'ics-attack-18.1.json'));
     const app = createApp({ graph });
     const server = await listen(app, { port: 0 });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

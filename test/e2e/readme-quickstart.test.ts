@@ -84,7 +84,7 @@ describe('the README quick start, from a fresh clone', () => {
       });
     server.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const url = (await seen(/serving .*ttpgraph\.db at (http:\/\/127\.0\.0\.1:\d+) /))[1] ?? '';
-    expect(stderr).toContain('syncing every source from ../shared/data in the background');
+    await seen(/syncing every source from \.\.\/shared\/data in the background/);
 
     // The newest enterprise release lands first; 15.1 comes after the other 18.1 domains.
     await seen(/ttpgraph: sync: imported enterprise ATT&CK 18\.1 /);

@@ -256,5 +256,6 @@ const UNREACHABLE = new Set(['connection refused', 'host not found', 'host name 
 /** Did this fetch fail because its host could not be reached (so every other file there will fail alike)? */
 export function isUnreachable(err: TtpgraphError | null): boolean {
   if (err === null || err.code !== 'fetch-failed') return false;
-  return UNREACHABLE.has(err.message) || /^timed out after \d+ ms waiting for a response$/.test(err.message);
+  // A server that accepted the connection and then hung is reachable: that is about the file, not about being offline.
+  return UNREACHABLE.has(err.message);
 }

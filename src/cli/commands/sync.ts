@@ -125,8 +125,6 @@ export function registerSyncCommand(program: Command): void {
           `ttpgraph: sync: could not reach ${hosts.join(', ')}: offline or behind a firewall? Sync from a mirror folder laid out like ../shared/data ` +
             `with --from DIR, or from an HTTP mirror with --base-url URL ($${BASE_URL_ENV}); exit code 1\n`,
         );
-      } else if (report.failed > 0) {
-        process.stderr.write(`ttpgraph: sync: ${report.failed} file(s) failed (named above), the rest landed; exit code 1\n`);
       }
     });
 }
@@ -145,7 +143,10 @@ function checkDomains(values: readonly string[]): Domain[] {
 
 /** Prints each result as it comes (errors as one line on stderr) and keeps a progress bar on a terminal. */
 function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void; unreachableHosts: () => string[] } {
-  const unreachable = new Map<string, { source: string; host: string; reason: string; first: SyncResult; files: number }>();
+  const unreachable = new Map<string, { source: string; host: string; reason: string; results: SyncResult[] }>();
+  // Hosts that answered at least once: their failures are about a file, not about being offline.
+  const answered = new Set<string>();
+  const offline = (): { source: string; host: string; reason: string; results: SyncResult[] }[] => [...unreachable.values()].filter((g) => !answered.has(g.host));
   let bar: Progress | undefined;
   let barKey = '';
   let shownPercent = -1;
@@ -181,10 +182,11 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
         // Offline, every file of a host fails alike: one line per source and host, at the end.
         const key = `${r.source}\u0000${hostOf(r.where)}\u0000${r.error.message}`;
         const group = unreachable.get(key);
-        if (group === undefined) unreachable.set(key, { source: r.source, host: hostOf(r.where), reason: r.error.message, first: r, files: 1 });
-        else group.files++;
+        if (group === undefined) unreachable.set(key, { source: r.source, host: hostOf(r.where), reason: r.error.message, results: [r] });
+        else group.results.push(r);
         return;
       }
+      answered.add(hostOf(r.where));
       if (r.error !== null) {
         process.stderr.write(`ttpgraph: error: ${r.label}: ${r.error.describe().replace(/\s*\n\s*/g, ' ')}\n`);
         return;
@@ -196,11 +198,11 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
     close() {
       clear();
       for (const g of unreachable.values()) {
-        const what = g.files === 1 ? `${g.first.label}: ${g.first.where}` : `${g.source}: ${g.files} files from ${g.host}`;
-        process.stderr.write(`ttpgraph: error: ${what}: ${g.reason}\n`);
+        const lines = answered.has(g.host) || g.results.length === 1 ? g.results.map((r) => `${r.label}: ${r.where}`) : [`${g.source}: ${g.results.length} files from ${g.host}`];
+        for (const what of lines) process.stderr.write(`ttpgraph: error: ${what}: ${g.reason}\n`);
       }
     },
-    unreachableHosts: () => [...new Set([...unreachable.values()].map((g) => g.host))],
+    unreachableHosts: () => [...new Set(offline().map((g) => g.host))],
   };
 }
 

@@ -23,11 +23,15 @@ import { type ImportStixResult, importStixReports } from './ingest/stix/import-r
 import { type ControlLookup, type ControlPage, controlPage, findControls } from './query/controls.ts';
 import { type ReportPage, reportPage, unknownReport } from './query/reports.ts';
 import { datasetsInScope } from './query/datasets.ts';
-import { type TechniqueStats, techniqueStats } from './query/stats.ts';
+import { type TechniqueStats, techniqueStats, techniqueStatsInSteps } from './query/stats.ts';
+import { type StoredRuleFiles, type StoredRuleFilter, storedRuleFiles } from './query/stored-rules.ts';
 import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
-import { type HuntRun, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
+import { type HuntRun, huntRunTechniqueCounts, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
+import { type Matrix, matrixOf, type ObjectListItem, objectList, type TechniqueFilter, type TechniqueListItem, techniqueList } from './query/matrix.ts';
+import type { HuntRecorder, HuntRunSummary } from './ingest/hunt/record-hunt.ts';
+import type { SyncOptions, SyncReport } from './sync/sync.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -46,8 +50,20 @@ export type PageQuery = DatasetScope & LookupOptions & ControlLookup;
 
 export interface Graph {
   readonly path: string;
-  readonly store: Store;
   datasets(): Dataset[];
+  /** The one dataset a scope means: with only a version, enterprise first; throws `unknown-version` when none. */
+  dataset(scope?: DatasetScope): Dataset;
+  /**
+   * A number that changes whenever another connection wrote to the store (SQLite's
+   * `PRAGMA data_version`); this connection's own writes do not count (SQLite's rule).
+   */
+  generation(): number;
+  /** The ATT&CK matrix of a dataset: tactics in order, their techniques and sub-techniques. */
+  matrix(dataset: Dataset): Matrix;
+  /** The techniques of a dataset, filtered (the API's list). */
+  techniqueList(dataset: Dataset, filter?: TechniqueFilter): TechniqueListItem[];
+  /** The objects of one kind in a dataset (the API's list). */
+  objectList(dataset: Dataset, kind: string, filter?: { readonly platform?: string | undefined }): ObjectListItem[];
   /** The page of any node by ATT&CK ID, STIX id or exact name, control ID (AC-16) or report ID. */
   page(id: string, query?: PageQuery): PageResult;
   /** A control-framework requirement and the techniques it maps to. */
@@ -56,6 +72,10 @@ export interface Graph {
   report(id: string, scope?: DatasetScope): ReportPage;
   /** Per technique of a dataset (default: newest enterprise), the counts a heat map colours by. */
   stats(scope?: DatasetScope): TechniqueStats;
+  /** The same stats, a few techniques per step (for warming a server's cache without holding its event loop). */
+  statsInSteps(dataset: Dataset): Generator<undefined, TechniqueStats>;
+  /** The stored Sigma rule files `hunt` runs when no --rules is given (by level and technique), and where they came from. */
+  storedSigmaRules(filter?: StoredRuleFilter): StoredRuleFiles;
   /** A technique's page model; throws when the ID is not a technique. */
   technique(id: string, scope?: DatasetScope & LookupOptions): TechniquePage;
   search(text: string, options?: SearchOptions): SearchHit[];
@@ -70,6 +90,12 @@ export interface Graph {
   sigmaRule(id: string): SigmaRulePage;
   /** Saved hunts, newest first. */
   huntRuns(): HuntRun[];
+  /** Per saved hunt (by run id), how many distinct techniques it hit. */
+  huntTechniqueCounts(): Map<number, number>;
+  /** Stores a finished hunt (its hits, collected by the recorder) in one transaction; returns the run id. */
+  saveHunt(recorder: HuntRecorder, run: HuntRunSummary): number;
+  /** Fetches the official sources (or a mirror) and imports what changed, as `ttpgraph sync`. */
+  sync(options: SyncOptions): Promise<SyncReport>;
   /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
   huntHits(attackId: string, runId?: number): TechniqueHuntHits[];
   close(): void;
@@ -78,6 +104,21 @@ export interface Graph {
 export function openGraph(options: OpenGraphOptions = {}): Graph {
   const path = options.path === ':memory:' ? ':memory:' : resolveStorePath(options.path);
   const store = openStore(path, { mustExist: options.mustExist === true });
+  return graphOver(store, path, () => store.close());
+}
+
+/**
+ * The graph as `sync --dry-run` sees the store at `path`, never writing it (not even a migration):
+ * read-only, or a throwaway migrated copy, or an empty in-memory store when there is none.
+ */
+export async function openGraphForDryRun(path: string): Promise<Graph> {
+  const { openStoreForDryRun } = await import('./sync/snapshot.ts');
+  const snapshot = await openStoreForDryRun(path);
+  return graphOver(snapshot.store, path, () => snapshot.dispose());
+}
+
+function graphOver(store: Store, path: string, close: () => void): Graph {
+  const dataVersion = store.statement('PRAGMA data_version').pluck();
   const report = (id: string, scope: DatasetScope = {}): ReportPage => {
     for (const dataset of datasetsInScope(store, scope)) {
       const found = reportPage(store, id, dataset);
@@ -104,8 +145,17 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
   };
   return {
     path,
-    store,
     datasets: () => listDatasets(store),
+    dataset: (scope = {}) => {
+      const found = datasetsInScope(store, scope);
+      const first = found.find((d) => d.domain === 'enterprise') ?? found[0];
+      if (first === undefined) throw new TtpgraphError('unknown-version', 'no ATT&CK data in the store');
+      return first;
+    },
+    generation: () => dataVersion.get() as number,
+    matrix: (dataset) => matrixOf(store, dataset),
+    techniqueList: (dataset, filter) => techniqueList(store, dataset, filter),
+    objectList: (dataset, kind, filter) => objectList(store, dataset, kind, filter),
     page,
     technique: (id, scope = {}) => {
       const result = page(id, { ...scope, kind: 'technique' });
@@ -119,6 +169,8 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
       if (dataset === undefined) throw new TtpgraphError('unknown-version', 'no ATT&CK data in the store');
       return techniqueStats(store, dataset);
     },
+    statsInSteps: (dataset) => techniqueStatsInSteps(store, dataset),
+    storedSigmaRules: (filter) => storedRuleFiles(store, filter),
     search: (text, searchOptions) => search(store, text, searchOptions),
     searchRulesAndControls: (text, extraOptions) => searchRulesAndControls(store, text, extraOptions),
     importAttack: async (fileOrUrl, importOptions) => {
@@ -141,6 +193,13 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
     sigmaRule: (id) => sigmaRulePage(store, id),
     huntRuns: () => huntRuns(store),
     huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),
-    close: () => store.close(),
+    huntTechniqueCounts: () => huntRunTechniqueCounts(store),
+    saveHunt: (recorder, run) => recorder.save(store, run),
+    sync: async (syncOptions) => {
+      // Loaded on demand, like the Sigma engine: `show` does not pay for the sync code.
+      const { syncSources } = await import('./sync/sync.ts');
+      return syncSources(store, syncOptions);
+    },
+    close,
   };
 }

@@ -5,8 +5,8 @@
  * does not count a connection's own writes), and every cache is dropped then.
  */
 import type { Graph } from '../graph.ts';
-import { type Dataset, datasetsInScope } from '../query/datasets.ts';
-import { type TechniqueStats, techniqueStatsInSteps } from '../query/stats.ts';
+import type { Dataset } from '../query/datasets.ts';
+import type { TechniqueStats } from '../query/stats.ts';
 import type { Scope } from './http.ts';
 
 export interface AppContext {
@@ -24,7 +24,6 @@ export interface AppContext {
 }
 
 export function createContext(graph: Graph): AppContext {
-  const dataVersion = graph.store.statement('PRAGMA data_version').pluck();
   let generation = 0;
   let seenDataVersion = -1;
   let datasets: readonly Dataset[] | null = null;
@@ -35,7 +34,7 @@ export function createContext(graph: Graph): AppContext {
     stats.clear();
   };
   const check = (): number => {
-    const now = dataVersion.get() as number;
+    const now = graph.generation();
     if (now !== seenDataVersion) {
       seenDataVersion = now;
       drop();
@@ -52,11 +51,7 @@ export function createContext(graph: Graph): AppContext {
     },
     dataset(scope) {
       check();
-      const found = datasetsInScope(graph.store, scope);
-      // With only a version, prefer enterprise (datasetsInScope lists domains in name order).
-      const first = found.find((d) => d.domain === 'enterprise') ?? found[0];
-      if (first === undefined) throw new Error('datasetsInScope returned nothing');
-      return first;
+      return graph.dataset(scope);
     },
     stats(dataset) {
       check();
@@ -70,7 +65,7 @@ export function createContext(graph: Graph): AppContext {
     *warmStats(dataset) {
       const started = check();
       if (stats.has(dataset.id)) return;
-      const computed: TechniqueStats = yield* techniqueStatsInSteps(graph.store, dataset);
+      const computed: TechniqueStats = yield* graph.statsInSteps(dataset);
       // Kept only if the store did not change while it was being computed.
       if (check() === started) stats.set(dataset.id, computed);
     },

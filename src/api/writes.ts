@@ -15,10 +15,10 @@ import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../core/attack
 import type { Graph } from '../graph.ts';
 import { formatIssue } from '../sigma/index.ts';
 import { SOURCES, sourceNames } from '../sync/sources.ts';
-import { type SyncEvent, syncSources } from '../sync/sync.ts';
+import type { SyncEvent } from '../sync/sync.ts';
 import type { SourceKind } from '../sync/types.ts';
 import { transportFor } from '../sync/transport.ts';
-import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse } from './http.ts';
+import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse, type RouteCall } from './http.ts';
 import { type JobControl, jobError, type JobRunner, type JobView } from './jobs.ts';
 
 /** Seconds without a response or data before a sync request gives up (as `ttpgraph sync`'s default). */
@@ -27,6 +27,12 @@ const IMPORT_KINDS = ['attack', 'mappings', 'stix', 'sigma'] as const;
 type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Body = Record<string, unknown>;
+
+/** What the write routes need: the graph to write through and the one-job-at-a-time runner. */
+export interface WriteContext {
+  readonly graph: Graph;
+  readonly jobs: JobRunner;
+}
 
 function readBody(req: AppRequest): Body {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -102,7 +108,7 @@ function accepted(job: ReturnType<JobRunner['start']>, jobs: JobRunner): AppResp
 }
 
 /** POST /api/v1/sync: body { only?, attackVersion?, domain?, from? } as `ttpgraph sync`'s options. */
-export function startSync(graph: Graph, jobs: JobRunner, req: AppRequest): AppResponse {
+export function startSync({ graph, jobs }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['only', 'attackVersion', 'domain', 'from']);
   const names = list(body, 'only');
@@ -144,7 +150,7 @@ export function startSyncJob(graph: Graph, jobs: JobRunner, p: SyncJobParams, ob
   const params = { only: p.sources.map((s) => s.name), domain: p.domains, ...(p.attackVersion === undefined ? {} : { attackVersion: p.attackVersion }), ...(p.from === undefined ? {} : { from: p.from }) };
   return jobs.start('sync', params, async (control) => {
     const transport = transportFor({ ...(p.from === undefined ? {} : { from: p.from }), ...(p.baseUrl === undefined || p.from !== undefined ? {} : { baseUrl: p.baseUrl }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true });
-    const report = await syncSources(graph.store, {
+    const report = await graph.sync({
       transport,
       sources: p.sources,
       domains: p.domains,
@@ -167,7 +173,7 @@ export function startSyncJob(graph: Graph, jobs: JobRunner, p: SyncJobParams, ob
 }
 
 /** POST /api/v1/import: body { kind, sources[], attackVersion?, domain? } as `ttpgraph import KIND SOURCES...`. */
-export function startImport(graph: Graph, jobs: JobRunner, req: AppRequest): AppResponse {
+export function startImport({ graph, jobs }: WriteContext, { req }: RouteCall): AppResponse {
   const body = readBody(req);
   only(body, ['kind', 'sources', 'attackVersion', 'domain']);
   const kind = text(body, 'kind', 20);
@@ -249,7 +255,7 @@ async function importOne(
 }
 
 /** GET /api/v1/jobs/{id}. */
-export function jobStatus(jobs: JobRunner, id: string): AppResponse {
+export function jobStatus({ jobs }: WriteContext, { id }: RouteCall): AppResponse {
   const job = jobs.get(id);
   if (job === undefined) throw new HttpError(404, 'not-found', `no job ${id} (jobs are kept in memory, the last 20, until the server stops)`);
   return jsonResponse({ job });

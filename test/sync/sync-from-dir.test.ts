@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
-import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
+import { storeFingerprint, tempDir, withStore } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { runCliAsync } from './run-cli.ts';
 
@@ -22,12 +22,7 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     }
   };
   const rows = (sql: string): string[] => {
-    const g = openGraph({ path: db, mustExist: true });
-    try {
-      return g.store.all<{ v: string }>(sql).map((r) => r.v);
-    } finally {
-      g.close();
-    }
+    return withStore(db, (store) => store.all<{ v: string }>(sql).map((r) => r.v));
   };
 
   beforeAll(() => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
 import { MAPPING_FILES, mappingFileName } from '../../src/sync/official.ts';
-import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
+import { storeFingerprint, tempDir, withStore } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { type Fault, type MirrorServer, startMirrorServer } from './mirror-server.ts';
 import { runCliAsync } from './run-cli.ts';
@@ -14,13 +14,13 @@ function contents(db: string): { datasets: string[]; mappingSets: string[]; fing
   const g = openGraph({ path: db, mustExist: true });
   try {
     return {
-      datasets: g.store.all<{ d: string }>("SELECT domain || ' ' || version || ' ' || object_count || ' ' || sha256 AS d FROM dataset ORDER BY domain").map((r) => r.d),
-      mappingSets: g.store
+      datasets: withStore(db, (store) => store.all<{ d: string }>("SELECT domain || ' ' || version || ' ' || object_count || ' ' || sha256 AS d FROM dataset ORDER BY domain").map((r) => r.d)),
+      mappingSets: withStore(db, (store) => store
         .all<{ m: string }>(
           `SELECT s.framework || ' ' || s.framework_version || ' ' || s.attack_version || ' ' || s.domain || ' ' || count(m.position) AS m
            FROM mapping_set s LEFT JOIN control_mapping m ON m.mapping_set_id = s.id GROUP BY s.id ORDER BY 1`,
         )
-        .map((r) => r.m),
+        .map((r) => r.m)),
       fingerprint: storeFingerprint(g),
     };
   } finally {

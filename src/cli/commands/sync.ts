@@ -1,12 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
+import { type Graph, openGraphForDryRun } from '../../graph.ts';
 import { resolveStorePath } from '../../store/location.ts';
-import type { Store } from '../../store/sqlite/store.ts';
-import { openStoreForDryRun } from '../../sync/snapshot.ts';
 import { SIGMAHQ_ARCHIVE } from '../../sync/official.ts';
 import { SOURCES, sourceNames } from '../../sync/sources.ts';
-import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
+import type { SyncEvent, SyncReport, SyncResult } from '../../sync/sync.ts';
 import { isUnreachable, transportFor } from '../../sync/transport.ts';
 import { storePathOption, withGraph } from '../context.ts';
 import { printJson, type Progress, progressBar } from '../output.ts';
@@ -79,18 +78,18 @@ export function registerSyncCommand(program: Command): void {
       const dryRun = flags.dryRun === true;
 
       const printers: ReturnType<typeof eventPrinter>[] = [];
-      const run = async (store: Store, storePath: string): Promise<SyncReport> => {
+      const run = async (graph: Graph): Promise<SyncReport> => {
         const transport = transportFor({
           ...(flags.from === undefined ? {} : { from: flags.from }),
           ...(baseUrl === undefined ? {} : { baseUrl }),
           timeoutMs: flags.timeout,
-          storePath,
+          storePath: graph.path,
           writeCache: !dryRun,
         });
         const printer = eventPrinter(flags.json === true, dryRun);
         printers.push(printer);
         try {
-          return await syncSources(store, {
+          return await graph.sync({
             transport,
             sources,
             domains,
@@ -106,15 +105,14 @@ export function registerSyncCommand(program: Command): void {
       let report: SyncReport;
       if (dryRun) {
         // A dry run writes nothing, neither the store (not even a migration) nor the cache.
-        const storePath = resolveStorePath(storePathOption(command));
-        const opened = await openStoreForDryRun(storePath);
+        const snapshot = await openGraphForDryRun(resolveStorePath(storePathOption(command)));
         try {
-          report = await run(opened.store, storePath);
+          report = await run(snapshot);
         } finally {
-          opened.dispose();
+          snapshot.close();
         }
       } else {
-        report = await withGraph(command, 'write', (graph) => run(graph.store, graph.path));
+        report = await withGraph(command, 'write', run);
       }
       if (flags.json === true) printJson(reportJson(report));
       else process.stdout.write(`${summary(report)}\n`);

@@ -51,6 +51,11 @@ export interface LogFile {
   open(): Readable;
   /** Raw bytes read so far by the last open() stream (for progress). */
   bytesRead(): number;
+  /**
+   * The longest record a text reader keeps (an NDJSON line, a JSON array element), in bytes; a
+   * longer one is skipped as a problem without being held in memory whole. Default: 16 MiB.
+   */
+  readonly maxRecordBytes?: number;
 }
 
 export interface LogReader {

@@ -10,6 +10,7 @@ import type { Matrix, MatrixCounts } from '../../query/matrix.ts';
 import type { ObjectPage } from '../../query/object-page.ts';
 import type { ReportPage } from '../../query/reports.ts';
 import type { RuleOrControlHit, SearchHit } from '../../query/search.ts';
+import type { SigmaRulePage } from '../../query/sigma.ts';
 import { contextNodes, renderContext } from './context.ts';
 import { html, type SafeHtml } from './html.ts';
 import { section } from './layout.ts';
@@ -306,24 +307,7 @@ ${suggestions.length === 0
 <p><a href="/">Home</a> · <a href="/matrix">Matrix</a> · <a href="/search">Search</a></p></article>`;
 }
 
-/** A Sigma rule as the store keeps it (`ttpgraph import sigma PATH`), read field by field. */
-export interface SigmaRuleView {
-  readonly id: string;
-  readonly title: string;
-  readonly status: string | null;
-  readonly level: string | null;
-  readonly description: string | null;
-  readonly author: string | null;
-  readonly date: string | null;
-  readonly logsource: { readonly product: string | null; readonly category: string | null; readonly service: string | null };
-  readonly techniques: readonly string[];
-  readonly references: readonly string[];
-  readonly falsepositives: readonly string[];
-  readonly path: string;
-  readonly yaml: string;
-}
-
-export function renderSigmaBody(rule: SigmaRuleView): SafeHtml {
+export function renderSigmaBody(rule: SigmaRulePage): SafeHtml {
   const nodes = contextNodes(rule.techniques.map((t) => ({ id: t, name: t, type: 'technique' })));
   return html`<article class="page sigma-rule" data-page-id="${rule.id}">
 <header class="page-head"><p class="kind">Sigma rule${rule.level === null ? '' : html` · level ${rule.level}`}${rule.status === null ? '' : html` · ${rule.status}`}</p>

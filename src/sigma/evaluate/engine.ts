@@ -1,7 +1,11 @@
 /**
  * The evaluator: routes an event by logsource and tests it only against the rules that can match.
  *
- *   Route      = per distinct tuple of routing-field values (Channel, EventID, ...): which rules'
+ *   Source     = the event's recognised log source (pipeline `sources`, first match; -1 unknown),
+ *                the first level of the route tree: a rule with a product sees only events of a
+ *                source of that product (compile.ts logsourceAdmits), so a Zeek or Cisco rule never
+ *                sees an Azure row, and events of unknown source reach only product-less rules.
+ *   Route      = per source and distinct tuple of routing-field values (Channel, EventID, ...): which rules'
  *                logsource preconditions and route checks hold, which pipeline field aliases
  *                apply, and the index buckets of those rules only. Computed on the first event of
  *                that tuple and cached (a tree of Maps, one level per field).
@@ -12,7 +16,7 @@
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
  */
-import { compileConditionMap, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { compileConditionMap, logsourceAdmits, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { eventContext, getField, type EventContext } from './event.ts';
@@ -50,6 +54,8 @@ export interface Engine {
 }
 
 interface Route {
+  /** The source's field names resolve loosely (LogsourceSource.looseNames). */
+  readonly loose: boolean;
   readonly enabled: Uint8Array;
   readonly always: Int32Array;
   readonly aliases: Readonly<Record<string, string>> | undefined;
@@ -246,6 +252,16 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const n = rules.length;
   const fields = routeFields(pipeline);
   const aliasPreds: { when: Predicate; fields: Readonly<Record<string, string>> }[] = pipeline.eventAliases.map((a) => ({ when: compileConditionMap(a.when), fields: a.fields }));
+  const sources = pipeline.sources;
+  const sourcePreds: Predicate[][] = sources.map((src) => src.conditions.map(compileConditionMap));
+  /** The index of the event's log source in `sources`, or -1 (unknown). */
+  const recognize = (ctx: EventContext): number => {
+    for (let i = 0; i < sourcePreds.length; i++) {
+      const alts = sourcePreds[i]!;
+      for (let j = 0; j < alts.length; j++) if (alts[j]!(ctx)) return i;
+    }
+    return -1;
+  };
 
   // A rule is a candidate when an entry of each of its sets was hit.
   const indexed = new Uint8Array(n);
@@ -259,7 +275,11 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   let routeCount = 0;
   const ABSENT = Symbol('absent');
   const routeFor = (ctx: EventContext): Route => {
-    let node: RouteTree = routes;
+    // First level: the log source.
+    const src = recognize(ctx);
+    ctx.source = src;
+    let node = routes.get(src) as RouteTree | undefined;
+    if (node === undefined) routes.set(src, (node = new Map()));
     const last = fields.length - 1;
     for (let k = 0; k <= last; k++) {
       const v = getField(ctx, fields[k]!);
@@ -277,9 +297,9 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         node = m;
       } else node = next as RouteTree;
     }
-    // No routing fields at all: one route.
-    let r = routes.get(ABSENT) as Route | undefined;
-    if (r === undefined) routes.set(ABSENT, (r = makeRoute(ctx)));
+    // No routing fields at all: one route per source.
+    let r = node.get(ABSENT) as Route | undefined;
+    if (r === undefined) node.set(ABSENT, (r = makeRoute(ctx)));
     return r;
   };
   const makeRoute = (ctx: EventContext): Route => {
@@ -291,10 +311,13 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     const always: number[] = [];
     let aliases: Record<string, string> | undefined;
     for (const a of aliasPreds) if (a.when(ctx)) aliases = { ...aliases, ...a.fields };
+    const source = sources[ctx.source];
+    const loose = source?.looseNames === true;
+    ctx.loose = loose;
     for (let i = 0; i < n; i++) {
       const rule = rules[i] as CompiledRule;
       // The route check is part of the index: off with it (the corpus test compares the two).
-      const ok = !routing || (rule.precondition(ctx) && (!useIndex || rule.routeCheck === undefined || rule.routeCheck(ctx) !== 0));
+      const ok = !routing || (logsourceAdmits(rule.rule.logsource, source?.logsource) && rule.precondition(ctx) && (!useIndex || rule.routeCheck === undefined || rule.routeCheck(ctx) !== 0));
       if (ok) {
         enabled[i] = 1;
         if (indexed[i] === 0) always.push(i);
@@ -314,7 +337,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       start = s2;
       entries = Int32Array.from(kept);
     }
-    return { enabled, always: Int32Array.from(always), aliases, start, entries };
+    return { loose, enabled, always: Int32Array.from(always), aliases, start, entries };
   };
 
   const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
@@ -418,6 +441,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const matchContext = (ctx: EventContext): CompiledRule[] => {
     const route = routeFor(ctx);
     ctx.aliases = route.aliases;
+    ctx.loose = route.loose;
     epoch = (epoch + 1) >>> 0;
     if (epoch === 0) {
       stamp.fill(0);

@@ -85,7 +85,7 @@ export interface Graph {
   importMappings(fileOrUrl: string): Promise<ImportMappingsResult>;
   importStix(fileOrUrl: string): Promise<ImportStixResult>;
   /** Sigma rule files and folders of them (recursively, *.yml / *.yaml), in one transaction. */
-  importSigma(paths: readonly string[]): Promise<ImportSigmaResult>;
+  importSigma(paths: readonly string[], options?: { readonly onProgress?: (done: number, total: number) => void }): Promise<ImportSigmaResult>;
   /** A Sigma rule by id (or title) with its file. */
   sigmaRule(id: string): SigmaRulePage;
   /** Saved hunts, newest first. */
@@ -185,10 +185,10 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
       const { name, bytes } = await readSource(fileOrUrl);
       return importStixReports(store, bytes, name);
     },
-    importSigma: async (paths) => {
+    importSigma: async (paths, sigmaOptions = {}) => {
       // Loaded on demand: the Sigma engine and the YAML parser would add ~50 ms to every `show`.
       const { importSigmaFiles } = await import('./ingest/sigma/import-sigma.ts');
-      return importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml']));
+      return importSigmaFiles(store, await readTextFiles(paths, ['.yml', '.yaml']), sigmaOptions.onProgress === undefined ? {} : { onProgress: sigmaOptions.onProgress });
     },
     sigmaRule: (id) => sigmaRulePage(store, id),
     huntRuns: () => huntRuns(store),

@@ -106,7 +106,16 @@ describe('sync, import and show in a terminal', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
 
-  it('sync with no source reachable: one line per source, then what to do and the exit code', async () => {
+  it('import sigma shows progress while it parses, then one result line', async () => {
+    const db = path.join(dir, 'sigma.db');
+    const r = await runInTerminal(['--db', db, 'import', 'sigma', dataPath('sigma', 'rules', 'windows', 'file', 'file_event')]);
+    expect(r.status).toBe(0);
+    expect(r.screen).toMatch(/importing Sigma rules from .*\] \d+%/);
+    expect(progressNeverInterleaves(r.screen)).toBe(true);
+    expect(visibleLines(r.screen)).toEqual([expect.stringMatching(/^imported 166 Sigma rule\(s\) from 166 file\(s\) \(0 unchanged, 0 skipped for errors\), \d+ technique links in /)]);
+  });
+
+    it('sync with no source reachable: one line per source, then what to do and the exit code', async () => {
     const port = await closedPort();
     const db = path.join(dir, 'offline.db');
     const r = await runInTerminal(['--db', db, 'sync', '--base-url', `http://127.0.0.1:${port}/`, '--timeout', '5000']);

@@ -34,7 +34,7 @@ export function techniqueStats(store: Store, dataset: Dataset): TechniqueStats {
  * event loop, so a request arriving meanwhile waits for one step (milliseconds), not for them all
  * (seconds for an enterprise release).
  */
-export function* techniqueStatsInSteps(store: Store, dataset: Dataset, perStep = 16): Generator<undefined, TechniqueStats> {
+export function* techniqueStatsInSteps(store: Store, dataset: Dataset, perStep = 4): Generator<undefined, TechniqueStats> {
   const techniques = store.all<ObjectRow>(
     `SELECT ${OBJECT_COLUMNS} FROM object o WHERE o.dataset_id = ? AND o.kind = 'technique' AND o.revoked = 0 AND o.deprecated = 0 ORDER BY o.attack_id`,
     dataset.id,

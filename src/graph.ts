@@ -23,7 +23,8 @@ import { type ImportStixResult, importStixReports } from './ingest/stix/import-r
 import { type ControlLookup, type ControlPage, controlPage, findControls } from './query/controls.ts';
 import { type ReportPage, reportPage, unknownReport } from './query/reports.ts';
 import { datasetsInScope } from './query/datasets.ts';
-import { type TechniqueStats, techniqueStats } from './query/stats.ts';
+import { type TechniqueStats, techniqueStats, techniqueStatsInSteps } from './query/stats.ts';
+import { sigmaRuleOrigin } from './query/rule-origin.ts';
 import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
@@ -79,6 +80,10 @@ export interface Graph {
   report(id: string, scope?: DatasetScope): ReportPage;
   /** Per technique of a dataset (default: newest enterprise), the counts a heat map colours by. */
   stats(scope?: DatasetScope): TechniqueStats;
+  /** The same stats, a few techniques per step (for warming a server's cache without holding its event loop). */
+  statsInSteps(dataset: Dataset): Generator<undefined, TechniqueStats>;
+  /** How many Sigma rules the store holds and where they came from, in words ("SigmaHQ r2026-..."). */
+  sigmaRuleOrigin(): { readonly stored: number; readonly origin: string };
   /** A technique's page model; throws when the ID is not a technique. */
   technique(id: string, scope?: DatasetScope & LookupOptions): TechniquePage;
   search(text: string, options?: SearchOptions): SearchHit[];
@@ -89,7 +94,7 @@ export interface Graph {
   importMappings(fileOrUrl: string, options?: ReadOption): Promise<ImportMappingsResult>;
   importStix(fileOrUrl: string, options?: ReadOption): Promise<ImportStixResult>;
   /** Sigma rule files and folders of them (recursively, *.yml / *.yaml), in one transaction. */
-  importSigma(paths: readonly string[], options?: ReadOption): Promise<ImportSigmaResult>;
+  importSigma(paths: readonly string[], options?: ReadOption & { readonly onProgress?: (done: number, total: number) => void }): Promise<ImportSigmaResult>;
   /** A Sigma rule by id (or title) with its file. */
   sigmaRule(id: string): SigmaRulePage;
   /**
@@ -178,6 +183,8 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
       if (dataset === undefined) throw new TtpgraphError('unknown-version', 'no ATT&CK data in the store');
       return techniqueStats(store, dataset);
     },
+    statsInSteps: (dataset) => techniqueStatsInSteps(store, dataset),
+    sigmaRuleOrigin: () => sigmaRuleOrigin(store),
     search: (text, searchOptions) => search(store, text, searchOptions),
     searchRulesAndControls: (text, extraOptions) => searchRulesAndControls(store, text, extraOptions),
     importAttack: async (fileOrUrl, importOptions = {}) => {
@@ -197,7 +204,7 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
       const { importSigmaFiles } = await import('./ingest/sigma/import-sigma.ts');
       const files = await readTextFiles(paths, ['.yml', '.yaml'], { ...importOptions.read, kind: 'sigma' });
       if (importOptions.read?.signal?.aborted === true) throw new TtpgraphError('cancelled', 'cancelled: nothing was stored', { source: paths.join(', ') });
-      return importSigmaFiles(store, files);
+      return importSigmaFiles(store, files, importOptions.onProgress === undefined ? {} : { onProgress: importOptions.onProgress });
     },
     sigmaRule: (id) => sigmaRulePage(store, id),
     sigmaRules: async (filters) => {

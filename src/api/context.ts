@@ -17,6 +17,8 @@ export interface AppContext {
   /** The one dataset a scope means (newest enterprise by default). */
   dataset(scope: Scope): Dataset;
   stats(dataset: Dataset): TechniqueStats;
+  /** Computes a dataset's stats into the cache a few techniques per step (see techniqueStatsInSteps). */
+  warmStats(dataset: Dataset): Generator<undefined, void>;
   /** Marks the store as changed by this process (an import or sync through the web app). */
   invalidate(): void;
 }
@@ -59,6 +61,13 @@ export function createContext(graph: Graph): AppContext {
         stats.set(dataset.id, s);
       }
       return s;
+    },
+    *warmStats(dataset) {
+      const started = check();
+      if (stats.has(dataset.id)) return;
+      const computed: TechniqueStats = yield* graph.statsInSteps(dataset);
+      // Kept only if the store did not change while it was being computed.
+      if (check() === started) stats.set(dataset.id, computed);
     },
     invalidate: drop,
   };

@@ -16,9 +16,11 @@ import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../core/attack
 import type { Graph } from '../graph.ts';
 import { formatIssue } from '../sigma/index.ts';
 import { SOURCES, sourceNames } from '../sync/sources.ts';
+import type { SyncEvent } from '../sync/sync.ts';
+import type { SourceKind } from '../sync/types.ts';
 import { transportFor } from '../sync/transport.ts';
 import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse, type RouteCall } from './http.ts';
-import { type JobControl, jobError, type JobRunner } from './jobs.ts';
+import { type JobControl, jobError, type JobRunner, type JobView } from './jobs.ts';
 
 /** Seconds without a response or data before a sync request gives up (as `ttpgraph sync`'s default). */
 const SYNC_TIMEOUT_MS = 30_000;
@@ -167,32 +169,51 @@ export function startSync({ graph, jobs, policy = NO_SERVER_FILES }: WriteContex
     }
     if (!isDir) throw badRequest(`"from" "${from}" is not a folder on the server`);
   }
-  const params = { only: sources.map((s) => s.name), domain: wanted, ...(attackVersion === undefined ? {} : { attackVersion }), ...(from === undefined ? {} : { from }) };
-  return accepted(
-    jobs.start('sync', params, async (control) => {
-      const transport = transportFor({ ...(from === undefined ? {} : { from }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true, allowedDirs: policy.allowedDirs });
-      const report = await graph.sync({
-        transport,
-        signal: control.signal,
-        sources,
-        domains: wanted,
-        ...(attackVersion === undefined ? {} : { attackVersion }),
-        onEvent: (event) => {
-          if (event.type === 'progress') control.progress({ phase: event.phase, item: event.item, items: event.items, label: event.label, done: event.done, total: event.total });
-          else if (event.type === 'warning') control.warning(event.message);
-          else {
-            const r = event.result;
-            control.result({ label: r.label, where: r.where, action: r.action, counts: r.counts, warnings: r.warnings.slice(0, 50) });
-            if (r.error !== null) control.error(jobError(r.error, r.where));
-            if (r.action === 'imported' || r.action === 'replaced') control.changed();
-          }
-        },
-      });
-      const count = (action: string): number => report.results.filter((r) => r.action === action).length;
-      return `sync: ${['imported', 'replaced', 'unchanged', 'failed'].map((a) => `${count(a)} ${a}`).join(', ')}; ${report.downloadedBytes} bytes downloaded, in ${report.seconds.toFixed(1)} s`;
-    }),
-    jobs,
-  );
+  return accepted(startSyncJob(graph, jobs, { sources, domains: wanted, ...(attackVersion === undefined ? {} : { attackVersion }), ...(from === undefined ? {} : { from }), allowedDirs: policy.allowedDirs }), jobs);
+}
+
+export interface SyncJobParams {
+  readonly sources: readonly SourceKind[];
+  readonly domains: readonly Domain[];
+  readonly attackVersion?: string;
+  /** A mirror folder on the server; default the official sources. */
+  readonly from?: string;
+  /** An HTTP mirror instead of the official URLs (the server's $TTPGRAPH_SYNC_BASE_URL at start-up). */
+  readonly baseUrl?: string;
+  /** Folders a mirror's files (and their links) must stay in (the server's --allow-dir); undefined: any (the operator's own --from at start-up). */
+  readonly allowedDirs?: readonly string[];
+}
+
+/**
+ * Starts a sync as the one write job (undefined when another runs): what POST /api/v1/sync does,
+ * and what `ttpgraph serve` starts by itself on an empty store. `observe` sees every sync event too
+ * (the server prints them in its terminal).
+ */
+export function startSyncJob(graph: Graph, jobs: JobRunner, p: SyncJobParams, observe?: (event: SyncEvent) => void): JobView | undefined {
+  const params = { only: p.sources.map((s) => s.name), domain: p.domains, ...(p.attackVersion === undefined ? {} : { attackVersion: p.attackVersion }), ...(p.from === undefined ? {} : { from: p.from }) };
+  return jobs.start('sync', params, async (control) => {
+    const transport = transportFor({ ...(p.from === undefined ? {} : { from: p.from }), ...(p.baseUrl === undefined || p.from !== undefined ? {} : { baseUrl: p.baseUrl }), timeoutMs: SYNC_TIMEOUT_MS, storePath: graph.path, writeCache: true, ...(p.allowedDirs === undefined ? {} : { allowedDirs: p.allowedDirs }) });
+    const report = await graph.sync({
+      transport,
+      signal: control.signal,
+      sources: p.sources,
+      domains: p.domains,
+      ...(p.attackVersion === undefined ? {} : { attackVersion: p.attackVersion }),
+      onEvent: (event) => {
+        observe?.(event);
+        if (event.type === 'progress') control.progress({ phase: event.phase, item: event.item, items: event.items, label: event.label, done: event.done, total: event.total });
+        else if (event.type === 'warning') control.warning(event.message);
+        else {
+          const r = event.result;
+          control.result({ label: r.label, where: r.where, action: r.action, counts: r.counts, warnings: r.warnings.slice(0, 50) });
+          if (r.error !== null) control.error(jobError(r.error, r.where));
+          if (r.action === 'imported' || r.action === 'replaced') control.changed();
+        }
+      },
+    });
+    const count = (action: string): number => report.results.filter((r) => r.action === action).length;
+    return `sync: ${['imported', 'replaced', 'unchanged', 'failed'].map((a) => `${count(a)} ${a}`).join(', ')}; ${report.downloadedBytes} bytes downloaded, in ${report.seconds.toFixed(1)} s`;
+  });
 }
 
 /** POST /api/v1/import: body { kind, sources[], attackVersion?, domain? } as `ttpgraph import KIND SOURCES...`. */

@@ -22,7 +22,7 @@ import {
 } from '../sigma/index.ts';
 import type { ParseResult } from './parse-worker.ts';
 import { RuleCache } from './rule-cache.ts';
-import { TtpgraphError } from '../errors.ts';
+import { fileReason, TtpgraphError } from '../errors.ts';
 
 export function listRuleFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
@@ -31,7 +31,7 @@ export function listRuleFiles(paths: readonly string[]): string[] {
     try {
       st = statSync(p);
     } catch (e) {
-      throw new TtpgraphError('file-unreadable', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: p });
+      throw new TtpgraphError('file-unreadable', fileReason(e), { source: p });
     }
     if (st.isDirectory()) {
       // Entry types from the listing: no stat per file (symbolic links are followed with one).
@@ -211,7 +211,7 @@ export function loadPipeline(files: readonly string[]): { pipeline: Pipeline; is
     try {
       text = readFileSync(f, 'utf8');
     } catch (e) {
-      throw new TtpgraphError('file-unreadable', `cannot read pipeline ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: f });
+      throw new TtpgraphError('file-unreadable', `pipeline: ${fileReason(e)}`, { source: f });
     }
     const r = parsePipeline(text, f);
     issues.push(...r.issues);

@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileReason } from '../errors.ts';
 import { startEvtxWorkers, type EvtxWorkers } from '../evtx/index.ts';
 import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
 import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } from './evtx-match.ts';
@@ -20,6 +21,8 @@ export interface HuntFilters {
   readonly status?: readonly string[];
   /** Tag prefixes (case-insensitive), e.g. `attack.t1059` or `attack.execution`. */
   readonly tags?: readonly string[];
+  /** ATT&CK technique IDs (T1059 also takes its sub-techniques T1059.001...): rules tagged with one of them. */
+  readonly techniques?: readonly string[];
 }
 
 export interface HuntProblem {
@@ -70,7 +73,8 @@ export interface HuntSummary {
   readonly compileMs: number;
 }
 
-function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): boolean {
+/** Does a rule pass the hunt's filters (level, status, tags, techniques)? */
+export function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): boolean {
   if (f === undefined) return true;
   if (f.minLevel !== undefined) {
     const lv = doc.level === undefined ? -1 : LEVELS.indexOf(doc.level);
@@ -80,6 +84,11 @@ function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): 
   if (f.tags !== undefined && f.tags.length > 0) {
     const tags = doc.tags.map((t) => t.toLowerCase());
     if (!f.tags.some((want) => tags.some((t) => t === want.toLowerCase() || t.startsWith(`${want.toLowerCase()}.`)))) return false;
+  }
+  if (f.techniques !== undefined && f.techniques.length > 0) {
+    const tags = doc.tags.map((t) => t.toLowerCase());
+    const wanted = f.techniques.map((t) => `attack.${t.toLowerCase()}`);
+    if (!wanted.some((want) => tags.some((t) => t === want || t.startsWith(`${want}.`)))) return false;
   }
   return true;
 }
@@ -158,6 +167,14 @@ export function issueProblem(i: SigmaIssue): HuntProblem {
 export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   const started = performance.now();
   const problem = (p: HuntProblem): void => o.onProblem?.(p);
+  // Progress is for people watching; a failing progress callback must never fail the hunt it reports on.
+  const progress = (p: Parameters<NonNullable<HuntOptions['onProgress']>>[0]): void => {
+    try {
+      o.onProgress?.(p);
+    } catch {
+      // ignored on purpose
+    }
+  };
   for (const i of o.collection.issues) problem(issueProblem(i));
   // Rules no filter lets through and no correlation needs are not compiled at all.
   const needed = new Set(o.collection.correlations.flatMap((c) => c.rules));
@@ -242,7 +259,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         file = openLogFile(path, o.maxLineBytes !== undefined ? { maxRecordBytes: o.maxLineBytes } : {});
       } catch (e) {
         filesFailed++;
-        problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
+        problem({ kind: 'file', message: `${path}: ${fileReason(e)}`, source: path });
         continue;
       }
       const reader = pickReader(file, readers);
@@ -264,7 +281,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           }
           events += got.records;
           for (const m of got.matches) onMatch(path, m.line, m.event, eventContext(m.event), m.rules.map((i) => engine.rules[i]!));
-          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
+          progress({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
         }
       } else if (ndjsonPool !== undefined && reader.name === 'ndjson' && !file.gzip) {
         // Ranges of lines tested in every thread; matching lines and bad lines come back in file order.
@@ -301,7 +318,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           events++;
           if (++sinceProgress >= 4096) {
             sinceProgress = 0;
-            o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
+            progress({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
           }
           const ctx = eventContext(item.event);
           const matched = engine.matchContext(ctx);
@@ -318,7 +335,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         filesFailed++;
         problem({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)`, source: path });
       }
-      o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
+      progress({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: 0, size: file.size });
     }
   } finally {
     await workers?.close();

@@ -16,7 +16,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { TtpgraphError } from '../errors.ts';
+import { fileReason, TtpgraphError } from '../errors.ts';
 
 export interface SourceBytes {
   /** The path or URL as the user gave it, for messages and provenance. */
@@ -159,9 +159,7 @@ async function readLocalFile(spec: string, options: ReadSourceOptions): Promise<
     handle = await open(resolved, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENXIO' ? 'not a regular file' : `cannot open (${code ?? 'error'})`;
-    throw new TtpgraphError('file-unreadable', `cannot read: ${why}`, { source: spec }, { cause: err });
+    throw new TtpgraphError('file-unreadable', code === 'ENXIO' ? 'not a regular file' : fileReason(err), { source: spec }, { cause: err });
   }
   try {
     const info = await handle.stat();

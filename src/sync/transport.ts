@@ -258,3 +258,13 @@ function networkReason(err: unknown): string {
   }
   return deepest;
 }
+
+/** The reasons that mean "the host could not be reached at all" (offline, DNS, firewall), not "this file failed". */
+const UNREACHABLE = new Set(['connection refused', 'host not found', 'host name lookup failed (temporary)', 'connection timed out', 'host unreachable', 'network unreachable']);
+
+/** Did this fetch fail because its host could not be reached (so every other file there will fail alike)? */
+export function isUnreachable(err: TtpgraphError | null): boolean {
+  if (err === null || err.code !== 'fetch-failed') return false;
+  // A server that accepted the connection and then hung is reachable: that is about the file, not about being offline.
+  return UNREACHABLE.has(err.message);
+}

@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import type { Graph } from '../graph.ts';
 import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, compileRoutes, errorStatus, HttpError, idParam, jsonError, Params, type RouteMatch } from '../api/http.ts';
-import { createJobRunner } from '../api/jobs.ts';
-import { NO_SERVER_FILES, type WritePolicy } from '../api/writes.ts';
+import { createJobRunner, type JobView } from '../api/jobs.ts';
+import { NO_SERVER_FILES, startSyncJob, type SyncJobParams, type WritePolicy } from '../api/writes.ts';
+import type { SyncEvent } from '../sync/sync.ts';
+import { renderJobBanner, withBanner } from './job-banner.ts';
 import { SOURCES } from '../sync/sources.ts';
 import type { SearchHit } from '../query/search.ts';
 import { layout } from '../render/html/layout.ts';
@@ -52,10 +54,20 @@ export interface App {
   handle(req: AppRequest): AppResponse;
   /** For tests: a GET (or other method) by URL path, like a client would send it. */
   request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): AppResponse;
-  /** Renders the pages everyone opens first (home, the default matrix) and the default dataset's stats into the caches. */
-  warm(): void;
+  /**
+   * Renders the pages everyone opens first (home, the default matrix, T1114) and the default
+   * dataset's stats into the caches, one piece per turn of the event loop; resolves when done.
+   */
+  warm(): Promise<void>;
   /** Resolves when no write job is running. */
   idle(): Promise<void>;
+  /**
+   * Starts a sync as the one write job, without a token: what `ttpgraph serve` does by itself on an
+   * empty store. Undefined when a job is running. `observe` sees its events (for the terminal).
+   */
+  startSync(params: SyncJobParams, observe?: (event: SyncEvent) => void): JobView | undefined;
+  /** A start-up sync that failed: said on the home page (what happened and what to do) until a job succeeds. */
+  setStartupProblem(message: string | undefined): void;
 }
 
 /** The stylesheet's hash: the one inline style the CSP allows (pages carry it so the first paint needs no request). */
@@ -106,6 +118,7 @@ export function createApp(deps: AppDeps): App {
   const jobs = createJobRunner(() => ctx.invalidate());
   const policy = deps.writePolicy ?? NO_SERVER_FILES;
   const hosts = new Set((deps.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => hostName(h) ?? h.toLowerCase()));
+  let startupProblem: { message: string } | undefined;
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
   let scripts: string[] = [];
@@ -262,6 +275,16 @@ export function createApp(deps: AppDeps): App {
     } catch (err) {
       res = errorPage(req, err);
     }
+    // While a write job runs, every page says how far it is (so such pages are neither cached by the browser nor 304'd).
+    if (typeof res.body === 'string' && (res.headers['content-type'] ?? '').startsWith('text/html')) {
+      const running = jobs.running();
+      const banner = renderJobBanner(running, req.path === '/' ? startupProblem : undefined);
+      if (banner !== undefined) {
+        const follow = running !== undefined && (req.path === '/' || ctx.datasets().length === 0);
+        res = { ...res, headers: { ...res.headers, 'cache-control': 'no-store' }, body: withBanner(res.body, banner, follow) };
+        etag = undefined;
+      }
+    }
     if (etag !== undefined && res.status === 200) {
       res.headers.etag = etag;
       res.headers['cache-control'] ??= 'no-cache';
@@ -283,11 +306,33 @@ export function createApp(deps: AppDeps): App {
     handle,
     request,
     warm() {
-      if (ctx.datasets().length === 0) return;
-      for (const url of ['/', '/matrix', '/search']) request(url);
-      ctx.stats(ctx.dataset({}));
+      // One piece per turn of the event loop, so that a request arriving meanwhile is answered
+      // between pieces instead of waiting for all of them (the stats alone take seconds).
+      const steps = (function* (): Generator<unknown, void> {
+        if (ctx.datasets().length === 0) return;
+        for (const url of ['/', '/matrix', '/search', '/techniques/T1114']) yield request(url);
+        yield* ctx.warmStats(ctx.dataset({}));
+      })();
+      return new Promise<void>((resolve) => {
+        const next = (): void => {
+          try {
+            if (steps.next().done !== true) {
+              setImmediate(next);
+              return;
+            }
+          } catch {
+            // Warming is an optimisation: a page that fails now fails again when asked, with its error.
+          }
+          resolve();
+        };
+        next();
+      });
     },
     idle: () => jobs.idle(),
+    startSync: (params, observe) => startSyncJob(deps.graph, jobs, params, observe),
+    setStartupProblem(message) {
+      startupProblem = message === undefined ? undefined : { message };
+    },
   };
 }
 

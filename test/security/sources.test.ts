@@ -84,7 +84,7 @@ describe('local sources', () => {
       expect(err.message, p).toBe('not under a folder this server allows (ttpgraph serve --allow-dir DIR); nothing was read');
     }
     // Inside an allowed folder a missing file is just missing.
-    expect((await failure(readSource(path.join(allowed, 'nope.json'), opts))).message).toBe('cannot read: no such file');
+    expect((await failure(readSource(path.join(allowed, 'nope.json'), opts))).message).toBe('no such file');
     // No allowed folder at all (the server's default): every path is refused.
     expect((await failure(readSource(path.join(allowed, 'ok.json'), { allowedDirs: [] }))).code).toBe('path-not-allowed');
   });

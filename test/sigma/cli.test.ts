@@ -84,7 +84,7 @@ describe('ttpgraph hunt', () => {
   it('table output over a SigmaHQ regression case (evtx crate JSON) with the real rules folder', () => {
     const reg = dataPath('sigma-regression', 'rules-threat-hunting', 'windows', 'image_load', 'image_load_win_werfaultsecure_dbgcore_dbghelp_load');
     const r = runCli(['hunt', '--rules', dataPath('sigma', 'rules-threat-hunting'), `${reg}/8a2f4b1c-3d5e-4f7a-9b2c-1e4f6d8a9c2b.json`]);
-    expect(r.stdout.split('\n')[0]).toMatch(/^TIME\s+LEVEL\s+RULE\s+ATT&CK\s+HOST\s+EVENT/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^TIME\s+LEVEL\s+ID\s+RULE\s+ATT&CK\s+HOST\s+EVENT/);
     expect(r.stdout).toContain('WerFaultSecure');
     expect(r.stdout).toContain('swachchhanda');
     expect(r.status).toBe(0);

@@ -279,10 +279,12 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
     const r = await runCliAsync(['--db', db, 'sync', '--base-url', url, '--domain', 'ics']);
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^ttpgraph: error: MITRE ATT&CK .*: http:\/\/127\.0\.0\.1:\d+\/attack\/collection-index\.json: connection refused$/);
     expect(lines[1]).toMatch(/^ttpgraph: error: veris 1\.4\.0 mappings for ATT&CK 16\.1 ics: http:\/\/127\.0\.0\.1:\d+\/mappings\/veris-1\.4\.0_attack-16\.1-ics\.json: connection refused$/);
     expect(lines[2]).toMatch(/^ttpgraph: error: SigmaHQ rules: http:\/\/127\.0\.0\.1:\d+\/sigma\/sigma_all_rules\.zip: connection refused$/);
+    // Then what to do about it, and the exit code.
+    expect(lines[3]).toMatch(/^ttpgraph: sync: could not reach 127\.0\.0\.1:\d+: offline or behind a firewall\? .* --from DIR, or .* --base-url URL .*; exit code 1$/);
     const { datasets, mappingSets } = contents(db);
     expect(datasets).toEqual([]);
     expect(mappingSets).toEqual([]);

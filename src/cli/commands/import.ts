@@ -126,7 +126,10 @@ export function registerImportCommands(program: Command): Command {
       const interrupt = cancelOnInterrupt();
       await withGraph(command, 'write', async (graph) => {
         const started = performance.now();
-        const r = await graph.importSigma(paths, { read: { signal: interrupt.signal, ...(flags.maxSize === undefined ? {} : { maxBytes: flags.maxSize }) } });
+        const bar = progressBar(`importing Sigma rules from ${paths.join(', ')}`);
+        const r = await graph
+          .importSigma(paths, { read: { signal: interrupt.signal, ...(flags.maxSize === undefined ? {} : { maxBytes: flags.maxSize }) }, onProgress: (done, total) => bar.update(done, total) })
+          .finally(() => bar.done());
         for (const i of r.issues.slice(0, 50)) process.stderr.write(`ttpgraph: warning: ${formatIssue(i)} (skipped)\n`);
         if (r.issues.length > 50) process.stderr.write(`ttpgraph: warning: ${r.issues.length - 50} more problems (ttpgraph sigma check PATH lists them all)\n`);
         const seconds = ((performance.now() - started) / 1000).toFixed(1);

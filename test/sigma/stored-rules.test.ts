@@ -192,6 +192,9 @@ describe('the --rules folder cache follows its files', () => {
     const warm = loadRuleFiles([rules], { cacheDir });
     expect(warm.cached).toBe(warm.files);
     expect(warm.collection.issues.map(formatIssue)).toEqual(problems);
+    // A cache of another format version (an older ttpgraph, whose rule model differed) is not used.
+    for (const f of walk(cacheDir, () => true)) writeFileSync(f, readFileSync(f, 'utf8').replace(/"version":"[^"]*"/, '"version":"1.1"'));
+    expect(loadRuleFiles([rules], { cacheDir }).cached).toBe(0);
     for (const f of walk(cacheDir, () => true)) writeFileSync(f, '{"format":"ttpgraph-rule-cache", trunc');
     const rebuilt = loadRuleFiles([rules], { cacheDir });
     expect(rebuilt.cached).toBe(0);

@@ -11,8 +11,8 @@
 import type { SigmaIssue } from '../issues.ts';
 import type { Detection, DetectionItem, SearchIdentifier, SigmaCorrelation, SigmaDocument } from '../rule/model.ts';
 
-/** Bump when the model changes shape: stored texts of other versions are not decoded. */
-export const STORED_FORM_VERSION = 1;
+/** Bump whenever the rule model (rule/model.ts) changes shape: texts and caches of other versions are not decoded. */
+export const STORED_FORM_VERSION = 2;
 const PREFIX = `{"v":${STORED_FORM_VERSION},`;
 /** How every text of this format version starts (SQL can test `substr(parsed, 1, length(prefix))`). */
 export const STORED_FORM_PREFIX = PREFIX;

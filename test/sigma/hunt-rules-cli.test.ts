@@ -59,9 +59,16 @@ describe('hunt --from-store and the --rules cache', () => {
     expect(r.stdout).toBe(expected);
   });
 
-  it('without --rules or --from-store: a usage error', () => {
-    const r = runCli(['hunt', ...logs.slice(0, 1)]);
+  it("without --rules: the store's rules by default, the same hits, said on stderr", () => {
+    const r = runCli(['--db', db, 'hunt', '--format', 'jsonl', ...logs], { TTPGRAPH_CACHE_DIR: cache });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(expected);
+    expect(r.stderr).toMatch(/^[\d,]+ rules from the store \(/m);
+  });
+
+  it('without --rules and without a store: exit 2 saying how to get rules', () => {
+    const r = runCli(['--db', path.join(dir, 'none.db'), 'hunt', ...logs.slice(0, 1)]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('no rules: give --rules PATH (repeatable) or --from-store');
+    expect(r.stderr).toContain('ttpgraph sync');
   });
 });

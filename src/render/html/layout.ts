@@ -62,3 +62,8 @@ export function section(id: string, title: string, body: HtmlValue, options: { r
     ? html`<section id="${id}" aria-labelledby="${id}-h"><h3 id="${id}-h">${title}</h3>${content}</section>`
     : html`<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${title}</h2>${content}</section>`;
 }
+
+/** A "Copy" button for a value (an ID, a rule's YAML); hidden until the browser bundle makes it work. */
+export function copyButton(value: string, what: string): SafeHtml {
+  return html`<button type="button" class="copy" data-copy="${value}" aria-label="Copy ${what}" hidden>Copy</button>`;
+}

@@ -7,6 +7,7 @@ import { TtpgraphError } from '../errors.ts';
 import type { Store } from '../store/sqlite/store.ts';
 import { type DatasetScope, datasetsInScope } from './datasets.ts';
 import { reportId } from './reports.ts';
+import { compareVersionsNewestFirst, frameworkName } from '../core/frameworks.ts';
 
 export interface SearchOptions extends DatasetScope {
   /** Only this kind of node (technique, group, software...). */
@@ -242,38 +243,56 @@ export function searchAll(store: Store, text: string, limit = 10): NodeHit[] {
     else if (!seen.domains.includes(h.domain)) seen.domains.push(h.domain);
   }
   for (const { hit, domains } of byId.values()) out.push({ type: hit.type, id: hit.id, name: hit.name, detail: domains.join(', '), domains, framework: null });
-  const controls = new Map<string, NodeHit>();
+  const controls = new Map<string, { hit: RuleOrControlHit; versions: string[] }>();
   for (const h of searchRulesAndControls(store, text, { limit: limit * 2 })) {
     if (h.type === 'sigma-rule') {
       out.push({ type: h.type, id: h.id, name: h.name, detail: h.detail, domains: [], framework: null });
       continue;
     }
+    // One entry per control ID and framework, named as in its newest version.
+    const version = h.detail.split(' ').slice(1).join(' ');
     const key = `${h.framework ?? ''}\u0000${h.id}`;
     const seen = controls.get(key);
-    if (seen === undefined) controls.set(key, { type: 'control', id: h.id, name: h.name, detail: h.detail, domains: [], framework: h.framework });
-    else if (!seen.detail.includes(h.detail.split(' ').slice(1).join(' '))) controls.set(key, { ...seen, detail: `${seen.detail}, ${h.detail.split(' ').slice(1).join(' ')}` });
+    if (seen === undefined) controls.set(key, { hit: h, versions: [version] });
+    else {
+      seen.versions.push(version);
+      if (compareVersionsNewestFirst(version, seen.versions[0] ?? '') < 0) seen.hit = h;
+    }
   }
-  out.push(...controls.values());
+  for (const { hit, versions } of controls.values()) {
+    const sorted = [...new Set(versions)].sort(compareVersionsNewestFirst);
+    out.push({ type: 'control', id: hit.id, name: hit.name, detail: `${frameworkName(hit.framework ?? '')} ${sorted.join(', ')}`, domains: [], framework: hit.framework });
+  }
   for (const r of searchReports(store, text, limit)) out.push({ type: 'report', id: r.id, name: r.name, detail: r.detail, domains: [], framework: null });
   for (const r of searchHunts(store, text)) out.push({ type: 'hunt', id: r.id, name: r.name, detail: r.detail, domains: [], framework: null });
-  // An exact ID (AC-16, T1114) first, whatever its kind.
+  // An exact ID (AC-16, T1114) first, whatever its kind; then nodes whose name has every word; then
+  // the rest (words found only in descriptions), each kind in its own ranking order.
   const exact = text.trim().toLowerCase();
-  return out.sort((a, b) => Number(b.id.toLowerCase() === exact) - Number(a.id.toLowerCase() === exact)).slice(0, limit);
+  const words = wordsOf(text);
+  const tier = (h: NodeHit): number => (h.id.toLowerCase() === exact ? 0 : words.every((w) => `${h.id} ${h.name}`.toLowerCase().includes(w)) ? 1 : 2);
+  return out
+    .map((h, i) => ({ h, i, t: tier(h) }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .slice(0, limit)
+    .map((x) => x.h);
 }
 
-/** Edit distance (Levenshtein), stopping early once it exceeds `max`. */
+/** Edit distance counting a swap of two neighbouring characters as one edit (T1141 is one from T1114); gives up past `max`. */
 function distance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (before[j - 2] ?? 0) + 1);
       row.push(v);
       best = Math.min(best, v);
     }
     if (best > max) return max + 1;
+    before = prev;
     prev = row;
   }
   return prev[b.length] ?? max + 1;
@@ -292,11 +311,14 @@ export function closestNodes(store: Store, text: string, limit = 6): { id: strin
        AND o.dataset_id IN (SELECT id FROM dataset d WHERE version_key = (SELECT max(version_key) FROM dataset e WHERE e.domain = d.domain))`,
   );
   const max = Math.max(2, Math.floor(wanted.length / 3));
+  // At equal distance, the same characters in another order (a typo) before a different number.
+  const letters = (x: string): string => [...x].sort().join('');
   const scored: { id: string; name: string; type: Kind; d: number }[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
     if (seen.has(r.attack_id)) continue;
-    const d = Math.min(distance(wanted, r.attack_id.toLowerCase(), max), distance(wanted, r.name.toLowerCase(), max));
+    const id = r.attack_id.toLowerCase();
+    const d = Math.min(distance(wanted, id, max), distance(wanted, r.name.toLowerCase(), max)) - (letters(id) === letters(wanted) ? 0.5 : 0);
     if (d > max) continue;
     seen.add(r.attack_id);
     scored.push({ id: r.attack_id, name: r.name, type: r.kind, d });

@@ -244,7 +244,7 @@ export function otherHref(o: NodeHit): string {
 export function renderSearchBody(query: string, hits: readonly SearchHit[] | null, type: string, types: readonly string[], others: readonly NodeHit[] = []): SafeHtml {
   return html`<article class="page search-page">
 <h1>Search</h1>
-<form class="search-form" role="search" action="/search" method="get">
+<form class="search-form" role="search" aria-label="Search the graph" action="/search" method="get">
 <label for="search-q">Words or an ID</label>
 <input id="search-q" name="q" type="search" value="${query}" autocomplete="off" data-suggest="search-suggestions" aria-autocomplete="list" aria-controls="search-suggestions" aria-expanded="false" role="combobox">
 <ul id="search-suggestions" class="suggestions" role="listbox" aria-label="Suggestions" hidden></ul>
@@ -412,7 +412,7 @@ ${rule.date === null ? '' : html`<tr><th scope="row">Date</th><td>${rule.date}</
 ${rule.description === null ? '' : section('description', 'Description', html`<p>${rule.description}</p>`)}
 ${section('context', 'Cyber Threat Graph Context', renderContext({ center: { id: rule.id, name: rule.title, type: 'sigma', href: '' }, nodes }))}
 ${rule.falsepositives.length === 0 ? '' : section('falsepositives', 'False positives', html`<ul>${rule.falsepositives.map((f) => html`<li>${f}</li>`)}</ul>`)}
-${section('rule', 'Rule', html`<p class="actions">${copyButton(rule.yaml, 'the rule YAML')}</p><pre class="yaml"><code>${highlightYaml(rule.yaml)}</code></pre>`)}
+${section('rule', 'Rule', html`<p class="actions">${copyButton(rule.yaml, 'the rule YAML')}</p><pre class="yaml" tabindex="0" aria-label="Rule YAML"><code>${highlightYaml(rule.yaml)}</code></pre>`)}
 ${rule.references.length === 0 ? '' : section('references', 'References', html`<ol class="refs">${rule.references.map((r) => html`<li>${isSafeUrl(r) ? html`<a href="${r}" rel="noopener noreferrer external">${r}</a>` : r}</li>`)}</ol>`)}
 </article>`;
 }

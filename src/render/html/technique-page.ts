@@ -27,14 +27,16 @@ function orderedControls(controls: readonly Control[]): Control[] {
 }
 
 /** One framework's mappings, version by version (never mixed: rev4's AC-3 is not rev5's AC-03). */
-function renderFramework(framework: string, rows: readonly Control[]): SafeHtml {
+function renderFramework(framework: string, rows: readonly Control[], foldOlder = false): SafeHtml {
   const versions = new Map<string, Control[]>();
   for (const c of rows) versions.set(c.frameworkVersion, [...(versions.get(c.frameworkVersion) ?? []), c]);
-  return html`${[...versions.entries()].map(
-    ([version, list]) => html`<h4>${frameworkLabel(framework, version)} <span class="meta">· ${list.length} control(s), mapped for ATT&amp;CK ${list[0]?.attackVersion ?? ''}</span></h4><ul class="controls">${list.map(
+  return html`${[...versions.entries()].map(([version, list], i) => {
+    const head = html`${frameworkLabel(framework, version)} <span class="meta">· ${list.length} control(s), mapped for ATT&amp;CK ${list[0]?.attackVersion ?? ''}</span>`;
+    const items = html`<ul class="controls">${list.map(
       (c) => html`<li><a href="${controlHref(c)}"><span class="nid">${c.id}</span> ${c.name ?? ''}</a>${c.mappingType === null ? '' : html` <span class="tag">${c.mappingType.replace(/_/g, ' ')}</span>`}</li>`,
-    )}</ul>`,
-  )}`;
+    )}</ul>`;
+    return foldOlder && i > 0 ? html`<details class="framework"><summary>${head}</summary>${items}</details>` : html`<h4>${head}</h4>${items}`;
+  })}`;
 }
 
 function renderControls(controls: readonly Control[]): SafeHtml {
@@ -42,7 +44,7 @@ function renderControls(controls: readonly Control[]): SafeHtml {
   for (const c of orderedControls(controls)) byFramework.set(c.framework, [...(byFramework.get(c.framework) ?? []), c]);
   return html`${[...byFramework.entries()].map(([framework, rows], i) =>
     i === 0 && framework === 'nist_800_53'
-      ? html`<div class="framework" data-framework="${framework}"><h3>${frameworkName(framework)} Controls</h3><p class="hint">Controls that can help protect against this technique, from the mappings of the Center for Threat-Informed Defense.</p>${renderFramework(framework, rows)}</div>`
+      ? html`<div class="framework" data-framework="${framework}"><h3>${frameworkName(framework)} Controls</h3><p class="hint">Controls that can help protect against this technique, from the mappings of the Center for Threat-Informed Defense.</p>${renderFramework(framework, rows, true)}</div>`
       : html`<details class="framework" data-framework="${framework}"><summary><span class="h3">${frameworkName(framework)}</span> <span class="meta">${rows.length} mapping(s)</span></summary>${renderFramework(framework, rows)}</details>`,
   )}`;
 }
@@ -171,7 +173,7 @@ ${section(
   sigma.length === 0
     ? []
     : html`<ul class="cards">${sigma.map(
-        (s) => html`<li><h4><a href="${hrefFor('sigma', s.id)}">${s.title}</a></h4><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
+        (s) => html`<li><h3 class="h4"><a href="${hrefFor('sigma', s.id)}">${s.title}</a></h3><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
           html` · ${[s.logsource.product, s.logsource.category, s.logsource.service].filter((x) => x !== null).join(' / ')}`
         }${s.subtechnique === null ? '' : html` · for ${s.subtechnique}`}</p></li>`,
       )}</ul>`,

@@ -5,7 +5,7 @@
  * show the same nodes). Read at a glance: the node in the middle on the left, its neighbours in one
  * box per kind (compound nodes), laid out in columns by this module (no force layout, so nothing
  * overlaps and the layout costs a few milliseconds); controls as one node per framework with its
- * count, expanding into its controls on click; labels one line, kept between 10.5 and 13 px on
+ * count, expanding into its controls on click; labels one line, their font kept between 10.5 and 11 px on
  * screen whatever the zoom, the full name in a tooltip. Filtering by kind lays out and fits again.
  * Loaded as its own chunk after the first paint.
  */
@@ -36,8 +36,8 @@ const GAP_X = 40;
 const LABEL_CHARS = 32;
 /** Screen pixels a label's font may take, whatever the zoom. */
 const FONT_MIN = 10.5;
-const FONT_MAX = 13;
-const FONT_MODEL = 12;
+const FONT_MAX = 11;
+const FONT_MODEL = 11;
 
 interface Item {
   readonly nodeId: string;
@@ -188,7 +188,6 @@ export function setupGraph(container: HTMLElement): GraphHandle {
 
   const cy = cytoscape({
     container,
-    wheelSensitivity: 0.3,
     minZoom: 0.5,
     maxZoom: 2,
     boxSelectionEnabled: false,
@@ -212,7 +211,7 @@ export function setupGraph(container: HTMLElement): GraphHandle {
       { selector: 'node[frameworkNode = 1]', style: { shape: 'round-rectangle', width: 16, height: 12, 'font-weight': 'bold' } },
       {
         selector: 'node[center = 1]',
-        style: { width: 26, height: 26, 'font-weight': 'bold', 'border-width': 3, 'border-color': '#0d1b2a', 'text-halign': 'center', 'text-valign': 'bottom', 'text-margin-x': 0, 'text-margin-y': 6 },
+        style: { width: 26, height: 26, 'font-weight': 'bold', 'border-width': 3, 'border-color': '#0d1b2a', 'text-halign': 'center', 'text-valign': 'bottom', 'text-margin-x': 0, 'text-margin-y': 0 },
       },
       {
         selector: ':parent',
@@ -240,6 +239,8 @@ export function setupGraph(container: HTMLElement): GraphHandle {
     const z = cy.zoom();
     const px = Math.min(FONT_MAX, Math.max(FONT_MIN, FONT_MODEL * z));
     cy.nodes().style('font-size', px / z);
+    // A centred label's box is a little taller than a side label's: the same box height for both.
+    cy.getElementById('center').style('font-size', (px * 0.95) / z);
   };
 
   const draw = (): void => {
@@ -267,7 +268,7 @@ export function setupGraph(container: HTMLElement): GraphHandle {
     const centerX = -150;
     const centerY = Math.max(HEAD_H, laid.height / 2);
     const elements: cytoscape.ElementDefinition[] = [
-      { data: { id: 'center', label: labelOf(centerId, centerName), full: `${centerId} ${centerName}`, type: centerType, center: 1 }, position: { x: centerX, y: centerY } },
+      { data: { id: 'center', label: labelOf(centerId, centerName, centerType), full: `${centerId} ${centerName}`, type: centerType, center: 1 }, position: { x: centerX, y: centerY } },
       ...types.map((t) => ({
         data: { id: `box-${t}`, label: t === 'control' ? `Controls (${rows.get(t)?.filter((r) => r.data.frameworkNode === 1).length ?? 0} frameworks)` : `${TYPE_LABELS[t] ?? t} (${groups.get(t)?.length ?? 0})`, type: 'box' },
       })),

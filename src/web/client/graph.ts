@@ -28,11 +28,11 @@ const TYPE_COLORS: Record<string, string> = {
 
 const TYPE_ORDER = Object.keys(TYPE_COLORS);
 /** Model units: a column, a row, the room a box's title takes. */
-const COL_W = 250;
-const ROW_H = 24;
+const COL_W = 225;
+const ROW_H = 21;
 const HEAD_H = 30;
-const GAP_Y = 34;
-const GAP_X = 40;
+const GAP_Y = 30;
+const GAP_X = 30;
 const LABEL_CHARS = 32;
 /** Screen pixels a label's font may take, whatever the zoom. */
 const FONT_MIN = 10.5;
@@ -188,8 +188,9 @@ export function setupGraph(container: HTMLElement): GraphHandle {
 
   const cy = cytoscape({
     container,
+    // Cytoscape pads a label's box by 4 model units: above 1.2 the padding alone would push a label past 16 px.
     minZoom: 0.5,
-    maxZoom: 2,
+    maxZoom: 1.2,
     boxSelectionEnabled: false,
     autoungrabify: true,
     style: [
@@ -252,21 +253,22 @@ export function setupGraph(container: HTMLElement): GraphHandle {
     const width = Math.max(320, container.clientWidth);
     const types = [...TYPE_ORDER, 'other'].filter((t) => groups.has(t) && !hidden.has(t));
     const rows = new Map(types.map((t) => [t, rowsOf(t, groups.get(t) ?? [], expanded)]));
-    // As tall as the box allows; taller (the box grows) only when the columns would not fit its width.
-    let maxRows = Math.max(6, Math.floor((baseHeight - 60) / ROW_H) - 1);
+    // As tall as the box allows; taller (the box grows) only as much as the columns need to fit its width.
+    let maxRows = Math.max(6, Math.floor((baseHeight - 150) / ROW_H));
     let laid = place([], 0);
-    for (let attempt = 0; attempt < 12; attempt++) {
+    for (let attempt = 0; attempt < 40; attempt++) {
       const boxes = types.map((t) => {
         const r = rows.get(t) ?? [];
         const cols = Math.max(1, Math.ceil(r.length / maxRows));
         return { type: t, rows: r, cols, perCol: Math.ceil(r.length / cols) };
       });
       laid = place(boxes, maxRows * ROW_H + HEAD_H);
-      if (laid.width + COL_W + 80 <= width) break;
-      maxRows = Math.ceil(maxRows * 1.4);
+      if (laid.width + 60 <= width) break;
+      maxRows = Math.ceil(maxRows * 1.12);
     }
-    const centerX = -150;
-    const centerY = Math.max(HEAD_H, laid.height / 2);
+    // The node in question above its neighbours' boxes, an edge to each box.
+    const centerX = laid.width / 2 - COL_W / 4;
+    const centerY = -90;
     const elements: cytoscape.ElementDefinition[] = [
       { data: { id: 'center', label: labelOf(centerId, centerName, centerType), full: `${centerId} ${centerName}`, type: centerType, center: 1 }, position: { x: centerX, y: centerY } },
       ...types.map((t) => ({
@@ -276,15 +278,15 @@ export function setupGraph(container: HTMLElement): GraphHandle {
       ...types.map((t) => ({ data: { id: `edge-${t}`, source: 'center', target: `box-${t}` } })),
     ];
     // The box grows with the graph so that a large neighbourhood still reads at zoom 1.
-    const needed = Math.ceil(laid.height + 110);
+    const needed = Math.ceil(laid.height + 200);
     container.style.height = `${Math.max(baseHeight, Math.min(2400, needed))}px`;
     cy.resize();
     cy.elements().remove();
     cy.add(elements);
     cy.layout({ name: 'preset', fit: false }).run();
     cy.fit(cy.elements(), 24);
-    if (cy.zoom() > 1.3) {
-      cy.zoom(1.3);
+    if (cy.zoom() > 1) {
+      cy.zoom(1);
       cy.center();
     }
     sizeLabels();

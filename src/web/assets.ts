@@ -111,7 +111,12 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
 .swatch { display: inline-block; padding: .05rem .5rem; border: 1px solid var(--line); border-radius: 3px; }
 ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff' : '#1b1f24'}; }`).join('\n')}
 .__________cytoscape_container { position: relative; }
-/* Every section is laid out at once (no content-visibility): full-page captures and print get the whole page. */
+/* The first paint lays out one screen: sections below it wait (content-visibility), but only until
+   the frame after the first paint, when the bundle marks the page laid out and every section renders
+   (full-page captures, find-in-page, print). Print never waits. */
+.page > section:not(#description):not(#context) { content-visibility: auto; contain-intrinsic-size: auto 600px; }
+.laid-out .page > section:not(#description):not(#context) { content-visibility: visible; }
+@media print { .page > section:not(#description):not(#context) { content-visibility: visible !important; } }
 .tech.overlay { outline: 2px solid #111827; }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }

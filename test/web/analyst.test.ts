@@ -280,7 +280,8 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
 
   it('the whole page is in the document for print and full-page captures; Markdown export; copy buttons', async () => {
     const page = await open('/techniques/T1114');
-    // Nothing waits for scrolling to be laid out: the last section has its size before any scroll.
+    // Nothing waits for scrolling: right after the first paint every section is laid out, the last one too.
+    await page.locator('main.laid-out').waitFor({ state: 'attached' });
     const refs = await page.evaluate(() => {
       const r = document.getElementById('references')!;
       return { h: r.getBoundingClientRect().height, cv: getComputedStyle(r).contentVisibility };

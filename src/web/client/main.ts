@@ -337,6 +337,11 @@ function start(): void {
   for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-autosubmit]')) {
     select.addEventListener('change', () => select.form?.submit());
   }
+  // The frame after the first paint: lay out the whole page (see the stylesheet), then draw the graph.
+  const afterFirstPaint = (f: () => void): void => {
+    requestAnimationFrame(() => window.setTimeout(f, 0));
+  };
+  afterFirstPaint(() => document.querySelector('main')?.classList.add('laid-out'));
   const graph = document.getElementById('context-graph');
   if (graph !== null) {
     // Only this box changes (not a class on <html>, which would restyle the whole page before its first paint).
@@ -346,11 +351,7 @@ function start(): void {
       void import('./graph.ts').then((m) => m.setupGraph(graph));
     };
     // After the frame that paints the page: the graph is never in the way of the first paint.
-    const later = (): void => {
-      requestAnimationFrame(() => window.setTimeout(load, 0));
-    };
-    if (document.readyState === 'complete') later();
-    else window.addEventListener('load', later, { once: true });
+    afterFirstPaint(load);
   }
   const sync = document.getElementById('sync-form');
   if (sync instanceof HTMLFormElement) setupSync(sync);

@@ -60,13 +60,13 @@ async function graphState(page: Page): Promise<GraphState> {
         .map((n) => ({
           id: n.id(),
           type: String(n.data('type')),
-          label: String(n.data('label') ?? ''),
+          label: (n.data('label') as string | undefined) ?? '',
           box: box(n.renderedBoundingBox({ includeLabels: true, includeOverlays: false })),
           labelH: labelH(n),
           framework: n.data('frameworkNode') === 1 ? String(n.data('framework')) : null,
           frameworkNode: n.data('frameworkNode') === 1,
         })),
-      parents: nodes.filter((n) => n.isParent()).map((n) => ({ id: n.id(), label: String(n.data('label') ?? ''), box: box(n.renderedBoundingBox({ includeLabels: true, includeOverlays: false })), labelH: labelH(n) })),
+      parents: nodes.filter((n) => n.isParent()).map((n) => ({ id: n.id(), label: (n.data('label') as string | undefined) ?? '', box: box(n.renderedBoundingBox({ includeLabels: true, includeOverlays: false })), labelH: labelH(n) })),
       all: box(cy.elements(':visible').renderedBoundingBox({ includeLabels: true, includeOverlays: false })),
     };
   });

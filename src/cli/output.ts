@@ -2,7 +2,8 @@
  * Terminal output for commands: width, colour, JSON, and a progress line on stderr that only
  * appears when stderr is a terminal (pipes and CI logs stay clean).
  */
-import { textStyle, type TextStyle } from '../render/terminal/text.ts';
+import type { TextStyle } from '../render/terminal/text.ts';
+import { terminalControl, writeMachine } from './terminal.ts';
 
 export function terminalWidth(): number {
   const fromEnv = Number(process.env['COLUMNS']);
@@ -12,11 +13,13 @@ export function terminalWidth(): number {
 
 export function terminalStyle(): TextStyle {
   const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-  return textStyle(color);
+  // Through terminalControl: data inside is still sanitised, our own codes pass (see terminal.ts).
+  const sgr = (code: string) => (text: string) => (color ? `${terminalControl(`${code}m`)}${text}${terminalControl('0m')}` : text);
+  return { heading: sgr('1;4'), dim: sgr('2'), bold: sgr('1') };
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeMachine(`${JSON.stringify(value, null, 2)}\n`, 'json');
 }
 
 export interface Progress {
@@ -32,13 +35,14 @@ export function progressBar(label: string): Progress {
     update(done, total) {
       if (!tty || total <= 0) return;
       const width = 30;
-      const filled = Math.round((done / total) * width);
-      const pct = Math.floor((done / total) * 100);
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
+      const share = Math.min(1, Math.max(0, done / total)); // a last update past the total must not throw in repeat()
+      const filled = Math.round(share * width);
+      const pct = Math.floor(share * 100);
+      process.stderr.write(`${terminalControl('\r')}${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
       shown = true;
     },
     done() {
-      if (shown) process.stderr.write('\r\u001b[2K');
+      if (shown) process.stderr.write(`${terminalControl('\r')}${terminalControl('2K')}`);
       shown = false;
     },
   };

@@ -22,7 +22,8 @@ export interface HuntFilters {
 }
 
 export interface HuntProblem {
-  readonly kind: 'rule' | 'input' | 'file';
+  /** `logsource`: events of a file whose log source was not recognised (a notice; nothing was skipped). */
+  readonly kind: 'rule' | 'input' | 'file' | 'logsource';
   readonly message: string;
   readonly source?: string;
   readonly line?: number;
@@ -42,6 +43,8 @@ export interface HuntOptions {
    * costs more than it saves), one more per further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
+  /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
+  readonly maxLineBytes?: number;
   onHit(hit: HuntHit): void;
   onProblem?(problem: HuntProblem): void;
   /** Called every few thousand events with (files done, file count, raw bytes of the current file done, its size). */
@@ -56,6 +59,8 @@ export interface HuntSummary {
   readonly filesFailed: number;
   readonly events: number;
   readonly skippedRecords: number;
+  /** Events whose log source was not recognised: they reached only rules without a product. */
+  readonly unknownLogsource: number;
   readonly hits: number;
   readonly rulesHit: number;
   readonly elapsedMs: number;
@@ -116,6 +121,11 @@ function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit): EvtxWorkers | u
   return startEvtxWorkers({ mapper, init: init(), threads });
 }
 
+/** The notice for events of unknown log source in a file. */
+export function unknownLogsourceMessage(count: number, file: string): string {
+  return `${count} event(s) of unknown log source in ${file}: use --logsource product=...,service=... or a pipeline (only rules without a product saw them)`;
+}
+
 export function issueProblem(i: SigmaIssue): HuntProblem {
   return { kind: 'rule', message: formatIssue(i), ...(i.file !== undefined ? { source: i.file } : {}), ...(i.line !== undefined ? { line: i.line } : {}) };
 }
@@ -146,6 +156,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   let skipped = 0;
   let hits = 0;
   let filesFailed = 0;
+  let unknownLogsource = 0;
   const rulesHit = new Set<string>();
   const readers = o.readers ?? READERS;
   const tagCache = new Map<SigmaRule | SigmaCorrelation, ReturnType<typeof attackTags>>();
@@ -200,7 +211,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       const path = o.logs[fi] as string;
       let file;
       try {
-        file = openLogFile(path);
+        file = openLogFile(path, o.maxLineBytes !== undefined ? { maxRecordBytes: o.maxLineBytes } : {});
       } catch (e) {
         filesFailed++;
         problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
@@ -212,6 +223,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
         continue;
       }
+      // A file that gave problems and not one readable record is not a log at all: a file error
+      // (exit 2 in the CLI), the same for garbage .evtx as for garbage NDJSON.
+      const eventsBefore = events;
+      const skippedBefore = skipped;
       if (threaded !== undefined && reader.name === 'evtx') {
         // Parsed and tested in every thread; only matching records come back, in file order.
         for await (const got of matchEvtx(file, threaded.workers, threaded.local)) {
@@ -225,6 +240,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         }
       } else {
         let sinceProgress = 0;
+        let unknown = 0;
         for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
           if (item.kind === 'problem') {
             inputProblem(item);
@@ -237,8 +253,18 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           }
           const ctx = eventContext(item.event);
           const matched = engine.matchContext(ctx);
+          if (ctx.source < 0) unknown++;
           if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
         }
+        // With routing off every rule saw every event: nothing to report.
+        if (unknown > 0 && o.routing !== false) {
+          unknownLogsource += unknown;
+          problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
+        }
+      }
+      if (events === eventsBefore && skipped > skippedBefore) {
+        filesFailed++;
+        problem({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)`, source: path });
       }
       o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
     }
@@ -253,6 +279,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     filesFailed,
     events,
     skippedRecords: skipped,
+    unknownLogsource,
     hits,
     rulesHit: rulesHit.size,
     elapsedMs: performance.now() - started,

@@ -10,6 +10,7 @@ import { TtpgraphError } from '../../errors.ts';
 import { fileHandleReader, parseEvtx, stringifyJson } from '../../evtx/index.ts';
 import type { EvtxRecord } from '../../evtx/index.ts';
 import { parseThreads } from '../options.ts';
+import { writeMachine } from '../terminal.ts';
 
 interface DumpOptions {
   readonly format: 'jsonl' | 'xml';
@@ -59,7 +60,7 @@ async function dump(file: string, opts: DumpOptions): Promise<void> {
     let buf = '';
     const flush = async (): Promise<void> => {
       if (buf === '' || closed) return;
-      const ok = process.stdout.write(buf);
+      const ok = writeMachine(buf, opts.format === 'xml' ? 'raw' : 'json');
       buf = '';
       if (!ok) await drained();
     };

@@ -91,9 +91,10 @@ ${section('references', 'References', page.references.length === 0 ? [] : render
 export function renderControlBody(page: ControlPage): SafeHtml {
   const nodes = contextNodes(page.techniques.map((t) => ({ id: t.id, name: t.name ?? t.id, type: 'technique' })));
   return html`<article class="page control" data-page-id="${page.id}">
-<header class="page-head"><p class="kind">Control · ${page.framework} ${page.frameworkVersion}</p>
+<header class="page-head"><p class="kind">Control · ${frameworkLabel(page.framework, page.frameworkVersion)}</p>
 <h1><span class="nid">${page.id}</span>: ${page.name ?? ''}</h1>
-<table class="facts"><tr><th scope="row">Framework</th><td>${page.framework} ${page.frameworkVersion}</td></tr>
+<table class="facts"><tr><th scope="row">ID</th><td><code>${page.id}</code> ${copyButton(page.id, `the control ID ${page.id}`)}</td></tr>
+<tr><th scope="row">Framework</th><td>${frameworkLabel(page.framework, page.frameworkVersion)}</td></tr>
 ${page.group === null ? '' : html`<tr><th scope="row">Group</th><td>${page.group}</td></tr>`}
 ${page.otherVersions.length === 0 ? '' : html`<tr><th scope="row">Other versions</th><td>${page.otherVersions.map((v, i) => html`${i > 0 ? ', ' : ''}<a href="/controls/${encodeURIComponent(page.id)}?framework=${encodeURIComponent(page.framework)}&amp;frameworkVersion=${encodeURIComponent(v)}">${v}</a>`)}</td></tr>`}
 </table></header>

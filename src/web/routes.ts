@@ -21,6 +21,7 @@ import {
   listObjects,
   listTechniques,
   searchApi,
+  suggestApi,
 } from '../api/routes.ts';
 import { cancelJob, jobStatus, startImport, startSync, type WriteContext } from '../api/writes.ts';
 import { HttpError, jsonResponse } from '../api/http.ts';
@@ -35,6 +36,7 @@ import {
   reportPage,
   searchPage,
   sigmaPage,
+  techniqueMarkdownPage,
   techniquePage,
 } from './pages.ts';
 
@@ -72,6 +74,7 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/search', handler: withData(searchPage, 200), auth: 'public' },
   { method: 'GET', pattern: '/matrix', handler: withData(matrixPage, 200), auth: 'public' },
   { method: 'GET', pattern: '/techniques/:id', handler: withData(techniquePage, 404), auth: 'public' },
+  { method: 'GET', pattern: '/techniques/:id/markdown', handler: withData(techniqueMarkdownPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/objects/:id', handler: withData(objectPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/controls/:id', handler: withData(controlPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/reports/:id', handler: withData(reportPage, 404), auth: 'public' },
@@ -86,6 +89,7 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/api/v1/controls/:id', handler: getControl, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/reports/:id', handler: getReport, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/search', handler: searchApi, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/suggest', handler: suggestApi, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/datasets', handler: listDatasetsApi, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/stats', handler: getStats, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/matrix', handler: getMatrix, auth: 'public' },

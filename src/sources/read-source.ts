@@ -328,7 +328,8 @@ function getOnce(name: string, url: URL, options: ReadSourceOptions): Promise<On
   });
 }
 
-const NETWORK_WORDS: Readonly<Record<string, string>> = {
+/** Network error codes (node:net, TLS, undici's fetch) in words; sync's transport says them the same way. */
+export const NETWORK_WORDS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   ENOTFOUND: 'host not found',
@@ -339,4 +340,6 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: 'TLS certificate expired',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
 };

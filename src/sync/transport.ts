@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TtpgraphError } from '../errors.ts';
-import { checkAllowedPath, DEFAULT_MAX_BYTES, formatBytes, readSource } from '../sources/read-source.ts';
+import { checkAllowedPath, DEFAULT_MAX_BYTES, formatBytes, NETWORK_WORDS, readSource } from '../sources/read-source.ts';
 import { VERSION } from '../version.ts';
 import { FORMAT_CHECKS } from './formats.ts';
 import { type HttpCache, cacheDirFor, openHttpCache, sha256Hex } from './http-cache.ts';
@@ -234,25 +234,13 @@ function fetchFailed(url: string, why: string, cause?: unknown): TtpgraphError {
   return new TtpgraphError('fetch-failed', why, { source: url }, cause === undefined ? undefined : { cause });
 }
 
-const NETWORK_CODES: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed (temporary)',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-};
-
 /** fetch() reports "fetch failed" and hides the reason in a chain of causes: say the reason. */
 function networkReason(err: unknown): string {
   let e: unknown = err;
   let deepest = err instanceof Error ? err.message : String(err);
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== undefined && NETWORK_CODES[code] !== undefined) return NETWORK_CODES[code];
+    if (code !== undefined && NETWORK_WORDS[code] !== undefined) return NETWORK_WORDS[code];
     deepest = e.message;
     e = (e as Error & { cause?: unknown }).cause;
   }

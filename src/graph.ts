@@ -28,6 +28,21 @@ import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
 import { type HuntRun, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
+import type { ImportReportResult } from './ingest/report/import-report.ts';
+import type { ReportFormat } from './ingest/report/read-document.ts';
+import type { ReviewDecisions, ReviewResult } from './ingest/report/review.ts';
+import type { StoredModelInfo, TrainOptions, TrainResult } from './ingest/report/model-store.ts';
+import {
+  type ImportedReportPage,
+  importedReportPage,
+  type ImportedReportSummary,
+  importedReports,
+  reportLayer,
+  reportStixBundle,
+  type ReviewStatus,
+  type StixBundle,
+} from './query/imported-reports.ts';
+import type { NavigatorLayer } from './query/navigator.ts';
 
 export interface OpenGraphOptions {
   /** Store file; default `$TTPGRAPH_DB`, else the per-user data directory. ':memory:' for a throwaway store. */
@@ -72,6 +87,18 @@ export interface Graph {
   huntRuns(): HuntRun[];
   /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
   huntHits(attackId: string, runId?: number): TechniqueHuntHits[];
+  /** A threat report (PDF, HTML article, Markdown, text): stored once per content, techniques proposed. */
+  importReport(fileOrUrl: string, options?: { format?: ReportFormat }): Promise<ImportReportResult>;
+  /** Builds the technique classifier from the store (and TRAM annotations), then re-extracts every report's unreviewed techniques. */
+  trainExtractor(options?: TrainOptions): Promise<TrainResult & { reports: number }>;
+  extractorInfo(): Promise<StoredModelInfo | null>;
+  importedReports(): ImportedReportSummary[];
+  importedReport(id: string): ImportedReportPage;
+  reviewReport(id: string, decisions: ReviewDecisions): Promise<ReviewResult>;
+  deleteImportedReport(id: string): Promise<void>;
+  /** The report's techniques (default: accepted and proposed) as a Navigator layer / a STIX 2.1 bundle. */
+  reportLayer(id: string, statuses?: readonly ReviewStatus[]): NavigatorLayer;
+  reportStix(id: string, statuses?: readonly ReviewStatus[]): StixBundle;
   close(): void;
 }
 
@@ -141,6 +168,25 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
     sigmaRule: (id) => sigmaRulePage(store, id),
     huntRuns: () => huntRuns(store),
     huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),
+    // The report modules are loaded on demand: pdf.js, Readability and the classifier are not for `show`.
+    importReport: async (fileOrUrl, reportOptions = {}) => {
+      const { importReport } = await import('./ingest/report/import-report.ts');
+      const { name, bytes } = await readSource(fileOrUrl);
+      return importReport(store, bytes, name, reportOptions);
+    },
+    trainExtractor: async (trainOptions = {}) => {
+      const { trainStoredModel } = await import('./ingest/report/model-store.ts');
+      const { reextractAll } = await import('./ingest/report/import-report.ts');
+      const result = trainStoredModel(store, trainOptions);
+      return { ...result, reports: reextractAll(store) };
+    },
+    extractorInfo: async () => (await import('./ingest/report/model-store.ts')).storedModelInfo(store),
+    importedReports: () => importedReports(store),
+    importedReport: (id) => importedReportPage(store, id),
+    reviewReport: async (id, decisions) => (await import('./ingest/report/review.ts')).reviewReport(store, id, decisions),
+    deleteImportedReport: async (id) => (await import('./ingest/report/review.ts')).deleteImportedReport(store, id),
+    reportLayer: (id, statuses) => reportLayer(store, id, statuses),
+    reportStix: (id, statuses) => reportStixBundle(store, id, statuses),
     close: () => store.close(),
   };
 }

@@ -96,6 +96,26 @@ export function registerImportCommands(program: Command): Command {
       });
     });
   group
+    .command('report')
+    .description('import threat reports (PDF, HTML article page, Markdown, text) and propose the ATT&CK techniques they describe, for review')
+    .argument('<sources...>', 'report files or http(s) URLs')
+    .option('--format <format>', 'read every source as this format instead of guessing: pdf, html, markdown, text')
+    .action(async (sources: string[], flags: { format?: string }, command: Command) => {
+      const format = flags.format;
+      if (format !== undefined && !['pdf', 'html', 'markdown', 'text'].includes(format)) {
+        throw new TtpgraphError('invalid-argument', `--format "${format}" is not one of pdf, html, markdown, text`);
+      }
+      await importEach(command, sources, async (graph, source) => {
+        const r = await graph.importReport(source, format === undefined ? {} : { format: format as 'pdf' | 'html' | 'markdown' | 'text' });
+        const what = `${r.techniques} technique(s) proposed (${r.explicit} named by ID), ${r.entities} group/software/campaign name(s)`;
+        const line =
+          r.status === 'unchanged'
+            ? `unchanged, already in the store: report ${r.id} "${r.title}" from ${source}: ${what}`
+            : `imported report ${r.id} "${r.title}" (${[r.publisher, r.published].filter((x) => x !== null).join(', ') || 'no publisher or date found'}) from ${source}: ${what}; review: ttpgraph report review ${r.id}`;
+        return { line, warnings: r.trainedModel ? ['no extraction model yet: built one from the store first (ttpgraph extract train rebuilds it)'] : [] };
+      });
+    });
+  group
     .command('sigma')
     .description('import Sigma rule files and folders of them (recursively); rules link to the techniques in their attack.tNNNN tags')
     .argument('<paths...>', 'rule files or folders')

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TtpgraphError } from '../../errors.ts';
-import type { TrainingExample } from '../../extract/model.ts';
+import { NONE_LABEL, type TrainingExample } from '../../extract/model.ts';
 import { splitSentences } from '../../extract/text.ts';
 import type { Store } from '../../store/sqlite/store.ts';
 
@@ -134,11 +134,20 @@ export function readAnnotations(dir: string): Annotated[] {
   });
 }
 
-/** Each annotated span as a training sentence: the sentence(s) holding it, labelled with its technique. */
+/**
+ * Each annotated span as a training sentence: the sentence(s) holding it, labelled with its
+ * technique; and every other sentence of the report with a few words in it, labelled NONE_LABEL
+ * (what a sentence that describes no technique looks like).
+ */
 export function annotationExamples(reports: readonly Annotated[]): TrainingExample[] {
   const out: TrainingExample[] = [];
   for (const r of reports) {
     const sentences = splitSentences(r.text);
+    const labelled = new Set<number>();
+    for (const spans of r.labels.values()) {
+      for (const [start, end] of spans) for (const s of sentences) if (s.end > start && s.start < end) labelled.add(s.start);
+    }
+    for (const s of sentences) if (!labelled.has(s.start) && (s.text.match(/[A-Za-z]{3,}/g)?.length ?? 0) >= 4) out.push({ label: NONE_LABEL, text: s.text, kind: 'annotation' });
     for (const [id, spans] of [...r.labels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
       const seen = new Set<number>();
       for (const [start, end] of spans) {

@@ -28,8 +28,7 @@ import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
 import { type HuntRun, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
-import type { ImportReportResult } from './ingest/report/import-report.ts';
-import type { ReportFormat } from './ingest/report/read-document.ts';
+import type { ImportReportOptions, ImportReportResult } from './ingest/report/import-report.ts';
 import type { ReviewDecisions, ReviewResult } from './ingest/report/review.ts';
 import type { StoredModelInfo, TrainOptions, TrainResult } from './ingest/report/model-store.ts';
 import {
@@ -88,7 +87,7 @@ export interface Graph {
   /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
   huntHits(attackId: string, runId?: number): TechniqueHuntHits[];
   /** A threat report (PDF, HTML article, Markdown, text): stored once per content, techniques proposed. */
-  importReport(fileOrUrl: string, options?: { format?: ReportFormat }): Promise<ImportReportResult>;
+  importReport(fileOrUrl: string, options?: ImportReportOptions): Promise<ImportReportResult>;
   /** Builds the technique classifier from the store (and TRAM annotations), then re-extracts every report's unreviewed techniques. */
   trainExtractor(options?: TrainOptions): Promise<TrainResult & { reports: number }>;
   extractorInfo(): Promise<StoredModelInfo | null>;

@@ -9,6 +9,7 @@ import { TtpgraphError } from '../errors.ts';
 import { type TechniqueChanges, techniqueChanges } from '../query/changes.ts';
 import { countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric, matrixOf, objectList, techniqueList } from '../query/matrix.ts';
 import { layerOf } from '../query/navigator.ts';
+import { isImportedReportId, REVIEW_STATUSES, type ReviewStatus } from '../query/imported-reports.ts';
 import type { TechniquePage } from '../query/technique-page.ts';
 import type { AppContext } from './context.ts';
 import { type AppRequest, type AppResponse, badRequest, HttpError, idParam, jsonResponse, Params, type Scope } from './http.ts';
@@ -63,6 +64,18 @@ export function matrixWithCounts(ctx: AppContext, params: Params): { matrix: Mat
   return { matrix, metric, counts: metric === null ? null : countsFromStats(ctx.stats(dataset), metric) };
 }
 
+/** ?status=accepted,proposed (default) | all: which of an imported report's techniques an export takes. */
+function exportStatuses(params: Params): ReviewStatus[] | undefined {
+  params.only('status');
+  const raw = params.string('status');
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((x) => x.trim());
+  if (list.includes('all')) return [...REVIEW_STATUSES];
+  const bad = list.filter((x) => !(REVIEW_STATUSES as readonly string[]).includes(x));
+  if (bad.length > 0) throw badRequest(`"status" must be a list of ${REVIEW_STATUSES.join(', ')} (or all)`);
+  return list as ReviewStatus[];
+}
+
 const ROUTES: Route[] = [
   {
     pattern: /^\/api\/v1\/techniques$/,
@@ -110,8 +123,31 @@ const ROUTES: Route[] = [
     },
   },
   {
+    pattern: /^\/api\/v1\/reports$/,
+    handler: (ctx, _req, params) => (params.only(), jsonResponse(ctx.graph.importedReports())),
+  },
+  {
     pattern: /^\/api\/v1\/reports\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => jsonResponse(ctx.graph.report(id, params.only().scope())),
+    handler: (ctx, _req, params, id) => {
+      if (isImportedReportId(id)) return (params.only(), jsonResponse(ctx.graph.importedReport(id)));
+      return jsonResponse(ctx.graph.report(id, params.only().scope()));
+    },
+  },
+  {
+    pattern: /^\/api\/v1\/reports\/([^/]+)\/layer$/,
+    handler: (ctx, _req, params, id) => {
+      const res = jsonResponse(ctx.graph.reportLayer(id, exportStatuses(params)));
+      res.headers['content-disposition'] = `attachment; filename="${id}-layer.json"`;
+      return res;
+    },
+  },
+  {
+    pattern: /^\/api\/v1\/reports\/([^/]+)\/stix$/,
+    handler: (ctx, _req, params, id) => {
+      const res = jsonResponse(ctx.graph.reportStix(id, exportStatuses(params)));
+      res.headers['content-disposition'] = `attachment; filename="${id}-stix.json"`;
+      return res;
+    },
   },
   {
     pattern: /^\/api\/v1\/search$/,

@@ -19,10 +19,11 @@ import { syncSources } from '../sync/sync.ts';
 import { transportFor } from '../sync/transport.ts';
 import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse } from './http.ts';
 import { type JobControl, jobError, type JobRunner } from './jobs.ts';
+import { reviewReport } from '../ingest/report/review.ts';
 
 /** Seconds without a response or data before a sync request gives up (as `ttpgraph sync`'s default). */
 const SYNC_TIMEOUT_MS = 30_000;
-const IMPORT_KINDS = ['attack', 'mappings', 'stix', 'sigma'] as const;
+const IMPORT_KINDS = ['attack', 'mappings', 'stix', 'sigma', 'report'] as const;
 type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Body = Record<string, unknown>;
@@ -219,6 +220,14 @@ async function importOne(
         warnings: r.skipped.slice(0, 50).map((s) => `mapping #${s.index} skipped: ${s.reason}`),
       };
     }
+    case 'report': {
+      const r = await graph.importReport(source);
+      return {
+        action: r.status,
+        counts: `report ${r.id} "${r.title}": ${r.techniques} technique(s) proposed (${r.explicit} named by ID), ${r.entities} name(s)`,
+        warnings: r.trainedModel ? ['no extraction model yet: built one from the store first'] : [],
+      };
+    }
     case 'stix': {
       const r = await graph.importStix(source);
       return {
@@ -228,6 +237,20 @@ async function importOne(
       };
     }
   }
+}
+
+/**
+ * POST /api/v1/reports/{id}/review: body { accept?, reject?, reset? } (technique IDs) as
+ * `ttpgraph report review ID --accept ... --reject ...`. Quick (a few rows), so no job: the answer
+ * is the report's page model after the review.
+ */
+export function reviewImportedReport(graph: Graph, req: AppRequest, id: string): AppResponse {
+  const body = readBody(req);
+  only(body, ['accept', 'reject', 'reset']);
+  const decisions = { accept: list(body, 'accept'), reject: list(body, 'reject'), reset: list(body, 'reset') };
+  if (decisions.accept.length + decisions.reject.length + decisions.reset.length === 0) throw badRequest('name at least one technique in "accept", "reject" or "reset"');
+  reviewReport(graph.store, id, decisions);
+  return jsonResponse(graph.importedReport(id));
 }
 
 /** GET /api/v1/jobs/{id}. */

@@ -32,6 +32,8 @@ export interface ExtractOptions {
   readonly techniques: ReadonlyMap<string, string>;
   /** Override the model's report threshold (for evaluation). */
   readonly reportThreshold?: number;
+  /** Treat written IDs as certain (default true; the evaluation measures the model without them too). */
+  readonly explicitIds?: boolean;
 }
 
 export function extractTechniques(text: string, classifier: Classifier | null, options: ExtractOptions): TechniqueProposal[] {
@@ -45,8 +47,9 @@ export function extractTechniques(text: string, classifier: Classifier | null, o
     }
     return e;
   };
+  const explicitIds = options.explicitIds !== false;
   for (const s of sentences) {
-    for (const m of s.text.matchAll(EXPLICIT_ID)) {
+    if (explicitIds) for (const m of s.text.matchAll(EXPLICIT_ID)) {
       const id = m[0];
       if (options.techniques.has(id)) entry(id).explicit.push({ start: s.start, end: s.end, score: 1 });
     }

@@ -34,7 +34,14 @@ export interface ModelOptions {
   readonly epochs: number;
 }
 
-export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, sentenceThreshold: 0.2, reportThreshold: 0.3, minDf: 2, linearWeight: 0.7, epochs: 6 };
+export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, sentenceThreshold: 0.1, reportThreshold: 0.45, minDf: 2, linearWeight: 0.85, epochs: 6 };
+
+/**
+ * With annotations, the linear model's probabilities dominate the scores of the annotated
+ * techniques, and a lower report threshold is right (chosen by cross-validation on TRAM: see
+ * docs/benchmarks.md); without, the similarity scores alone need the higher one.
+ */
+export const ANNOTATED_REPORT_THRESHOLD = 0.3;
 
 /** The label of sentences annotated with no technique: negatives for the linear model, never proposed. */
 export const NONE_LABEL = '-';
@@ -56,7 +63,8 @@ export interface SerializedModel {
 
 /** Builds the model from examples; `names` gives each label's display name. Deterministic in its inputs' order. */
 export function trainModel(examples: readonly TrainingExample[], names: ReadonlyMap<string, string>, options: Partial<ModelOptions> = {}): SerializedModel {
-  const opts = { ...DEFAULT_OPTIONS, ...options };
+  const annotatedInput = examples.some((e) => e.kind === 'annotation' && e.label !== NONE_LABEL);
+  const opts = { ...DEFAULT_OPTIONS, ...(annotatedInput ? { reportThreshold: ANNOTATED_REPORT_THRESHOLD } : {}), ...options };
   const tokenized = examples.map((e) => ({ e, f: features(e.text) })).filter((x) => x.f.length > 0);
   const df = new Map<string, number>();
   for (const { f } of tokenized) for (const t of new Set(f)) df.set(t, (df.get(t) ?? 0) + 1);

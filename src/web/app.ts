@@ -15,7 +15,9 @@ import { type AppContext, createContext } from '../api/context.ts';
 import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
 import { createJobRunner } from '../api/jobs.ts';
 import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
-import { jobStatus, startImport, startSync } from '../api/writes.ts';
+import { jobStatus, reviewImportedReport, startImport, startSync } from '../api/writes.ts';
+import { isImportedReportId } from '../query/imported-reports.ts';
+import { renderImportedReportBody, renderImportedReportList } from '../render/html/imported-report.ts';
 import { SOURCES } from '../sync/sources.ts';
 import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
@@ -58,9 +60,12 @@ export interface App {
   idle(): Promise<void>;
 }
 
+/** POST /api/v1/reports/{id}/review: a person's verdicts on an imported report's techniques. */
+const REVIEW_PATH = /^\/api\/v1\/reports\/([^/]+)\/review$/;
+
 /** Routes that need the start-up token: writes, and the jobs they start (which name server paths). */
 function isWritePath(p: string): boolean {
-  return p === '/api/v1/sync' || p === '/api/v1/import' || p.startsWith('/api/v1/jobs/') || p.startsWith('/api/v1/admin/');
+  return p === '/api/v1/sync' || p === '/api/v1/import' || p.startsWith('/api/v1/jobs/') || p.startsWith('/api/v1/admin/') || REVIEW_PATH.test(p);
 }
 
 /** The stylesheet's hash: the one inline style the CSP allows (pages carry it so the first paint needs no request). */
@@ -246,7 +251,13 @@ export function createApp(deps: AppDeps): App {
       const c = ctx.graph.control(id, { framework: params.string('framework'), frameworkVersion: params.string('frameworkVersion') });
       return page(`${c.id} ${c.name ?? ''}`, renderControlBody(c));
     }
+    if (path === '/reports') return (params.only(), page('Imported reports', renderImportedReportList(ctx.graph.importedReports())));
     m = /^\/reports\/([^/]+)$/.exec(path);
+    if (m?.[1] !== undefined && isImportedReportId(idParam(m[1]))) {
+      const r = ctx.graph.importedReport(idParam(m[1]));
+      params.only();
+      return page(r.title, renderImportedReportBody(r, { writable }));
+    }
     if (m?.[1] !== undefined) {
       const r = ctx.graph.report(idParam(m[1]), params.only().scope());
       return page(r.title, renderReportBody(r, scope));
@@ -289,6 +300,12 @@ export function createApp(deps: AppDeps): App {
       }
       if (req.path === '/api/v1/sync') return startSync(deps.graph, jobs, req);
       if (req.path === '/api/v1/import') return startImport(deps.graph, jobs, req);
+      const reviewed = REVIEW_PATH.exec(req.path)?.[1];
+      if (reviewed !== undefined) {
+        const res = reviewImportedReport(deps.graph, req, idParam(reviewed));
+        ctx.invalidate();
+        return res;
+      }
       const job = /^\/api\/v1\/jobs\/([\w-]{1,64})$/.exec(req.path)?.[1];
       if (job !== undefined) return jobStatus(jobs, job);
       if (req.path === '/api/v1/admin/whoami') return jsonResponse({ ok: true, writes: 'allowed' });

@@ -25,7 +25,7 @@ export function readHtml(html: string, source: string): PartialDocument {
   const published = meta('article:published_time', 'datePublished', 'date', 'dc.date', 'DC.date.issued', 'pubdate') ?? document.querySelector('time[datetime]')?.getAttribute('datetime') ?? null;
   const siteName = meta('og:site_name', 'application-name', 'publisher');
   // Readability changes the document it reads; the metadata above is read first.
-  const article = new Readability(document as unknown as Document, { charThreshold: MIN_ARTICLE_CHARS }).parse();
+  const article = new Readability(document, { charThreshold: MIN_ARTICLE_CHARS }).parse();
   const text = article === null ? '' : articleText(article.content ?? '');
   if (article === null || text.replace(/\s+/g, ' ').trim().length < MIN_ARTICLE_CHARS) {
     throw new TtpgraphError('invalid-input', 'no article found in this HTML page (navigation and links only?)', { source });

@@ -62,7 +62,14 @@ function namedObjects(store: Store): NamedObject[] {
   return out;
 }
 
-export async function importReport(store: Store, bytes: Buffer, source: string, options: { format?: ReportFormat } = {}): Promise<ImportReportResult> {
+export interface ImportReportOptions {
+  /** Read the bytes as this format instead of guessing. */
+  readonly format?: ReportFormat;
+  /** Build the model first when the store has none (default true; false: explicit IDs and names only). */
+  readonly train?: boolean;
+}
+
+export async function importReport(store: Store, bytes: Buffer, source: string, options: ImportReportOptions = {}): Promise<ImportReportResult> {
   const doc = await readDocument(bytes, source, options.format);
   const sha256 = textHash(doc.text);
   const existing = store.get<{ id: string; title: string; publisher: string | null; published: string | null; format: ReportFormat; pk: number }>(
@@ -74,7 +81,7 @@ export async function importReport(store: Store, bytes: Buffer, source: string, 
     return { status: 'unchanged', id: existing.id, title: existing.title, publisher: existing.publisher, published: existing.published, format: existing.format, ...counts, trainedModel: false };
   }
   let trainedModel = false;
-  if (storedClassifier(store) === null && store.get('SELECT 1 FROM dataset LIMIT 1') !== undefined) {
+  if (options.train !== false && storedClassifier(store) === null && store.get('SELECT 1 FROM dataset LIMIT 1') !== undefined) {
     trainStoredModel(store);
     trainedModel = true;
   }

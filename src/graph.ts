@@ -91,6 +91,8 @@ export interface Graph {
   /** Builds the technique classifier from the store (and TRAM annotations), then re-extracts every report's unreviewed techniques. */
   trainExtractor(options?: TrainOptions): Promise<TrainResult & { reports: number }>;
   extractorInfo(): Promise<StoredModelInfo | null>;
+  /** After a sync brought a newer ATT&CK: rebuilds a stored model from it (same domain and annotations). Null when there was nothing to do. */
+  refreshExtractor(): Promise<(TrainResult & { reports: number }) | null>;
   importedReports(): ImportedReportSummary[];
   importedReport(id: string): ImportedReportPage;
   reviewReport(id: string, decisions: ReviewDecisions): Promise<ReviewResult>;
@@ -180,6 +182,14 @@ export function openGraph(options: OpenGraphOptions = {}): Graph {
       return { ...result, reports: reextractAll(store) };
     },
     extractorInfo: async () => (await import('./ingest/report/model-store.ts')).storedModelInfo(store),
+    refreshExtractor: async () => {
+      const { modelIsStale, storedModelInfo, trainStoredModel } = await import('./ingest/report/model-store.ts');
+      const info = storedModelInfo(store);
+      if (info === null || !modelIsStale(store)) return null;
+      const { reextractAll } = await import('./ingest/report/import-report.ts');
+      const result = trainStoredModel(store, { domain: info.domain, ...(info.annotations === null ? {} : { annotations: info.annotations }) });
+      return { ...result, reports: reextractAll(store) };
+    },
     importedReports: () => importedReports(store),
     importedReport: (id) => importedReportPage(store, id),
     reviewReport: async (id, decisions) => (await import('./ingest/report/review.ts')).reviewReport(store, id, decisions),

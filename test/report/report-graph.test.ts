@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TtpgraphError } from '../../src/errors.ts';
 import { VIA_ACCEPTED } from '../../src/query/imported-reports.ts';
+import type { ObjectPage } from '../../src/query/object-page.ts';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { advisoryPdf, reportFixture } from '../helpers/report-fixtures.ts';
@@ -76,7 +77,7 @@ describe('imported reports in the graph', () => {
     expect(names(ids.txt!)).toEqual(expect.arrayContaining(['G0016 APT29']));
     expect(names(ids.pdf!)).toEqual(expect.arrayContaining(['G0065 APT40']));
     // The group's page lists the report that names it.
-    expect(t.graph.page('G1015').page.reports.map((r) => r.id)).toContain(ids.html);
+    expect((t.graph.page('G1015').page as ObjectPage).reports.map((r) => r.id)).toContain(ids.html);
   });
 
   it('importing the same report twice stores one report', async () => {

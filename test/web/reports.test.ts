@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies are checked field by field */
 /**
  * Imported reports on the web: the report page with the evidence highlighted and the proposals
  * marked as such, review through POST /api/v1/reports/ID/review (token required), the technique

@@ -25,6 +25,11 @@ export interface TechniqueProposal {
 
 const EXPLICIT_ID = /(?<![\w.])T\d{4}(?:\.\d{3})?(?![\w])/g;
 const MAX_EVIDENCE = 5;
+/**
+ * A long report gathers weak evidence for many techniques; a reviewer reads the best ones. Model
+ * proposals beyond this many (by score) are dropped; written IDs are always kept.
+ */
+export const MAX_MODEL_PROPOSALS = 40;
 const MAX_SENTENCE_CHARS = 1200;
 
 export interface ExtractOptions {
@@ -58,7 +63,6 @@ export function extractTechniques(text: string, classifier: Classifier | null, o
       entry(label).scores.push({ start: s.start, end: s.end, score });
     }
   }
-  const threshold = options.reportThreshold ?? classifier?.model.options.reportThreshold ?? 1;
   const out: TechniqueProposal[] = [];
   for (const [id, e] of byId) {
     const name = options.techniques.get(id) ?? classifier?.labels.get(id) ?? id;
@@ -68,9 +72,11 @@ export function extractTechniques(text: string, classifier: Classifier | null, o
     }
     const best = e.scores.sort(byScore);
     const score = 1 - best.slice(0, 3).reduce((p, s) => p * (1 - s.score), 1);
-    if (score >= threshold) out.push({ attackId: id, name, score: round(score), method: 'model', evidence: best.slice(0, MAX_EVIDENCE).map((s) => ({ ...s, score: round(s.score) })) });
+    if (score >= (options.reportThreshold ?? classifier?.reportThreshold(id) ?? 1)) out.push({ attackId: id, name, score: round(score), method: 'model', evidence: best.slice(0, MAX_EVIDENCE).map((s) => ({ ...s, score: round(s.score) })) });
   }
-  return out.sort((a, b) => b.score - a.score || a.attackId.localeCompare(b.attackId));
+  out.sort((a, b) => b.score - a.score || a.attackId.localeCompare(b.attackId));
+  let kept = 0;
+  return out.filter((p) => p.method === 'explicit' || (options.reportThreshold === 0 ? true : ++kept <= MAX_MODEL_PROPOSALS));
 }
 
 /** Headings, table rows and lists of hashes say little: a sentence needs a few real words. */

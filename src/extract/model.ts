@@ -26,6 +26,8 @@ export interface ModelOptions {
   readonly sentenceThreshold: number;
   /** A report proposes a technique from this aggregated score up. */
   readonly reportThreshold: number;
+  /** The same for the techniques the linear model scores (those with annotated sentences). */
+  readonly linearReportThreshold: number;
   /** Features seen in fewer training examples are dropped. */
   readonly minDf: number;
   /** For techniques the linear model knows: weight of its probability against the similarity score (0..1). */
@@ -34,14 +36,12 @@ export interface ModelOptions {
   readonly epochs: number;
 }
 
-export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, sentenceThreshold: 0.1, reportThreshold: 0.45, minDf: 2, linearWeight: 0.85, epochs: 6 };
-
 /**
- * With annotations, the linear model's probabilities dominate the scores of the annotated
- * techniques, and a lower report threshold is right (chosen by cross-validation on TRAM: see
- * docs/benchmarks.md); without, the similarity scores alone need the higher one.
+ * For the annotated techniques the linear model's probabilities dominate the scores, and a lower
+ * report threshold is right (0.3: what the cross-validation on TRAM picks, see docs/benchmarks.md);
+ * the similarity scores alone need the higher one.
  */
-export const ANNOTATED_REPORT_THRESHOLD = 0.3;
+export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, sentenceThreshold: 0.1, reportThreshold: 0.45, linearReportThreshold: 0.3, minDf: 2, linearWeight: 0.85, epochs: 6 };
 
 /** The label of sentences annotated with no technique: negatives for the linear model, never proposed. */
 export const NONE_LABEL = '-';
@@ -63,8 +63,7 @@ export interface SerializedModel {
 
 /** Builds the model from examples; `names` gives each label's display name. Deterministic in its inputs' order. */
 export function trainModel(examples: readonly TrainingExample[], names: ReadonlyMap<string, string>, options: Partial<ModelOptions> = {}): SerializedModel {
-  const annotatedInput = examples.some((e) => e.kind === 'annotation' && e.label !== NONE_LABEL);
-  const opts = { ...DEFAULT_OPTIONS, ...(annotatedInput ? { reportThreshold: ANNOTATED_REPORT_THRESHOLD } : {}), ...options };
+  const opts = { ...DEFAULT_OPTIONS, ...options };
   const tokenized = examples.map((e) => ({ e, f: features(e.text) })).filter((x) => x.f.length > 0);
   const df = new Map<string, number>();
   for (const { f } of tokenized) for (const t of new Set(f)) df.set(t, (df.get(t) ?? 0) + 1);
@@ -205,6 +204,8 @@ export interface LabelScore {
 export interface Classifier {
   readonly model: SerializedModel;
   readonly labels: ReadonlyMap<string, string>;
+  /** The report threshold for a technique (lower for those the linear model scores). */
+  reportThreshold(label: string): number;
   /** Techniques whose blended score reaches `min`, best first. */
   score(text: string, min?: number): LabelScore[];
 }
@@ -322,5 +323,11 @@ export function loadClassifier(model: SerializedModel, override: Partial<ModelOp
     }
     return out.sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
   };
-  return { model: { ...model, options: opts }, labels: new Map(model.labels.map((l) => [l.id, l.name])), score };
+  const linearLabels = new Set(model.linear?.labels ?? []);
+  return {
+    model: { ...model, options: opts },
+    labels: new Map(model.labels.map((l) => [l.id, l.name])),
+    reportThreshold: (label) => (linearLabels.has(label) ? opts.linearReportThreshold : opts.reportThreshold),
+    score,
+  };
 }

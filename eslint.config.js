@@ -25,7 +25,7 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            ...['sigma', 'evtx'].map((lib) => ({
+            ...['sigma', 'evtx', 'extract'].map((lib) => ({
               target: `./src/${lib}`,
               from: appLayers.map((l) => `./src/${l}`),
               message: `src/${lib} is a leaf library: it imports no app code.`,

@@ -4,9 +4,11 @@
  * show T1114 --json listing the accepted report with its summary and gone after rejecting, the
  * layer and STIX exports on stdout, and review refusing to ask questions without a terminal.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
 import { runCli } from '../helpers/cli.ts';
+import { cliEntry } from '../helpers/paths.ts';
 import { reportFixture } from '../helpers/report-fixtures.ts';
 
 describe('ttpgraph import report / report / extract', () => {
@@ -77,6 +79,22 @@ describe('ttpgraph import report / report / extract', () => {
     const noTty = cli('report', 'review', id);
     expect(noTty.status).toBe(2);
     expect(noTty.stderr).toMatch(/not a terminal: give --accept/);
+  });
+
+  it('review on a terminal asks per technique, shows the evidence highlighted, and keeps answers typed ahead', () => {
+    const txt = JSON.parse(cli('report', 'list', '--json').stdout).find((r: { title: string }) => r.title.startsWith('APT29')).id as string;
+    const proposed = JSON.parse(cli('report', 'show', txt, '--json').stdout).techniques.filter((x: { status: string }) => x.status === 'proposed');
+    // util-linux script(1) gives the CLI a pseudo-terminal; the answers arrive all at once.
+    const command = [process.execPath, cliEntry, '--db', t.dbPath, 'report', 'review', txt].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { input: 'a\nr\nq\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`(1/${proposed.length}) ${proposed[0].id}`);
+    expect(r.stdout).toContain(`»${proposed[0].evidence[0].text}«`);
+    expect(r.stdout).toContain(`report ${txt}: accepted ${proposed[0].id}; rejected ${proposed[1].id}`);
+    const after = JSON.parse(cli('report', 'show', txt, '--json').stdout).techniques;
+    expect(after.find((x: { id: string }) => x.id === proposed[0].id).status).toBe('accepted');
+    expect(after.find((x: { id: string }) => x.id === proposed[1].id).status).toBe('rejected');
+    expect(after.find((x: { id: string }) => x.id === proposed[2].id).status).toBe('proposed');
   });
 
   it('extract train rebuilds the model and says from what', () => {

@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { TtpgraphError } from '../../errors.ts';
 import { REVIEW_STATUSES, type ReviewStatus } from '../../query/imported-reports.ts';
@@ -113,14 +113,22 @@ async function interactiveReview(graph: GraphLike, id: string, all: boolean): Pr
   const o = renderOptions();
   const todo = page.techniques.filter((t) => all || t.status === 'proposed');
   process.stdout.write(`${o.style.heading(page.title)}\n${page.id}: ${todo.length} technique(s) to review. [a]ccept, [r]eject, [s]kip, [q]uit (quit saves the decisions made so far)\n\n`);
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Lines are read through the iterator, which buffers them: answers typed (or pasted) ahead are kept.
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
   const accept: string[] = [];
   const reject: string[] = [];
   try {
-    for (const [i, t] of todo.entries()) {
+    review: for (const [i, t] of todo.entries()) {
       process.stdout.write(`\n(${i + 1}/${todo.length})${t.status === 'proposed' ? '' : ` [${t.status}]`} ${renderEvidence(page, t, o)}`);
       let answer = '';
-      while (!['a', 'r', 's', 'q'].includes(answer)) answer = (await rl.question('accept, reject, skip or quit? [a/r/s/q] ')).trim().toLowerCase().slice(0, 1);
+      while (!['a', 'r', 's', 'q'].includes(answer)) {
+        process.stdout.write('accept, reject, skip or quit? [a/r/s/q] ');
+        const next = await lines.next();
+        // End of input (Ctrl+D) stops like "q": what was decided is saved.
+        if (next.done === true) break review;
+        answer = String(next.value).trim().toLowerCase().slice(0, 1);
+      }
       if (answer === 'q') break;
       if (answer === 'a') accept.push(t.id);
       if (answer === 'r') reject.push(t.id);

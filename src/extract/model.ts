@@ -144,7 +144,8 @@ function trainLinear(annotated: readonly { labels: string[]; terms: number[]; co
   const rows = [...merged.values()].map((m) => ({ labels: m.labels, terms: m.terms, x: weigh(m.terms, m.counts, idf) }));
   const labels = [...new Set(rows.flatMap((r) => [...r.labels]))].sort();
   const dims = idf.length;
-  const w = labels.map(() => new Float64Array(dims));
+  // Float32: 75 labels × a vocabulary of some 200,000 terms stay near 60 MB.
+  const w = labels.map(() => new Float32Array(dims));
   const bias = labels.map(() => -2);
   const positives = labels.map((l) => rows.filter((r) => r.labels.has(l)).length);
   const posWeight = labels.map((_, j) => Math.min(10, Math.max(1, (rows.length - (positives[j] ?? 0)) / Math.max(1, positives[j] ?? 0) / 10)));

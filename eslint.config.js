@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 const appLayers = ['cli', 'api', 'web', 'render', 'query', 'ingest', 'store', 'sources', 'core'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'coverage/', 'scripts/*.mjs', 'bench/*.mjs', 'eslint.config.js', 'src/web/client/dist/'] },
+  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'coverage/', 'scripts/*.mjs', 'bench/*.mjs', 'eval/*.mjs', 'eslint.config.js', 'src/web/client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -38,7 +38,8 @@ export interface ModelOptions {
 
 /**
  * For the annotated techniques the linear model's probabilities dominate the scores, and a lower
- * report threshold is right (0.3: what the cross-validation on TRAM picks, see docs/benchmarks.md);
+ * report threshold is right (0.3: near the best single threshold over the pooled TRAM folds, 0.28;
+ * the inner splits of the cross-validation picked 0.10-0.22; see docs/benchmarks.md);
  * the similarity scores alone need the higher one.
  */
 export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, sentenceThreshold: 0.1, reportThreshold: 0.45, linearReportThreshold: 0.3, minDf: 2, linearWeight: 0.85, epochs: 6 };

@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 const appLayers = ['cli', 'api', 'web', 'render', 'query', 'ingest', 'store', 'sources', 'core'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'coverage/', 'scripts/*.mjs', 'bench/*.mjs', 'eval/*.mjs', 'eslint.config.js', 'src/web/client/dist/'] },
+  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'coverage/', 'scripts/*.mjs', 'bench/*.mjs', 'eval/*.mjs', 'test/fuzz/*.mjs', 'eslint.config.js', 'src/web/client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -33,6 +33,11 @@ export default tseslint.config(
             { target: './src/store', from: ['./src/query', './src/cli', './src/api', './src/web', './src/render', './src/ingest'], message: 'store sits below ingest/query.' },
             { target: './src/query', from: ['./src/cli', './src/api', './src/web', './src/ingest'], message: 'query sits below the faces.' },
             { target: './src/ingest', from: ['./src/query', './src/cli', './src/api', './src/web'], message: 'ingest sits below the faces.' },
+            {
+              target: ['./src/cli', './src/api', './src/web', './src/render'],
+              from: './src/store/sqlite',
+              message: 'the CLI, API and web reach the store only through Graph (src/graph.ts).',
+            },
           ],
         },
       ],

@@ -15,7 +15,12 @@ export type ErrorCode =
   | 'ambiguous-id'
   | 'invalid-argument'
   | 'store-error'
-  | 'invalid-input';
+  | 'invalid-input'
+  | 'source-too-large'
+  | 'path-not-allowed'
+  | 'url-not-allowed'
+  | 'cancelled'
+  | 'refused';
 
 export interface SourceLocation {
   /** File path or URL the problem was found in. */
@@ -44,5 +49,26 @@ export class TtpgraphError extends Error {
     const where = [this.loc.source, this.loc.line, this.loc.column].filter((p) => p !== undefined).join(':');
     const prefix = where !== '' ? `${where}: ` : '';
     return `${prefix}${this.message}`;
+  }
+}
+
+/**
+ * Why a file could not be read, in the words a person expects ("no such file"), from a Node
+ * file-system error: messages read `PATH: no such file`, the same wherever the file was named.
+ */
+export function fileReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'ENOTDIR':
+      return 'no such file (a part of the path is not a folder)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    default:
+      return `cannot read: ${code ?? (err instanceof Error ? err.message : String(err))}`;
   }
 }

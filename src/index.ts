@@ -27,4 +27,5 @@ export type {
 } from './query/technique-page.ts';
 export type { ObjectLogSource, ObjectPage, RelatedItem, RelationSection } from './query/object-page.ts';
 export type { SearchHit, SearchOptions } from './query/search.ts';
+export type { StoredRuleFilters, StoredRules } from './query/stored-rules.ts';
 export type { ImportAttackOptions, ImportAttackResult } from './ingest/stix/import-attack.ts';

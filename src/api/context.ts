@@ -5,7 +5,7 @@
  * does not count a connection's own writes), and every cache is dropped then.
  */
 import type { Graph } from '../graph.ts';
-import { type Dataset, datasetsInScope } from '../query/datasets.ts';
+import type { Dataset } from '../query/datasets.ts';
 import type { TechniqueStats } from '../query/stats.ts';
 import type { Scope } from './http.ts';
 
@@ -17,12 +17,13 @@ export interface AppContext {
   /** The one dataset a scope means (newest enterprise by default). */
   dataset(scope: Scope): Dataset;
   stats(dataset: Dataset): TechniqueStats;
+  /** Computes a dataset's stats into the cache a few techniques per step (see techniqueStatsInSteps). */
+  warmStats(dataset: Dataset): Generator<undefined, void>;
   /** Marks the store as changed by this process (an import or sync through the web app). */
   invalidate(): void;
 }
 
 export function createContext(graph: Graph): AppContext {
-  const dataVersion = graph.store.statement('PRAGMA data_version').pluck();
   let generation = 0;
   let seenDataVersion = -1;
   let datasets: readonly Dataset[] | null = null;
@@ -33,7 +34,7 @@ export function createContext(graph: Graph): AppContext {
     stats.clear();
   };
   const check = (): number => {
-    const now = dataVersion.get() as number;
+    const now = graph.generation();
     if (now !== seenDataVersion) {
       seenDataVersion = now;
       drop();
@@ -50,11 +51,7 @@ export function createContext(graph: Graph): AppContext {
     },
     dataset(scope) {
       check();
-      const found = datasetsInScope(graph.store, scope);
-      // With only a version, prefer enterprise (datasetsInScope lists domains in name order).
-      const first = found.find((d) => d.domain === 'enterprise') ?? found[0];
-      if (first === undefined) throw new Error('datasetsInScope returned nothing');
-      return first;
+      return graph.dataset(scope);
     },
     stats(dataset) {
       check();
@@ -64,6 +61,13 @@ export function createContext(graph: Graph): AppContext {
         stats.set(dataset.id, s);
       }
       return s;
+    },
+    *warmStats(dataset) {
+      const started = check();
+      if (stats.has(dataset.id)) return;
+      const computed: TechniqueStats = yield* graph.statsInSteps(dataset);
+      // Kept only if the store did not change while it was being computed.
+      if (check() === started) stats.set(dataset.id, computed);
     },
     invalidate: drop,
   };

@@ -148,3 +148,59 @@ export function idParam(raw: string): string {
   if (!ID.test(id)) throw badRequest('the ID in the path has characters no ID has');
   return id;
 }
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+/** `public`: anyone who reaches the server; `token`: the start-up token in "Authorization: Bearer". */
+export type Auth = 'public' | 'token';
+
+/** What a route's handler gets: the request, its query read strictly, the `:id` the pattern matched (decoded, checked). */
+export interface RouteCall {
+  readonly req: AppRequest;
+  readonly params: Params;
+  readonly id: string;
+}
+
+/** One row of the route table: GET routes answer HEAD too. */
+export interface Route<C> {
+  readonly method: Method;
+  /** Literal segments and at most one `:id` (one path segment): `/api/v1/techniques/:id`. */
+  readonly pattern: string;
+  readonly handler: (ctx: C, call: RouteCall) => AppResponse;
+  readonly auth: Auth;
+}
+
+export interface RouteMatch<C> {
+  readonly route: Route<C>;
+  /** The raw (still percent-encoded) `:id` segment; '' when the pattern has none. */
+  readonly rawId: string;
+}
+
+/** The table compiled once: `match(path)` lists every route whose pattern fits, whatever its method. */
+export function compileRoutes<C>(routes: readonly Route<C>[]): { match(path: string): RouteMatch<C>[] } {
+  const compiled = routes.map((route) => {
+    const segments = route.pattern.split('/');
+    if (segments.filter((s) => s.startsWith(':')).length > 1) throw new Error(`route ${route.pattern}: at most one :id`);
+    return { route, segments };
+  });
+  return {
+    match(path) {
+      const parts = path.split('/');
+      const out: RouteMatch<C>[] = [];
+      for (const { route, segments } of compiled) {
+        if (segments.length !== parts.length) continue;
+        let rawId = '';
+        let ok = true;
+        for (let i = 0; i < segments.length && ok; i++) {
+          const seg = segments[i] ?? '';
+          const part = parts[i] ?? '';
+          if (seg.startsWith(':')) {
+            rawId = part;
+            ok = part !== '';
+          } else ok = seg === part;
+        }
+        if (ok) out.push({ route, rawId });
+      }
+      return out;
+    },
+  };
+}

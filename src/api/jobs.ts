@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { TtpgraphError } from '../errors.ts';
 
 export type JobKind = 'sync' | 'import';
-export type JobState = 'running' | 'succeeded' | 'failed';
+export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobProgress {
   /** "download", "import". */
@@ -66,9 +66,12 @@ export interface JobControl {
   warning(message: string): void;
   /** The store changed (a file was imported): caches must go. */
   changed(): void;
+  /** Aborted by DELETE /api/v1/jobs/ID: reads stop, no further file is started. */
+  readonly signal: AbortSignal;
 }
 
 interface Job {
+  readonly abort: AbortController;
   id: string;
   kind: JobKind;
   state: JobState;
@@ -99,12 +102,18 @@ export interface JobRunner {
   get(id: string): JobView | undefined;
   /** Resolves when no job is running (for shutdown and tests). */
   idle(): Promise<void>;
+  /**
+   * Cancels a running job: what it is reading is dropped, its current file is not stored (the
+   * transaction has not begun, or it is rolled back), and no further file is started. Returns the
+   * job, or undefined when there is no such job; a job that has finished is returned unchanged.
+   */
+  cancel(id: string): JobView | undefined;
 }
 
 export function createJobRunner(onChange: () => void): JobRunner {
   const jobs = new Map<string, Job>();
   let current: { job: Job; done: Promise<void> } | undefined;
-  const view = (j: Job): JobView => ({ ...j, params: { ...j.params }, results: [...j.results], errors: [...j.errors], warnings: [...j.warnings] });
+  const view = ({ abort: _abort, ...j }: Job): JobView => ({ ...j, params: { ...j.params }, results: [...j.results], errors: [...j.errors], warnings: [...j.warnings] });
   return {
     running: () => (current === undefined ? undefined : view(current.job)),
     get: (id) => {
@@ -114,9 +123,18 @@ export function createJobRunner(onChange: () => void): JobRunner {
     idle: async () => {
       await current?.done;
     },
+    cancel: (id) => {
+      const j = jobs.get(id);
+      if (j === undefined) return undefined;
+      if (j.state === 'running' && !j.abort.signal.aborted) {
+        j.abort.abort();
+        j.warnings.push('cancelled on request (DELETE /api/v1/jobs/ID): the file being read is not stored and no further file is started');
+      }
+      return view(j);
+    },
     start(kind, params, work) {
       if (current !== undefined) return undefined;
-      const job: Job = { id: randomUUID(), kind, state: 'running', params, createdAt: new Date().toISOString(), finishedAt: null, progress: null, results: [], errors: [], warnings: [], summary: null };
+      const job: Job = { abort: new AbortController(), id: randomUUID(), kind, state: 'running', params, createdAt: new Date().toISOString(), finishedAt: null, progress: null, results: [], errors: [], warnings: [], summary: null };
       jobs.set(job.id, job);
       for (const old of jobs.keys()) {
         if (jobs.size <= KEEP) break;
@@ -136,6 +154,7 @@ export function createJobRunner(onChange: () => void): JobRunner {
           if (job.warnings.length < MAX_ENTRIES) job.warnings.push(m);
         },
         changed: onChange,
+        signal: job.abort.signal,
       };
       // The work starts on the next turn, after the 202 has been answered.
       const done = new Promise<void>((resolve) => setImmediate(resolve))
@@ -143,12 +162,12 @@ export function createJobRunner(onChange: () => void): JobRunner {
         .then(
           (summary) => {
             job.summary = summary;
-            job.state = job.errors.length === 0 ? 'succeeded' : 'failed';
+            job.state = job.abort.signal.aborted ? 'cancelled' : job.errors.length === 0 ? 'succeeded' : 'failed';
           },
           (err: unknown) => {
             job.errors.push(jobError(err));
-            job.summary = 'failed';
-            job.state = 'failed';
+            job.summary = job.abort.signal.aborted ? 'cancelled' : 'failed';
+            job.state = job.abort.signal.aborted ? 'cancelled' : 'failed';
           },
         )
         .finally(() => {

@@ -181,7 +181,7 @@ const schemas = {
       only: { oneOf: [str, arr(str)], description: 'source kinds to sync (attack, mappings, sigma); default: all' },
       attackVersion: { type: 'string', pattern: '^v?\\d{1,3}(\\.\\d{1,3})?$', description: 'ATT&CK release; default: the newest of each domain' },
       domain: { oneOf: [str, arr(str)], description: 'enterprise, mobile, ics; default: all' },
-      from: { type: 'string', description: 'an absolute path to a folder on the server laid out like the sync mirror (attack/, mappings/); default: the official sources' },
+      from: { type: 'string', description: 'an absolute path to a folder on the server laid out like the sync mirror (attack/, mappings/), under a folder the server allows (serve --allow-dir); default: the official sources' },
     },
   },
   ImportRequest: {
@@ -190,15 +190,23 @@ const schemas = {
     required: ['kind', 'sources'],
     properties: {
       kind: { enum: ['attack', 'mappings', 'stix', 'sigma', 'report'] },
-      sources: { type: 'array', minItems: 1, maxItems: 100, items: str, description: 'absolute paths on the server or http(s) URLs (sigma: paths only)' },
+      sources: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 100,
+        items: str,
+        description: 'absolute paths on the server under a folder it allows (serve --allow-dir), or http(s) URLs (not to loopback or private addresses unless serve --allow-private-urls; redirects followed on the same host only); sigma: paths only',
+      },
       attackVersion: { type: 'string', description: 'kind attack: the version when the bundle does not say' },
       domain: { enum: ['enterprise', 'mobile', 'ics'], description: 'kind attack: the domain when the bundle does not say' },
+      maxSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*[kKmMgG]?[iI]?[bB]?\\s*$' }], description: 'largest source accepted, in bytes or as "500M"; default 200M for attack, 50M for mappings and stix, 100M for report, 1M per Sigma rule file' },
+      force: { type: 'boolean', description: 'kind attack: replace a dataset even with a bundle that has fewer than half its techniques (or none)' },
     },
   },
   Job: obj({
     id: str,
     kind: { enum: ['sync', 'import'] },
-    state: { enum: ['running', 'succeeded', 'failed'] },
+    state: { enum: ['running', 'succeeded', 'failed', 'cancelled'] },
     params: { type: 'object' },
     createdAt: str,
     finishedAt: strOrNull,
@@ -260,7 +268,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'ttpgraph API',
       version: VERSION,
       description:
-        'JSON API over the ttpgraph store: the same page models the CLI prints with --json. Reads need nothing; sync and import (and their jobs) need the token the server was started with (ttpgraph serve --token T), as "Authorization: Bearer T".',
+        'JSON API over the ttpgraph store: the same page models the CLI prints with --json. Reads need nothing; sync and import (and their jobs) need the token the server was started with (ttpgraph serve with $TTPGRAPH_TOKEN or --token-file FILE), as "Authorization: Bearer T". Requests whose Host header names another host get a 421 (see docs/SECURITY.md).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths: {
@@ -325,8 +333,19 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [{ name: 'id', in: 'path', required: true, description: 'the job id from the 202 answer', schema: str }],
           responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref('JobEnvelope') } } }, ...writeErrors, '404': errorResponse('No such job') },
         },
+        delete: {
+          summary: 'Cancel a running job: the source being read is dropped and not stored, no further source is started; the job ends "cancelled"',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'the job id from the 202 answer', schema: str }],
+          responses: {
+            '202': { description: 'Cancelling; follow the job at the Location header until its state is "cancelled"', content: { 'application/json': { schema: ref('JobEnvelope') } } },
+            ...writeErrors,
+            '404': errorResponse('No such job'),
+            '409': errorResponse('The job has already finished'),
+          },
+        },
       },
     },
-    components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the token given to ttpgraph serve --token (or $TTPGRAPH_TOKEN)' } } },
+    components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the token given to ttpgraph serve ($TTPGRAPH_TOKEN, --token-file FILE or --token)' } } },
   };
 }

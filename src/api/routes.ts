@@ -7,20 +7,13 @@
 import { PAGE_KINDS } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import { type TechniqueChanges, techniqueChanges } from '../query/changes.ts';
-import { countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric, matrixOf, objectList, techniqueList } from '../query/matrix.ts';
+import { countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric } from '../query/matrix.ts';
 import { layerOf } from '../query/navigator.ts';
 import { isImportedReportId, REVIEW_STATUSES, type ReviewStatus } from '../query/imported-reports.ts';
 import type { TechniquePage } from '../query/technique-page.ts';
 import type { AppContext } from './context.ts';
-import { type AppRequest, type AppResponse, badRequest, HttpError, idParam, jsonResponse, Params, type Scope } from './http.ts';
+import { type AppResponse, badRequest, HttpError, jsonResponse, type Params, type RouteCall, type Scope } from './http.ts';
 import { openApiDocument } from './openapi.ts';
-
-type Handler = (ctx: AppContext, req: AppRequest, params: Params, id: string) => AppResponse;
-
-interface Route {
-  readonly pattern: RegExp;
-  readonly handler: Handler;
-}
 
 function paged<T>(items: readonly T[], params: Params): { items: T[]; page: number; limit: number; total: number; pages: number } {
   const limit = params.int('limit', 50, 1, 500);
@@ -59,9 +52,60 @@ export function matrixWithCounts(ctx: AppContext, params: Params): { matrix: Mat
   const metricRaw = params.string('metric');
   if (metricRaw !== undefined && !isMatrixMetric(metricRaw)) throw badRequest(`"metric" must be one of ${MATRIX_METRICS.join(', ')}`);
   const dataset = ctx.dataset(scope);
-  const matrix = matrixOf(ctx.graph.store, dataset);
+  const matrix = ctx.graph.matrix(dataset);
   const metric = metricRaw ?? null;
   return { matrix, metric, counts: metric === null ? null : countsFromStats(ctx.stats(dataset), metric) };
+}
+
+/** GET /api/v1/techniques: the techniques of a dataset, filtered and paged. */
+export function listTechniques(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only('tactic', 'platform', 'subtechniques', 'page', 'limit');
+  const dataset = ctx.dataset(params.scope());
+  const sub = params.oneOf('subtechniques', ['true', 'false'] as const);
+  const items = ctx.graph.techniqueList(dataset, {
+    tactic: params.string('tactic'),
+    platform: params.string('platform'),
+    subtechniques: sub === undefined ? undefined : sub === 'true',
+  });
+  return jsonResponse({ domain: dataset.domain, attackVersion: dataset.version, ...paged(items, params) });
+}
+
+export function getTechnique(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  return jsonResponse(ctx.graph.technique(id, params.only().scope()));
+}
+
+/** GET /api/v1/objects?type=: the objects of one kind, paged. */
+export function listObjects(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only('type', 'platform', 'page', 'limit');
+  const type = params.type();
+  if (type === undefined) throw badRequest(`"type" is required: one of ${PAGE_KINDS.join(', ')}`);
+  const dataset = ctx.dataset(params.scope());
+  const items = ctx.graph.objectList(dataset, type, { platform: params.string('platform') });
+  return jsonResponse({ domain: dataset.domain, attackVersion: dataset.version, ...paged(items, params) });
+}
+
+export function getObject(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  const scope = params.only('type').scope();
+  const type = params.type();
+  const result = ctx.graph.page(id, { ...scope, ...(type === undefined ? {} : { kind: type as (typeof PAGE_KINDS)[number] }) });
+  return jsonResponse(result.page);
+}
+
+export function getControl(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  params.only('framework', 'frameworkVersion');
+  return jsonResponse(ctx.graph.control(id, { framework: params.string('framework'), frameworkVersion: params.string('frameworkVersion') }));
+}
+
+/** GET /api/v1/reports: the imported threat reports (`ttpgraph import report`), newest first. */
+export function listImportedReports(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only();
+  return jsonResponse(ctx.graph.importedReports());
+}
+
+/** An imported report (rpt-...) or a STIX report object of ATT&CK or `import stix`. */
+export function getReport(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  if (isImportedReportId(id)) return (params.only(), jsonResponse(ctx.graph.importedReport(id)));
+  return jsonResponse(ctx.graph.report(id, params.only().scope()));
 }
 
 /** ?status=accepted,proposed (default) | all: which of an imported report's techniques an export takes. */
@@ -76,138 +120,65 @@ function exportStatuses(params: Params): ReviewStatus[] | undefined {
   return list as ReviewStatus[];
 }
 
-const ROUTES: Route[] = [
-  {
-    pattern: /^\/api\/v1\/techniques$/,
-    handler: (ctx, _req, params) => {
-      params.only('tactic', 'platform', 'subtechniques', 'page', 'limit');
-      const dataset = ctx.dataset(params.scope());
-      const sub = params.oneOf('subtechniques', ['true', 'false'] as const);
-      const items = techniqueList(ctx.graph.store, dataset, {
-        tactic: params.string('tactic'),
-        platform: params.string('platform'),
-        subtechniques: sub === undefined ? undefined : sub === 'true',
-      });
-      return jsonResponse({ domain: dataset.domain, attackVersion: dataset.version, ...paged(items, params) });
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/techniques\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => jsonResponse(ctx.graph.technique(id, params.only().scope())),
-  },
-  {
-    pattern: /^\/api\/v1\/objects$/,
-    handler: (ctx, _req, params) => {
-      params.only('type', 'platform', 'page', 'limit');
-      const type = params.type();
-      if (type === undefined) throw badRequest(`"type" is required: one of ${PAGE_KINDS.join(', ')}`);
-      const dataset = ctx.dataset(params.scope());
-      const items = objectList(ctx.graph.store, dataset, type, { platform: params.string('platform') });
-      return jsonResponse({ domain: dataset.domain, attackVersion: dataset.version, ...paged(items, params) });
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/objects\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => {
-      const scope = params.only('type').scope();
-      const type = params.type();
-      const result = ctx.graph.page(id, { ...scope, ...(type === undefined ? {} : { kind: type as (typeof PAGE_KINDS)[number] }) });
-      return jsonResponse(result.page);
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/controls\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => {
-      params.only('framework', 'frameworkVersion');
-      return jsonResponse(ctx.graph.control(id, { framework: params.string('framework'), frameworkVersion: params.string('frameworkVersion') }));
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/reports$/,
-    handler: (ctx, _req, params) => (params.only(), jsonResponse(ctx.graph.importedReports())),
-  },
-  {
-    pattern: /^\/api\/v1\/reports\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => {
-      if (isImportedReportId(id)) return (params.only(), jsonResponse(ctx.graph.importedReport(id)));
-      return jsonResponse(ctx.graph.report(id, params.only().scope()));
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/reports\/([^/]+)\/layer$/,
-    handler: (ctx, _req, params, id) => {
-      const res = jsonResponse(ctx.graph.reportLayer(id, exportStatuses(params)));
-      res.headers['content-disposition'] = `attachment; filename="${id}-layer.json"`;
-      return res;
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/reports\/([^/]+)\/stix$/,
-    handler: (ctx, _req, params, id) => {
-      const res = jsonResponse(ctx.graph.reportStix(id, exportStatuses(params)));
-      res.headers['content-disposition'] = `attachment; filename="${id}-stix.json"`;
-      return res;
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/search$/,
-    handler: (ctx, _req, params) => {
-      params.only('q', 'type', 'limit');
-      const q = params.string('q', 500);
-      if (q === undefined) throw badRequest('"q" is required: the words or ID to search for');
-      const scope = params.scope();
-      const type = params.type();
-      const limit = params.int('limit', 20, 1, 200);
-      return jsonResponse({ query: q, hits: ctx.graph.search(q, { ...scope, type, limit }) });
-    },
-  },
-  { pattern: /^\/api\/v1\/datasets$/, handler: (ctx, _req, params) => (params.only(), jsonResponse(ctx.datasets())) },
-  {
-    pattern: /^\/api\/v1\/stats$/,
-    handler: (ctx, _req, params) => jsonResponse(ctx.stats(ctx.dataset(params.only().scope()))),
-  },
-  {
-    pattern: /^\/api\/v1\/matrix$/,
-    handler: (ctx, _req, params) => {
-      params.only('metric');
-      const { matrix, metric, counts } = matrixWithCounts(ctx, params);
-      return jsonResponse({ ...matrix, metric, counts: counts === null ? null : Object.fromEntries(counts) });
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/changes\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => jsonResponse(changesFor(ctx, id, params.only('from', 'to')).changes),
-  },
-  {
-    pattern: /^\/api\/v1\/navigator\/layer$/,
-    handler: (ctx, _req, params) => {
-      params.only('metric');
-      const { matrix, metric, counts } = matrixWithCounts(ctx, params);
-      const m = metric ?? 'groups';
-      const layer = layerOf({ domain: matrix.domain, attackVersion: matrix.attackVersion, metric: m, counts: counts ?? countsFromStats(ctx.stats(ctx.dataset(params.scope())), m) });
-      const res = jsonResponse(layer);
-      res.headers['content-disposition'] = `attachment; filename="ttpgraph-${matrix.domain}-${matrix.attackVersion}-${m}.json"`;
-      return res;
-    },
-  },
-  {
-    pattern: /^\/api\/v1\/sigma\/([^/]+)$/,
-    handler: (ctx, _req, params, id) => {
-      params.only();
-      const lookup = (ctx.graph as { sigmaRule?: (id: string) => unknown }).sigmaRule;
-      if (lookup === undefined) throw new HttpError(404, 'not-found', 'this store has no Sigma rules: import them with ttpgraph import sigma PATH');
-      return jsonResponse(lookup(id));
-    },
-  },
-  { pattern: /^\/api\/openapi\.json$/, handler: (_ctx, _req, params) => (params.only(), jsonResponse(openApiDocument())) },
-];
+/** GET /api/v1/reports/{id}/layer: the imported report's techniques as an ATT&CK Navigator layer. */
+export function getReportLayer(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  const res = jsonResponse(ctx.graph.reportLayer(id, exportStatuses(params)));
+  res.headers['content-disposition'] = `attachment; filename="${id}-layer.json"`;
+  return res;
+}
 
-/** The API's answer, or undefined when the path is not an API route. */
-export function apiRoute(ctx: AppContext, req: AppRequest): AppResponse | undefined {
-  for (const route of ROUTES) {
-    const m = route.pattern.exec(req.path);
-    if (m === null) continue;
-    return route.handler(ctx, req, new Params(req.query), m[1] === undefined ? '' : idParam(m[1]));
-  }
-  return undefined;
+/** GET /api/v1/reports/{id}/stix: the imported report as a STIX 2.1 bundle. */
+export function getReportStix(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  const res = jsonResponse(ctx.graph.reportStix(id, exportStatuses(params)));
+  res.headers['content-disposition'] = `attachment; filename="${id}-stix.json"`;
+  return res;
+}
+
+export function searchApi(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only('q', 'type', 'limit');
+  const q = params.string('q', 500);
+  if (q === undefined) throw badRequest('"q" is required: the words or ID to search for');
+  const scope = params.scope();
+  const type = params.type();
+  const limit = params.int('limit', 20, 1, 200);
+  return jsonResponse({ query: q, hits: ctx.graph.search(q, { ...scope, type, limit }) });
+}
+
+export function listDatasetsApi(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only();
+  return jsonResponse(ctx.datasets());
+}
+
+export function getStats(ctx: AppContext, { params }: RouteCall): AppResponse {
+  return jsonResponse(ctx.stats(ctx.dataset(params.only().scope())));
+}
+
+export function getMatrix(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only('metric');
+  const { matrix, metric, counts } = matrixWithCounts(ctx, params);
+  return jsonResponse({ ...matrix, metric, counts: counts === null ? null : Object.fromEntries(counts) });
+}
+
+export function getChanges(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  return jsonResponse(changesFor(ctx, id, params.only('from', 'to')).changes);
+}
+
+export function getNavigatorLayer(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only('metric');
+  const { matrix, metric, counts } = matrixWithCounts(ctx, params);
+  const m = metric ?? 'groups';
+  const layer = layerOf({ domain: matrix.domain, attackVersion: matrix.attackVersion, metric: m, counts: counts ?? countsFromStats(ctx.stats(ctx.dataset(params.scope())), m) });
+  const res = jsonResponse(layer);
+  res.headers['content-disposition'] = `attachment; filename="ttpgraph-${matrix.domain}-${matrix.attackVersion}-${m}.json"`;
+  return res;
+}
+
+export function getSigmaRule(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  params.only();
+  return jsonResponse(ctx.graph.sigmaRule(id));
+}
+
+export function getOpenApi(_ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only();
+  return jsonResponse(openApiDocument());
 }

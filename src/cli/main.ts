@@ -9,6 +9,7 @@
  */
 import { Command } from 'commander';
 import { reportError } from './report-error.ts';
+import { guardTerminalOutput } from './terminal.ts';
 import { VERSION } from '../version.ts';
 
 type Register = (program: Command) => unknown;
@@ -60,6 +61,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
+
+// From here on, whatever reaches stdout or stderr as text is made printable (src/cli/terminal.ts).
+guardTerminalOutput();
 
 try {
   await (await buildProgram()).parseAsync(process.argv);

@@ -20,5 +20,6 @@ export function reportError(err: unknown): void {
     process.stderr.write(`ttpgraph: error: ${String(err)}\n`);
   }
   if (process.env['TTPGRAPH_DEBUG'] !== undefined && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
-  process.exitCode = err instanceof TtpgraphError && err.code === 'invalid-argument' ? 2 : 1;
+  // 130: interrupted by Ctrl-C (128 + SIGINT), as shells report it.
+  process.exitCode = err instanceof TtpgraphError && err.code === 'invalid-argument' ? 2 : err instanceof TtpgraphError && err.code === 'cancelled' ? 130 : 1;
 }

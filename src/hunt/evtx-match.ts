@@ -69,7 +69,12 @@ export function evtxMatches(m: EvtxChunkMatches): EvtxMatch[] {
  * a worker then costs about half as much. Rules keep their order, so engine indexes agree.
  */
 export function matchingCollection(c: SigmaCollection): SigmaCollection {
-  const slim = <T extends RuleMeta>(d: T): T => ({ ...d, raw: {}, description: undefined, author: undefined, references: [], falsepositives: [] });
+  const slim = <T extends RuleMeta>(d: T): T => {
+    // Copied key by key: `raw` is not read (rules loaded from a stored form parse it when read).
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(d)) if (k !== 'raw') out[k] = (d as unknown as Record<string, unknown>)[k];
+    return { ...(out as unknown as T), raw: {}, description: undefined, author: undefined, references: [], falsepositives: [] };
+  };
   return { rules: c.rules.map(slim), filters: c.filters.map(slim), correlations: [], issues: [] };
 }
 

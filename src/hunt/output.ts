@@ -29,14 +29,91 @@ function eventSummary(event: unknown): string {
   return JSON.stringify(data) ?? '';
 }
 
-function truncate(s: string, n: number): string {
-  const flat = s.replace(/\s+/g, ' ');
-  return flat.length <= n ? flat : `${flat.slice(0, n - 1)}…`;
+function flat(s: string): string {
+  return s.replace(/\s+/g, ' ');
+}
+
+/**
+ * Each id shortened to the fewest characters, at least `min`, that no other id starts with: SigmaHQ
+ * has rules whose ids differ only in their last character, and those keep them all.
+ */
+export function uniquePrefixes(ids: readonly string[], min = 8): Map<string, string> {
+  const sorted = [...new Set(ids)].sort();
+  const common = (a: string | undefined, b: string): number => {
+    if (a === undefined) return 0;
+    let n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    return n;
+  };
+  const out = new Map<string, string>();
+  sorted.forEach((id, i) => {
+    const need = Math.max(common(sorted[i - 1], id), common(sorted[i + 1], id)) + 1;
+    out.set(id, id.slice(0, Math.max(min, need)));
+  });
+  return out;
+}
+
+const LEVEL_SHORT: Record<string, string> = { informational: 'info' };
+
+/**
+ * The table for people. Columns: time, level, rule id (8 characters, more where two rules in use
+ * share them), rule title (never cut), ATT&CK techniques, host, and the event. On a terminal the event is
+ * what gives way so a row fits the width; the title, ID, techniques and host are never cut (a row
+ * whose values are longer than their column pushes the rest right). On a pipe nothing is cut.
+ */
+function tableWriter(sink: Sink, options: TableOptions): HitWriter {
+  const { width } = options;
+  const ids = uniquePrefixes(options.ruleIds ?? [], 8);
+  const idW = 8;
+  const longestTitle = (options.ruleTitles ?? []).reduce((n, t) => Math.max(n, flat(t).length), 4);
+  const fixed = 19 + 1 + 8 + 1 + idW + 1 + 16 + 1 + 20 + 1;
+  // The title column: as wide as the longest title in use, but on a terminal at most half of what
+  // the fixed columns leave (longer titles push the row right instead of being cut).
+  const titleW = Math.max(4, Math.min(longestTitle, width === undefined ? 80 : Math.max(30, Math.floor((width - fixed) / 2))));
+  const cols = [19, 8, idW, titleW, 16, 20];
+  const row = (cells: readonly string[], event: string): string => {
+    let line = '';
+    cells.forEach((c, i) => {
+      line += `${c.padEnd(cols[i] ?? 0)} `;
+    });
+    const ev = flat(event);
+    if (width === undefined) return `${line}${ev}`.trimEnd();
+    const room = width - line.length;
+    const shown = ev.length <= room ? ev : room >= 2 ? `${ev.slice(0, room - 1)}…` : '';
+    return `${line}${shown}`.trimEnd();
+  };
+  sink(`${row(['TIME', 'LEVEL', 'ID', 'RULE', 'ATT&CK', 'HOST'], 'EVENT')}\n`);
+  return {
+    write: (h) =>
+      sink(
+        `${row(
+          [
+            h.timestamp !== undefined ? h.timestamp.replace('T', ' ').slice(0, 19) : '-',
+            LEVEL_SHORT[h.level ?? ''] ?? h.level ?? '-',
+            h.ruleId === undefined ? '-' : (ids.get(h.ruleId) ?? h.ruleId),
+            flat(h.title),
+            h.techniques.join(',') || '-',
+            flat(h.host ?? '-'),
+          ],
+          h.kind === 'correlation' ? (JSON.stringify(h.event) ?? '') : eventSummary(h.event),
+        )}\n`,
+      ),
+    end: () => undefined,
+  };
 }
 
 const SARIF_LEVEL: Record<string, string> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', informational: 'note' };
 
-export function createHitWriter(format: OutputFormat, sink: Sink, width = 100): HitWriter {
+export interface TableOptions {
+  /** The terminal's width; undefined (a pipe, a file) prints every value in full. */
+  readonly width?: number | undefined;
+  /** The ids of the rules in use: IDs are shortened to the fewest characters that keep them apart. */
+  readonly ruleIds?: readonly string[];
+  /** The titles of the rules in use: the rule column is as wide as the longest (within reason). */
+  readonly ruleTitles?: readonly string[];
+}
+
+export function createHitWriter(format: OutputFormat, sink: Sink, options: TableOptions = {}): HitWriter {
   switch (format) {
     case 'jsonl':
       return { write: (h) => sink(`${JSON.stringify(h)}\n`), end: () => undefined };
@@ -82,18 +159,7 @@ export function createHitWriter(format: OutputFormat, sink: Sink, width = 100): 
         },
       };
     }
-    case 'table': {
-      const cols = { time: 19, level: 13, tech: 14, host: 16 };
-      const fixed = cols.time + cols.level + cols.tech + cols.host + 5;
-      const titleW = Math.max(20, Math.floor((width - fixed) / 2));
-      const evW = Math.max(10, width - fixed - titleW - 1);
-      const row = (a: string, b: string, c: string, d: string, e: string, f: string): string =>
-        `${truncate(a, cols.time).padEnd(cols.time)} ${truncate(b, cols.level).padEnd(cols.level)} ${truncate(c, titleW).padEnd(titleW)} ${truncate(d, cols.tech).padEnd(cols.tech)} ${truncate(e, cols.host).padEnd(cols.host)} ${truncate(f, evW)}`.trimEnd();
-      sink(`${row('TIME', 'LEVEL', 'RULE', 'ATT&CK', 'HOST', 'EVENT')}\n`);
-      return {
-        write: (h) => sink(`${row(h.timestamp !== undefined ? h.timestamp.replace('T', ' ').slice(0, 19) : '-', h.level ?? '-', h.title, h.techniques.join(',') || '-', h.host ?? '-', h.kind === 'correlation' ? JSON.stringify(h.event) : eventSummary(h.event))}\n`),
-        end: () => undefined,
-      };
-    }
+    case 'table':
+      return tableWriter(sink, options);
   }
 }

@@ -4,9 +4,25 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { fromPlainYaml, mergeCollections, parsePipeline, defaultPipeline, mergePipelines, parseSigma, sigmaFromYaml, type Pipeline, type SigmaCollection, type SigmaIssue } from '../sigma/index.ts';
+import {
+  decodeFile,
+  encodeFile,
+  fromPlainYaml,
+  mergeCollections,
+  parsePipeline,
+  defaultPipeline,
+  mergePipelines,
+  parseSigma,
+  sigmaFromYaml,
+  type Pipeline,
+  type SigmaCollection,
+  type SigmaDocument,
+  type SigmaIssue,
+  type StoredFile,
+} from '../sigma/index.ts';
 import type { ParseResult } from './parse-worker.ts';
-import { TtpgraphError } from '../errors.ts';
+import { RuleCache } from './rule-cache.ts';
+import { fileReason, TtpgraphError } from '../errors.ts';
 
 export function listRuleFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
@@ -15,13 +31,14 @@ export function listRuleFiles(paths: readonly string[]): string[] {
     try {
       st = statSync(p);
     } catch (e) {
-      throw new TtpgraphError('file-unreadable', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: p });
+      throw new TtpgraphError('file-unreadable', fileReason(e), { source: p });
     }
     if (st.isDirectory()) {
-      for (const f of readdirSync(p).sort()) {
-        const child = path.join(p, f);
-        if (statSync(child).isDirectory()) walk(child);
-        else if (/\.ya?ml$/i.test(f)) out.push(child);
+      // Entry types from the listing: no stat per file (symbolic links are followed with one).
+      for (const e of readdirSync(p, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
+        const child = path.join(p, e.name);
+        if (e.isDirectory() || (e.isSymbolicLink() && statSync(child).isDirectory())) walk(child);
+        else if (/\.ya?ml$/i.test(e.name)) out.push(child);
       }
     } else out.push(p);
   };
@@ -43,6 +60,18 @@ export interface LoadOptions {
    * wall time, +1.4 s CPU for SigmaHQ's 3,141 rules).
    */
   readonly threads?: number;
+  /**
+   * Keep the parsed form of the files in this folder (see rule-cache.ts) and parse only the files
+   * that changed since. Default: no cache (the CLI passes defaultCacheDir()).
+   */
+  readonly cacheDir?: string;
+}
+
+export interface LoadedRules {
+  readonly collection: SigmaCollection;
+  readonly files: number;
+  /** Files taken from the cache without YAML parsing. */
+  readonly cached: number;
 }
 
 /**
@@ -51,14 +80,69 @@ export interface LoadOptions {
  * compiling stay on this thread. It stays synchronous: the workers' results are taken with
  * Atomics.wait + receiveMessageOnPort.
  */
-export function loadRuleFiles(paths: readonly string[], options: LoadOptions = {}): { collection: SigmaCollection; files: number } {
+export function loadRuleFiles(paths: readonly string[], options: LoadOptions = {}): LoadedRules {
   const files = listRuleFiles(paths);
-  const parseHere = (f: string): SigmaCollection => parseSigma(readFileSync(f, 'utf8'), { file: f });
+  if (options.cacheDir !== undefined) return loadCached(paths, files, options.cacheDir, options);
+  return { collection: mergeCollections(parseFiles(files, options, (f) => readFileSync(f, 'utf8'))), files: files.length, cached: 0 };
+}
+
+/** Parses files (in worker threads for large sets on machines with cores to spare), one collection per file. */
+function parseFiles(files: readonly string[], options: LoadOptions, textOf: (f: string) => string): SigmaCollection[] {
+  const parseHere = (f: string): SigmaCollection => parseSigma(textOf(f), { file: f });
   const worker = workerScript();
   const cores = availableParallelism();
   const threads = Math.min(options.threads ?? (files.length >= THREADED_FROM && cores >= 4 ? Math.min(cores - 1, 4) : 0), files.length);
-  if (threads < 1 || worker === undefined) return { collection: mergeCollections(files.map(parseHere)), files: files.length };
-  return { collection: mergeCollections(loadThreaded(files, threads, worker, parseHere)), files: files.length };
+  if (threads < 1 || worker === undefined) return files.map(parseHere);
+  return loadThreaded(files, threads, worker, parseHere);
+}
+
+function collectionOf(docs: readonly SigmaDocument[], issues: SigmaIssue[]): SigmaCollection {
+  const out: SigmaCollection = { rules: [], correlations: [], filters: [], issues };
+  for (const d of docs) {
+    if (d.kind === 'rule') out.rules.push(d);
+    else if (d.kind === 'correlation') out.correlations.push(d);
+    else out.filters.push(d);
+  }
+  return out;
+}
+
+/** A cached form back to a collection; undefined when it does not decode (another version, or damaged). */
+function decodeCached(form: StoredFile, file: string): SigmaCollection | undefined {
+  try {
+    const d = decodeFile(form, file);
+    return d === undefined ? undefined : collectionOf(d.docs, d.issues);
+  } catch {
+    return undefined;
+  }
+}
+
+/** loadRuleFiles through the cache: files unchanged since the last run are decoded, the rest parsed and cached. */
+function loadCached(paths: readonly string[], files: readonly string[], cacheDir: string, options: LoadOptions): LoadedRules {
+  const cache = new RuleCache(cacheDir, paths);
+  const parts = new Array<SigmaCollection>(files.length);
+  const todo: { index: number; hash: string; text: string }[] = [];
+  let cached = 0;
+  files.forEach((f, index) => {
+    const got = cache.lookup(f);
+    if ('form' in got) {
+      const c = decodeCached(got.form, f);
+      if (c !== undefined) {
+        parts[index] = c;
+        cached++;
+        return;
+      }
+    }
+    todo.push({ index, hash: got.hash, text: 'text' in got ? got.text : readFileSync(f, 'utf8') });
+  });
+  const texts = new Map(todo.map((t) => [files[t.index] as string, t.text]));
+  const parsed = parseFiles(todo.map((t) => files[t.index] as string), options, (f) => texts.get(f) ?? readFileSync(f, 'utf8'));
+  todo.forEach((t, k) => {
+    const c = parsed[k] as SigmaCollection;
+    parts[t.index] = c;
+    cache.put(t.hash, encodeFile([...c.rules, ...c.correlations, ...c.filters], c.issues));
+  });
+  cache.save();
+  return { collection: mergeCollections(parts), files: files.length, cached };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */
@@ -127,7 +211,7 @@ export function loadPipeline(files: readonly string[]): { pipeline: Pipeline; is
     try {
       text = readFileSync(f, 'utf8');
     } catch (e) {
-      throw new TtpgraphError('file-unreadable', `cannot read pipeline ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: f });
+      throw new TtpgraphError('file-unreadable', `pipeline: ${fileReason(e)}`, { source: f });
     }
     const r = parsePipeline(text, f);
     issues.push(...r.issues);

@@ -5,13 +5,15 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileReason } from '../errors.ts';
 import { startEvtxWorkers, type EvtxWorkers } from '../evtx/index.ts';
 import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
 import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } from './evtx-match.ts';
 import type { HuntHit } from './hit.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
-import { openLogFile } from './inputs/open.ts';
+import { DEFAULT_MAX_RECORD_BYTES, openLogFile } from './inputs/open.ts';
+import { matchNdjsonRange, ndjsonWorkerScript, NdjsonWorkers, readRange, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
 import type { InputItem, InputProblem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
@@ -19,10 +21,13 @@ export interface HuntFilters {
   readonly status?: readonly string[];
   /** Tag prefixes (case-insensitive), e.g. `attack.t1059` or `attack.execution`. */
   readonly tags?: readonly string[];
+  /** ATT&CK technique IDs (T1059 also takes its sub-techniques T1059.001...): rules tagged with one of them. */
+  readonly techniques?: readonly string[];
 }
 
 export interface HuntProblem {
-  readonly kind: 'rule' | 'input' | 'file';
+  /** `logsource`: events of a file whose log source was not recognised (a notice; nothing was skipped). */
+  readonly kind: 'rule' | 'input' | 'file' | 'logsource';
   readonly message: string;
   readonly source?: string;
   readonly line?: number;
@@ -36,12 +41,15 @@ export interface HuntOptions {
   readonly readers?: readonly LogReader[];
   readonly routing?: boolean;
   /**
-   * Threads for .evtx input, this one included: each parses and tests records, only matches come
-   * back. Default ({@link defaultEvtxThreads}): 2 once the .evtx files add up to
-   * {@link EVTX_THREADED_FROM} bytes (below that, starting workers and compiling the rules in each
-   * costs more than it saves), one more per further 64 MB, at most the cores and 8.
+   * Threads for .evtx input and for plain (not gzip) NDJSON, this one included: each parses and
+   * tests records or lines, only matches come back. Default ({@link defaultEvtxThreads}, for each
+   * kind by its own bytes): 2 once the files add up to {@link EVTX_THREADED_FROM} bytes (below
+   * that, starting workers and compiling the rules in each costs more than it saves), one more per
+   * further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
+  /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
+  readonly maxLineBytes?: number;
   onHit(hit: HuntHit): void;
   onProblem?(problem: HuntProblem): void;
   /** Called every few thousand events with (files done, file count, raw bytes of the current file done, its size). */
@@ -56,6 +64,8 @@ export interface HuntSummary {
   readonly filesFailed: number;
   readonly events: number;
   readonly skippedRecords: number;
+  /** Events whose log source was not recognised: they reached only rules without a product. */
+  readonly unknownLogsource: number;
   readonly hits: number;
   readonly rulesHit: number;
   readonly elapsedMs: number;
@@ -63,7 +73,8 @@ export interface HuntSummary {
   readonly compileMs: number;
 }
 
-function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): boolean {
+/** Does a rule pass the hunt's filters (level, status, tags, techniques)? */
+export function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): boolean {
   if (f === undefined) return true;
   if (f.minLevel !== undefined) {
     const lv = doc.level === undefined ? -1 : LEVELS.indexOf(doc.level);
@@ -73,6 +84,11 @@ function passes(doc: SigmaRule | SigmaCorrelation, f: HuntFilters | undefined): 
   if (f.tags !== undefined && f.tags.length > 0) {
     const tags = doc.tags.map((t) => t.toLowerCase());
     if (!f.tags.some((want) => tags.some((t) => t === want.toLowerCase() || t.startsWith(`${want.toLowerCase()}.`)))) return false;
+  }
+  if (f.techniques !== undefined && f.techniques.length > 0) {
+    const tags = doc.tags.map((t) => t.toLowerCase());
+    const wanted = f.techniques.map((t) => `attack.${t.toLowerCase()}`);
+    if (!wanted.some((want) => tags.some((t) => t === want || t.startsWith(`${want}.`)))) return false;
   }
   return true;
 }
@@ -116,6 +132,34 @@ function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit): EvtxWorkers | u
   return startEvtxWorkers({ mapper, init: init(), threads });
 }
 
+/** Bytes of the log files that may be plain NDJSON (.ndjson, .jsonl, .json; not .gz). */
+function ndjsonBytes(paths: readonly string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    if (!/\.(ndjson|jsonl|json)$/i.test(p)) continue;
+    try {
+      total += statSync(p).size;
+    } catch {
+      // reported when the file is opened
+    }
+  }
+  return total;
+}
+
+/** Workers for the hunt's plain NDJSON files, or undefined when they would not pay (see HuntOptions.threads). */
+function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit): NdjsonWorkers | undefined {
+  const script = ndjsonWorkerScript();
+  if (script === undefined) return undefined;
+  const threads = o.threads ?? defaultEvtxThreads(ndjsonBytes(o.logs));
+  if (threads < 2) return undefined;
+  return new NdjsonWorkers(script, init(), threads - 1);
+}
+
+/** The notice for events of unknown log source in a file. */
+export function unknownLogsourceMessage(count: number, file: string): string {
+  return `${count} event(s) of unknown log source in ${file}: use --logsource product=...,service=... or a pipeline (only rules without a product saw them)`;
+}
+
 export function issueProblem(i: SigmaIssue): HuntProblem {
   return { kind: 'rule', message: formatIssue(i), ...(i.file !== undefined ? { source: i.file } : {}), ...(i.line !== undefined ? { line: i.line } : {}) };
 }
@@ -123,6 +167,14 @@ export function issueProblem(i: SigmaIssue): HuntProblem {
 export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   const started = performance.now();
   const problem = (p: HuntProblem): void => o.onProblem?.(p);
+  // Progress is for people watching; a failing progress callback must never fail the hunt it reports on.
+  const progress = (p: Parameters<NonNullable<HuntOptions['onProgress']>>[0]): void => {
+    try {
+      o.onProgress?.(p);
+    } catch {
+      // ignored on purpose
+    }
+  };
   for (const i of o.collection.issues) problem(issueProblem(i));
   // Rules no filter lets through and no correlation needs are not compiled at all.
   const needed = new Set(o.collection.correlations.flatMap((c) => c.rules));
@@ -132,11 +184,13 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
   const compileOptions = { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) };
   const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
+  const ndjsonPool = ndjsonWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
   let compiled;
   try {
     compiled = compileCollection(col, compileOptions);
   } catch (e) {
     await workers?.close();
+    await ndjsonPool?.close();
     throw e;
   }
   const { engine, correlator, issues } = compiled;
@@ -146,6 +200,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   let skipped = 0;
   let hits = 0;
   let filesFailed = 0;
+  let unknownLogsource = 0;
   const rulesHit = new Set<string>();
   const readers = o.readers ?? READERS;
   const tagCache = new Map<SigmaRule | SigmaCorrelation, ReturnType<typeof attackTags>>();
@@ -195,15 +250,16 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   };
   // With workers, this thread tests the records it parses itself with the same engine.
   const threaded = workers === undefined ? undefined : { workers, local: evtxMatcher(engine, false) };
+  const ruleIndex = new Map<unknown, number>(engine.rules.map((r, i) => [r, i]));
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {
       const path = o.logs[fi] as string;
       let file;
       try {
-        file = openLogFile(path);
+        file = openLogFile(path, o.maxLineBytes !== undefined ? { maxRecordBytes: o.maxLineBytes } : {});
       } catch (e) {
         filesFailed++;
-        problem({ kind: 'file', message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, source: path });
+        problem({ kind: 'file', message: `${path}: ${fileReason(e)}`, source: path });
         continue;
       }
       const reader = pickReader(file, readers);
@@ -212,6 +268,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         problem({ kind: 'file', message: `${path}: not a supported log format (expected NDJSON, a JSON array or concatenated JSON, optionally gzip)`, source: path });
         continue;
       }
+      // A file that gave problems and not one readable record is not a log at all: a file error
+      // (exit 2 in the CLI), the same for garbage .evtx as for garbage NDJSON.
+      const eventsBefore = events;
+      const skippedBefore = skipped;
       if (threaded !== undefined && reader.name === 'evtx') {
         // Parsed and tested in every thread; only matching records come back, in file order.
         for await (const got of matchEvtx(file, threaded.workers, threaded.local)) {
@@ -221,10 +281,35 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           }
           events += got.records;
           for (const m of got.matches) onMatch(path, m.line, m.event, eventContext(m.event), m.rules.map((i) => engine.rules[i]!));
-          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
+          progress({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
+        }
+      } else if (ndjsonPool !== undefined && reader.name === 'ndjson' && !file.gzip) {
+        // Ranges of lines tested in every thread; matching lines and bad lines come back in file order.
+        const local = (job: NdjsonJob) => matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path, job.cap);
+        let unknown = 0;
+        for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, local)) {
+          events += result.events;
+          unknown += result.unknown;
+          const { matches, problems } = result;
+          let p = 0;
+          const problemsBefore = (rel: number): void => {
+            for (; p < problems.length && problems[p]!.rel < rel; p++) inputProblem({ kind: 'problem', source: path, line: linesBefore + problems[p]!.rel, message: problems[p]!.message });
+          };
+          for (const m of matches) {
+            problemsBefore(m.rel);
+            const event = JSON.parse(m.text) as unknown;
+            onMatch(path, linesBefore + m.rel, event, eventContext(event), m.rules.map((i) => engine.rules[i]!));
+          }
+          problemsBefore(Infinity);
+          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: end, size: file.size });
+        }
+        if (unknown > 0 && o.routing !== false) {
+          unknownLogsource += unknown;
+          problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
         }
       } else {
         let sinceProgress = 0;
+        let unknown = 0;
         for await (const got of reader.read(file)) for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
           if (item.kind === 'problem') {
             inputProblem(item);
@@ -233,17 +318,28 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           events++;
           if (++sinceProgress >= 4096) {
             sinceProgress = 0;
-            o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
+            progress({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
           }
           const ctx = eventContext(item.event);
           const matched = engine.matchContext(ctx);
+          if (ctx.source < 0) unknown++;
           if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
         }
+        // With routing off every rule saw every event: nothing to report.
+        if (unknown > 0 && o.routing !== false) {
+          unknownLogsource += unknown;
+          problem({ kind: 'logsource', message: unknownLogsourceMessage(unknown, path), source: path });
+        }
       }
-      o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size });
+      if (events === eventsBefore && skipped > skippedBefore) {
+        filesFailed++;
+        problem({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)`, source: path });
+      }
+      progress({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: 0, size: file.size });
     }
   } finally {
     await workers?.close();
+    await ndjsonPool?.close();
   }
   return {
     rules: engine.rules.length,
@@ -253,6 +349,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     filesFailed,
     events,
     skippedRecords: skipped,
+    unknownLogsource,
     hits,
     rulesHit: rulesHit.size,
     elapsedMs: performance.now() - started,

@@ -22,10 +22,22 @@ export function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    // JSON.parse quotes the offending text, newlines included: keep the message on one line.
-    const why = (err as Error).message.replace(/\s+/g, ' ');
-    throw new TtpgraphError('invalid-json', `not valid JSON (${why}); is the file truncated?`, { source }, { cause: err });
+    // JSON.parse quotes the text around the problem: never pass that on (the source may be a file
+    // that is not ours to show, such as /etc/shadow named in a web import). Say where, not what.
+    throw new TtpgraphError('invalid-json', `not valid JSON (${whereJsonFails(text, (err as Error).message)}); is the file truncated?`, { source }, { cause: err });
   }
+}
+
+/** "syntax error at line 3, column 7" from JSON.parse's message, without any of the input. */
+function whereJsonFails(text: string, message: string): string {
+  if (/unexpected end/i.test(message)) return 'it ends too early';
+  const position = /position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return 'syntax error';
+  const at = Math.min(Number(position), text.length);
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return `syntax error at line ${line}, column ${column}`;
 }
 
 /** The `objects` of a STIX bundle, or an error naming the file. */

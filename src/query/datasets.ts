@@ -83,7 +83,9 @@ export function datasetsInScope(store: Store, scope: DatasetScope = {}): Dataset
   const chosen = all.filter((ds) => (domain === undefined || ds.domain === domain) && (version === undefined || ds.version === version));
   if (chosen.length === 0) {
     const where = domain === undefined ? '' : ` ${domain}`;
-    throw new TtpgraphError('unknown-version', `no${where} ATT&CK ${version ?? ''} in the store; have: ${describe(all)}`.replace('  ', ' '));
+    const howToGet =
+      version === undefined ? '' : `; get it with ttpgraph sync --attack-version ${version}${domain === undefined ? '' : ` --domain ${domain}`} (or ttpgraph import attack FILE)`;
+    throw new TtpgraphError('unknown-version', `no${where} ATT&CK ${version ?? ''} in the store; have: ${describe(all)}${howToGet}`.replace('  ', ' '));
   }
   if (version !== undefined) return chosen;
   // Newest per domain.

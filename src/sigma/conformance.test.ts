@@ -102,6 +102,10 @@ describe('special values and field names', () => {
     expect(hits(rule('sel:\n  f: null\ncondition: sel'), ev)).toEqual([1, 2]);
     expect(hits(rule("sel:\n  f: ''\ncondition: sel"), ev)).toEqual([0]);
   });
+  it("`sel and not filter` fires when the filter's field is absent, null or empty (chosen: differs from SQL backends, where NOT over NULL drops the event)", () => {
+    const r = rule("sel:\n  a: x\nfilter:\n  f|startswith: 'C:\\Program Files\\'\ncondition: sel and not filter");
+    expect(hits(r, [{ a: 'x' }, { a: 'x', f: null }, { a: 'x', f: '' }, { a: 'x', f: 'C:\\Program Files\\v\\a.exe' }, { a: 'x', f: 'C:\\Temp\\a.exe' }])).toEqual([0, 1, 2, 4]);
+  });
   it('numbers match their string forms; hex strings stay strings', () => {
     expect(hits(rule('sel:\n  EventID: 4688\ncondition: sel'), [{ EventID: 4688 }, { EventID: '4688' }, { EventID: 4689 }])).toEqual([0, 1]);
     expect(hits(rule("sel:\n  LogonId: '0x3e7'\ncondition: sel"), [{ LogonId: 999 }, { LogonId: '0x3E7' }])).toEqual([1]);
@@ -170,13 +174,23 @@ describe('modifiers', () => {
     const kw = rule("keywords:\n  '|re': 'sekurlsa::\\w+'\ncondition: keywords");
     expect(hits(kw, [{ m: 'run sekurlsa::logonpasswords' }, { m: 'sekurlsa::' }])).toEqual([0]);
   });
-  it('re: possessive quantifiers and atomic groups keep PCRE semantics', () => {
-    expect(hits(rule("sel:\n  a|re: '^a++a'\ncondition: sel"), [{ a: 'aaa' }])).toEqual([]);
+  it('re: matched by RE2, which also reads scoped and inline flags and unicode classes', () => {
     expect(hits(rule("sel:\n  a|re: '^a+a'\ncondition: sel"), [{ a: 'aaa' }])).toEqual([0]);
-    expect(hits(rule("sel:\n  a|re: '^(?>a+)b'\ncondition: sel"), [{ a: 'aaab' }, { a: 'aaa' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: 'x(?i:ab)y'\ncondition: sel"), [{ a: 'xABy' }, { a: 'XABY' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: 'a(?i)b'\ncondition: sel"), [{ a: 'aB' }, { a: 'AB' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: '^\\p{L}+$'\ncondition: sel"), [{ a: 'héllo' }, { a: 'h3' }])).toEqual([0]);
+    expect(hits(rule("sel:\n  a|re: 'end\\Z'\ncondition: sel"), [{ a: 'the end\n' }, { a: 'the end' }, { a: 'end.' }])).toEqual([0, 1]);
+    expect(hits(rule("sel:\n  a|re: 'a\\hb'\ncondition: sel"), [{ a: 'a\tb' }, { a: 'a\nb' }])).toEqual([0]);
+  });
+  it('re: what RE2 cannot match in linear time is a load error (no fallback to a backtracking engine)', () => {
+    for (const re of ['^a++a', '^(?>a+)b', '(a)\\1', 'a(?=b)', '(?<!a)b', '(?P<x>a)(?P=x)']) {
+      const e = errors(rule(`sel:\n  a|re: '${re}'\ncondition: sel`));
+      expect(e.map((i) => i.code), re).toEqual(['invalid-regex']);
+      expect(e[0]!.message).toContain('linear-time');
+    }
   });
   it('re: untranslatable constructs are load errors', () => {
-    for (const re of ['\\p{L}', 'a(?i)b', '(?i:ab)', 'a(?R)', '(ab', '[a-']) {
+    for (const re of ['a(?R)', '(ab', '[a-', '(?x)a b']) {
       const e = errors(rule(`sel:\n  a|re: '${re}'\ncondition: sel`));
       expect(e.map((i) => i.code), re).toEqual(['invalid-regex']);
     }
@@ -300,11 +314,25 @@ describe('logsource routing (default pipeline)', () => {
   it('with routing off the same rule also fires on the image-load event', () => {
     expect(hits(pc, [sysmon(1, { Image: 'C:\\x\\whoami.exe' }), sysmon(7, { Image: 'C:\\x\\whoami.exe' })], { routing: false })).toEqual([0, 1]);
   });
-  it('service security routes to Channel Security; cloud rules never see Windows records', () => {
+  it('service security routes to Channel Security; cloud rules see only their own log source', () => {
     const r = rule('sel:\n  EventID: 4688\ncondition: sel', 'product: windows\n  service: security');
     expect(hits(r, [sec4688, { Event: { System: { EventID: 4688, Channel: 'System' } } }], { routing: true })).toEqual([0]);
     const aws = rule("keywords:\n  - whoami\ncondition: keywords", 'product: aws\n  service: cloudtrail');
-    expect(hits(aws, [sec4688, { eventName: 'whoami' }], { routing: true })).toEqual([1]);
+    const trail = { eventVersion: '1.08', eventSource: 'iam.amazonaws.com', eventName: 'whoami' };
+    // A record of unknown shape reaches no product-specific rule (chosen: issue 13).
+    expect(hits(aws, [sec4688, trail, { eventName: 'whoami' }], { routing: true })).toEqual([1]);
+  });
+  it("a pipeline's sources teach a shape; product-less rules see unknown events, not recognised ones", () => {
+    const zeek = rule("sel:\n  query|endswith: '.onion'\ncondition: sel", 'product: zeek\n  service: dns');
+    const dns = { ts: 1.5, uid: 'C1', _path: 'dns', query: 'x.onion' };
+    expect(hits(zeek, [dns], { routing: true })).toEqual([]);
+    const p = parsePipeline('name: z\nsources:\n  - product: zeek\n    service: dns\n    conditions: {_path: dns}\n');
+    expect(p.issues).toEqual([]);
+    const pipeline = mergePipelines(defaultPipeline, p.pipeline!);
+    expect(hits(zeek, [dns, { ...dns, _path: 'http' }], { routing: true, pipeline })).toEqual([0]);
+    const generic = rule("sel:\n  query|endswith: '.onion'\ncondition: sel", 'category: dns');
+    expect(hits(generic, [dns, { ...dns, _path: 'http' }, sysmon(22, { QueryName: 'x.onion', query: 'x.onion' })], { routing: true, pipeline })).toEqual([1]);
+    expect(parsePipeline('name: z\nsources:\n  - service: dns\n    conditions: {_path: dns}\n').issues.map((i) => i.message)).toEqual(['a sources entry needs a product (and optionally service, category)']);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * ttpgraph's Sigma engine: a leaf library (node built-ins and `yaml` only; it takes text, not paths).
+ * ttpgraph's Sigma engine: a leaf library (node built-ins, `yaml` and `re2js` only; it takes text, not paths).
  *
  *   const col = parseSigma(text, { file });            // rules, correlations, filters, issues
  *   const { engine, correlator } = compileCollection(col, { pipeline });
@@ -12,6 +12,8 @@
  */
 export { parseSigma, sigmaFromYaml, mergeCollections, emptyCollection, parseTimespan } from './parse/rule.ts';
 export type { SigmaCollection, ParseOptions } from './parse/rule.ts';
+export { encodeDocument, decodeDocument, encodeFile, decodeFile, STORED_FORM_VERSION, STORED_FORM_PREFIX } from './parse/stored-form.ts';
+export type { StoredFile } from './parse/stored-form.ts';
 export { parseYamlDocuments, parseYamlPlain, fromPlainYaml } from './parse/yaml.ts';
 export type { YamlDocument, YamlParseResult, PlainYamlResult } from './parse/yaml.ts';
 export { lexCondition, parseCondition, expandPattern } from './parse/condition.ts';
@@ -19,6 +21,8 @@ export type { Token, TokenType } from './parse/condition.ts';
 export { buildItem, parseSigmaString, windashVariants, base64OffsetVariants, MODIFIERS, isModifier } from './modifiers/modifiers.ts';
 export type { ModifierName } from './modifiers/modifiers.ts';
 export { translatePcre, RegexTranslationError } from './modifiers/regex.ts';
+export { checkLinearRegex, compileLinearRegex, pcreToRe2 } from './modifiers/linear-regex.ts';
+export type { CheckedRegex, LinearRegex } from './modifiers/linear-regex.ts';
 export { compileCidr, parseIp } from './modifiers/cidr.ts';
 export { formatIssue } from './issues.ts';
 export type { SigmaIssue, SigmaIssueCode, SigmaIssueSeverity, Position } from './issues.ts';
@@ -45,8 +49,8 @@ export type {
 export { attackTags } from './rule/tags.ts';
 export type { AttackTags } from './rule/tags.ts';
 export { defaultPipeline } from './pipeline/default-pipeline.ts';
-export { parsePipeline, mergePipelines } from './pipeline/pipeline.ts';
-export type { Pipeline, LogsourceRoute, ConditionMap, EventAlias, PipelineParseResult } from './pipeline/pipeline.ts';
+export { parsePipeline, mergePipelines, declareLogsource, parseLogsourceArg } from './pipeline/pipeline.ts';
+export type { Pipeline, LogsourceRoute, LogsourceSource, LogsourceMatch, ConditionMap, EventAlias, PipelineParseResult } from './pipeline/pipeline.ts';
 export { compileRule, compileLogsource, filterApplies, EvalCache } from './compile/compile.ts';
 export { regexCnf, itemCnf, usableLiteral } from './compile/witness.ts';
 export type { Cnf } from './compile/witness.ts';

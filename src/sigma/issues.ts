@@ -5,7 +5,9 @@
  */
 export type SigmaIssueCode =
   | 'yaml-syntax'
+  | 'yaml-limit'
   | 'invalid-document'
+  | 'empty-file'
   | 'missing-field'
   | 'invalid-field'
   | 'invalid-detection'

@@ -17,6 +17,9 @@ export const ATTACK_INDEX = {
   format: 'json',
 } as const;
 
+/** Where attack-stix-data keeps the bundles: <base><domain>-attack/<domain>-attack-<version>.json. */
+export const ATTACK_BUNDLE_BASE_URL = 'https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/';
+
 /** Folder of ATT&CK bundles in a mirror; a bundle URL from the index maps to attack/<basename>. */
 export const ATTACK_MIRROR_FOLDER = 'attack';
 

@@ -25,6 +25,8 @@ export interface SyncOptions {
   /** List what would change; write neither the store nor the cache. */
   readonly dryRun?: boolean;
   readonly onEvent?: (event: SyncEvent) => void;
+  /** Stops before the next file (a cancelled web job): files done so far stay, no new one starts. */
+  readonly signal?: AbortSignal;
 }
 
 export type SyncAction = 'imported' | 'replaced' | 'unchanged' | 'new' | 'updated' | 'failed';
@@ -80,6 +82,7 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
 
   const items: SyncItem[] = [];
   for (const kind of options.sources) {
+    if (options.signal?.aborted === true) break;
     const listStarted = performance.now();
     try {
       items.push(
@@ -104,6 +107,7 @@ export async function syncSources(store: Store, options: SyncOptions): Promise<S
   }
 
   for (const [i, item] of items.entries()) {
+    if (options.signal?.aborted === true) break;
     const itemStarted = performance.now();
     const progress = (phase: 'download' | 'import') => (done: number, total: number) =>
       emit({ type: 'progress', phase, item: i + 1, items: items.length, label: item.label, done, total });

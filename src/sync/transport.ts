@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TtpgraphError } from '../errors.ts';
-import { readSource } from '../sources/read-source.ts';
+import { checkAllowedPath, DEFAULT_MAX_BYTES, formatBytes, readSource } from '../sources/read-source.ts';
 import { VERSION } from '../version.ts';
 import { FORMAT_CHECKS } from './formats.ts';
 import { type HttpCache, cacheDirFor, openHttpCache, sha256Hex } from './http-cache.ts';
@@ -48,8 +48,10 @@ export function transportFor(options: {
   readonly storePath: string;
   /** False for a dry run: the cache is read for conditional requests, never written. */
   readonly writeCache: boolean;
+  /** A web sync: files of the `from` mirror (links resolved) must lie under these folders. */
+  readonly allowedDirs?: readonly string[];
 }): Transport {
-  if (options.from !== undefined) return dirTransport(options.from);
+  if (options.from !== undefined) return dirTransport(options.from, options.allowedDirs);
   const cache = openHttpCache(cacheDirFor(options.storePath), { writable: options.writeCache });
   return httpTransport({ ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }), timeoutMs: options.timeoutMs, cache });
 }
@@ -100,14 +102,14 @@ export function httpTransport(options: HttpTransportOptions): Transport {
 }
 
 /** A local mirror directory laid out like ../shared/data. */
-export function dirTransport(root: string): Transport {
+export function dirTransport(root: string, allowedDirs?: readonly string[]): Transport {
   const where = (location: FileLocation): string => path.join(root, ...location.mirrorPath.split('/'));
   return {
     origin: `directory ${root}`,
     where,
     async get(location) {
       const file = where(location);
-      const { bytes } = await readSource(file);
+      const { bytes } = await readSource(file, { kind: 'sync', ...(allowedDirs === undefined ? {} : { allowedDirs }) });
       return { where: file, bytes, sha256: sha256Hex(bytes), transfer: 'local', downloadedBytes: 0, checked: false };
     },
     async listFolder(folder) {
@@ -138,6 +140,8 @@ export function dirTransport(root: string): Transport {
           const info = await stat(full).catch(() => undefined);
           if (info?.isDirectory() === true) await walk(full, `${rel}/${name}`);
           else if (info?.isFile() === true && wanted(name)) {
+            // A link in an allowed mirror that leads out of the allowed folders is refused like any such path.
+            checkAllowedPath(full, allowedDirs);
             try {
               files.push({ name: `${rel}/${name}`, data: await readFile(full) });
             } catch (err) {
@@ -200,10 +204,15 @@ async function download(url: string, headers: Record<string, string>, timeoutMs:
           if (done) break;
           chunks.push(value);
           got += value.byteLength;
+          if (got > DEFAULT_MAX_BYTES.sync) {
+            await reader.cancel().catch(() => undefined);
+            throw fetchFailed(url, `more than ${formatBytes(DEFAULT_MAX_BYTES.sync)}, the limit for a synced file; not imported`);
+          }
           timer.refresh();
           onBytes?.(got, expected ?? 0);
         }
       } catch (err) {
+        if (err instanceof TtpgraphError) throw err;
         const of = expected === undefined ? '' : ` of ${expected}`;
         if (controller.signal.aborted) throw fetchFailed(url, `timed out after ${timeoutMs} ms without data (got ${got}${of} bytes)`, err);
         if (expected !== undefined && got < expected) {
@@ -248,4 +257,14 @@ function networkReason(err: unknown): string {
     e = (e as Error & { cause?: unknown }).cause;
   }
   return deepest;
+}
+
+/** The reasons that mean "the host could not be reached at all" (offline, DNS, firewall), not "this file failed". */
+const UNREACHABLE = new Set(['connection refused', 'host not found', 'host name lookup failed (temporary)', 'connection timed out', 'host unreachable', 'network unreachable']);
+
+/** Did this fetch fail because its host could not be reached (so every other file there will fail alike)? */
+export function isUnreachable(err: TtpgraphError | null): boolean {
+  if (err === null || err.code !== 'fetch-failed') return false;
+  // A server that accepted the connection and then hung is reachable: that is about the file, not about being offline.
+  return UNREACHABLE.has(err.message);
 }

@@ -9,36 +9,20 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAGE_KINDS } from '../core/attack.ts';
 import type { Graph } from '../graph.ts';
 import { type AppContext, createContext } from '../api/context.ts';
-import { type AppRequest, type AppResponse, badRequest, errorStatus, HttpError, idParam, jsonError, jsonResponse, Params } from '../api/http.ts';
-import { createJobRunner } from '../api/jobs.ts';
-import { apiRoute, changesFor, matrixWithCounts } from '../api/routes.ts';
-import { jobStatus, reviewImportedReport, startImport, startSync } from '../api/writes.ts';
-import { isImportedReportId } from '../query/imported-reports.ts';
-import { renderImportedReportBody, renderImportedReportList } from '../render/html/imported-report.ts';
+import { type AppRequest, type AppResponse, compileRoutes, errorStatus, HttpError, idParam, jsonError, Params, type RouteMatch } from '../api/http.ts';
+import { createJobRunner, type JobView } from '../api/jobs.ts';
+import { NO_SERVER_FILES, startSyncJob, type SyncJobParams, type WritePolicy } from '../api/writes.ts';
+import type { SyncEvent } from '../sync/sync.ts';
+import { renderJobBanner, withBanner } from './job-banner.ts';
 import { SOURCES } from '../sync/sources.ts';
-import { type RuleOrControlHit, type SearchHit, searchRulesAndControls } from '../query/search.ts';
-import { MATRIX_METRICS } from '../query/matrix.ts';
+import type { SearchHit } from '../query/search.ts';
 import { layout } from '../render/html/layout.ts';
-import { renderTechniqueBody } from '../render/html/technique-page.ts';
-import {
-  renderChangesBody,
-  renderControlBody,
-  renderDatasetsBody,
-  renderEmptyStoreBody,
-  renderErrorBody,
-  renderHomeBody,
-  renderMatrixBody,
-  renderObjectBody,
-  renderReportBody,
-  renderSearchBody,
-  renderSigmaBody,
-  type SigmaRuleView,
-} from '../render/html/pages.ts';
+import { renderEmptyStoreBody, renderErrorBody } from '../render/html/pages.ts';
 import type { SafeHtml } from '../render/html/html.ts';
 import { APP_CSS } from './assets.ts';
+import { ROUTES, type WebContext } from './routes.ts';
 
 export interface AppDeps {
   readonly graph: Graph;
@@ -48,24 +32,42 @@ export interface AppDeps {
   readonly staticDir?: string;
   /** Cache rendered pages per store generation (default true). */
   readonly cache?: boolean;
+  /** What web jobs may read: server folders and private URLs (default: neither). */
+  readonly writePolicy?: WritePolicy;
+  /**
+   * Host names (the Host header without its port) this server answers; others get a 421, so a page
+   * of another site whose name was made to resolve to this machine (DNS rebinding) reads nothing.
+   * Default: localhost, 127.0.0.1 and [::1]; `serve` adds the bound address and --allowed-host.
+   */
+  readonly allowedHosts?: readonly string[];
+}
+
+export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** "Example.org:8080" → "example.org", "[::1]:80" → "[::1]"; undefined when malformed. */
+export function hostName(header: string): string | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/i.exec(header.trim());
+  return m?.[1]?.toLowerCase().replace(/\.$/, '');
 }
 
 export interface App {
   handle(req: AppRequest): AppResponse;
   /** For tests: a GET (or other method) by URL path, like a client would send it. */
   request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): AppResponse;
-  /** Renders the pages everyone opens first (home, the default matrix) and the default dataset's stats into the caches. */
-  warm(): void;
+  /**
+   * Renders the pages everyone opens first (home, the default matrix, T1114) and the default
+   * dataset's stats into the caches, one piece per turn of the event loop; resolves when done.
+   */
+  warm(): Promise<void>;
   /** Resolves when no write job is running. */
   idle(): Promise<void>;
-}
-
-/** POST /api/v1/reports/{id}/review: a person's verdicts on an imported report's techniques. */
-const REVIEW_PATH = /^\/api\/v1\/reports\/([^/]+)\/review$/;
-
-/** Routes that need the start-up token: writes, and the jobs they start (which name server paths). */
-function isWritePath(p: string): boolean {
-  return p === '/api/v1/sync' || p === '/api/v1/import' || p.startsWith('/api/v1/jobs/') || p.startsWith('/api/v1/admin/') || REVIEW_PATH.test(p);
+  /**
+   * Starts a sync as the one write job, without a token: what `ttpgraph serve` does by itself on an
+   * empty store. Undefined when a job is running. `observe` sees its events (for the terminal).
+   */
+  startSync(params: SyncJobParams, observe?: (event: SyncEvent) => void): JobView | undefined;
+  /** A start-up sync that failed: said on the home page (what happened and what to do) until a job succeeds. */
+  setStartupProblem(message: string | undefined): void;
 }
 
 /** The stylesheet's hash: the one inline style the CSP allows (pages carry it so the first paint needs no request). */
@@ -103,28 +105,20 @@ function htmlResponse(body: SafeHtml | string, status = 200): AppResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: String(body) };
 }
 
-function redirect(location: string): AppResponse {
-  return { status: 302, headers: { location }, body: '' };
-}
-
 function etagOf(body: string | Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
-function scopeQuery(params: URLSearchParams): string {
-  const parts: string[] = [];
-  for (const k of ['domain', 'version']) {
-    const v = params.get(k);
-    if (v !== null && v !== '') parts.push(`${k}=${encodeURIComponent(v)}`);
-  }
-  return parts.length === 0 ? '' : `?${parts.join('&')}`;
-}
+const TABLE = compileRoutes(ROUTES);
 
 export function createApp(deps: AppDeps): App {
   const ctx: AppContext = createContext(deps.graph);
   const writable = deps.token !== undefined && deps.token !== '';
   const empty = { writable, sources: SOURCES.map((k) => ({ name: k.name, description: k.description })) };
   const jobs = createJobRunner(() => ctx.invalidate());
+  const policy = deps.writePolicy ?? NO_SERVER_FILES;
+  const hosts = new Set((deps.allowedHosts ?? DEFAULT_ALLOWED_HOSTS).map((h) => hostName(h) ?? h.toLowerCase()));
+  let startupProblem: { message: string } | undefined;
   const staticDir = deps.staticDir ?? DEFAULT_STATIC;
   // The browser bundle: app.js and its chunks. Without them pages still work (lists, no suggestions).
   let scripts: string[] = [];
@@ -142,22 +136,29 @@ export function createApp(deps: AppDeps): App {
   }
   const assetVersion = hash.digest('hex').slice(0, 10);
 
-  /** Sigma rule pages, when the store has Sigma support (`ttpgraph import sigma PATH`). */
-  const sigmaRule = (id: string): SigmaRuleView => {
-    const lookup = (deps.graph as { sigmaRule?: (id: string) => SigmaRuleView }).sigmaRule;
-    if (lookup === undefined) throw new HttpError(404, 'not-found', 'this store has no Sigma rules: import them with ttpgraph import sigma PATH');
-    return lookup(id);
-  };
   const page = (title: string, body: SafeHtml, query = ''): AppResponse => htmlResponse(layout({ title, body, query, assetVersion, inlineCss: APP_CSS }));
+  const web: WebContext = {
+    ...ctx,
+    jobs,
+    policy,
+    empty,
+    page,
+    staticFile(name) {
+      const st = statics.get(`/static/${name}`);
+      return st === undefined ? undefined : { status: 200, headers: { 'content-type': st.type, 'cache-control': 'public, max-age=31536000, immutable' }, body: st.body };
+    },
+  };
   const cache = new Map<string, { res: AppResponse; etag: string }>();
   let cacheGeneration = -1;
   let cachedBytes = 0;
 
+  /** The closest nodes to what a 404 named; a text no search can read (only punctuation) has none. */
   const suggestionsFor = (text: string): SearchHit[] => {
     try {
       return ctx.graph.search(text, { limit: 6 });
-    } catch {
-      return [];
+    } catch (err) {
+      if (errorStatus(err).status === 400) return [];
+      throw err;
     }
   };
 
@@ -171,111 +172,6 @@ export function createApp(deps: AppDeps): App {
     return res;
   };
 
-  const htmlRoute = (req: AppRequest): AppResponse | undefined => {
-    const params = new Params(req.query);
-    const scope = scopeQuery(req.query);
-    const path = req.path;
-    if (path === '/') return page('Home', renderHomeBody(ctx.datasets(), empty));
-    if (ctx.datasets().length === 0 && !path.startsWith('/static/')) {
-      const res = page('Empty store', renderEmptyStoreBody(empty));
-      if (path !== '/matrix' && path !== '/search' && path !== '/datasets') res.status = 404;
-      return res;
-    }
-    if (path === '/datasets') return page('Datasets', renderDatasetsBody(ctx.datasets()));
-    if (path === '/search') {
-      params.only('q', 'type');
-      const q = params.string('q', 500) ?? '';
-      const type = params.type() ?? '';
-      let hits: SearchHit[] | null = null;
-      if (q.trim() !== '') {
-        try {
-          hits = ctx.graph.search(q, { ...params.scope(), ...(type === '' ? {} : { type }), limit: 50 });
-        } catch (err) {
-          if (errorStatus(err).status !== 400) throw err;
-          hits = [];
-        }
-      }
-      // Sigma rules and controls (when the store has them) after the ATT&CK nodes, unless a type is asked for.
-      let others: RuleOrControlHit[] = [];
-      if (q.trim() !== '' && type === '') {
-        try {
-          others = searchRulesAndControls(ctx.graph.store, q, { limit: 20 });
-        } catch {
-          others = [];
-        }
-      }
-      return page(q === '' ? 'Search' : `Search: ${q}`, renderSearchBody(q, hits, type, PAGE_KINDS, others), q);
-    }
-    if (path === '/matrix') {
-      params.only('metric', 'dataset');
-      const picked = params.string('dataset');
-      if (picked !== undefined) {
-        const m = /^(enterprise|mobile|ics):(\d{1,3}(?:\.\d{1,3})?)$/.exec(picked);
-        if (m === null) throw badRequest('"dataset" must look like enterprise:18.1');
-        const next = new URLSearchParams({ domain: m[1] ?? '', version: m[2] ?? '' });
-        const metric = params.string('metric');
-        if (metric !== undefined) next.set('metric', metric);
-        return redirect(`/matrix?${next.toString()}`);
-      }
-      const { matrix, metric, counts } = matrixWithCounts(ctx, params);
-      return page(`Matrix ${matrix.domain} ${matrix.attackVersion}`, renderMatrixBody(matrix, { datasets: ctx.datasets(), metric, metrics: MATRIX_METRICS, counts }));
-    }
-    let m = /^\/techniques\/([^/]+)$/.exec(path);
-    if (m?.[1] !== undefined) {
-      const id = idParam(m[1]);
-      const result = ctx.graph.page(id, params.only().scope());
-      if (result.kind !== 'technique') return redirect(`/objects/${encodeURIComponent(result.page.id)}${scope}`);
-      const p = result.page;
-      const versions = ctx.datasets().filter((d) => d.domain === p.domain).map((d) => d.version);
-      return page(`${p.id} ${p.name}`, renderTechniqueBody(p, { scope, versions, formerly: result.formerly }));
-    }
-    m = /^\/objects\/([^/]+)$/.exec(path);
-    if (m?.[1] !== undefined) {
-      const id = idParam(m[1]);
-      const result = ctx.graph.page(id, params.only().scope());
-      switch (result.kind) {
-        case 'technique':
-          return redirect(`/techniques/${encodeURIComponent(result.page.id)}${scope}`);
-        case 'object':
-          return page(`${result.page.id} ${result.page.name}`, renderObjectBody(result.page, scope, result.formerly));
-        case 'control':
-          return page(`${result.page.id} ${result.page.name ?? ''}`, renderControlBody(result.page));
-        case 'report':
-          return page(result.page.title, renderReportBody(result.page, scope));
-      }
-    }
-    m = /^\/controls\/([^/]+)$/.exec(path);
-    if (m?.[1] !== undefined) {
-      const id = idParam(m[1]);
-      params.only('framework', 'frameworkVersion');
-      const c = ctx.graph.control(id, { framework: params.string('framework'), frameworkVersion: params.string('frameworkVersion') });
-      return page(`${c.id} ${c.name ?? ''}`, renderControlBody(c));
-    }
-    if (path === '/reports') return (params.only(), page('Imported reports', renderImportedReportList(ctx.graph.importedReports())));
-    m = /^\/reports\/([^/]+)$/.exec(path);
-    if (m?.[1] !== undefined && isImportedReportId(idParam(m[1]))) {
-      const r = ctx.graph.importedReport(idParam(m[1]));
-      params.only();
-      return page(r.title, renderImportedReportBody(r, { writable }));
-    }
-    if (m?.[1] !== undefined) {
-      const r = ctx.graph.report(idParam(m[1]), params.only().scope());
-      return page(r.title, renderReportBody(r, scope));
-    }
-    m = /^\/sigma\/([^/]+)$/.exec(path);
-    if (m?.[1] !== undefined) {
-      params.only();
-      const rule = sigmaRule(idParam(m[1]));
-      return page(rule.title, renderSigmaBody(rule));
-    }
-    m = /^\/changes\/([^/]+)$/.exec(path);
-    if (m?.[1] !== undefined) {
-      const { changes, versions } = changesFor(ctx, idParam(m[1]), params.only('from', 'to'));
-      return page(`${changes.id}: what changed`, renderChangesBody(changes, versions));
-    }
-    return undefined;
-  };
-
   const tokenOk = (req: AppRequest): boolean => {
     if (deps.token === undefined || deps.token === '') return false;
     const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
@@ -284,48 +180,67 @@ export function createApp(deps: AppDeps): App {
     return a.length === b.length && timingSafeEqual(a, b);
   };
 
-  const route = (req: AppRequest): AppResponse => {
-    const st = statics.get(req.path);
-    if (st !== undefined) {
-      return { status: 200, headers: { 'content-type': st.type, 'cache-control': 'public, max-age=31536000, immutable' }, body: st.body };
-    }
-    if (isWritePath(req.path)) {
-      if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with --token TOKEN (or $TTPGRAPH_TOKEN) to allow writes');
-      if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
-      const allowed = req.path.startsWith('/api/v1/jobs/') ? 'GET' : 'POST';
-      if (req.method !== allowed && !(allowed === 'GET' && req.method === 'HEAD')) {
-        const res = jsonError(405, 'method-not-allowed', `use ${allowed} on ${req.path}`);
-        res.headers.allow = allowed;
-        return res;
-      }
-      if (req.path === '/api/v1/sync') return startSync(deps.graph, jobs, req);
-      if (req.path === '/api/v1/import') return startImport(deps.graph, jobs, req);
-      const reviewed = REVIEW_PATH.exec(req.path)?.[1];
-      if (reviewed !== undefined) {
-        const res = reviewImportedReport(deps.graph, req, idParam(reviewed));
-        ctx.invalidate();
-        return res;
-      }
-      const job = /^\/api\/v1\/jobs\/([\w-]{1,64})$/.exec(req.path)?.[1];
-      if (job !== undefined) return jobStatus(jobs, job);
-      if (req.path === '/api/v1/admin/whoami') return jsonResponse({ ok: true, writes: 'allowed' });
-      return jsonError(404, 'not-found', 'no such route');
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      const res = req.path.startsWith('/api/') ? jsonError(405, 'method-not-allowed', 'this API is read-only: use GET') : htmlResponse('Method not allowed', 405);
-      res.headers.allow = 'GET, HEAD';
+  const notFound = (req: AppRequest): AppResponse => {
+    if (req.path.startsWith('/api/')) return jsonError(404, 'not-found', `no API route ${req.path}; see /api/openapi.json`);
+    if (ctx.datasets().length === 0) {
+      const res = page('Empty store', renderEmptyStoreBody(empty));
+      res.status = 404;
       return res;
     }
-    const api = req.path.startsWith('/api/') ? apiRoute(ctx, req) : htmlRoute(req);
-    if (api !== undefined) return api;
-    if (req.path.startsWith('/api/')) return jsonError(404, 'not-found', `no API route ${req.path}; see /api/openapi.json`);
     const guess = decodeURIComponentSafe(req.path.split('/').filter((s) => s !== '').pop() ?? '');
     return errorPage(req, new HttpError(404, 'not-found', `There is no page at ${req.path}.`), guess);
   };
 
+  /** The token check for `auth: 'token'` routes (before the method: a write route reveals nothing to a stranger). */
+  const refused = (matches: readonly RouteMatch<WebContext>[], req: AppRequest): AppResponse | undefined => {
+    if (!matches.some((m) => m.route.auth === 'token')) return undefined;
+    if (!writable) return jsonError(403, 'read-only', 'this server is read-only: start it with a token ($TTPGRAPH_TOKEN or --token-file FILE) to allow writes');
+    if (!tokenOk(req)) return { ...jsonError(401, 'unauthorized', 'a valid "Authorization: Bearer TOKEN" header is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
+    return undefined;
+  };
+
+  const methodNotAllowed = (matches: readonly RouteMatch<WebContext>[], req: AppRequest): AppResponse => {
+    const methods = [...new Set(matches.flatMap((m) => (m.route.method === 'GET' ? ['GET', 'HEAD'] : [m.route.method])))];
+    const writes = matches.some((m) => m.route.auth === 'token');
+    const res = !req.path.startsWith('/api/')
+      ? htmlResponse('Method not allowed', 405)
+      : writes
+        ? jsonError(405, 'method-not-allowed', `use ${methods.filter((m) => m !== 'HEAD').join(' or ')} on ${req.path}`)
+        : jsonError(405, 'method-not-allowed', 'this API is read-only: use GET');
+    res.headers.allow = methods.join(', ');
+    return res;
+  };
+
+  /** The one dispatcher: the route table says what a path is, who may call it, and with which method. */
+  const route = (req: AppRequest, matches: readonly RouteMatch<WebContext>[]): AppResponse => {
+    if (matches.length === 0) return notFound(req);
+    const denied = refused(matches, req);
+    if (denied !== undefined) return denied;
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const match = matches.find((m) => m.route.method === method);
+    if (match === undefined) return methodNotAllowed(matches, req);
+    let id = '';
+    try {
+      if (match.rawId !== '') id = idParam(match.rawId);
+      return match.route.handler(web, { req, params: new Params(req.query), id });
+    } catch (err) {
+      return errorPage(req, err, id === '' ? decodeURIComponentSafe(match.rawId) : id);
+    }
+  };
+
   const handle = (req: AppRequest): AppResponse => {
+    const host = req.headers.host;
+    // HTTP/1.1 clients always send Host (node refuses requests without it); app.request() in tests may not.
+    if (host !== undefined && !hosts.has(hostName(host) ?? '')) {
+      const refused = jsonError(421, 'unknown-host', 'this server does not answer to that host name (ttpgraph serve --allowed-host NAME adds one)');
+      Object.assign(refused.headers, SECURITY_HEADERS);
+      return refused;
+    }
     let res: AppResponse;
-    const cacheable = deps.cache !== false && (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/static/') && !isWritePath(req.path);
+    const matches = TABLE.match(req.path);
+    // Pages are cached per store generation; assets carry their own caching, token routes none.
+    const cacheable =
+      deps.cache !== false && (req.method === 'GET' || req.method === 'HEAD') && matches.every((m) => m.route.auth === 'public' && !m.route.pattern.startsWith('/static/'));
     const key = `${req.path}?${req.query.toString()}`;
     let etag: string | undefined;
     try {
@@ -341,7 +256,7 @@ export function createApp(deps: AppDeps): App {
           res = { status: hit.res.status, headers: { ...hit.res.headers }, body: hit.res.body };
           etag = hit.etag;
         } else {
-          res = route(req);
+          res = route(req, matches);
           if (res.status === 200 || res.status === 404) {
             etag = etagOf(res.body);
             const size = Buffer.byteLength(res.body);
@@ -355,11 +270,20 @@ export function createApp(deps: AppDeps): App {
           }
         }
       } else {
-        res = route(req);
+        res = route(req, matches);
       }
     } catch (err) {
-      const id = /^\/(?:api\/v1\/)?(?:techniques|objects|controls|reports|changes|sigma)\/([^/]+)$/.exec(req.path)?.[1];
-      res = errorPage(req, err, id === undefined ? '' : decodeURIComponentSafe(id));
+      res = errorPage(req, err);
+    }
+    // While a write job runs, every page says how far it is (so such pages are neither cached by the browser nor 304'd).
+    if (typeof res.body === 'string' && (res.headers['content-type'] ?? '').startsWith('text/html')) {
+      const running = jobs.running();
+      const banner = renderJobBanner(running, req.path === '/' ? startupProblem : undefined);
+      if (banner !== undefined) {
+        const follow = running !== undefined && (req.path === '/' || ctx.datasets().length === 0);
+        res = { ...res, headers: { ...res.headers, 'cache-control': 'no-store' }, body: withBanner(res.body, banner, follow) };
+        etag = undefined;
+      }
     }
     if (etag !== undefined && res.status === 200) {
       res.headers.etag = etag;
@@ -382,11 +306,33 @@ export function createApp(deps: AppDeps): App {
     handle,
     request,
     warm() {
-      if (ctx.datasets().length === 0) return;
-      for (const url of ['/', '/matrix', '/search']) request(url);
-      ctx.stats(ctx.dataset({}));
+      // One piece per turn of the event loop, so that a request arriving meanwhile is answered
+      // between pieces instead of waiting for all of them (the stats alone take seconds).
+      const steps = (function* (): Generator<unknown, void> {
+        if (ctx.datasets().length === 0) return;
+        for (const url of ['/', '/matrix', '/search', '/techniques/T1114']) yield request(url);
+        yield* ctx.warmStats(ctx.dataset({}));
+      })();
+      return new Promise<void>((resolve) => {
+        const next = (): void => {
+          try {
+            if (steps.next().done !== true) {
+              setImmediate(next);
+              return;
+            }
+          } catch {
+            // Warming is an optimisation: a page that fails now fails again when asked, with its error.
+          }
+          resolve();
+        };
+        next();
+      });
     },
     idle: () => jobs.idle(),
+    startSync: (params, observe) => startSyncJob(deps.graph, jobs, params, observe),
+    setStartupProblem(message) {
+      startupProblem = message === undefined ? undefined : { message };
+    },
   };
 }
 

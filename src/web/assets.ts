@@ -91,6 +91,8 @@ ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff'
 .tech.overlay { outline: 2px solid #111827; }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }
+.job-banner { margin: 0 0 1rem; padding: .6rem .9rem; border: 1px solid #9ec5fe; border-left: 6px solid var(--accent); background: #eef4ff; border-radius: 4px; }
+.job-banner.failed { border-color: #f5c2c7; border-left-color: #b3141a; background: #fff1f2; }
 .sync-form { display: grid; grid-template-columns: max-content minmax(12rem, 32rem); gap: .5rem 1rem; align-items: center; margin: .8rem 0; }
 .sync-form .hint, .sync-actions { grid-column: 2; margin: 0; font-size: .88rem; }
 .sync-form input, .sync-form select { padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }

@@ -15,16 +15,16 @@ describe('import attack: every bundle of ../shared/data/attack', () => {
   it.each(bundles)('%s imports, and the store holds as many objects of each type as the file', async (file) => {
     const result = await t.graph.importAttack(dataPath('attack', file));
     expect(result.skipped).toEqual([]);
-    const dataset = t.graph.store.get<{ id: number }>('SELECT id FROM dataset WHERE domain = ? AND version = ?', result.domain, result.version);
+    const dataset = t.sql.get<{ id: number }>('SELECT id FROM dataset WHERE domain = ? AND version = ?', result.domain, result.version);
     expect(dataset).toBeDefined();
     const stored: Record<string, number> = {};
-    for (const row of t.graph.store.all<{ stix_type: string; n: number }>(
+    for (const row of t.sql.all<{ stix_type: string; n: number }>(
       'SELECT stix_type, count(*) AS n FROM object WHERE dataset_id = ? GROUP BY stix_type',
       dataset!.id,
     )) {
       stored[row.stix_type] = row.n;
     }
-    const rels = t.graph.store.get<{ n: number }>('SELECT count(*) AS n FROM relationship WHERE dataset_id = ?', dataset!.id)!.n;
+    const rels = t.sql.get<{ n: number }>('SELECT count(*) AS n FROM relationship WHERE dataset_id = ?', dataset!.id)!.n;
     if (rels > 0) stored['relationship'] = rels;
     expect(stored).toEqual(countTypesInFile(file));
   });

@@ -87,7 +87,7 @@ describe('the T1114 page model', () => {
   });
 
   it('a revoked ID resolves to its replacement, and says which it was', () => {
-    const revoked = t.graph.store.get<{ attack_id: string }>(
+    const revoked = t.sql.get<{ attack_id: string }>(
       `SELECT o.attack_id FROM object o JOIN dataset d ON d.id = o.dataset_id
        WHERE d.version = '15.1' AND o.kind = 'technique' AND o.revoked = 1 AND o.attack_id = 'T1066'`,
     );
@@ -103,7 +103,7 @@ describe('the T1114 page model', () => {
     const a = await graphWith('ics-attack-18.1.json');
     const b = await graphWith('ics-attack-18.1.stix21.json');
     try {
-      const ids = a.graph.store.all<{ id: string }>("SELECT DISTINCT attack_id AS id FROM object WHERE attack_id IS NOT NULL AND kind NOT IN ('matrix') ORDER BY 1");
+      const ids = a.sql.all<{ id: string }>("SELECT DISTINCT attack_id AS id FROM object WHERE attack_id IS NOT NULL AND kind NOT IN ('matrix') ORDER BY 1");
       expect(ids.length).toBeGreaterThan(300);
       for (const { id } of ids) expect(b.graph.page(id, { noFollow: true }).page, id).toEqual(a.graph.page(id, { noFollow: true }).page);
     } finally {

@@ -99,7 +99,7 @@ describe('ttpgraph import / show / search / datasets, as a user runs them', () =
         /ics-attack-18\.1\.json: not valid JSON .*truncated/,
       ],
       ['JSON that is not a STIX bundle', () => write('layer.json', JSON.stringify({ name: 'layer', techniques: [] })), /layer\.json: not a STIX bundle/],
-      ['an unreadable path', () => path.join(dir, 'no-such-file.json'), /no-such-file\.json: cannot read: no such file/],
+      ['an unreadable path', () => path.join(dir, 'no-such-file.json'), /no-such-file\.json: no such file/],
     ];
     it.each(cases)('%s', (_label, make, message) => {
       const before = fingerprint();

@@ -64,18 +64,19 @@ class Out {
   }
 }
 
-function writeTok(o: Out, t: Tok): void {
+/** `depId`: inside a template definition, where open-start-element tokens carry a dependency id. */
+function writeTok(o: Out, t: Tok, depId = false): void {
   if ('el' in t) {
     const attrs = t.attrs ?? [];
     o.u8(attrs.length > 0 ? 0x41 : 0x01);
-    o.u16(0);
+    if (depId) o.u16(0);
     o.u32(0);
     o.inlineName(t.el);
     if (attrs.length > 0) o.u32(0);
     attrs.forEach(([name, value], i) => {
       o.u8(i < attrs.length - 1 ? 0x46 : 0x06);
       o.inlineName(name);
-      for (const v of value) writeTok(o, v);
+      for (const v of value) writeTok(o, v, depId);
     });
     const children = t.children ?? [];
     if (children.length === 0) {
@@ -83,7 +84,7 @@ function writeTok(o: Out, t: Tok): void {
       return;
     }
     o.u8(0x02);
-    for (const c of children) writeTok(o, c);
+    for (const c of children) writeTok(o, c, depId);
     o.u8(0x04);
   } else if ('text' in t) {
     o.u8(0x05);
@@ -121,7 +122,7 @@ function writeTok(o: Out, t: Tok): void {
     o.u32(0);
     const start = o.pos;
     o.raw([0x0f, 1, 1, 0]);
-    writeTok(o, t.template);
+    writeTok(o, t.template, true);
     o.u8(0x00);
     o.patch32(sizeAt, o.pos - start);
     writeValues(o, t.values);

@@ -92,7 +92,7 @@ describe('ttpgraph evtx dump', () => {
   it('fails with a non-zero exit code on an unreadable file', () => {
     const r = runCli(['evtx', 'dump', path.join(dir, 'does-not-exist.evtx')]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/^ttpgraph: error: .*does-not-exist\.evtx: cannot open EVTX file/);
+    expect(r.stderr).toMatch(/^ttpgraph: error: .*does-not-exist\.evtx: no such file\n$/);
     expect(r.stdout).toBe('');
   });
 

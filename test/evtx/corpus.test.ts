@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEvtxSync } from '../../src/evtx/index.ts';
+import { dataPath } from '../helpers/paths.ts';
 import { expectedRecords, normalize, regressionDir, regressionFiles } from './helpers.ts';
 
 /**
@@ -47,5 +48,24 @@ describe('EVTX corpus: sigma-regression .evtx equals the crate-written .json', (
     const ids = results.flatMap((r) => (r.ok ? [Number(r.record.recordId)] : []));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     for (const r of results) if (r.ok) expect(r.record.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+});
+
+/**
+ * A CAPI2 log (evtx-samples/README.md): its event 70 template puts the whole UserData content in
+ * a nested BinXML value (type 0x21), whose elements have no dependency identifier. The expected
+ * JSON follows the evtx crate's rendering rules (attributes under `#attributes`, an element without
+ * attributes or content as null, typed System values as numbers).
+ */
+describe('EVTX corpus: evtx-samples', () => {
+  const file = dataPath('evtx-samples', 'capi2-event70-private-key-accessed.evtx');
+
+  it('capi2-event70-private-key-accessed.evtx: 3 records, as the crate renders them', () => {
+    const results = [...parseEvtxSync(readFileSync(file), { source: file })];
+    expect(results.flatMap((r) => (r.ok ? [] : [r.warning.message]))).toEqual([]);
+    const got = results.flatMap((r) => (r.ok ? [normalize(r.record.data)] : []));
+    expect(got).toEqual(expectedRecords(file, path.join(import.meta.dirname, 'expected')));
+    // libevtx 20181227 reads the same 3 records, written at these times.
+    expect(results.map((r) => (r.ok ? r.record.timestamp.slice(0, 19) : ''))).toEqual(['2020-07-11T13:21:13', '2020-07-11T13:21:18', '2020-07-11T13:21:27']);
   });
 });

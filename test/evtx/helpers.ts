@@ -20,9 +20,10 @@ export function regressionFiles(): string[] {
   return [...walk(regressionDir())].sort();
 }
 
-/** The records of the crate-written .json beside `evtxPath` (pretty objects one after another). */
-export function expectedRecords(evtxPath: string): unknown[] {
-  const text = readFileSync(evtxPath.replace(/\.evtx$/, '.json'), 'utf8');
+/** The records of the crate-written .json beside `evtxPath`, or in `dir` (pretty objects one after another). */
+export function expectedRecords(evtxPath: string, dir?: string): unknown[] {
+  const json = evtxPath.replace(/\.evtx$/, '.json');
+  const text = readFileSync(dir === undefined ? json : path.join(dir, path.basename(json)), 'utf8');
   return text
     .split(/\n(?=\{)/)
     .filter((s) => s.trim() !== '')

@@ -18,14 +18,14 @@ describe('control mappings, reports and counts', () => {
     const inFile = JSON.parse(readFileSync(dataPath('mappings', file), 'utf8')) as { mapping_objects: { status: string }[] };
     const result = await t.graph.importMappings(dataPath('mappings', file));
     expect(result.skipped).toEqual([]);
-    const set = t.graph.store.get<{ id: number; mapping_count: number }>(
+    const set = t.sql.get<{ id: number; mapping_count: number }>(
       'SELECT id, mapping_count FROM mapping_set WHERE framework = ? AND framework_version = ? AND attack_version = ? AND domain = ?',
       result.framework,
       result.frameworkVersion,
       result.attackVersion,
       result.domain,
     )!;
-    const stored = t.graph.store.all<{ status: string; n: number }>('SELECT status, count(*) AS n FROM control_mapping WHERE mapping_set_id = ? GROUP BY status', set.id);
+    const stored = t.sql.all<{ status: string; n: number }>('SELECT status, count(*) AS n FROM control_mapping WHERE mapping_set_id = ? GROUP BY status', set.id);
     const total = stored.reduce((a, r) => a + r.n, 0);
     expect(total).toBe(inFile.mapping_objects.length);
     expect(stored.find((r) => r.status === 'non_mappable')?.n ?? 0).toBe(inFile.mapping_objects.filter((m) => m.status === 'non_mappable').length);

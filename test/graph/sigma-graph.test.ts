@@ -16,7 +16,7 @@ describe('Sigma rules in the graph', () => {
     const result = await t.graph.importSigma([dataPath('sigma', 'rules')]);
     expect(result.issues).toEqual([]);
     expect(result.rules).toBeGreaterThan(3000);
-    const stored = t.graph.store.get<{ n: number }>('SELECT count(*) AS n FROM sigma_rule')!.n;
+    const stored = t.sql.get<{ n: number }>('SELECT count(*) AS n FROM sigma_rule')!.n;
     expect(stored).toBe(result.rules);
     const again = await t.graph.importSigma([dataPath('sigma', 'rules')]);
     expect(again).toMatchObject({ rules: 0, unchanged: result.rules });

@@ -3,13 +3,26 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Graph, openGraph } from '../../src/graph.ts';
+import { openStore, type Store } from '../../src/store/sqlite/store.ts';
 import { dataPath } from './paths.ts';
 
 export interface TempGraph {
   readonly graph: Graph;
   readonly dir: string;
   readonly dbPath: string;
+  /** A second, read-only connection to the store, for tests that check what was written (the graph keeps its store private). */
+  readonly sql: Store;
   dispose(): void;
+}
+
+/** Runs `work` on a read-only connection to the store file at `dbPath`, and closes it. */
+export function withStore<T>(dbPath: string, work: (store: Store) => T): T {
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
 }
 
 export function tempDir(prefix = 'ttpgraph-test-'): string {
@@ -21,11 +34,17 @@ export async function graphWith(...bundles: string[]): Promise<TempGraph> {
   const dbPath = path.join(dir, 'store.db');
   const graph = openGraph({ path: dbPath });
   for (const b of bundles) await graph.importAttack(dataPath('attack', b));
+  let sql: Store | undefined;
   return {
     graph,
     dir,
     dbPath,
+    get sql() {
+      sql ??= openStore(dbPath, { readonly: true });
+      return sql;
+    },
     dispose() {
+      sql?.close();
       graph.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -42,10 +61,14 @@ export function countTypesInFile(file: string): Record<string, number> {
 
 /** Everything that identifies a store's content: row counts of every table and the datasets' hashes. */
 export function storeFingerprint(graph: Graph): string {
-  const tables = graph.store
+  return withStore(graph.path, fingerprintOf);
+}
+
+function fingerprintOf(store: Store): string {
+  const tables = store
     .all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'object_fts%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .map((t) => t.name);
-  const counts = tables.map((t) => `${t}=${graph.store.get<{ n: number }>(`SELECT count(*) AS n FROM "${t}"`)?.n ?? -1}`);
-  const hashes = graph.store.all<{ sha256: string }>('SELECT sha256 FROM dataset ORDER BY id').map((d) => d.sha256);
+  const counts = tables.map((t) => `${t}=${store.get<{ n: number }>(`SELECT count(*) AS n FROM "${t}"`)?.n ?? -1}`);
+  const hashes = store.all<{ sha256: string }>('SELECT sha256 FROM dataset ORDER BY id').map((d) => d.sha256);
   return [...counts, ...hashes].join(' ');
 }

@@ -1,9 +1,10 @@
 /** `ttpgraph sigma check` and `ttpgraph hunt` as a user runs them (the built CLI; run `npm run build` first). */
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/attack-store.ts';
-import { dataPath } from '../helpers/paths.ts';
+import { cliEntry, dataPath } from '../helpers/paths.ts';
 import { writeFixture, type Fixture } from './fixtures.ts';
 
 let dir: string;
@@ -83,7 +84,7 @@ describe('ttpgraph hunt', () => {
   it('table output over a SigmaHQ regression case (evtx crate JSON) with the real rules folder', () => {
     const reg = dataPath('sigma-regression', 'rules-threat-hunting', 'windows', 'image_load', 'image_load_win_werfaultsecure_dbgcore_dbghelp_load');
     const r = runCli(['hunt', '--rules', dataPath('sigma', 'rules-threat-hunting'), `${reg}/8a2f4b1c-3d5e-4f7a-9b2c-1e4f6d8a9c2b.json`]);
-    expect(r.stdout.split('\n')[0]).toMatch(/^TIME\s+LEVEL\s+RULE\s+ATT&CK\s+HOST\s+EVENT/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^TIME\s+LEVEL\s+ID\s+RULE\s+ATT&CK\s+HOST\s+EVENT/);
     expect(r.stdout).toContain('WerFaultSecure');
     expect(r.stdout).toContain('swachchhanda');
     expect(r.status).toBe(0);
@@ -91,6 +92,56 @@ describe('ttpgraph hunt', () => {
   it('a bad --format is an argument error (exit 2)', () => {
     const r = runCli(['hunt', '--rules', fx.rulesDir, '--format', 'xml', fx.ndjson]);
     expect(r.stderr).toContain('--format');
+    expect(r.status).toBe(2);
+  });
+});
+
+describe('ttpgraph hunt: log sources', () => {
+  const zeekRule = dataPath('sigma', 'rules', 'network', 'zeek', 'zeek_rdp_public_listener.yml');
+  const lines = [
+    { ts: 1705482764.1, uid: 'CHhAvVGS1DHFjwGM9', 'id.orig_h': '203.0.113.7', 'id.resp_h': '10.0.0.5', 'id.resp_p': 3389, result: 'Success' },
+    { ts: 1705482765.2, uid: 'CHhAvVGS1DHFjwGN0', 'id.orig_h': '10.1.2.3', 'id.resp_h': '10.0.0.5', 'id.resp_p': 3389, result: 'Success' },
+  ];
+  let rdp: string;
+  beforeAll(() => {
+    rdp = `${dir}/rdp.ndjson`;
+    writeFileSync(rdp, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  });
+
+  it('events of unknown log source are reported with the way out, and reach no product rule', () => {
+    const r = runCli(['hunt', '--rules', zeekRule, '--format', 'jsonl', rdp]);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`note: 2 event(s) of unknown log source in ${rdp}: use --logsource product=...,service=... or a pipeline`);
+    expect(r.stderr).toContain(', 2 event(s) of unknown log source;');
+    expect(r.status).toBe(1);
+  });
+  it('--logsource declares the source: the Zeek rule fires on the public client only', () => {
+    const r = runCli(['hunt', '--rules', zeekRule, '--format', 'jsonl', '--logsource', 'product=zeek,service=rdp', rdp]);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1]);
+    expect(r.stderr).not.toContain('unknown log source');
+    expect(r.status).toBe(0);
+  });
+  it('the CAPI2 sample (UserData in a nested BinXML value) gives its 3 private-key events to the capi2 rule', () => {
+    const rule = dataPath('sigma', 'rules', 'windows', 'builtin', 'capi2', 'win_capi2_acquire_certificate_private_key.yml');
+    const r = runCli(['hunt', '--rules', rule, '--format', 'jsonl', dataPath('evtx-samples', 'capi2-event70-private-key-accessed.evtx')]);
+    const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { title: string; host: string; event: { Event: { UserData: { CryptAcquireCertificatePrivateKey: { EventAuxInfo: { '#attributes': { ProcessName: string } } } } } } });
+    expect(hits.map((h) => [h.title, h.host, h.event.Event.UserData.CryptAcquireCertificatePrivateKey.EventAuxInfo['#attributes'].ProcessName])).toEqual(
+      Array.from({ length: 3 }, () => ['Certificate Private Key Acquired', 'wec02', 'mimikatz.exe']),
+    );
+    expect(r.stderr).not.toContain('skipped record');
+    expect(r.status).toBe(0);
+  });
+  it('in a terminal (progress bar on), a hunt over several files ends cleanly', () => {
+    // `script` gives the CLI a pseudo-terminal; the bar used to get a negative repeat count after the last file.
+    const cmd = [process.execPath, cliEntry, 'hunt', '--rules', zeekRule, '--logsource', 'product=zeek,service=rdp', rdp, rdp].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } });
+    expect(r.stdout).not.toContain('error');
+    expect(r.stdout).toContain('hunt: 4 event(s) in 2 file(s), 2 hit(s)');
+    expect(r.status).toBe(0);
+  });
+  it('a malformed --logsource is an argument error (exit 2)', () => {
+    const r = runCli(['hunt', '--rules', zeekRule, '--logsource', 'zeek', rdp]);
+    expect(r.stderr).toContain('--logsource "zeek": expected product=NAME[,service=NAME][,category=NAME]');
     expect(r.status).toBe(2);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
-import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
+import { storeFingerprint, tempDir, withStore } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { runCliAsync } from './run-cli.ts';
 
@@ -22,12 +22,7 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
     }
   };
   const rows = (sql: string): string[] => {
-    const g = openGraph({ path: db, mustExist: true });
-    try {
-      return g.store.all<{ v: string }>(sql).map((r) => r.v);
-    } finally {
-      g.close();
-    }
+    return withStore(db, (store) => store.all<{ v: string }>(sql).map((r) => r.v));
   };
 
   beforeAll(() => {
@@ -51,7 +46,7 @@ describe('ttpgraph sync --from DIR (a local mirror for air-gapped sites)', () =>
   it('imports what the mirror holds for the domains asked, and names the file it lacks', async () => {
     const r = await runCliAsync(['--db', db, 'sync', '--from', mirror, '--domain', 'ics', '--domain', 'mobile']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`ttpgraph: error: mobile ATT&CK 18.1: ${path.join(mirror, 'attack', 'mobile-attack-18.1.json')}: cannot read: no such file\n`);
+    expect(r.stderr).toBe(`ttpgraph: error: mobile ATT&CK 18.1: ${path.join(mirror, 'attack', 'mobile-attack-18.1.json')}: no such file\n`);
     expect(r.stdout).toContain(`imported ics ATT&CK 18.1 from ${path.join(mirror, 'attack', 'ics-attack-18.1.json')}: STIX 2.0, 452 objects`);
     expect(r.stdout).toMatch(/^imported veris 1\.4\.0 mappings for ATT&CK 16\.1 ics from .*: 347 mappings \(138 non_mappable\)/m);
     expect(r.stdout).toMatch(/^imported kev 02\.13\.2025 mappings for ATT&CK 15\.1 mobile from .*: 8 mappings/m);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph } from '../../src/graph.ts';
 import { MAPPING_FILES, mappingFileName } from '../../src/sync/official.ts';
-import { storeFingerprint, tempDir } from '../helpers/attack-store.ts';
+import { storeFingerprint, tempDir, withStore } from '../helpers/attack-store.ts';
 import { dataPath } from '../helpers/paths.ts';
 import { type Fault, type MirrorServer, startMirrorServer } from './mirror-server.ts';
 import { runCliAsync } from './run-cli.ts';
@@ -14,13 +14,13 @@ function contents(db: string): { datasets: string[]; mappingSets: string[]; fing
   const g = openGraph({ path: db, mustExist: true });
   try {
     return {
-      datasets: g.store.all<{ d: string }>("SELECT domain || ' ' || version || ' ' || object_count || ' ' || sha256 AS d FROM dataset ORDER BY domain").map((r) => r.d),
-      mappingSets: g.store
+      datasets: withStore(db, (store) => store.all<{ d: string }>("SELECT domain || ' ' || version || ' ' || object_count || ' ' || sha256 AS d FROM dataset ORDER BY domain").map((r) => r.d)),
+      mappingSets: withStore(db, (store) => store
         .all<{ m: string }>(
           `SELECT s.framework || ' ' || s.framework_version || ' ' || s.attack_version || ' ' || s.domain || ' ' || count(m.position) AS m
            FROM mapping_set s LEFT JOIN control_mapping m ON m.mapping_set_id = s.id GROUP BY s.id ORDER BY 1`,
         )
-        .map((r) => r.m),
+        .map((r) => r.m)),
       fingerprint: storeFingerprint(g),
     };
   } finally {
@@ -279,10 +279,12 @@ describe('ttpgraph sync from an HTTP mirror on 127.0.0.1', () => {
     const r = await runCliAsync(['--db', db, 'sync', '--base-url', url, '--domain', 'ics']);
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^ttpgraph: error: MITRE ATT&CK .*: http:\/\/127\.0\.0\.1:\d+\/attack\/collection-index\.json: connection refused$/);
     expect(lines[1]).toMatch(/^ttpgraph: error: veris 1\.4\.0 mappings for ATT&CK 16\.1 ics: http:\/\/127\.0\.0\.1:\d+\/mappings\/veris-1\.4\.0_attack-16\.1-ics\.json: connection refused$/);
     expect(lines[2]).toMatch(/^ttpgraph: error: SigmaHQ rules: http:\/\/127\.0\.0\.1:\d+\/sigma\/sigma_all_rules\.zip: connection refused$/);
+    // Then what to do about it, and the exit code.
+    expect(lines[3]).toMatch(/^ttpgraph: sync: could not reach 127\.0\.0\.1:\d+: offline or behind a firewall\? .* --from DIR, or .* --base-url URL .*; exit code 1$/);
     const { datasets, mappingSets } = contents(db);
     expect(datasets).toEqual([]);
     expect(mappingSets).toEqual([]);

@@ -198,7 +198,7 @@ describe('an empty store in a real browser, server started with a token', () => 
 
   beforeAll(async () => {
     graph = openGraph({ path: path.join(dir, 'store.db') });
-    app = createApp({ graph, token: TOKEN });
+    app = createApp({ graph, token: TOKEN, writePolicy: { allowedDirs: [sharedData], allowPrivateUrls: false } });
     server = await listen(app, { port: 0 });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });

@@ -24,7 +24,7 @@ describe('ttpgraph serve', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves an empty store with a page saying how to fill it, on 127.0.0.1, and stops on SIGTERM', async () => {
-    const { child, url, stderr } = await serve(['--db', path.join(dir, 'new.db'), 'serve', '--port', '0']);
+    const { child, url, stderr } = await serve(['--db', path.join(dir, 'new.db'), 'serve', '--port', '0', '--no-sync']);
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       for (let i = 0; i < 100 && !stderr().includes('store is empty'); i++) await new Promise((r) => setTimeout(r, 20));
@@ -42,7 +42,7 @@ describe('ttpgraph serve', () => {
   });
 
   it('takes the write token from $TTPGRAPH_TOKEN (or --token) and refuses a short one', async () => {
-    const { child, url, stderr } = await serve(['--db', path.join(dir, 'token.db'), 'serve', '--port', '0'], { TTPGRAPH_TOKEN: 'from-the-environment' });
+    const { child, url, stderr } = await serve(['--db', path.join(dir, 'token.db'), 'serve', '--port', '0', '--no-sync'], { TTPGRAPH_TOKEN: 'from-the-environment' });
     try {
       expect(stderr()).toContain('sync and import need the token');
       const post = (token: string): Promise<Response> => fetch(`${url}/api/v1/admin/whoami`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });

@@ -6,10 +6,11 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { TtpgraphError } from '../../errors.ts';
+import { fileReason, TtpgraphError } from '../../errors.ts';
 import { fileHandleReader, parseEvtx, stringifyJson } from '../../evtx/index.ts';
 import type { EvtxRecord } from '../../evtx/index.ts';
 import { parseThreads } from '../options.ts';
+import { writeMachine } from '../terminal.ts';
 
 interface DumpOptions {
   readonly format: 'jsonl' | 'xml';
@@ -31,7 +32,7 @@ async function dump(file: string, opts: DumpOptions): Promise<void> {
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new TtpgraphError('file-unreadable', `cannot open EVTX file: ${(err as Error).message}`, { source: file }, { cause: err });
+    throw new TtpgraphError('file-unreadable', fileReason(err), { source: file }, { cause: err });
   }
   let records = 0;
   let warnings = 0;
@@ -59,7 +60,7 @@ async function dump(file: string, opts: DumpOptions): Promise<void> {
     let buf = '';
     const flush = async (): Promise<void> => {
       if (buf === '' || closed) return;
-      const ok = process.stdout.write(buf);
+      const ok = writeMachine(buf, opts.format === 'xml' ? 'raw' : 'json');
       buf = '';
       if (!ok) await drained();
     };

@@ -65,7 +65,7 @@ export function registerReportCommands(program: Command): Command {
           await interactiveReview(graph, id, flags.all === true);
           return;
         }
-        const r = await graph.reviewReport(id, { accept: flags.accept ?? [], reject: flags.reject ?? [], reset: flags.reset ?? [] });
+        const r = graph.reviewReport(id, { accept: flags.accept ?? [], reject: flags.reject ?? [], reset: flags.reset ?? [] });
         process.stdout.write(
           `report ${r.id}: ${[
             r.accepted.length > 0 ? `accepted ${r.accepted.join(', ')}` : '',
@@ -98,8 +98,8 @@ export function registerReportCommands(program: Command): Command {
     .description('remove an imported report with its techniques')
     .argument('<id>', 'report ID')
     .action(async (id: string, _flags: unknown, command: Command) => {
-      await withGraph(command, 'write', async (graph) => {
-        await graph.deleteImportedReport(id);
+      await withGraph(command, 'write', (graph) => {
+        graph.deleteImportedReport(id);
         process.stdout.write(`deleted report ${id}\n`);
       });
     });
@@ -140,6 +140,6 @@ async function interactiveReview(graph: GraphLike, id: string, all: boolean): Pr
     process.stdout.write('nothing changed\n');
     return;
   }
-  const r = await graph.reviewReport(id, { accept, reject });
+  const r = graph.reviewReport(id, { accept, reject });
   process.stdout.write(`report ${r.id}: accepted ${r.accepted.join(', ') || 'none'}; rejected ${r.rejected.join(', ') || 'none'}\n`);
 }

@@ -4,6 +4,7 @@
  * registerSigmaSubcommand-style additions on the group returned by sigmaGroup().
  */
 import type { Command } from 'commander';
+import { TtpgraphError } from '../../errors.ts';
 import { compileCollection, formatIssue, type SigmaIssue } from '../../sigma/index.ts';
 import { loadPipeline, loadRuleFiles } from '../../hunt/index.ts';
 
@@ -35,7 +36,7 @@ export function registerSigmaCommands(program: Command): void {
         loaded = loadRuleFiles(paths);
         pipe = loadPipeline(flags.pipeline ?? []);
       } catch (e) {
-        process.stderr.write(`ttpgraph: error: ${(e as Error).message}\n`);
+        process.stderr.write(`ttpgraph: error: ${e instanceof TtpgraphError ? e.describe() : (e as Error).message}\n`);
         process.exitCode = 2;
         return;
       }

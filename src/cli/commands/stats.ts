@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withGraph } from '../context.ts';
 import { printJson } from '../output.ts';
+import { writeMachine } from '../terminal.ts';
 
 interface StatsFlags {
   domain?: string;
@@ -34,7 +35,7 @@ export function registerStatsCommand(program: Command): void {
         ]);
         if (flags.csv === true) {
           const cell = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-          process.stdout.write([header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n');
+          writeMachine([header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n', 'raw');
           return;
         }
         process.stdout.write(`${stats.domain} ATT&CK ${stats.attackVersion}: ${stats.techniques.length} techniques\n`);

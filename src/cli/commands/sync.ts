@@ -1,13 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { DOMAINS, type Domain, isDomain, normalizeVersion } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
+import { type Graph, openGraphForDryRun } from '../../graph.ts';
 import { resolveStorePath } from '../../store/location.ts';
-import type { Store } from '../../store/sqlite/store.ts';
-import { openStoreForDryRun } from '../../sync/snapshot.ts';
 import { SIGMAHQ_ARCHIVE } from '../../sync/official.ts';
 import { SOURCES, sourceNames } from '../../sync/sources.ts';
-import { type SyncEvent, type SyncReport, type SyncResult, syncSources } from '../../sync/sync.ts';
-import { transportFor } from '../../sync/transport.ts';
+import type { SyncEvent, SyncReport, SyncResult } from '../../sync/sync.ts';
+import { isUnreachable, transportFor } from '../../sync/transport.ts';
 import { storePathOption, withGraph } from '../context.ts';
 import { printJson, type Progress, progressBar } from '../output.ts';
 
@@ -78,17 +77,19 @@ export function registerSyncCommand(program: Command): void {
       if (baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(baseUrl)) throw new TtpgraphError('invalid-argument', `--base-url "${baseUrl}" is not an http(s) URL`);
       const dryRun = flags.dryRun === true;
 
-      const run = async (store: Store, storePath: string): Promise<SyncReport> => {
+      const printers: ReturnType<typeof eventPrinter>[] = [];
+      const run = async (graph: Graph): Promise<SyncReport> => {
         const transport = transportFor({
           ...(flags.from === undefined ? {} : { from: flags.from }),
           ...(baseUrl === undefined ? {} : { baseUrl }),
           timeoutMs: flags.timeout,
-          storePath,
+          storePath: graph.path,
           writeCache: !dryRun,
         });
         const printer = eventPrinter(flags.json === true, dryRun);
+        printers.push(printer);
         try {
-          return await syncSources(store, {
+          return await graph.sync({
             transport,
             sources,
             domains,
@@ -104,16 +105,15 @@ export function registerSyncCommand(program: Command): void {
       let report: SyncReport;
       if (dryRun) {
         // A dry run writes nothing, neither the store (not even a migration) nor the cache.
-        const storePath = resolveStorePath(storePathOption(command));
-        const opened = await openStoreForDryRun(storePath);
+        const snapshot = await openGraphForDryRun(resolveStorePath(storePathOption(command)));
         try {
-          report = await run(opened.store, storePath);
+          report = await run(snapshot);
         } finally {
-          opened.dispose();
+          snapshot.close();
         }
       } else {
         report = await withGraph(command, 'write', async (graph) => {
-          const r = await run(graph.store, graph.path);
+          const r = await run(graph);
           // A newer ATT&CK: the report extraction model learns from it (only when one was built before).
           try {
             const trained = await graph.refreshExtractor();
@@ -127,6 +127,13 @@ export function registerSyncCommand(program: Command): void {
       if (flags.json === true) printJson(reportJson(report));
       else process.stdout.write(`${summary(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
+      const hosts = printers.flatMap((p) => p.unreachableHosts());
+      if (hosts.length > 0) {
+        process.stderr.write(
+          `ttpgraph: sync: could not reach ${hosts.join(', ')}: offline or behind a firewall? Sync from a mirror folder laid out like ../shared/data ` +
+            `with --from DIR, or from an HTTP mirror with --base-url URL ($${BASE_URL_ENV}); exit code 1\n`,
+        );
+      }
     });
 }
 
@@ -143,7 +150,11 @@ function checkDomains(values: readonly string[]): Domain[] {
 }
 
 /** Prints each result as it comes (errors as one line on stderr) and keeps a progress bar on a terminal. */
-function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void } {
+function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent) => void; close: () => void; unreachableHosts: () => string[] } {
+  const unreachable = new Map<string, { source: string; host: string; reason: string; results: SyncResult[] }>();
+  // Hosts that answered at least once: their failures are about a file, not about being offline.
+  const answered = new Set<string>();
+  const offline = (): { source: string; host: string; reason: string; results: SyncResult[] }[] => [...unreachable.values()].filter((g) => !answered.has(g.host));
   let bar: Progress | undefined;
   let barKey = '';
   let shownPercent = -1;
@@ -175,6 +186,15 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
         return;
       }
       const r = event.result;
+      if (r.error !== null && isUnreachable(r.error)) {
+        // Offline, every file of a host fails alike: one line per source and host, at the end.
+        const key = `${r.source}\u0000${hostOf(r.where)}\u0000${r.error.message}`;
+        const group = unreachable.get(key);
+        if (group === undefined) unreachable.set(key, { source: r.source, host: hostOf(r.where), reason: r.error.message, results: [r] });
+        else group.results.push(r);
+        return;
+      }
+      answered.add(hostOf(r.where));
       if (r.error !== null) {
         process.stderr.write(`ttpgraph: error: ${r.label}: ${r.error.describe().replace(/\s*\n\s*/g, ' ')}\n`);
         return;
@@ -183,8 +203,23 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
       if (r.warnings.length > 20) process.stderr.write(`ttpgraph: warning: ${r.where}: ${r.warnings.length - 20} more warnings\n`);
       if (!json) process.stdout.write(`${resultLine(r, dryRun)}\n`);
     },
-    close: clear,
+    close() {
+      clear();
+      for (const g of unreachable.values()) {
+        const lines = answered.has(g.host) || g.results.length === 1 ? g.results.map((r) => `${r.label}: ${r.where}`) : [`${g.source}: ${g.results.length} files from ${g.host}`];
+        for (const what of lines) process.stderr.write(`ttpgraph: error: ${what}: ${g.reason}\n`);
+      }
+    },
+    unreachableHosts: () => [...new Set(offline().map((g) => g.host))],
   };
+}
+
+function hostOf(where: string): string {
+  try {
+    return new URL(where).host;
+  } catch {
+    return where;
+  }
 }
 
 function resultLine(r: SyncResult, dryRun: boolean): string {

@@ -112,7 +112,7 @@ export function templateAt(ctx: ChunkContext, off: number, depth: number): Templ
   if (start + size > ctx.view.end) throw new EvtxFormatError('truncated', `template at 0x${off.toString(16)} of ${size} bytes runs past the chunk`, off);
   ctx.parsing.add(off);
   try {
-    const { nodes } = parseTokens(ctx, start, start + size, depth + 1);
+    const { nodes } = parseTokens(ctx, start, start + size, depth + 1, true);
     const root = nodes.find((n): n is Element => typeof n === 'object' && n.k === 1);
     const flatRoot = root !== undefined && !hasInstance(nodes) ? root : null;
     const def: TemplateDefinition = { offset: off, guid: hexGuid(ctx.view, off + 4), nodes, flatRoot };
@@ -159,8 +159,14 @@ interface Open {
 
 /**
  * Parses tokens from `pos` until an end-of-fragment token or `end`. Returns the top-level nodes.
+ *
+ * `depIds`: whether open-start-element tokens carry the u16 dependency identifier. Only elements
+ * of template definitions do; elements written directly in a record or in a nested BinXML value
+ * (type 0x21, e.g. CAPI2's event 70 puts its whole `UserData` content there) start right with the
+ * data size (libfwevt reads the identifier under a per-document flag; the evtx crate's
+ * `has_dep_id` is true for template definitions only).
  */
-export function parseTokens(ctx: ChunkContext, pos: number, end: number, depth: number): { nodes: XNode[]; pos: number } {
+export function parseTokens(ctx: ChunkContext, pos: number, end: number, depth: number, depIds = false): { nodes: XNode[]; pos: number } {
   if (depth > MAX_DEPTH) throw new EvtxFormatError('too-deep', 'BinXML nesting too deep', pos);
   const v = ctx.view;
   const top: XNode[] = [];
@@ -183,10 +189,11 @@ export function parseTokens(ctx: ChunkContext, pos: number, end: number, depth: 
         if (stack.length > 0) throw new EvtxFormatError('bad-token', 'end of fragment inside an open element', pos);
         return { nodes: top, pos: pos + 1 };
       case 0x01: {
-        // open start element: u16 dependency id, u32 data size, u32 name offset, [name], [u32 attr size]
+        // open start element: [u16 dependency id], u32 data size, u32 name offset, [name], [u32 attr size]
         if (stack.length >= MAX_DEPTH) throw new EvtxFormatError('too-deep', 'elements nested too deep', pos);
-        const nameOff = u32(v, pos + 7, 'element.name_offset');
-        const r = nameAt(ctx, nameOff, pos + 11);
+        const at = depIds ? pos + 7 : pos + 5;
+        const nameOff = u32(v, at, 'element.name_offset');
+        const r = nameAt(ctx, nameOff, at + 4);
         pos = r.pos + (more ? 4 : 0);
         const el: Element = { k: 1, name: r.name, attrs: [], children: [] };
         add(el);

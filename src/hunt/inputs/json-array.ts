@@ -4,8 +4,9 @@
  * splitter tracks depth and strings and parses one element at a time, so memory is bounded by the
  * largest element. A bad element is a problem naming the line it starts on; the reader goes on.
  */
-import type { InputItem, LogFile, LogReader } from './reader.ts';
+import { MAX_EVENT_DEPTH, nestedDeeperThan, type InputItem, type LogFile, type LogReader } from './reader.ts';
 import { BATCH } from './ndjson.ts';
+import { DEFAULT_MAX_RECORD_BYTES } from './open.ts';
 
 export const jsonArrayReader: LogReader = {
   name: 'json-array',
@@ -27,9 +28,18 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem[]>
   let buf = '';
   let elemLine = 0;
   let collecting = false;
+  // An element past the cap is dropped as it comes (the scan goes on to find its end) and reported.
+  const cap = file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  let overlong = false;
   const emit = (text: string, at: number): InputItem => {
+    if (overlong || text.length > cap) {
+      overlong = false;
+      return { kind: 'problem', source: file.path, line: at, message: `JSON value longer than ${cap} bytes, skipped (raise the limit with --max-line-bytes)` };
+    }
     try {
-      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: at };
+      const event = JSON.parse(text) as unknown;
+      if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { kind: 'problem', source: file.path, line: at, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` };
+      return { kind: 'event', event, source: file.path, line: at };
     } catch (e) {
       return { kind: 'problem', source: file.path, line: at, message: `not JSON: ${(e as Error).message}` };
     }
@@ -91,12 +101,18 @@ export async function* readJsonValues(file: LogFile): AsyncIterable<InputItem[]>
           batch.push(emit(text, elemLine));
         }
       }
-      if (collecting && segStart >= 0) buf += s.slice(segStart);
+      if (collecting && segStart >= 0 && !overlong) {
+        buf += s.slice(segStart);
+        if (buf.length > cap) {
+          overlong = true;
+          buf = '';
+        }
+      }
       if (batch.length > 0) yield batch;
     }
   } catch (e) {
     yield [{ kind: 'problem', source: file.path, line, message: `read failed at line ${line}: ${(e as Error).message}` }];
     return;
   }
-  if (collecting && buf.trim() !== '') yield [{ kind: 'problem', source: file.path, line: elemLine, message: 'truncated JSON value at end of file' }];
+  if (collecting && (overlong || buf.trim() !== '')) yield [{ kind: 'problem', source: file.path, line: elemLine, message: 'truncated JSON value at end of file' }];
 }

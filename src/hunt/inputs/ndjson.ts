@@ -1,5 +1,6 @@
 /** NDJSON: one JSON value per line; blank lines are skipped; a line that is not JSON is a problem. */
-import type { InputItem, LogFile, LogReader } from './reader.ts';
+import { DEFAULT_MAX_RECORD_BYTES } from './open.ts';
+import { MAX_EVENT_DEPTH, nestedDeeperThan, type InputItem, type LogFile, type LogReader } from './reader.ts';
 
 function firstLine(head: Buffer): string {
   const text = head.toString('utf8');
@@ -30,50 +31,86 @@ export const ndjsonReader: LogReader = {
  */
 export const BATCH = 16;
 
+/**
+ * One line (bytes start..end, without the newline) as an item: a UTF-8 BOM dropped on the file's
+ * first line, a trailing CR dropped; undefined for a blank line; a problem for a line longer than
+ * `cap` bytes, one that is not JSON, or JSON nested too deep; else the event, with the line's text.
+ * Shared with the NDJSON worker threads (ndjson-threads.ts), so that both read every line alike.
+ */
+export function ndjsonLine(buf: Buffer, start: number, end: number, firstOfFile: boolean, source: string, n: number, cap: number): { item: InputItem; text?: string } | undefined {
+  let s = start;
+  if (firstOfFile && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+  let e = end;
+  if (e > s && buf[e - 1] === 0x0d) e--;
+  let blank = true;
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09) {
+      blank = false;
+      break;
+    }
+  }
+  if (blank) return undefined;
+  if (e - s > cap) return { item: tooLongProblem(source, n, cap) };
+  const text = buf.toString('utf8', s, e);
+  try {
+    const event = JSON.parse(text) as unknown;
+    if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { item: { kind: 'problem', source, line: n, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` } };
+    return { item: { kind: 'event', event, source, line: n }, text };
+  } catch (err) {
+    return { item: { kind: 'problem', source, line: n, message: `not JSON: ${(err as Error).message}` } };
+  }
+}
+
+function tooLongProblem(source: string, n: number, cap: number): InputItem {
+  return { kind: 'problem', source, line: n, message: `line longer than ${cap} bytes, skipped (raise the limit with --max-line-bytes)` };
+}
+
 export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
   const stream = file.open();
   // Lines are split on bytes (0x0a never occurs inside a UTF-8 sequence) and decoded one by one:
   // cheaper than a string decoder plus concatenated chunk strings.
-  let rest: Buffer | undefined;
+  // The unfinished line that spans chunks, as its pieces (joined once: joining per chunk was
+  // quadratic), and whether it has grown past the cap (then its bytes are dropped as they come).
+  let rest: Buffer[] = [];
+  let restBytes = 0;
+  let overlong = false;
+  const cap = file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let line = 0;
-  const parse = (buf: Buffer, start: number, end: number, n: number): InputItem | undefined => {
-    let s = start;
-    if (n === 1 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-    let e = end;
-    if (e > s && buf[e - 1] === 0x0d) e--;
-    let blank = true;
-    for (let i = s; i < e; i++) {
-      const c = buf[i];
-      if (c !== 0x20 && c !== 0x09) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return undefined;
-    const text = buf.toString('utf8', s, e);
-    try {
-      return { kind: 'event', event: JSON.parse(text) as unknown, source: file.path, line: n };
-    } catch (err) {
-      return { kind: 'problem', source: file.path, line: n, message: `not JSON: ${(err as Error).message}` };
-    }
+  const tooLong = (n: number): InputItem => tooLongProblem(file.path, n, cap);
+  const parse = (buf: Buffer, start: number, end: number, n: number): InputItem | undefined => ndjsonLine(buf, start, end, n === 1, file.path, n, cap)?.item;
+  const keep = (piece: Buffer): void => {
+    if (overlong) return;
+    restBytes += piece.length;
+    if (restBytes > cap) {
+      overlong = true;
+      rest = [];
+      restBytes = 0;
+    } else rest.push(piece);
   };
   try {
     for await (const c of stream) {
       const buf = c as Buffer;
       let start = 0;
       let batch: InputItem[] = [];
-      if (rest !== undefined) {
-        // The line that spans two chunks: only it is copied, not the whole chunk.
+      if (restBytes > 0 || overlong) {
+        // The line that spans chunks: only it is copied, not the whole chunk.
         const nl = buf.indexOf(10);
         if (nl < 0) {
-          rest = Buffer.concat([rest, buf]);
+          keep(buf);
           continue;
         }
         line++;
-        const joined = Buffer.concat([rest, buf.subarray(0, nl)]);
-        rest = undefined;
-        const item = parse(joined, 0, joined.length, line);
-        if (item !== undefined) batch.push(item);
+        keep(buf.subarray(0, nl));
+        if (overlong) batch.push(tooLong(line));
+        else {
+          const joined = Buffer.concat(rest, restBytes);
+          const item = parse(joined, 0, joined.length, line);
+          if (item !== undefined) batch.push(item);
+        }
+        rest = [];
+        restBytes = 0;
+        overlong = false;
         start = nl + 1;
       }
       for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
@@ -87,16 +124,18 @@ export async function* readNdjson(file: LogFile): AsyncIterable<InputItem[]> {
           batch = [];
         }
       }
-      rest = start < buf.length ? buf.subarray(start) : undefined;
+      if (start < buf.length) keep(buf.subarray(start));
       if (batch.length > 0) yield batch;
     }
   } catch (e) {
     yield [{ kind: 'problem', source: file.path, line: line + 1, message: `read failed after line ${line}: ${(e as Error).message}` }];
     return;
   }
-  if (rest !== undefined) {
+  if (overlong) yield [tooLong(line + 1)];
+  else if (restBytes > 0) {
     line++;
-    const item = parse(rest, 0, rest.length, line);
+    const joined = Buffer.concat(rest, restBytes);
+    const item = parse(joined, 0, joined.length, line);
     if (item !== undefined) yield [item];
   }
 }

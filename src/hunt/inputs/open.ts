@@ -6,7 +6,13 @@ import type { LogFile } from './reader.ts';
 
 const HEAD = 64 * 1024;
 
-export function openLogFile(path: string): LogFile {
+/**
+ * Default cap on one NDJSON line or JSON element: far above real events (a PowerShell script block
+ * event is a few hundred kB), far below what stalls a hunt (an 80 MB line took 37 s).
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+export function openLogFile(path: string, options: { maxRecordBytes?: number } = {}): LogFile {
   const size = statSync(path).size;
   const fd = openSync(path, 'r');
   const raw = Buffer.alloc(Math.min(HEAD, size));
@@ -44,5 +50,6 @@ export function openLogFile(path: string): LogFile {
       return file.pipe(gz);
     },
     bytesRead: () => counter.n,
+    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
   };
 }

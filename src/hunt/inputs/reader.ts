@@ -51,10 +51,34 @@ export interface LogFile {
   open(): Readable;
   /** Raw bytes read so far by the last open() stream (for progress). */
   bytesRead(): number;
+  /**
+   * The longest record a text reader keeps (an NDJSON line, a JSON array element), in bytes; a
+   * longer one is skipped as a problem without being held in memory whole. Default: 16 MiB.
+   */
+  readonly maxRecordBytes?: number;
 }
 
 export interface LogReader {
   readonly name: string;
   sniff(file: LogFile): boolean;
   read(file: LogFile): AsyncIterable<InputItem | readonly InputItem[]>;
+}
+
+/**
+ * Events nested deeper than this are skipped as problems by the JSON readers: printing a hit
+ * (JSON.stringify) and handing events to threads (structured clone) recurse, and a line of 20,000
+ * `[` overflowed the stack and stopped the hunt. Real events nest under 10 deep.
+ */
+export const MAX_EVENT_DEPTH = 100;
+
+/** Whether `value` nests objects/arrays more than `max` deep (iterative: safe on any depth). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: [object, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [object, number];
+    if (d > max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x as object, d + 1]);
+  }
+  return false;
 }

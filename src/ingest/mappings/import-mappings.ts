@@ -64,6 +64,15 @@ export function importMappings(store: Store, bytes: Buffer, source: string): Imp
     if (typeof row === 'string') skipped.push({ index, reason: row });
     else rows.push(row);
   });
+  if (rows.length === 0 && skipped.length > 0) {
+    // Storing an empty mapping set would replace a good one with nothing and call it a success.
+    const first = skipped[0];
+    throw new TtpgraphError(
+      'invalid-input',
+      `none of its ${skipped.length} mapping rows is valid (row #${first?.index ?? 0}: ${first?.reason ?? '?'}); nothing was stored`,
+      { source },
+    );
+  }
 
   const base = {
     source,

@@ -13,6 +13,7 @@ import type { Store } from '../../store/sqlite/store.ts';
 import { type ReportFormat, readDocument } from './read-document.ts';
 import { storedClassifier, trainStoredModel } from './model-store.ts';
 import { summarize } from './summary.ts';
+import { knownTechniques } from './known-techniques.ts';
 
 export interface ImportReportResult {
   readonly status: 'imported' | 'unchanged';
@@ -34,18 +35,6 @@ export function reportIdOf(sha256: string): string {
 
 export function textHash(text: string): string {
   return createHash('sha256').update(text.replace(/\s+/g, ' ').trim()).digest('hex');
-}
-
-/** Technique ID → name over every ATT&CK dataset in the store (newest name wins). */
-export function knownTechniques(store: Store): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const r of store.all<{ attack_id: string; name: string }>(
-    `SELECT o.attack_id, o.name FROM object o JOIN dataset d ON d.id = o.dataset_id
-     WHERE o.kind = 'technique' AND o.attack_id IS NOT NULL AND o.revoked = 0 ORDER BY d.version_key`,
-  )) {
-    out.set(r.attack_id, r.name);
-  }
-  return out;
 }
 
 function namedObjects(store: Store): NamedObject[] {

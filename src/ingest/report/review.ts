@@ -5,7 +5,7 @@
  */
 import { TtpgraphError } from '../../errors.ts';
 import type { Store } from '../../store/sqlite/store.ts';
-import { knownTechniques } from './import-report.ts';
+import { knownTechniques } from './known-techniques.ts';
 
 export interface ReviewDecisions {
   readonly accept?: readonly string[];

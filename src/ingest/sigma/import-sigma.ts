@@ -13,7 +13,7 @@
  * rule owns it.
  */
 import { TtpgraphError } from '../../errors.ts';
-import { parseSigma, type SigmaDocument, type SigmaIssue } from '../../sigma/index.ts';
+import { encodeDocument, parseSigma, STORED_FORM_PREFIX, type SigmaDocument, type SigmaIssue } from '../../sigma/index.ts';
 import type { Store } from '../../store/sqlite/store.ts';
 
 export interface SigmaFile {
@@ -82,13 +82,22 @@ function parseFiles(store: Store, files: readonly SigmaFile[], onProgress?: (don
   const issues: SigmaIssue[] = [];
   const docs: ParsedFiles['docs'] = [];
   const unchangedKeys: string[] = [];
-  // A file whose text is already stored under the same path needs no parsing at all.
+  // A file whose text is already stored under the same path needs no parsing at all, unless a rule of
+  // it lacks its parsed form of this version (stored before migration 8, or by an older ttpgraph).
   const stored = new Map<string, { text: string; keys: string[] }>();
-  for (const r of store.all<{ path: string; file_text: string; rule_key: string }>('SELECT path, file_text, rule_key FROM sigma_rule')) {
+  const stale = new Set<string>();
+  const rows = store.all<{ path: string; file_text: string; rule_key: string; current: number }>(
+    'SELECT path, file_text, rule_key, coalesce(substr(parsed, 1, ?) = ?, 0) AS current FROM sigma_rule',
+    STORED_FORM_PREFIX.length,
+    STORED_FORM_PREFIX,
+  );
+  for (const r of rows) {
+    if (r.current !== 1) stale.add(r.path);
     const at = stored.get(r.path);
     if (at === undefined) stored.set(r.path, { text: r.file_text, keys: [r.rule_key] });
     else if (at.text === r.file_text) at.keys.push(r.rule_key);
   }
+  for (const p of stale) stored.delete(p);
   for (const [i, file] of files.entries()) {
     if (onProgress !== undefined && (i % 100 === 0 || i === files.length - 1)) onProgress(i + 1, files.length);
     const same = stored.get(file.path);
@@ -135,17 +144,20 @@ export function importSigmaFiles(store: Store, files: readonly SigmaFile[], opti
       );
     }
     const source = replace?.name ?? null;
-    const existing = store.statement('SELECT pk, file_text, path, line, source FROM sigma_rule WHERE rule_key = ?');
+    const existing = store.statement(
+      'SELECT pk, file_text, path, line, source, coalesce(substr(parsed, 1, ?) = ?, 0) AS current FROM sigma_rule WHERE rule_key = ?',
+    );
+    const fillParsed = store.statement('UPDATE sigma_rule SET parsed = ? WHERE pk = ?');
     const upsert = store.statement(
       `INSERT INTO sigma_rule (rule_key, rule_id, kind, title, status, level, description, author, date, modified, product, category, service,
-                               tags, refs, falsepositives, path, line, file_text, imported_at, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               tags, refs, falsepositives, path, line, file_text, imported_at, source, parsed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (rule_key) DO UPDATE SET rule_id = excluded.rule_id, kind = excluded.kind, title = excluded.title,
          status = excluded.status, level = excluded.level, description = excluded.description, author = excluded.author,
          date = excluded.date, modified = excluded.modified, product = excluded.product, category = excluded.category,
          service = excluded.service, tags = excluded.tags, refs = excluded.refs, falsepositives = excluded.falsepositives,
          path = excluded.path, line = excluded.line, file_text = excluded.file_text, imported_at = excluded.imported_at,
-         source = excluded.source
+         source = excluded.source, parsed = excluded.parsed
        RETURNING pk`,
     );
     const clearLinks = store.statement('DELETE FROM sigma_rule_technique WHERE rule_pk = ?');
@@ -154,9 +166,12 @@ export function importSigmaFiles(store: Store, files: readonly SigmaFile[], opti
     const link = store.statement('INSERT INTO sigma_rule_technique (rule_pk, attack_id) VALUES (?, ?)');
     const own = store.statement('UPDATE sigma_rule SET source = ? WHERE rule_key = ? AND source IS NOT ?');
     for (const { doc, file, key } of docs) {
-      const before = existing.get(key) as { file_text: string; path: string; line: number; source: string | null } | undefined;
+      const before = existing.get(STORED_FORM_PREFIX.length, STORED_FORM_PREFIX, key) as
+        | { pk: number; file_text: string; path: string; line: number; source: string | null; current: number }
+        | undefined;
       if (before !== undefined && before.file_text === file.text && before.path === file.path && before.line === doc.line) {
         if (before.source !== source) own.run(source, key, source);
+        if (before.current !== 1) fillParsed.run(encodeDocument(doc), before.pk);
         unchanged++;
         continue;
       }
@@ -184,6 +199,7 @@ export function importSigmaFiles(store: Store, files: readonly SigmaFile[], opti
           file.text,
           now,
           source,
+          encodeDocument(doc),
         ) as { pk: number }
       ).pk;
       clearLinks.run(pk);

@@ -121,6 +121,11 @@ export function parseBundle(text: string, source: string): ParsedBundle {
       skipped.push({ index, id, reason: `STIX type "${type}" is not part of ATT&CK` });
       return;
     }
+    const problem = checkObject(item, kind);
+    if (problem !== null) {
+      skipped.push({ index, id, reason: problem });
+      return;
+    }
     if (kind === 'collection') collection = item;
     objects.push(toObject(item, id, type, kind));
   });
@@ -137,6 +142,36 @@ export function parseBundle(text: string, source: string): ParsedBundle {
     skipped,
     typeCounts,
   };
+}
+
+/** Kinds that are nothing without their ATT&CK ID (T1114, TA0009, G0059, S0367, C0027, M1047). */
+const NEEDS_ATTACK_ID: ReadonlySet<Kind> = new Set<Kind>(['technique', 'tactic', 'group', 'software', 'campaign', 'mitigation']);
+const STRING_FIELDS = ['name', 'description', 'created', 'modified', 'x_mitre_shortname', 'x_mitre_version'] as const;
+const BOOLEAN_FIELDS = ['revoked', 'x_mitre_deprecated', 'x_mitre_is_subtechnique'] as const;
+const ARRAY_FIELDS = ['external_references', 'kill_chain_phases', 'x_mitre_platforms', 'aliases', 'x_mitre_aliases', 'x_mitre_analytic_refs', 'x_mitre_log_source_references'] as const;
+
+/**
+ * What an object of this kind needs, and fields of the wrong type: null when it is fine, else the
+ * reason it is skipped. Reading on with a wrong-typed field would store an object that silently
+ * lost its name, tactics or ID (the defect of issue 12, point 5).
+ */
+function checkObject(o: Json, kind: Kind): string | null {
+  for (const f of STRING_FIELDS) if (o[f] !== undefined && o[f] !== null && typeof o[f] !== 'string') return `"${f}" is not a string`;
+  for (const f of BOOLEAN_FIELDS) if (o[f] !== undefined && o[f] !== null && typeof o[f] !== 'boolean') return `"${f}" is not true or false`;
+  for (const f of ARRAY_FIELDS) if (o[f] !== undefined && o[f] !== null && !Array.isArray(o[f])) return `"${f}" is not a list`;
+  if (kind === 'marking-definition' || kind === 'collection') return null;
+  if (typeof o['name'] !== 'string' || o['name'].trim() === '') return `a ${kind} needs a "name"`;
+  const retired = o['revoked'] === true || o['x_mitre_deprecated'] === true;
+  // Retired objects of old releases may carry their ID under another source name ("mitre-ics-attack").
+  if (NEEDS_ATTACK_ID.has(kind) && !retired) {
+    const refs = Array.isArray(o['external_references']) ? (o['external_references'] as unknown[]) : [];
+    const hasId = refs.some((r) => isObject(r) && r['source_name'] === 'mitre-attack' && typeof r['external_id'] === 'string' && r['external_id'] !== '');
+    if (!hasId) return `a ${kind} needs an ATT&CK ID (an external reference "mitre-attack" with an external_id)`;
+  }
+  if (kind === 'technique' && !retired && !Array.isArray(o['kill_chain_phases'])) {
+    return 'a technique needs "kill_chain_phases" (its tactics)';
+  }
+  return null;
 }
 
 function toObject(o: Json, stixId: string, stixType: string, kind: Kind): ObjectRecord {

@@ -15,6 +15,8 @@ export interface ImportAttackOptions {
   readonly attackVersion?: string;
   /** Domain to use when the bundle has no matrix and no x_mitre_domains. */
   readonly domain?: Domain;
+  /** Replace a dataset even with a bundle that has fewer than half its techniques (or none). */
+  readonly force?: boolean;
   /** Called now and then during the write with (rows written, rows in all). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -56,6 +58,7 @@ export function importAttackBundle(store: Store, bytes: Buffer, source: string, 
   }
   const version = resolveVersion(parsed, source, options.attackVersion);
   const existing = store.get<{ id: number }>('SELECT id FROM dataset WHERE domain = ? AND version = ?', domain, version);
+  if (existing !== undefined && options.force !== true) refuseShrinking(store, existing.id, parsed, { domain, version, source });
   store.transaction(() => {
     if (existing !== undefined) deleteDataset(store, existing.id);
     writeDataset(store, parsed, { domain, version, source, sha256 }, options.onProgress);
@@ -72,6 +75,23 @@ export function importAttackBundle(store: Store, bytes: Buffer, source: string, 
     relationships: parsed.relationships.length,
     skipped: parsed.skipped,
   };
+}
+
+/**
+ * A bundle that would replace a dataset with fewer than half its techniques (or none) is almost
+ * surely broken or hostile, not a new release: refuse it, saying what was skipped, unless forced.
+ */
+function refuseShrinking(store: Store, datasetId: number, parsed: ParsedBundle, meta: { domain: Domain; version: string; source: string }): void {
+  const had = store.get<{ n: number }>("SELECT count(*) AS n FROM object WHERE dataset_id = ? AND kind = 'technique'", datasetId)?.n ?? 0;
+  const has = parsed.objects.filter((o) => o.kind === 'technique').length;
+  if (had === 0 || (has > 0 && has * 2 >= had)) return;
+  const skippedTechniques = parsed.skipped.filter((s) => s.id?.startsWith('attack-pattern--') === true).length;
+  const why = parsed.skipped.length === 0 ? '' : ` (${parsed.skipped.length} objects skipped, ${skippedTechniques} of them techniques; first: ${parsed.skipped[0]?.reason ?? '?'})`;
+  throw new TtpgraphError(
+    'refused',
+    `refused: it would replace ${meta.domain} ATT&CK ${meta.version} (${had} techniques) with ${has} techniques${why}; nothing was changed (--force to replace it anyway)`,
+    { source: meta.source },
+  );
 }
 
 /**

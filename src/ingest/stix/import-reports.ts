@@ -15,7 +15,14 @@ export interface ImportStixResult {
   /** Refs that name an ATT&CK object (by STIX id known to the store, or by ATT&CK ID in the bundle). */
   readonly attackRefs: number;
   readonly skipped: readonly { readonly index: number; readonly reason: string }[];
+  /** What was stored differently from what the bundle says (duplicate reports, dropped object_refs). */
+  readonly warnings: readonly string[];
 }
+
+/** object_refs kept per report: an advisory names tens to hundreds; more is noise or an attack on the store. */
+export const MAX_REFS_PER_REPORT = 10_000;
+/** A STIX identifier: type--UUID. */
+const STIX_ID = /^[a-z][a-z0-9-]{0,249}--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 
 export function importStixReports(store: Store, bytes: Buffer, source: string): ImportStixResult {
@@ -24,16 +31,31 @@ export function importStixReports(store: Store, bytes: Buffer, source: string): 
   const byId = new Map<string, Json>();
   for (const o of objects) if (typeof o['id'] === 'string') byId.set(o['id'], o);
   const skipped: { index: number; reason: string }[] = [];
-  const reports: { o: Json; refs: string[] }[] = [];
+  const warnings: string[] = [];
+  // Keyed by id: a report listed twice is stored once (the later one wins, as a re-import would).
+  const byReportId = new Map<string, { o: Json; refs: string[] }>();
+  const seenTimes = new Map<string, number>();
   items.forEach((o, index) => {
     if (!isObject(o) || o['type'] !== 'report') return;
     if (typeof o['id'] !== 'string' || typeof o['name'] !== 'string') {
       skipped.push({ index, reason: 'report without "id" or "name"' });
       return;
     }
-    const refs = Array.isArray(o['object_refs']) ? o['object_refs'].filter((r): r is string => typeof r === 'string') : [];
-    reports.push({ o, refs });
+    const id = o['id'];
+    const raw = Array.isArray(o['object_refs']) ? (o['object_refs'] as unknown[]) : [];
+    const refs = [...new Set(raw.filter((r): r is string => typeof r === 'string' && STIX_ID.test(r)))];
+    const bogus = raw.length - raw.filter((r) => typeof r === 'string' && STIX_ID.test(r)).length;
+    if (bogus > 0) warnings.push(`report ${id}: ${bogus} object_refs are not STIX identifiers (type--UUID) and were dropped`);
+    if (refs.length > MAX_REFS_PER_REPORT) {
+      warnings.push(`report ${id}: ${refs.length} object_refs, only the first ${MAX_REFS_PER_REPORT} are kept`);
+      refs.length = MAX_REFS_PER_REPORT;
+    }
+    seenTimes.set(id, (seenTimes.get(id) ?? 0) + 1);
+    byReportId.delete(id);
+    byReportId.set(id, { o, refs });
   });
+  for (const [id, n] of seenTimes) if (n > 1) warnings.push(`report ${id} appears ${n} times in the bundle; stored once (the last one)`);
+  const reports = [...byReportId.values()];
   if (reports.length === 0 && skipped.length === 0) {
     throw new TtpgraphError('invalid-stix', 'the bundle has no STIX report objects', { source });
   }
@@ -72,7 +94,7 @@ export function importStixReports(store: Store, bytes: Buffer, source: string): 
       }
     }
   });
-  return { source, reports: reports.length, refs: refCount, attackRefs, skipped };
+  return { source, reports: reports.length, refs: refCount, attackRefs, skipped, warnings };
 }
 
 function attackIdIn(o: Json | undefined): string | null {

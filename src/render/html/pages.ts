@@ -10,6 +10,7 @@ import type { Matrix, MatrixCounts } from '../../query/matrix.ts';
 import type { ObjectPage } from '../../query/object-page.ts';
 import type { ReportPage } from '../../query/reports.ts';
 import type { RuleOrControlHit, SearchHit } from '../../query/search.ts';
+import type { SigmaRulePage } from '../../query/sigma.ts';
 import { contextNodes, renderContext } from './context.ts';
 import { html, type SafeHtml } from './html.ts';
 import { section } from './layout.ts';
@@ -284,7 +285,7 @@ function renderSyncNow(sources: readonly { readonly name: string; readonly descr
 <form id="sync-form" class="sync-form" hidden>
 <label for="sync-token">Token</label><input id="sync-token" type="password" autocomplete="off" spellcheck="false" required>
 <label for="sync-from">From a folder on the server (optional)</label><input id="sync-from" type="text" autocomplete="off" spellcheck="false" placeholder="empty: the official sources on the internet" aria-describedby="sync-from-hint">
-<p id="sync-from-hint" class="hint">An absolute path to a folder laid out like the mirror of <code>ttpgraph sync --from DIR</code> (<code>attack/</code>, <code>mappings/</code>).</p>
+<p id="sync-from-hint" class="hint">An absolute path to a folder laid out like the mirror of <code>ttpgraph sync --from DIR</code> (<code>attack/</code>, <code>mappings/</code>), under a folder the server was started to allow (<code>ttpgraph serve --allow-dir DIR</code>).</p>
 <label for="sync-only">What</label><select id="sync-only"><option value="">Everything (${sources.map((k) => k.name).join(', ')})</option>${sources.map((k) => html`<option value="${k.name}">Only ${k.description}</option>`)}</select>
 <label for="sync-domain">Domain</label><select id="sync-domain"><option value="">All domains</option><option value="enterprise">Enterprise</option><option value="mobile">Mobile</option><option value="ics">ICS</option></select>
 <div class="sync-actions"><button type="submit">Sync now</button></div>
@@ -306,24 +307,7 @@ ${suggestions.length === 0
 <p><a href="/">Home</a> · <a href="/matrix">Matrix</a> · <a href="/search">Search</a></p></article>`;
 }
 
-/** A Sigma rule as the store keeps it (`ttpgraph import sigma PATH`), read field by field. */
-export interface SigmaRuleView {
-  readonly id: string;
-  readonly title: string;
-  readonly status: string | null;
-  readonly level: string | null;
-  readonly description: string | null;
-  readonly author: string | null;
-  readonly date: string | null;
-  readonly logsource: { readonly product: string | null; readonly category: string | null; readonly service: string | null };
-  readonly techniques: readonly string[];
-  readonly references: readonly string[];
-  readonly falsepositives: readonly string[];
-  readonly path: string;
-  readonly yaml: string;
-}
-
-export function renderSigmaBody(rule: SigmaRuleView): SafeHtml {
+export function renderSigmaBody(rule: SigmaRulePage): SafeHtml {
   const nodes = contextNodes(rule.techniques.map((t) => ({ id: t, name: t, type: 'technique' })));
   return html`<article class="page sigma-rule" data-page-id="${rule.id}">
 <header class="page-head"><p class="kind">Sigma rule${rule.level === null ? '' : html` · level ${rule.level}`}${rule.status === null ? '' : html` · ${rule.status}`}</p>

@@ -21,21 +21,6 @@ export interface TechniqueRenderOptions {
   readonly formerly: NodeRef | null;
 }
 
-/** The Sigma rules on a page, if the store's page model has them (filled by `ttpgraph import sigma`). */
-interface SigmaOnPage {
-  readonly id: string;
-  readonly title: string;
-  readonly level: string | null;
-  readonly status: string | null;
-  readonly subtechnique?: string | null;
-  readonly logsource?: { readonly product: string | null; readonly category: string | null; readonly service: string | null };
-}
-
-export function sigmaOf(page: TechniquePage): readonly SigmaOnPage[] {
-  const rules = (page as { sigma?: unknown }).sigma;
-  return Array.isArray(rules) ? (rules as SigmaOnPage[]) : [];
-}
-
 export function techniqueContext(page: TechniquePage, scope: string): ContextNode[] {
   return contextNodes(
     [
@@ -53,7 +38,7 @@ export function techniqueContext(page: TechniquePage, scope: string): ContextNod
         type: 'control',
         href: `/controls/${encodeURIComponent(c.id)}?framework=${encodeURIComponent(c.framework)}&frameworkVersion=${encodeURIComponent(c.frameworkVersion)}`,
       })),
-      ...sigmaOf(page).map((s) => ({ id: s.id, name: s.title, type: 'sigma' })),
+      ...page.sigma.map((s) => ({ id: s.id, name: s.title, type: 'sigma' })),
     ],
     scope,
   );
@@ -62,7 +47,7 @@ export function techniqueContext(page: TechniquePage, scope: string): ContextNod
 export function renderTechniqueBody(page: TechniquePage, options: TechniqueRenderOptions): SafeHtml {
   const { scope } = options;
   const link = (r: NodeRef, type = 'technique'): SafeHtml => html`<a href="${hrefFor(type, r.id, scope)}">${r.name}</a>`;
-  const sigma = sigmaOf(page);
+  const sigma = page.sigma;
   const controlGroups = new Map<string, TechniquePage['controls']>();
   for (const c of page.controls) {
     const key = `${c.framework} ${c.frameworkVersion}`;
@@ -156,8 +141,8 @@ ${section(
     ? []
     : html`<ul class="cards">${sigma.map(
         (s) => html`<li><h4><a href="${hrefFor('sigma', s.id)}">${s.title}</a></h4><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
-          s.logsource === undefined ? '' : html` · ${[s.logsource.product, s.logsource.category, s.logsource.service].filter((x) => x !== null).join(' / ')}`
-        }${s.subtechnique === undefined || s.subtechnique === null ? '' : html` · for ${s.subtechnique}`}</p></li>`,
+          html` · ${[s.logsource.product, s.logsource.category, s.logsource.service].filter((x) => x !== null).join(' / ')}`
+        }${s.subtechnique === null ? '' : html` · for ${s.subtechnique}`}</p></li>`,
       )}</ul>`,
   { empty: html`No Sigma rules in the store for this technique yet. Import a rule set to fill this section: <code>ttpgraph import sigma PATH</code>.` },
 )}

@@ -17,6 +17,7 @@
 import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { compileCidr } from '../modifiers/cidr.ts';
+import { compileLinearRegex } from '../modifiers/linear-regex.ts';
 import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../evaluate/event.ts';
@@ -270,7 +271,7 @@ function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline
     case 'string':
       return resolvePlaceholders(value.parts, pipeline).map((p) => ({ str: compilePattern(p, item.cased) }));
     case 'regex': {
-      const re = value.regex;
+      const re = compileLinearRegex(value.re2, value.flags);
       return [{ any: (v) => {
         const s = scalarString(v);
         return s !== undefined && re.test(s);
@@ -331,7 +332,7 @@ function itemKey(item: DetectionItem, pipeline: Pipeline): string {
   const values = item.values.map((v) => {
     switch (v.type) {
       case 'regex':
-        return ['re', v.regex.source, v.regex.flags];
+        return ['re', v.re2, v.flags];
       case 'cidr':
         return ['cidr', v.cidr];
       default:
@@ -351,7 +352,10 @@ function compileItemPlain(item: DetectionItem, pipeline: Pipeline, cache: EvalCa
   // Keywords: implicit `contains` over every leaf value of the event.
   if (item.field === null) {
     const kwTests = item.values.flatMap((v): ((s: string) => boolean)[] => {
-      if (v.type === 'regex') return [(s) => v.regex.test(s)];
+      if (v.type === 'regex') {
+        const re = compileLinearRegex(v.re2, v.flags);
+        return [(s) => re.test(s)];
+      }
       if (v.type !== 'string') return [];
       const variants = resolvePlaceholders(v.parts, pipeline).map((p) => {
         const wrapped = wrapAny(p);
@@ -539,22 +543,28 @@ function checkPlaceholders(detection: Detection, pipeline: Pipeline): void {
         for (const v of it.values) if (v.type === 'string') resolvePlaceholders(v.parts, pipeline);
 }
 
-/** A pipeline condition map -> predicate (values OR-ed, case-insensitive with `*`; null = absent). */
-export function compileConditionMap(map: ConditionMap): Predicate {
-  const preds: Predicate[] = Object.entries(map).map(([field, want]) => {
-    if (want === null) return (ctx) => {
-      const v = getField(ctx, field);
-      return v === undefined || v === null;
-    };
+/** A condition map as one test per field, each over that field's value (getField's result). */
+export function conditionTests(map: ConditionMap): { field: string; test: (v: unknown) => boolean }[] {
+  return Object.entries(map).map(([field, want]) => {
+    if (want === null) return { field, test: (v) => v === undefined || v === null };
+    if (want === '*') return { field, test: (v) => v !== undefined && v !== null };
     const list = Array.isArray(want) ? want : [want];
     const tests = list.map((w) => compilePattern(typeof w === 'string' ? parseSigmaString(w) : [String(w)], false));
-    return (ctx) => anyScalar(getField(ctx, field), (v) => {
-      const s = scalarString(v);
-      if (s === undefined) return false;
-      const l = s.toLowerCase();
-      return tests.some((t) => t(l));
-    });
+    return {
+      field,
+      test: (value) => anyScalar(value, (v) => {
+        const s = scalarString(v);
+        if (s === undefined) return false;
+        const l = s.toLowerCase();
+        return tests.some((t) => t(l));
+      }),
+    };
   });
+}
+
+/** A pipeline condition map -> predicate (values OR-ed, case-insensitive with `*`; a lone `*` = present; null = absent). */
+export function compileConditionMap(map: ConditionMap): Predicate {
+  const preds: Predicate[] = conditionTests(map).map(({ field, test }) => (ctx) => test(getField(ctx, field)));
   return and(preds.length === 0 ? [() => true] : preds);
 }
 
@@ -566,14 +576,45 @@ function logsourceFits(match: Logsource, ls: Logsource): boolean {
   );
 }
 
+/** Does the declared log source settle a pipeline entry (name every attribute it matches on, with that value)? */
+function settles(declared: Logsource | undefined, match: Logsource): boolean {
+  if (declared === undefined) return false;
+  return (
+    (match.product === undefined || match.product === declared.product) &&
+    (match.category === undefined || match.category === declared.category) &&
+    (match.service === undefined || match.service === declared.service)
+  );
+}
+
 /** The routing precondition of a logsource under a pipeline. */
 export function compileLogsource(ls: Logsource, pipeline: Pipeline): { precondition: Predicate; routed: boolean } {
-  const entries = pipeline.logsources.filter((r) => logsourceFits(r.match, ls));
+  const all = pipeline.logsources.filter((r) => logsourceFits(r.match, ls));
+  // Entries the declared log source settles hold for every event (see declareLogsource).
+  const entries = all.filter((r) => !settles(pipeline.declared, r.match));
+  if (all.length > 0 && entries.length === 0) return { precondition: () => true, routed: true };
   if (entries.length === 0) {
     if (pipeline.fallback.length === 0) return { precondition: () => true, routed: false };
     return { precondition: or(pipeline.fallback.map(compileConditionMap)), routed: false };
   }
   return { precondition: and(entries.map((e) => or(e.conditions.map(compileConditionMap)))), routed: true };
+}
+
+/**
+ * May a rule of logsource `rule` see an event of recognised log source `source` (undefined:
+ * unknown)? A rule with a product: only that product's events, and of its service and category
+ * when both the rule and the source name one. A rule without a product (`category: proxy`...): events
+ * of unknown source, or of a source with the rule's category or service.
+ */
+export function logsourceAdmits(rule: Logsource, source: Logsource | undefined): boolean {
+  if (source === undefined) return rule.product === undefined;
+  if (rule.product === undefined) {
+    return (rule.category !== undefined && rule.category === source.category) || (rule.service !== undefined && rule.service === source.service);
+  }
+  return (
+    rule.product === source.product &&
+    (source.service === undefined || rule.service === undefined || rule.service === source.service) &&
+    (source.category === undefined || rule.category === undefined || rule.category === source.category)
+  );
 }
 
 /** Does a meta filter apply to a rule? Listed by id/name (or `any`) and its logsource contained in the rule's. */

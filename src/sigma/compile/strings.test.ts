@@ -1,6 +1,8 @@
 /** Value lists on one field (compileShapeSet: Set, prefix and suffix tries, alternation) against the plain definition. */
 import { describe, expect, it } from 'vitest';
-import { compileShapeSet, type PatternShape } from './strings.ts';
+import fc from 'fast-check';
+import { ANY, ONE, type StringPart } from '../rule/model.ts';
+import { compilePattern, compileShapeSet, type PatternShape } from './strings.ts';
 
 function naive(shapes: readonly PatternShape[]): (s: string) => boolean {
   return (s) =>
@@ -43,5 +45,24 @@ describe('compileShapeSet', () => {
         expect(t(s), `${JSON.stringify(shapes)} on ${JSON.stringify(s)}`).toBe(n(s));
       }
     }
+  });
+});
+
+describe('compilePattern with ? (the wildcard scan)', () => {
+  it('agrees with the regular-expression definition on random patterns and texts', () => {
+    const unit = fc.constantFrom<StringPart>('a', 'b', 'ab', ANY, ONE);
+    fc.assert(
+      fc.property(fc.array(unit, { minLength: 1, maxLength: 8 }), fc.stringMatching(/^[ab]{0,10}$/), (parts, text) => {
+        const withOne: StringPart[] = [...parts, ONE];
+        const src = withOne.map((p) => (p === ANY ? '[\\s\\S]*' : p === ONE ? '[\\s\\S]' : typeof p === 'string' ? p : '')).join('');
+        expect(compilePattern(withOne, true)(text)).toBe(new RegExp(`^${src}$`).test(text));
+      }),
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+  it('twenty `*a` and a `?` over 5,000 `a`s and a `!`: answered (a backtracking RegExp never finished)', () => {
+    const parts: StringPart[] = [...Array.from({ length: 20 }, (): StringPart[] => [ANY, 'a']).flat(), ONE, 'b'];
+    expect(compilePattern(parts, true)(`${'a'.repeat(5000)}!`)).toBe(false);
+    expect(compilePattern(parts, true)(`${'a'.repeat(5000)}!b`)).toBe(true);
   });
 });

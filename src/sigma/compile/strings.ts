@@ -1,10 +1,48 @@
 /**
  * String patterns -> plain predicates over an already case-folded string: equality, startsWith,
- * endsWith, includes, or an ordered indexOf scan for `a*b*c`; a RegExp only when `?` appears.
+ * endsWith, includes, or an ordered indexOf scan for `a*b*c`; a wildcard scan when `?` appears.
  */
 import { ANY, ONE, type StringPart } from '../rule/model.ts';
 
 export type StringTest = (s: string) => boolean;
+
+const ANY_CODE = -1;
+const ONE_CODE = -2;
+
+/**
+ * `*` and `?` over UTF-16 code units, by the two-pointer scan that goes back only to the last `*`:
+ * at most (text length x pattern length) steps. A RegExp `^.*a.*a.*a..$` backtracks polynomially
+ * (a rule value of twenty `*a` and one `?` never finished on a few thousand `a`s).
+ */
+function wildcardTest(norm: readonly (string | typeof ANY | typeof ONE)[]): StringTest {
+  const pat: number[] = [];
+  for (const p of norm) {
+    if (p === ANY) pat.push(ANY_CODE);
+    else if (p === ONE) pat.push(ONE_CODE);
+    else for (let i = 0; i < p.length; i++) pat.push(p.charCodeAt(i));
+  }
+  return (s) => {
+    let si = 0;
+    let pi = 0;
+    let star = -1;
+    let mark = 0;
+    while (si < s.length) {
+      const pc = pat[pi];
+      if (pc === ANY_CODE) {
+        star = pi++;
+        mark = si;
+      } else if (pc !== undefined && (pc === ONE_CODE || pc === s.charCodeAt(si))) {
+        si++;
+        pi++;
+      } else if (star >= 0) {
+        pi = star + 1;
+        si = ++mark;
+      } else return false;
+    }
+    while (pat[pi] === ANY_CODE) pi++;
+    return pi === pat.length;
+  };
+}
 
 export function compilePattern(parts: readonly StringPart[], cased: boolean): StringTest {
   const norm: (string | typeof ANY | typeof ONE)[] = [];
@@ -19,11 +57,7 @@ export function compilePattern(parts: readonly StringPart[], cased: boolean): St
     } else if (p === ONE) norm.push(ONE);
   }
   if (norm.length === 0) return (s) => s === '';
-  if (norm.includes(ONE)) {
-    const src = norm.map((p) => (p === ANY ? '[\\s\\S]*' : p === ONE ? '[\\s\\S]' : p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('');
-    const re = new RegExp(`^${src}$`);
-    return (s) => re.test(s);
-  }
+  if (norm.includes(ONE)) return wildcardTest(norm);
   if (norm.length === 1) {
     const only = norm[0];
     if (only === ANY) return () => true;

@@ -132,7 +132,7 @@ function patternRuns(parts: readonly StringPart[]): string[] | null {
 }
 
 function valueCnf(v: SigmaValue): Cnf | null {
-  if (v.type === 'regex') return regexCnf(v.regex.source);
+  if (v.type === 'regex') return v.witness === undefined ? null : regexCnf(v.witness);
   if (v.type !== 'string') return null;
   const runs = patternRuns(v.parts);
   if (runs === null) return null;

@@ -1,7 +1,11 @@
 /**
  * The evaluator: routes an event by logsource and tests it only against the rules that can match.
  *
- *   Route      = per distinct tuple of routing-field values (Channel, EventID, ...): which rules'
+ *   Source     = the event's recognised log source (pipeline `sources`, first match; -1 unknown),
+ *                the first level of the route tree: a rule with a product sees only events of a
+ *                source of that product (compile.ts logsourceAdmits), so a Zeek or Cisco rule never
+ *                sees an Azure row, and events of unknown source reach only product-less rules.
+ *   Route      = per source and distinct tuple of routing-field values (Channel, EventID, ...): which rules'
  *                logsource preconditions and route checks hold, which pipeline field aliases
  *                apply, and the index buckets of those rules only. Computed on the first event of
  *                that tuple and cached (a tree of Maps, one level per field).
@@ -12,7 +16,7 @@
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
  */
-import { compileConditionMap, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { eventContext, getField, type EventContext } from './event.ts';
@@ -50,6 +54,8 @@ export interface Engine {
 }
 
 interface Route {
+  /** The source's field names resolve loosely (LogsourceSource.looseNames). */
+  readonly loose: boolean;
   readonly enabled: Uint8Array;
   readonly always: Int32Array;
   readonly aliases: Readonly<Record<string, string>> | undefined;
@@ -246,6 +252,75 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const n = rules.length;
   const fields = routeFields(pipeline);
   const aliasPreds: { when: Predicate; fields: Readonly<Record<string, string>> }[] = pipeline.eventAliases.map((a) => ({ when: compileConditionMap(a.when), fields: a.fields }));
+  const sources = pipeline.sources;
+  // Recognition tries the sources' condition maps in order; each field is looked up once per event
+  // however many maps test it (`Type`, `Channel`, `category`... recur).
+  const recFields: string[] = [];
+  const recSlot = new Map<string, number>();
+  const recAlts = sources.flatMap((src, i) =>
+    src.conditions.map((c) => ({
+      source: i,
+      tests: conditionTests(c).map(({ field, test }) => {
+        let k = recSlot.get(field);
+        if (k === undefined) recSlot.set(field, (k = recFields.push(field) - 1));
+        return { slot: k, test };
+      }),
+    })),
+  );
+  const recValues: unknown[] = new Array<unknown>(recFields.length);
+  const recStamp = new Uint32Array(recFields.length);
+  let recEpoch = 0;
+  /** The index of the event's log source in `sources`, or -1 (unknown), by trying them in order. */
+  const recognizeSlow = (ctx: EventContext): number => {
+    recEpoch = (recEpoch + 1) >>> 0;
+    if (recEpoch === 0) {
+      recStamp.fill(0);
+      recEpoch = 1;
+    }
+    for (let a = 0; a < recAlts.length; a++) {
+      const alt = recAlts[a]!;
+      let ok = true;
+      for (let t = 0; t < alt.tests.length && ok; t++) {
+        const { slot, test } = alt.tests[t]!;
+        if (recStamp[slot] !== recEpoch) {
+          recStamp[slot] = recEpoch;
+          recValues[slot] = getField(ctx, recFields[slot]!);
+        }
+        ok = test(recValues[slot]);
+      }
+      if (ok) return alt.source;
+    }
+    return -1;
+  };
+  // Fast path (Windows records: the default pipeline's first sources read only `Channel`, and one
+  // of them takes any Channel): when the leading sources read one field only and one of them
+  // holds whenever that field is present, an event with the field present is of one of those
+  // sources, a function of the field's value alone; remembered per value.
+  const keyField = ((): string | undefined => {
+    let field: string | undefined;
+    for (const src of sources) {
+      const keys = new Set(src.conditions.flatMap((c) => Object.keys(c)));
+      if (keys.size !== 1) return undefined;
+      const f = [...keys][0] as string;
+      if (field !== undefined && f !== field) return undefined;
+      field = f;
+      if (src.conditions.some((c) => c[f] === '*')) return field;
+    }
+    return undefined;
+  })();
+  const byKey = new Map<unknown, number>();
+  const recognize = keyField === undefined
+    ? recognizeSlow
+    : (ctx: EventContext): number => {
+        const v = getField(ctx, keyField);
+        if (v === undefined || v === null || typeof v === 'object') return recognizeSlow(ctx);
+        let i = byKey.get(v);
+        if (i === undefined) {
+          i = recognizeSlow(ctx);
+          if (byKey.size < 10_000) byKey.set(v, i);
+        }
+        return i;
+      };
 
   // A rule is a candidate when an entry of each of its sets was hit.
   const indexed = new Uint8Array(n);
@@ -259,7 +334,11 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   let routeCount = 0;
   const ABSENT = Symbol('absent');
   const routeFor = (ctx: EventContext): Route => {
-    let node: RouteTree = routes;
+    // First level: the log source.
+    const src = recognize(ctx);
+    ctx.source = src;
+    let node = routes.get(src) as RouteTree | undefined;
+    if (node === undefined) routes.set(src, (node = new Map()));
     const last = fields.length - 1;
     for (let k = 0; k <= last; k++) {
       const v = getField(ctx, fields[k]!);
@@ -277,9 +356,9 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         node = m;
       } else node = next as RouteTree;
     }
-    // No routing fields at all: one route.
-    let r = routes.get(ABSENT) as Route | undefined;
-    if (r === undefined) routes.set(ABSENT, (r = makeRoute(ctx)));
+    // No routing fields at all: one route per source.
+    let r = node.get(ABSENT) as Route | undefined;
+    if (r === undefined) node.set(ABSENT, (r = makeRoute(ctx)));
     return r;
   };
   const makeRoute = (ctx: EventContext): Route => {
@@ -291,10 +370,13 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     const always: number[] = [];
     let aliases: Record<string, string> | undefined;
     for (const a of aliasPreds) if (a.when(ctx)) aliases = { ...aliases, ...a.fields };
+    const source = sources[ctx.source];
+    const loose = source?.looseNames === true;
+    ctx.loose = loose;
     for (let i = 0; i < n; i++) {
       const rule = rules[i] as CompiledRule;
       // The route check is part of the index: off with it (the corpus test compares the two).
-      const ok = !routing || (rule.precondition(ctx) && (!useIndex || rule.routeCheck === undefined || rule.routeCheck(ctx) !== 0));
+      const ok = !routing || (logsourceAdmits(rule.rule.logsource, source?.logsource) && rule.precondition(ctx) && (!useIndex || rule.routeCheck === undefined || rule.routeCheck(ctx) !== 0));
       if (ok) {
         enabled[i] = 1;
         if (indexed[i] === 0) always.push(i);
@@ -314,7 +396,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       start = s2;
       entries = Int32Array.from(kept);
     }
-    return { enabled, always: Int32Array.from(always), aliases, start, entries };
+    return { loose, enabled, always: Int32Array.from(always), aliases, start, entries };
   };
 
   const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
@@ -418,6 +500,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const matchContext = (ctx: EventContext): CompiledRule[] => {
     const route = routeFor(ctx);
     ctx.aliases = route.aliases;
+    ctx.loose = route.loose;
     epoch = (epoch + 1) >>> 0;
     if (epoch === 0) {
       stamp.fill(0);

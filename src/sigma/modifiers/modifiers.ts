@@ -7,7 +7,8 @@
 import { SigmaBuildError, showValue, type Position } from '../issues.ts';
 import { ANY, ONE, wrapAny, type DetectionItem, type SigmaValue, type StringPart, type TimePart } from '../rule/model.ts';
 import { compileCidr } from './cidr.ts';
-import { RegexTranslationError, translatePcre } from './regex.ts';
+import { RegexTranslationError } from './regex.ts';
+import { checkLinearRegex } from './linear-regex.ts';
 
 type ModifierKind = 'flag' | 'string' | 'encode' | 'type' | 'reflag';
 
@@ -209,8 +210,8 @@ export function buildItem(field: string | null, modifiers: readonly string[], ra
     const values: SigmaValue[] = rawValues.map((v) => {
       if (typeof v !== 'string' && typeof v !== 'number') throw new SigmaBuildError('invalid-value', 're takes string values', pos);
       try {
-        const t = translatePcre(String(v), [...flags].join(''));
-        return { type: 'regex', source: String(v), regex: new RegExp(t.source, t.flags) };
+        const checked = checkLinearRegex(String(v), [...flags].join(''));
+        return { type: 'regex', source: String(v), ...checked };
       } catch (e) {
         if (e instanceof RegexTranslationError) throw new SigmaBuildError('invalid-regex', `invalid regular expression /${String(v)}/: ${e.message}`, pos);
         throw e;

@@ -9,6 +9,10 @@
  * `them` and patterns skip identifiers starting with `_` unless the pattern itself starts with `_`
  * (pySigma's rule, which meta filters rely on). A `|` (the v1 `| count() ...` aggregation) is
  * reported as `unsupported-aggregation`.
+ *
+ * Parentheses and `not`s nest at most MAX_CONDITION_DEPTH deep: the parser and every later walk of
+ * the tree are recursive, and a hostile condition 5,000 parentheses deep would otherwise overflow
+ * the stack with no word of which rule did it. (SigmaHQ's deepest condition nests 3.)
  */
 import { SigmaBuildError } from '../issues.ts';
 import type { ConditionNode } from '../rule/model.ts';
@@ -61,12 +65,18 @@ export function expandPattern(pattern: string, names: readonly string[]): string
   return names.filter((n) => re.test(n) && (underscoreOk || !n.startsWith('_')));
 }
 
+export const MAX_CONDITION_DEPTH = 64;
+
 export function parseCondition(text: string, identifiers: readonly string[]): ConditionNode {
   const tokens = lexCondition(text);
   let p = 0;
+  let depth = 0;
+  const deeper = (t: Token): void => {
+    if (++depth > MAX_CONDITION_DEPTH) throw new SigmaBuildError('invalid-condition', `condition nested more than ${MAX_CONDITION_DEPTH} deep (parentheses and 'not') at offset ${t.offset}`);
+  };
   const peek = (): Token | undefined => tokens[p];
   const fail = (msg: string): never => {
-    throw new SigmaBuildError('invalid-condition', `${msg} in condition '${text}'`);
+    throw new SigmaBuildError('invalid-condition', `${msg} in condition '${text.length > 120 ? `${text.slice(0, 117)}...` : text}'`);
   };
   const expr = (): ConditionNode => {
     const args = [andExpr()];
@@ -85,9 +95,13 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
     return args.length === 1 ? (args[0] as ConditionNode) : { type: 'and', args };
   };
   const notExpr = (): ConditionNode => {
-    if (peek()?.type === 'not') {
+    const t = peek();
+    if (t?.type === 'not') {
       p++;
-      return { type: 'not', arg: notExpr() };
+      deeper(t);
+      const arg = notExpr();
+      depth--;
+      return { type: 'not', arg };
     }
     return primary();
   };
@@ -99,9 +113,11 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
     }
     if (t.type === 'lparen') {
       p++;
+      deeper(t);
       const e = expr();
       if (peek()?.type !== 'rparen') fail(`missing ')' at offset ${peek()?.offset ?? text.length}`);
       p++;
+      depth--;
       return e;
     }
     if (t.type === 'quant') {

@@ -80,6 +80,10 @@ export function sigmaFromYaml(yaml: YamlParseResult, options: ParseOptions = {})
   const out = emptyCollection();
   const { documents, issues } = yaml;
   out.issues.push(...issues);
+  // A rule file with nothing in it (or only comments) is a mistake to report, not a pass.
+  if (issues.length === 0 && documents.every((d) => d.value === null || d.value === undefined)) {
+    out.issues.push(issue('empty-file', 'the file holds no Sigma document', file, { line: 1, column: 1 }, undefined));
+  }
   let global: Obj | undefined;
   let previous: Obj | undefined;
   for (const doc of documents) {

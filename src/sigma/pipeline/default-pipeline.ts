@@ -4,7 +4,7 @@
  * Sources: pySigma-pipeline-sysmon (category -> Sysmon EID), pySigma common.py (service -> Channel),
  * pySigma-pipeline-windows and SigmaHQ tests/thor.yml (Security 4688 for process_creation with renames).
  */
-import type { ConditionMap, LogsourceRoute, Pipeline } from './pipeline.ts';
+import type { ConditionMap, LogsourceRoute, LogsourceSource, Pipeline } from './pipeline.ts';
 
 const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
 const sysmon = (...eids: number[]): ConditionMap => ({ Channel: SYSMON, EventID: eids });
@@ -119,11 +119,89 @@ const routes: LogsourceRoute[] = [
     conditions: [{ Channel: 'Microsoft-Windows-Windows Defender/Operational', EventID: [1006, 1007, 1008, 1009, 1010, 1011, 1012, 1017, 1018, 1019, 1115, 1116] }],
   },
   ...Object.entries(SERVICE_CHANNELS).map(([service, channels]): LogsourceRoute => ({ match: { product: 'windows', service }, conditions: [{ Channel: channels }] })),
-  // Linux rules: Sysmon for Linux records, or anything that is not a Windows record.
+  // Linux rules: Sysmon for Linux records, or Linux logs declared with --logsource (no Channel).
   { match: { product: 'linux', category: 'process_creation' }, conditions: [{ Channel: 'Linux-Sysmon/Operational', EventID: 1 }, { Channel: null }] },
   { match: { product: 'linux', category: 'network_connection' }, conditions: [{ Channel: 'Linux-Sysmon/Operational', EventID: 3 }, { Channel: null }] },
   { match: { product: 'linux', category: 'file_event' }, conditions: [{ Channel: 'Linux-Sysmon/Operational', EventID: 11 }, { Channel: null }] },
   { match: { product: 'linux' }, conditions: [{ Channel: 'Linux-Sysmon/Operational' }, { Channel: null }] },
+];
+
+const DEFENDER = 'Microsoft-Windows-Windows Defender/Operational';
+/** Entra ID (Azure AD) sign-in log categories, as diagnostic settings name them. */
+const SIGNIN_CATEGORIES = ['SignInLogs', 'NonInteractiveUserSignInLogs', 'ServicePrincipalSignInLogs', 'ManagedIdentitySignInLogs'];
+/** Azure Monitor activity log categories. */
+const ACTIVITY_CATEGORIES = ['Administrative', 'ServiceHealth', 'ResourceHealth', 'Alert', 'Autoscale', 'Recommendation', 'Security', 'Policy'];
+
+/**
+ * Log source recognition, first match wins (docs/formats/sigma.md, "Log sources"). Each cloud
+ * service is recognised in its own JSON (as its API or export writes it) and as a Microsoft
+ * Sentinel / Log Analytics row (every row has `Type`, the table's name). The conditions use fields
+ * every record of the shape has, from each service's documented schema.
+ */
+const sources: LogsourceSource[] = [
+  { name: 'Sysmon for Linux', logsource: { product: 'linux' }, conditions: [{ Channel: 'Linux-Sysmon/Operational' }] },
+  // Defender names its event data with spaces (`Threat Name`, `Process Name`); rules write `ThreatName`.
+  { name: 'Microsoft Defender Antivirus', logsource: { product: 'windows', service: 'windefend' }, conditions: [{ Channel: DEFENDER }], looseNames: true },
+  // evtx crate JSON, winlogbeat, NXLog, Sentinel SecurityEvent / WindowsEvent rows: all have a Channel.
+  { name: 'Windows event log', logsource: { product: 'windows' }, conditions: [{ Channel: '*' }] },
+  {
+    name: 'Entra ID (Azure AD) sign-in logs',
+    logsource: { product: 'azure', service: 'signinlogs' },
+    conditions: [
+      { Type: ['SigninLogs', 'AADNonInteractiveUserSignInLogs', 'AADServicePrincipalSignInLogs', 'AADManagedIdentitySignInLogs'] },
+      { category: SIGNIN_CATEGORIES, operationName: 'Sign-in activity' }, // diagnostic settings export (Event Hub, storage)
+      { Category: SIGNIN_CATEGORIES, OperationName: 'Sign-in activity' }, // Sentinel rows without Type
+      { createdDateTime: '*', userPrincipalName: '*', appId: '*', conditionalAccessStatus: '*', status: '*' }, // Graph signIn
+    ],
+    looseNames: true,
+  },
+  {
+    name: 'Entra ID (Azure AD) audit logs',
+    logsource: { product: 'azure', service: 'auditlogs' },
+    conditions: [
+      { Type: 'AuditLogs' },
+      { category: 'AuditLogs', operationName: '*' },
+      { LoggedByService: '*', ActivityDisplayName: '*', InitiatedBy: '*' },
+      { activityDisplayName: '*', loggedByService: '*', initiatedBy: '*', targetResources: '*' }, // Graph directoryAudit
+    ],
+    looseNames: true,
+  },
+  {
+    name: 'Entra ID Identity Protection risk detections',
+    logsource: { product: 'azure', service: 'riskdetection' },
+    conditions: [{ Type: 'AADUserRiskEvents' }, { category: 'UserRiskEvents', operationName: '*' }, { riskEventType: '*', detectionTimingType: '*', riskLevel: '*' }],
+    looseNames: true,
+  },
+  {
+    name: 'Azure activity log',
+    logsource: { product: 'azure', service: 'activitylogs' },
+    conditions: [{ Type: 'AzureActivity' }, { category: ACTIVITY_CATEGORIES, resourceId: '/subscriptions/*', operationName: '*' }, { OperationNameValue: '*', CategoryValue: '*' }],
+    looseNames: true,
+  },
+  {
+    name: 'Microsoft 365 / Office 365 management activity',
+    logsource: { product: 'm365' },
+    conditions: [{ Type: 'OfficeActivity' }, { CreationTime: '*', Operation: '*', RecordType: '*', Workload: '*' }, { OfficeWorkload: '*', Operation: '*', RecordType: '*' }],
+    looseNames: true,
+  },
+  {
+    name: 'AWS CloudTrail',
+    logsource: { product: 'aws', service: 'cloudtrail' },
+    conditions: [{ eventVersion: '*', eventSource: '*.amazonaws.com', eventName: '*' }, { Type: 'AWSCloudTrail' }],
+    looseNames: true,
+  },
+  {
+    name: 'Google Cloud audit logs',
+    logsource: { product: 'gcp', service: 'gcp.audit' },
+    conditions: [
+      { 'protoPayload.@type': 'type.googleapis.com/google.cloud.audit.AuditLog' },
+      { 'data.protoPayload.@type': 'type.googleapis.com/google.cloud.audit.AuditLog' }, // Pub/Sub export
+      { logName: '*/logs/cloudaudit.googleapis.com*' },
+      { Type: 'GCPAuditLogs' },
+    ],
+    looseNames: true,
+  },
+  { name: 'Okta System Log', logsource: { product: 'okta', service: 'okta' }, conditions: [{ uuid: '*', published: '*', eventType: '*', actor: '*' }], looseNames: true },
 ];
 
 export const defaultPipeline: Pipeline = {
@@ -131,10 +209,21 @@ export const defaultPipeline: Pipeline = {
   fieldMappings: {
     Computer: ['Computer', 'Hostname', 'host.name', 'computer_name'],
     Provider_Name: ['Provider_Name', 'SourceName', 'ProviderName'],
+    // Sentinel's OfficeActivity names the workload OfficeWorkload.
+    Workload: ['Workload', 'OfficeWorkload'],
+    // SigmaHQ's GCP rules use Elastic's and Pub/Sub's names; LogEntry JSON has protoPayload at the top.
+    'gcp.audit.method_name': ['gcp.audit.method_name', 'protoPayload.methodName', 'MethodName'],
+    'data.protoPayload.methodName': ['data.protoPayload.methodName', 'protoPayload.methodName', 'MethodName'],
+    'data.protoPayload.serviceName': ['data.protoPayload.serviceName', 'protoPayload.serviceName', 'ServiceName'],
+    'data.protoPayload.resource.type': ['data.protoPayload.resource.type', 'protoPayload.resource.type', 'resource.type'],
+    'data.protoPayload.logName': ['data.protoPayload.logName', 'logName'],
+    'data.protoPayload.authorizationInfo.permission': ['data.protoPayload.authorizationInfo.permission', 'protoPayload.authorizationInfo.permission'],
+    'data.protoPayload.authorizationInfo.granted': ['data.protoPayload.authorizationInfo.granted', 'protoPayload.authorizationInfo.granted'],
   },
   logsources: routes,
-  // Rules for sources we do not route (cloud, network, web, macOS, ...) never see Windows event-log records.
-  fallback: [{ Channel: null }, { Channel: 'Linux-Sysmon/Operational' }],
+  // Rules with no entry above are kept to their own log source by recognition (`sources`).
+  fallback: [],
+  sources,
   eventAliases: [
     {
       when: { Channel: 'Security', EventID: 4688 },

@@ -24,7 +24,12 @@ export type StringPart = string | typeof ANY | typeof ONE | Placeholder;
 export type SigmaValue =
   | { readonly type: 'string'; readonly parts: readonly StringPart[] }
   | { readonly type: 'null' }
-  | { readonly type: 'regex'; readonly source: string; readonly regex: RegExp }
+  /**
+   * `source` as written (PCRE); `re2` the pattern RE2 matches (checked when the rule is parsed,
+   * compiled with the rule: see modifiers/linear-regex.ts); `witness` the JavaScript form, used only
+   * to find literals every match contains.
+   */
+  | { readonly type: 'regex'; readonly source: string; readonly re2: string; readonly flags: string; readonly witness: string | undefined }
   /** Checked when the rule is parsed; the test is built at compile time, so a parsed rule stays plain data (cloneable to worker threads). */
   | { readonly type: 'cidr'; readonly cidr: string }
   | { readonly type: 'compare'; readonly op: 'lt' | 'lte' | 'gt' | 'gte'; readonly value: number }

@@ -32,17 +32,21 @@
  *   hunt_run          one saved `hunt` run: what it read and how much it found
  *   hunt_technique_hit hits of a run aggregated per technique and rule (hosts, first and last seen)
  *
- * Imported reports (version 8): any report a person imports (PDF, HTML, Markdown, text):
- *   imported_report   the document: title, publisher, date, URL, text, summary, content hash
- *   report_technique  a technique the extractor proposed, with score and evidence; its review status
- *   report_entity     a group, software or campaign named in the report
- *   extract_model     the technique classifier, built from the store by `extract train`
- *
  * Sigma rule sources (version 7):
  *   sigma_source      one synced set of Sigma rules (`sync` of SigmaHQ): where it was read, the SHA-256
  *                     of what was read (archive, or the rule tree packed the same way), when
  *   sigma_rule.source the set a rule belongs to (NULL: imported with `import sigma`); a new sync of
  *                     the set replaces exactly the rules whose source it is
+ *
+ * Parsed Sigma rules (version 8):
+ *   sigma_rule.parsed the document as the engine parsed it (JSON, sigma/parse/stored-form.ts), so
+ *                     hunts over the store's rules skip YAML; NULL for rules stored before
+ *
+ * Imported reports (version 9): any report a person imports (PDF, HTML, Markdown, text):
+ *   imported_report   the document: title, publisher, date, URL, text, summary, content hash
+ *   report_technique  a technique the extractor proposed, with score and evidence; its review status
+ *   report_entity     a group, software or campaign named in the report
+ *   extract_model     the technique classifier, built from the store by `extract train`
  */
 export interface Migration {
   readonly version: number;
@@ -369,6 +373,16 @@ CREATE INDEX sigma_rule_by_source ON sigma_rule (source);
   },
   {
     version: 8,
+    name: 'Sigma rules kept parsed',
+    // The rule's parsed form (sigma/parse/stored-form.ts), so that hunts over the store's rules need
+    // no YAML parsing. NULL for rules imported before: they are parsed from file_text when loaded,
+    // and the next import or sync of their files fills it in.
+    sql: `
+ALTER TABLE sigma_rule ADD COLUMN parsed TEXT;
+`,
+  },
+  {
+    version: 9,
     name: 'imported reports and technique extraction',
     // Keyed by ATT&CK IDs, like the mappings: a report reviewed against 15.1 still shows on the 18.1 page.
     sql: `

@@ -1,13 +1,15 @@
 /**
  * ATT&CK from the collection index of mitre-attack/attack-stix-data: the index lists, per domain,
  * every release with its bundle URL. By default the newest release of every domain is synced;
- * `--attack-version` picks a release and `--domain` limits the domains.
+ * `--attack-version` picks a release and `--domain` limits the domains. From a mirror directory
+ * (`--from DIR`) without `--attack-version`, every bundle in its attack/ folder is synced, newest
+ * release first.
  */
 import path from 'node:path';
 import { DOMAINS, type Domain, isDomain, normalizeVersion, versionKey } from '../../core/attack.ts';
 import { TtpgraphError } from '../../errors.ts';
 import { importAttackBundle } from '../../ingest/stix/import-attack.ts';
-import { ATTACK_INDEX, ATTACK_MIRROR_FOLDER } from '../official.ts';
+import { ATTACK_BUNDLE_BASE_URL, ATTACK_INDEX, ATTACK_MIRROR_FOLDER } from '../official.ts';
 import type { ListContext, SourceKind, SyncItem } from '../types.ts';
 
 export interface IndexRelease {
@@ -28,17 +30,27 @@ export const attackSource: SourceKind = {
       throw new TtpgraphError('invalid-argument', `--attack-version "${attackVersion}" is not a version like 18.1`);
     }
     const domains = asked.length > 0 ? asked : DOMAINS.filter((d) => releases.some((r) => r.domain === d));
-    const items: SyncItem[] = [];
+    // A mirror directory is imported whole: every release of every domain its attack/ folder holds.
+    const inFolder = wanted === undefined ? mirrorReleases(await context.listMirrorFolder(ATTACK_MIRROR_FOLDER).catch(() => undefined), releases) : [];
+    const chosen: IndexRelease[] = [];
     const missing: Domain[] = [];
     for (const domain of domains) {
+      const mirrored = inFolder.filter((r) => r.domain === domain);
+      if (mirrored.length > 0) {
+        chosen.push(...mirrored);
+        continue;
+      }
       const ofDomain = releases.filter((r) => r.domain === domain);
       const release =
         wanted === undefined
           ? ofDomain.reduce<IndexRelease | undefined>((best, r) => (best === undefined || (versionKey(r.version) ?? 0) > (versionKey(best.version) ?? 0) ? r : best), undefined)
           : ofDomain.find((r) => r.version === wanted);
       if (release === undefined) missing.push(domain);
-      else items.push(attackItem(release));
+      else chosen.push(release);
     }
+    // Newest release first (each domain's default is usable early), domains in their usual order within one.
+    chosen.sort((a, b) => (versionKey(b.version) ?? 0) - (versionKey(a.version) ?? 0) || DOMAINS.indexOf(a.domain) - DOMAINS.indexOf(b.domain));
+    const items = chosen.map(attackItem);
     if (missing.length > 0) {
       const what = wanted === undefined ? 'no release' : `no ATT&CK ${wanted}`;
       const message = `the collection index has ${what} for ${missing.join(', ')}`;
@@ -49,6 +61,24 @@ export const attackSource: SourceKind = {
     return items;
   },
 };
+
+/**
+ * The bundles of a mirror folder named like the index's files (enterprise-attack-15.1.json), with
+ * their official URL from the index when it lists them. Other files (the index, licences, a STIX 2.1
+ * copy of a bundle) are not bundles to import.
+ */
+function mirrorReleases(names: readonly string[] | undefined, index: readonly IndexRelease[]): IndexRelease[] {
+  const out: IndexRelease[] = [];
+  for (const name of names ?? []) {
+    const m = /^([a-z]+)-attack-(\d{1,3}\.\d{1,3})\.json$/.exec(name);
+    const domain = m?.[1];
+    const version = normalizeVersion(m?.[2] ?? '');
+    if (domain === undefined || !isDomain(domain) || version === undefined) continue;
+    const listed = index.find((r) => r.domain === domain && r.version === version);
+    out.push(listed ?? { domain, version, url: `${ATTACK_BUNDLE_BASE_URL}${domain}-attack/${name}` });
+  }
+  return out;
+}
 
 function attackItem(release: IndexRelease): SyncItem {
   const { domain, version, url } = release;

@@ -1,0 +1,166 @@
+// Rule loading and realistic hunt speed (issue 13). Run: npm run build && npm run bench rules-speed
+// On the built dist/, each figure from one fresh child process pinned to one core (`taskset -c 0`,
+// when taskset exists) unless it measures two cores; the load average is printed before and after
+// each figure (the development machine is shared: compare figures only with their load).
+//  1. all of ../shared/data/sigma imported into a temp store, then loaded from the store's parsed
+//     form (loadStoredRules): load, and compile (compileCollection) apart;
+//  2. ../shared/data/sigma/rules/windows (2,407 files) as --rules: no cache (YAML), cold cache
+//     (YAML + writing the cache), warm cache;
+//  3. the realistic workload (bench/realistic-events.mjs: regression events, 95% with scrambled
+//     EventData values, 200,000 NDJSON lines, seeded) with all of rules/windows on one core:
+//     runHunt events/s with loading excluded, and `ttpgraph hunt` whole process (warm rule cache);
+//     readline + JSON.parse alone for the parse limit;
+//  4. the same file (~300 MB) hunted with --threads 1 and 2 (two cores, no taskset): whole process.
+// BENCH_EVENTS (default 200,000) changes the size.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeRealisticNdjson } from './realistic-events.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const shared = path.resolve(root, '..', 'shared', 'data');
+const sigmaDir = path.join(shared, 'sigma');
+const windowsDir = path.join(shared, 'sigma', 'rules', 'windows');
+const regDir = path.join(shared, 'sigma-regression');
+const dist = (p) => JSON.stringify(path.join(root, 'dist', p));
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'ttpgraph-rules-speed-'));
+const run = (script, args = [], { pin = true, env = {} } = {}) => {
+  const cmd = pin && hasTaskset ? 'taskset' : process.execPath;
+  const argv = pin && hasTaskset ? ['-c', '0', process.execPath, '--input-type=module', '-e', script, ...args] : ['--input-type=module', '-e', script, ...args];
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+};
+const figure = (label, f) => {
+  const before = load();
+  const r = f();
+  console.log(`${label}: ${r}   [load ${before} -> ${load()}]`);
+};
+
+console.log(`machine: ${os.cpus().length} cores, Node ${process.versions.node}, taskset ${hasTaskset ? 'yes' : 'no'}; load average at start ${load()}`);
+
+// 1. The store.
+const db = path.join(dir, 'graph.db');
+const importScript = `
+  const { listRuleFiles } = await import(${dist('hunt/index.js')});
+  const { importSigmaFiles } = await import(${dist('ingest/sigma/import-sigma.js')});
+  const { openStore } = await import(${dist('store/sqlite/store.js')});
+  const fs = await import('node:fs');
+  const store = openStore(process.argv[1]);
+  const files = listRuleFiles([process.argv[2]]);
+  const r = importSigmaFiles(store, files.map((f) => ({ path: f, text: fs.readFileSync(f, 'utf8') })));
+  store.close();
+  process.stdout.write(JSON.stringify({ files: files.length, rules: r.rules }));
+`;
+const imported = run(importScript, [db, sigmaDir], { pin: false });
+const storeScript = `
+  const { openStore } = await import(${dist('store/sqlite/store.js')});
+  const { loadStoredRules } = await import(${dist('query/stored-rules.js')});
+  const { compileCollection } = await import(${dist('sigma/index.js')});
+  const store = openStore(process.argv[1], { mustExist: true });
+  const t0 = performance.now();
+  const r = loadStoredRules(store);
+  const t1 = performance.now();
+  const c = compileCollection(r.collection);
+  const t2 = performance.now();
+  process.stdout.write(JSON.stringify({ docs: r.documents, yaml: r.parsedFromYaml, loadMs: t1 - t0, compileMs: t2 - t1, rules: c.compiled.length }));
+`;
+for (let i = 0; i < 2; i++) {
+  figure(`store: all of sigma/ (${imported.files} files imported) loaded from the parsed form, one core`, () => {
+    const r = run(storeScript, [db]);
+    return `${r.docs} documents (${r.yaml} from YAML) loaded in ${(r.loadMs / 1000).toFixed(3)} s; compiled in ${(r.compileMs / 1000).toFixed(3)} s more (${r.rules} rules)`;
+  });
+}
+
+// 2. A --rules folder.
+const folderScript = `
+  const { loadRuleFiles } = await import(${dist('hunt/index.js')});
+  const { compileCollection } = await import(${dist('sigma/index.js')});
+  const cacheDir = process.argv[2] === '-' ? undefined : process.argv[2];
+  const t0 = performance.now();
+  const r = loadRuleFiles([process.argv[1]], cacheDir === undefined ? {} : { cacheDir });
+  const t1 = performance.now();
+  const c = compileCollection(r.collection);
+  const t2 = performance.now();
+  process.stdout.write(JSON.stringify({ files: r.files, cached: r.cached, loadMs: t1 - t0, compileMs: t2 - t1 }));
+`;
+const cacheDir = path.join(dir, 'cache');
+const folder = (label, arg) =>
+  figure(`--rules rules/windows ${label}, one core`, () => {
+    const r = run(folderScript, [windowsDir, arg]);
+    return `${r.files} files (${r.cached} from the cache) loaded in ${(r.loadMs / 1000).toFixed(3)} s; compiled in ${(r.compileMs / 1000).toFixed(3)} s more`;
+  });
+folder('without cache (YAML)', '-');
+folder('cold cache (YAML, cache written)', cacheDir);
+folder('warm cache', cacheDir);
+folder('warm cache', cacheDir);
+
+// 3. The realistic workload.
+const ndjson = path.join(dir, 'realistic.ndjson');
+const distinct = await writeRealisticNdjson(regDir, ndjson, EVENTS);
+console.log(`workload: ${EVENTS} events (${distinct} distinct regression events, 95% scrambled), ${(statSync(ndjson).size / 1e6).toFixed(0)} MB NDJSON`);
+const parseScript = `
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const t0 = performance.now();
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(process.argv[1]), crlfDelay: Infinity })) { JSON.parse(line); n++; }
+  process.stdout.write(JSON.stringify({ n, ms: performance.now() - t0 }));
+`;
+figure('parse limit: readline + JSON.parse alone, one core', () => {
+  const r = run(parseScript, [ndjson]);
+  return `${Math.round(r.n / (r.ms / 1000))} events/s`;
+});
+const huntScript = `
+  const { loadRuleFiles, runHunt } = await import(${dist('hunt/index.js')});
+  const { defaultPipeline } = await import(${dist('sigma/index.js')});
+  const { collection } = loadRuleFiles([process.argv[1]], { cacheDir: process.argv[3] });
+  let hits = 0;
+  const s = await runHunt({ collection, pipeline: defaultPipeline, logs: [process.argv[2]], threads: 1, onHit: () => { hits++; } });
+  const ms = s.elapsedMs - s.compileMs;
+  process.stdout.write(JSON.stringify({ events: s.events, hits, ms, compileMs: s.compileMs }));
+`;
+for (let i = 0; i < 2; i++) {
+  figure('engine: runHunt, rules/windows, one core, loading and compiling excluded', () => {
+    const r = run(huntScript, [windowsDir, ndjson, cacheDir]);
+    return `${r.events} events, ${r.hits} hits, ${Math.round(r.events / (r.ms / 1000))} events/s (compile ${(r.compileMs / 1000).toFixed(2)} s)`;
+  });
+}
+const cli = (threads, pin) => {
+  const started = performance.now();
+  const args = [path.join(root, 'dist', 'cli', 'main.js'), 'hunt', '--rules', windowsDir, '--format', 'jsonl', '--quiet', '--threads', String(threads), ndjson];
+  const r = pin && hasTaskset ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, TTPGRAPH_CACHE_DIR: cacheDir } }) : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, TTPGRAPH_CACHE_DIR: cacheDir } });
+  if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr);
+  const s = (performance.now() - started) / 1000;
+  return { s, hits: r.stdout.split('\n').filter(Boolean).length };
+};
+for (let i = 0; i < 2; i++) {
+  figure('`ttpgraph hunt --rules rules/windows --threads 1` whole process, one core, warm rule cache', () => {
+    const r = cli(1, true);
+    return `${r.s.toFixed(2)} s, ${Math.round(EVENTS / r.s)} events/s, ${r.hits} hits`;
+  });
+}
+
+// 4. Two cores.
+const one = [];
+const two = [];
+for (let i = 0; i < 2; i++) {
+  figure('`ttpgraph hunt --threads 1` whole process, unpinned', () => {
+    const r = cli(1, false);
+    one.push(r.s);
+    return `${r.s.toFixed(2)} s, ${Math.round(EVENTS / r.s)} events/s, ${r.hits} hits`;
+  });
+  figure('`ttpgraph hunt --threads 2` whole process, both cores', () => {
+    const r = cli(2, false);
+    two.push(r.s);
+    return `${r.s.toFixed(2)} s, ${Math.round(EVENTS / r.s)} events/s, ${r.hits} hits`;
+  });
+}
+console.log(`two threads against one: ${one.map((s, i) => (s / two[i]).toFixed(2)).join(', ')}x`);
+rmSync(dir, { recursive: true, force: true });

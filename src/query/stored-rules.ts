@@ -1,0 +1,119 @@
+/**
+ * The store's Sigma rules as one collection, ready for the engine, without YAML parsing: each rule
+ * is decoded from the parsed form the import kept (`sigma_rule.parsed`, sigma/parse/stored-form.ts).
+ * Rules stored before that column existed (or by another format version) are parsed from their
+ * file's text, once per file, so every stored rule loads.
+ *
+ * Order: by path, then line, as parsing the stored files in path order gives. The store holds only
+ * documents that parsed: a file's broken documents were reported by the import that read it and
+ * are not reported again here.
+ */
+import { decodeDocument, LEVELS, parseSigma, type RuleLevel, type SigmaCollection, type SigmaDocument } from '../sigma/index.ts';
+import type { Store } from '../store/sqlite/store.ts';
+
+export interface StoredRuleFilters {
+  /** Only rules at or above this level (correlations and meta filters are always loaded). */
+  readonly minLevel?: RuleLevel;
+  /** Tag prefixes (case-insensitive): `attack.t1059` keeps attack.t1059 and attack.t1059.001. */
+  readonly tags?: readonly string[];
+  /** ATT&CK technique IDs: a rule covering the technique or one of its sub-techniques. */
+  readonly techniques?: readonly string[];
+  /** Only rules of this synced set (sigma_source.name, e.g. "sigmahq"). */
+  readonly source?: string;
+}
+
+export interface StoredRules {
+  readonly collection: SigmaCollection;
+  /** Documents loaded (rules, correlations, filters). */
+  readonly documents: number;
+  /** Of those, documents whose parsed form was missing, so their file's YAML was parsed. */
+  readonly parsedFromYaml: number;
+}
+
+interface Row {
+  pk: number;
+  kind: string;
+  level: string | null;
+  tags: string;
+  path: string;
+  line: number;
+  rule_id: string | null;
+  parsed: string | null;
+}
+
+function tagsPass(tagsJson: string, wanted: readonly string[]): boolean {
+  const tags = (JSON.parse(tagsJson) as string[]).map((t) => t.toLowerCase());
+  return wanted.some((w) => {
+    const want = w.toLowerCase();
+    return tags.some((t) => t === want || t.startsWith(`${want}.`));
+  });
+}
+
+/** Loads the stored rules passing `filters` (and every rule a loaded correlation names), decoded from their parsed form. */
+export function loadStoredRules(store: Store, filters: StoredRuleFilters = {}): StoredRules {
+  const rows = store.all<Row>(
+    `SELECT pk, kind, level, tags, path, line, rule_id, parsed FROM sigma_rule
+     WHERE (? IS NULL OR source = ?) ORDER BY path, line, pk`,
+    filters.source ?? null,
+    filters.source ?? null,
+  );
+  const minLevel = filters.minLevel === undefined ? -1 : LEVELS.indexOf(filters.minLevel);
+  let covering: Set<number> | undefined;
+  if (filters.techniques !== undefined && filters.techniques.length > 0) {
+    covering = new Set();
+    const stmt = store.statement('SELECT rule_pk FROM sigma_rule_technique WHERE attack_id = ? OR attack_id LIKE ?');
+    for (const t of filters.techniques) {
+      const id = t.trim().toUpperCase();
+      for (const r of stmt.all(id, `${id}.%`) as { rule_pk: number }[]) covering.add(r.rule_pk);
+    }
+  }
+  const passes = (r: Row): boolean =>
+    (minLevel < 0 || (r.level !== null && LEVELS.indexOf(r.level as RuleLevel) >= minLevel)) &&
+    (filters.tags === undefined || filters.tags.length === 0 || tagsPass(r.tags, filters.tags)) &&
+    (covering === undefined || covering.has(r.pk));
+  const filtered = minLevel >= 0 || (filters.tags?.length ?? 0) > 0 || covering !== undefined;
+  const decoded = new Map<Row, SigmaDocument>();
+  const stale: Row[] = [];
+  // Correlations and meta filters always; rules that pass. With filters, every rule is decoded when
+  // there are correlations: a correlation names its rules by id or name, and names are only in the parsed form.
+  const hasCorrelations = rows.some((r) => r.kind === 'correlation');
+  for (const r of rows) {
+    if (r.kind !== 'rule' || passes(r) || (filtered && hasCorrelations)) {
+      const d = r.parsed === null ? undefined : decodeDocument(r.parsed, r.path);
+      if (d === undefined) stale.push(r);
+      else decoded.set(r, d);
+    }
+  }
+  fillFromYaml(store, stale, decoded);
+  const named = new Set<string>();
+  for (const d of decoded.values()) if (d.kind === 'correlation') for (const n of d.rules) named.add(n);
+  const collection: SigmaCollection = { rules: [], correlations: [], filters: [], issues: [] };
+  for (const r of rows) {
+    const d = decoded.get(r);
+    if (d === undefined) continue;
+    if (d.kind === 'rule') {
+      if (passes(r) || (d.id !== undefined && named.has(d.id)) || (d.name !== undefined && named.has(d.name))) collection.rules.push(d);
+    } else if (d.kind === 'correlation') collection.correlations.push(d);
+    else collection.filters.push(d);
+  }
+  return { collection, documents: collection.rules.length + collection.correlations.length + collection.filters.length, parsedFromYaml: stale.length };
+}
+
+/** Rows without a parsed form of this version: their files parsed (once each), the document at their line taken. */
+function fillFromYaml(store: Store, stale: readonly Row[], decoded: Map<Row, SigmaDocument>): void {
+  if (stale.length === 0) return;
+  const text = store.statement('SELECT file_text FROM sigma_rule WHERE pk = ?');
+  const byFile = new Map<string, SigmaDocument[]>();
+  for (const r of stale) {
+    const t = (text.get(r.pk) as { file_text: string }).file_text;
+    const key = `${r.path}\u0000${t}`;
+    let docs = byFile.get(key);
+    if (docs === undefined) {
+      const c = parseSigma(t, { file: r.path });
+      docs = [...c.rules, ...c.correlations, ...c.filters];
+      byFile.set(key, docs);
+    }
+    const d = docs.find((x) => x.line === r.line && x.kind === r.kind);
+    if (d !== undefined) decoded.set(r, d);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Threaded NDJSON hunting on the built code (workers run from dist/; `npm run build` first): runHunt
+ * over one NDJSON file of several 2 MB ranges with `threads` 2 and 3 gives exactly what one thread
+ * gives: the same hits in the same order, the same problems (lines that are not JSON, with their
+ * line numbers) in the same place among the hits, the same counts. The file has what line handling
+ * must get right across range boundaries: a BOM, CRLF lines, blank lines, bad lines, events of no
+ * known log source (counted), and a last line without a newline. Its events are the regression events, 95% with scrambled EventData values
+ * (bench/realistic-events.mjs), with all of SigmaHQ's rules/ folder.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Hunt from '../../src/hunt/index.ts';
+import type * as Sigma from '../../src/sigma/index.ts';
+import { dataPath, projectRoot } from '../helpers/paths.ts';
+
+const dist = (...p: string[]): string => pathToFileURL(path.join(projectRoot, 'dist', ...p)).href;
+
+let hunt: typeof Hunt;
+let collection: Sigma.SigmaCollection;
+let pipeline: Sigma.Pipeline;
+let dir = '';
+let file = '';
+let badLines: number[] = [];
+
+interface Run {
+  /** Hits and problems, one JSON line each, in the order the hunt reported them. */
+  out: string[];
+  summary: Omit<Hunt.HuntSummary, 'elapsedMs' | 'compileMs'>;
+  /** Ranges the hunt's worker threads answered (seen on the workers' own message events). */
+  workerRanges: number;
+}
+
+async function huntWith(threads: number): Promise<Run> {
+  const out: string[] = [];
+  let workerRanges = 0;
+  const watch = (w: Worker): void => {
+    w.on('message', (m: unknown) => {
+      if (typeof m === 'object' && m !== null && 'matches' in m) workerRanges++;
+    });
+  };
+  process.on('worker', watch);
+  try {
+    const { elapsedMs: _e, compileMs: _c, ...summary } = await hunt.runHunt({
+      collection,
+      pipeline,
+      logs: [file],
+      threads,
+      onHit: (h) => out.push(JSON.stringify(h)),
+      onProblem: (p) => out.push(`problem ${JSON.stringify(p)}`),
+    });
+    return { out, summary, workerRanges };
+  } finally {
+    process.off('worker', watch);
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(projectRoot, 'dist', 'hunt', 'ndjson-worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  hunt = (await import(dist('hunt', 'index.js'))) as typeof Hunt;
+  const sigma = (await import(dist('sigma', 'index.js'))) as typeof Sigma;
+  collection = hunt.loadRuleFiles([dataPath('sigma', 'rules')]).collection;
+  pipeline = sigma.defaultPipeline;
+  const { realisticEvents } = (await import(pathToFileURL(path.join(projectRoot, 'bench', 'realistic-events.mjs')).href)) as {
+    realisticEvents: (dir: string, seed?: number) => { event(i: number): unknown };
+  };
+  const gen = realisticEvents(dataPath('sigma-regression'), 7);
+  dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-ndjson-threads-'));
+  file = path.join(dir, 'events.ndjson');
+  const lines: string[] = [];
+  badLines = [];
+  for (let i = 0; lines.length < 9000; i++) {
+    const text = JSON.stringify(gen.event(i));
+    lines.push(i % 101 === 3 ? `${text}\r` : text);
+    if (i % 997 === 10) {
+      lines.push(`{"truncated": "${text.slice(0, 40)}`);
+      badLines.push(lines.length);
+    }
+    if (i % 1511 === 20) lines.push('  ');
+    // Events of no recognised log source: counted per file, reported once, alike on every thread count.
+    if (i % 2003 === 30) lines.push(JSON.stringify({ app: 'inventory', level: 'info', msg: `item ${i} moved` }));
+  }
+  writeFileSync(file, `\uFEFF${lines.join('\n')}`); // no newline after the last line
+});
+
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('hunt over one large NDJSON file on several threads', () => {
+  it('the file spans several ranges, and its bad lines are known', () => {
+    expect(statSync(file).size).toBeGreaterThan(4 * 2 * 1024 * 1024);
+    expect(badLines.length).toBeGreaterThan(5);
+    expect(readFileSync(file, 'utf8').endsWith('\n')).toBe(false);
+  });
+
+  it('gives byte for byte what one thread gives: hits, problems with their lines, counts', async () => {
+    const one = await huntWith(1);
+    expect(one.workerRanges).toBe(0);
+    expect(one.summary.hits).toBeGreaterThan(100);
+    const problemLines = one.out.filter((l) => l.startsWith('problem ')).map((l) => (JSON.parse(l.slice(8)) as Hunt.HuntProblem).line);
+    expect(problemLines.filter((l) => l !== undefined)).toEqual(badLines);
+    expect(one.summary.unknownLogsource).toBeGreaterThan(3);
+    for (const threads of [2, 3]) {
+      const run = await huntWith(threads);
+      expect(run.workerRanges).toBeGreaterThan(0);
+      expect(run.summary).toEqual(one.summary);
+      expect(run.out.length).toBe(one.out.length);
+      expect(run.out).toEqual(one.out);
+    }
+  });
+});

@@ -43,6 +43,16 @@ describe('ttpgraph import report / report / extract', () => {
     expect(JSON.parse(cli('report', 'list', '--json').stdout)).toHaveLength(2);
   });
 
+  it('reads reports with the import limits: a size per kind (--max-size lowers it) and regular files only', () => {
+    const r = cli('import', 'report', '--max-size', '1k', reportFixture('scattered-spider-article.html'), '/dev/zero');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('ttpgraph: error:'));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/scattered-spider-article\.html: .*over the 1 kB limit for threat reports; raise it with --max-size/);
+    expect(errors[1]).toMatch(/^ttpgraph: error: \/dev\/zero: not a regular file/);
+  });
+
   it('review --accept puts it on show T1114 --json with via and summary; --reject takes it off', () => {
     const before = JSON.parse(cli('show', 'T1114', '--json').stdout);
     expect(before.reports.map((r: { id: string }) => r.id)).not.toContain(id);

@@ -5,7 +5,7 @@
  * page's Reporting section before and after, exports and list against the OpenAPI document, and
  * the review form in real Chromium.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,30 @@ describe('imported reports on the web', () => {
     const readOnly = createApp({ graph: t.graph });
     expect(readOnly.request(`/reports/${id}`).body.toString()).toContain(`ttpgraph report review ${id}`);
     expect(readOnly.request(`/api/v1/reports/${id}/review`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"accept":["T1114"]}' }).status).toBe(403);
+  });
+
+  it('a web import of kind report obeys the write policy (allowed folders, private URLs) and its size limit', async () => {
+    // As `serve --allow-dir DIR`: only this test's folder; the fixtures folder and loopback URLs are refused.
+    const policed = createApp({ graph: t.graph, token: TOKEN, writePolicy: { allowedDirs: [t.dir], allowPrivateUrls: false } });
+    const allowed = `${t.dir}/allowed-note.md`;
+    copyFileSync(reportFixture('apt29-note.md'), allowed);
+    const outside = reportFixture('apt29-note.txt');
+    const start = (body: unknown): any =>
+      json(policed.request('/api/v1/import', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) }).body);
+    const jobOf = async (started: any): Promise<any> => {
+      await policed.idle();
+      return json(policed.request(`/api/v1/jobs/${started.job.id}`, { headers: { authorization: `Bearer ${TOKEN}` } }).body).job;
+    };
+    const job = await jobOf(start({ kind: 'report', sources: [outside, 'http://127.0.0.1:9/report.html', allowed] }));
+    expect(job.results.map((r: { action: string }) => r.action)).toEqual(['failed', 'failed', 'imported']);
+    expect(job.errors).toEqual([
+      expect.objectContaining({ where: outside, message: expect.stringContaining('not under a folder this server allows') }),
+      expect.objectContaining({ where: 'http://127.0.0.1:9/report.html', message: expect.stringContaining('loopback or private address') }),
+    ]);
+    // "maxSize" lowers the 100 MB default for reports; the message names the kind.
+    const small = await jobOf(start({ kind: 'report', sources: [allowed], maxSize: 100 }));
+    expect(small.results.map((r: { action: string }) => r.action)).toEqual(['failed']);
+    expect(small.errors[0].message).toMatch(/over the 100 bytes limit for threat reports/);
   });
 
   it('list, report, layer and STIX bundle match the OpenAPI document', () => {

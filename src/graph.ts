@@ -12,7 +12,7 @@ import { type ImportAttackOptions, type ImportAttackResult, importAttackBundle }
 import { type Dataset, type DatasetScope, listDatasets } from './query/datasets.ts';
 import { type LookupOptions, resolveObject } from './query/lookup.ts';
 import { type ObjectPage, objectPage } from './query/object-page.ts';
-import { type RuleOrControlHit, type SearchHit, type SearchOptions, search, searchRulesAndControls } from './query/search.ts';
+import { type NodeHit, type RuleOrControlHit, type SearchHit, type SearchOptions, closestNodes, search, searchAll, searchRulesAndControls } from './query/search.ts';
 import { type TechniquePage, techniquePage } from './query/technique-page.ts';
 import { TtpgraphError } from './errors.ts';
 import { resolveStorePath } from './store/location.ts';
@@ -23,6 +23,7 @@ import { type ImportStixResult, importStixReports } from './ingest/stix/import-r
 import { type ControlLookup, type ControlPage, controlPage, findControls } from './query/controls.ts';
 import { type ReportPage, reportPage, unknownReport } from './query/reports.ts';
 import { datasetsInScope } from './query/datasets.ts';
+import { type StoreSources, storeSources } from './query/sources.ts';
 import { type TechniqueStats, techniqueStats, techniqueStatsInSteps } from './query/stats.ts';
 import { sigmaRuleOrigin } from './query/rule-origin.ts';
 import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
@@ -103,6 +104,12 @@ export interface Graph {
   search(text: string, options?: SearchOptions): SearchHit[];
   /** Search over the stored Sigma rules and controls. */
   searchRulesAndControls(text: string, options?: { type?: 'sigma-rule' | 'control'; limit?: number }): RuleOrControlHit[];
+  /** Suggestions over every kind of node: ATT&CK nodes once per ID with their domains, Sigma rules, controls, reports, saved hunts. */
+  searchAll(text: string, limit?: number): NodeHit[];
+  /** The nodes whose ATT&CK ID or name is closest to a text no page answers (a "not found" page's suggestions). */
+  closest(text: string, limit?: number): { id: string; name: string; type: string }[];
+  /** What the store holds besides ATT&CK: mapping sets, Sigma rule sets, reports, saved hunts (home page, /datasets). */
+  sources(): StoreSources;
   /** `read` limits what is read (size, allowed folders, private URLs, cancellation): see ReadSourceOptions. */
   importAttack(fileOrUrl: string, options?: ImportAttackOptions & ReadOption): Promise<ImportAttackResult>;
   importMappings(fileOrUrl: string, options?: ReadOption): Promise<ImportMappingsResult>;
@@ -216,6 +223,9 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
     sigmaRuleOrigin: () => sigmaRuleOrigin(store),
     search: (text, searchOptions) => search(store, text, searchOptions),
     searchRulesAndControls: (text, extraOptions) => searchRulesAndControls(store, text, extraOptions),
+    searchAll: (text, limit) => searchAll(store, text, limit),
+    closest: (text, limit) => closestNodes(store, text, limit),
+    sources: () => storeSources(store),
     importAttack: async (fileOrUrl, importOptions = {}) => {
       const { name, bytes } = await readSource(fileOrUrl, { ...importOptions.read, kind: 'attack' });
       return importAttackBundle(store, bytes, name, importOptions);

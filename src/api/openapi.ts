@@ -126,6 +126,10 @@ const schemas = {
     query: str,
     hits: arr(obj({ id: str, name: str, type: str, domain: str, attackVersion: str, snippet: str, revoked: { type: 'boolean' }, deprecated: { type: 'boolean' } })),
   }),
+  Suggestions: obj({
+    query: str,
+    hits: arr(obj({ type: str, id: str, name: str, detail: str, domains: arr(str), framework: { type: ['string', 'null'] } })),
+  }),
   TechniqueList: obj({
     domain: str,
     attackVersion: str,
@@ -314,12 +318,16 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/search': get('Ranked search', 'SearchResult', [p('q', 'words or an ID', str, true), p('type', 'node kind'), p('limit', '1-200', { type: 'integer' }), ...scope]),
+      '/api/v1/suggest': get('Suggestions over every kind of node (ATT&CK once per ID with its domains, Sigma rules, controls, reports, saved hunts)', 'Suggestions', [
+        p('q', 'words or an ID', str, true),
+        p('limit', '1-50', { type: 'integer' }),
+      ]),
       '/api/v1/datasets': get('Datasets in the store', 'Datasets', []),
       '/api/v1/stats': get('Counts per technique', 'Stats', scope),
-      '/api/v1/matrix': get('The matrix, optionally with a count per technique', 'Matrix', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] })]),
+      '/api/v1/matrix': get('The matrix, optionally with a count per technique', 'Matrix', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] }), p('framework', 'metric=controls: the framework version, as "nist_800_53 rev5" (default: the first, NIST SP 800-53 newest)')]),
       '/api/v1/changes/{id}': get('What changed for a technique between two versions', 'Changes', [pathId, p('domain', 'domain'), p('from', 'older version'), p('to', 'newer version')]),
       '/api/v1/sigma/{id}': get('A Sigma rule (after ttpgraph import sigma PATH)', 'SigmaRule', [{ ...pathId, description: 'rule id or title' }]),
-      '/api/v1/navigator/layer': get('ATT&CK Navigator layer (format 4.5) of a matrix colouring', 'NavigatorLayer', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] })]),
+      '/api/v1/navigator/layer': get('ATT&CK Navigator layer (format 4.5) of a matrix colouring', 'NavigatorLayer', [...scope, p('metric', 'what to count', { enum: [...MATRIX_METRICS] }), p('framework', 'metric=controls: the framework version')]),
       '/api/v1/sync': post(
         'Sync from the official sources or a folder on the server (as ttpgraph sync)',
         'Starts a job that fetches each file and imports what changed, each file its own transaction. One write job at a time.',

@@ -7,7 +7,7 @@
 import { PAGE_KINDS } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import { type TechniqueChanges, techniqueChanges } from '../query/changes.ts';
-import { countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric } from '../query/matrix.ts';
+import { controlFrameworks, countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric } from '../query/matrix.ts';
 import { layerOf } from '../query/navigator.ts';
 import { isImportedReportId, REVIEW_STATUSES, type ReviewStatus } from '../query/imported-reports.ts';
 import type { TechniquePage } from '../query/technique-page.ts';
@@ -47,14 +47,41 @@ export function changesFor(ctx: AppContext, id: string, params: Params): { chang
   return { changes: techniqueChanges(before, after, fromV, toV), versions };
 }
 
-export function matrixWithCounts(ctx: AppContext, params: Params): { matrix: Matrix; metric: MatrixMetric | null; counts: Map<string, number> | null } {
+export interface MatrixView {
+  readonly matrix: Matrix;
+  readonly metric: MatrixMetric | null;
+  readonly counts: Map<string, number> | null;
+  /** metric=controls: the framework version counted ("nist_800_53 rev5"), and those there are. */
+  readonly framework: string | null;
+  readonly frameworks: string[];
+  /** metric=hits: how many hunts are saved (none: nothing to colour by). */
+  readonly savedHunts: number;
+}
+
+export function matrixWithCounts(ctx: AppContext, params: Params): MatrixView {
   const scope = params.scope();
   const metricRaw = params.string('metric');
   if (metricRaw !== undefined && !isMatrixMetric(metricRaw)) throw badRequest(`"metric" must be one of ${MATRIX_METRICS.join(', ')}`);
   const dataset = ctx.dataset(scope);
   const matrix = ctx.graph.matrix(dataset);
   const metric = metricRaw ?? null;
-  return { matrix, metric, counts: metric === null ? null : countsFromStats(ctx.stats(dataset), metric) };
+  const frameworkRaw = params.string('framework');
+  if (frameworkRaw !== undefined && metric !== 'controls') throw badRequest('"framework" applies to metric=controls only');
+  if (metric === null) return { matrix, metric, counts: null, framework: null, frameworks: [], savedHunts: 0 };
+  const stats = ctx.stats(dataset);
+  const frameworks = metric === 'controls' ? controlFrameworks(stats) : [];
+  if (frameworkRaw !== undefined && !frameworks.includes(frameworkRaw)) {
+    throw badRequest(`"framework" "${frameworkRaw}" has no mappings for this dataset; have: ${frameworks.join(', ') || 'none (ttpgraph import mappings FILE)'}`);
+  }
+  const framework = metric === 'controls' ? (frameworkRaw ?? frameworks[0] ?? null) : null;
+  return {
+    matrix,
+    metric,
+    counts: countsFromStats(stats, metric, framework ?? undefined),
+    framework,
+    frameworks,
+    savedHunts: metric === 'hits' ? ctx.graph.huntRuns().length : 0,
+  };
 }
 
 /** GET /api/v1/techniques: the techniques of a dataset, filtered and paged. */
@@ -144,6 +171,14 @@ export function searchApi(ctx: AppContext, { params }: RouteCall): AppResponse {
   return jsonResponse({ query: q, hits: ctx.graph.search(q, { ...scope, type, limit }) });
 }
 
+/** GET /api/v1/suggest: what the search box suggests, over every kind of node. */
+export function suggestApi(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only('q', 'limit');
+  const q = params.string('q', 500);
+  if (q === undefined) throw badRequest('"q" is required: the words or ID to search for');
+  return jsonResponse({ query: q, hits: ctx.graph.searchAll(q, params.int('limit', 10, 1, 50)) });
+}
+
 export function listDatasetsApi(ctx: AppContext, { params }: RouteCall): AppResponse {
   params.only();
   return jsonResponse(ctx.datasets());
@@ -154,9 +189,9 @@ export function getStats(ctx: AppContext, { params }: RouteCall): AppResponse {
 }
 
 export function getMatrix(ctx: AppContext, { params }: RouteCall): AppResponse {
-  params.only('metric');
-  const { matrix, metric, counts } = matrixWithCounts(ctx, params);
-  return jsonResponse({ ...matrix, metric, counts: counts === null ? null : Object.fromEntries(counts) });
+  params.only('metric', 'framework');
+  const { matrix, metric, counts, framework } = matrixWithCounts(ctx, params);
+  return jsonResponse({ ...matrix, metric, ...(framework === null ? {} : { framework }), counts: counts === null ? null : Object.fromEntries(counts) });
 }
 
 export function getChanges(ctx: AppContext, { params, id }: RouteCall): AppResponse {
@@ -164,12 +199,12 @@ export function getChanges(ctx: AppContext, { params, id }: RouteCall): AppRespo
 }
 
 export function getNavigatorLayer(ctx: AppContext, { params }: RouteCall): AppResponse {
-  params.only('metric');
-  const { matrix, metric, counts } = matrixWithCounts(ctx, params);
+  params.only('metric', 'framework');
+  const { matrix, metric, counts, framework } = matrixWithCounts(ctx, params);
   const m = metric ?? 'groups';
-  const layer = layerOf({ domain: matrix.domain, attackVersion: matrix.attackVersion, metric: m, counts: counts ?? countsFromStats(ctx.stats(ctx.dataset(params.scope())), m) });
+  const layer = layerOf({ domain: matrix.domain, attackVersion: matrix.attackVersion, metric: framework === null ? m : `${m} (${framework})`, counts: counts ?? countsFromStats(ctx.stats(ctx.dataset(params.scope())), m) });
   const res = jsonResponse(layer);
-  res.headers['content-disposition'] = `attachment; filename="ttpgraph-${matrix.domain}-${matrix.attackVersion}-${m}.json"`;
+  res.headers['content-disposition'] = `attachment; filename="ttpgraph-${matrix.domain}-${matrix.attackVersion}-${m}${framework === null ? '' : `-${framework.replace(/[^\w.-]+/g, '_')}`}.json"`;
   return res;
 }
 

@@ -135,3 +135,8 @@ export function kindOfAttackId(id: string): Kind | undefined {
   };
   return prefix === undefined ? undefined : kinds[prefix];
 }
+
+/** A STIX id (`x-mitre-data-component--9ce9…`): what an object is known by before it has an ATT&CK ID (15.1's data components). */
+export function isStixId(id: string): boolean {
+  return /^[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
+}

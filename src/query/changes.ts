@@ -3,6 +3,7 @@
  * model compared (name, description, tactics, platforms), and the linked nodes added or removed per
  * section (sub-techniques, mitigations, data components, detection strategies, procedures).
  */
+import { isStixId } from '../core/attack.ts';
 import type { NodeRef } from './lookup.ts';
 import type { TechniquePage } from './technique-page.ts';
 
@@ -37,16 +38,33 @@ interface Keyed extends NodeRef {
   readonly text?: string;
 }
 
+/**
+ * Added, removed and changed links of one section. Objects match by ATT&CK ID; one without an
+ * ATT&CK ID (15.1's data components, known only by STIX id) matches by name, so the same component
+ * before and after it got its DC ID is neither removed nor added.
+ */
 function diff(section: SectionChange['section'], title: string, before: readonly Keyed[], after: readonly Keyed[]): SectionChange {
-  const old = new Map(before.map((x) => [x.id, x]));
-  const now = new Map(after.map((x) => [x.id, x]));
+  const byName = (x: Keyed): string => `name:${x.name.trim().toLowerCase()}`;
+  const oldById = new Map(before.map((x) => [x.id, x]));
+  const nowById = new Map(after.map((x) => [x.id, x]));
+  const oldByName = new Map(before.map((x) => [byName(x), x]));
+  const nowByName = new Map(after.map((x) => [byName(x), x]));
+  const counterpart = (x: Keyed, ids: Map<string, Keyed>, names: Map<string, Keyed>): Keyed | undefined => {
+    const same = ids.get(x.id);
+    if (same !== undefined) return same;
+    const named = names.get(byName(x));
+    return named !== undefined && (isStixId(x.id) || isStixId(named.id)) ? named : undefined;
+  };
   const ref = (x: Keyed): NodeRef => ({ id: x.id, name: x.name });
   return {
     section,
     title,
-    added: after.filter((x) => !old.has(x.id)).map(ref),
-    removed: before.filter((x) => !now.has(x.id)).map(ref),
-    changed: after.filter((x) => old.has(x.id) && (old.get(x.id)?.text ?? '') !== (x.text ?? '')).map(ref),
+    added: after.filter((x) => counterpart(x, oldById, oldByName) === undefined).map(ref),
+    removed: before.filter((x) => counterpart(x, nowById, nowByName) === undefined).map(ref),
+    changed: after.filter((x) => {
+      const was = counterpart(x, oldById, oldByName);
+      return was !== undefined && (was.text ?? '') !== (x.text ?? '');
+    }).map(ref),
   };
 }
 

@@ -3,6 +3,7 @@
  * its techniques by name and their sub-techniques. Colouring is separate: any per-technique count
  * (`MatrixCounts`, from stats or elsewhere, e.g. hunt hits) can be laid over it.
  */
+import { compareFrameworks, compareVersionsNewestFirst } from '../core/frameworks.ts';
 import type { Store } from '../store/sqlite/store.ts';
 import type { Dataset } from './datasets.ts';
 import type { NodeRef } from './lookup.ts';
@@ -98,7 +99,7 @@ export function matrixOf(store: Store, dataset: Dataset): Matrix {
   };
 }
 
-/** What a matrix can be coloured by: the numeric counts of the page model (`hits`: the newest saved hunt's hits), and controls summed over frameworks. */
+/** What a matrix can be coloured by: the numeric counts of the page model (`hits`: the newest saved hunt's hits), and controls of one framework version. */
 export const MATRIX_METRICS = ['groups', 'software', 'campaigns', 'reports', 'controls', 'detections', 'sigma', 'hits'] as const;
 export type MatrixMetric = (typeof MATRIX_METRICS)[number];
 
@@ -106,16 +107,35 @@ export function isMatrixMetric(value: string): value is MatrixMetric {
   return (MATRIX_METRICS as readonly string[]).includes(value);
 }
 
-/** Per technique, one count out of the stats (absent counts, e.g. Sigma before any import, are 0). */
-export function countsFromStats(stats: TechniqueStats, metric: MatrixMetric): Map<string, number> {
+/**
+ * The control frameworks the stats count ("nist_800_53 rev5", "m365 07/18/2025": one per framework
+ * version, since versions of one framework are not to be added up), NIST SP 800-53 first, newest
+ * version first.
+ */
+export function controlFrameworks(stats: TechniqueStats): string[] {
+  const keys = new Set<string>();
+  for (const t of stats.techniques) for (const k of Object.keys(t.counts.controls)) keys.add(k);
+  const split = (k: string): [string, string] => {
+    const at = k.indexOf(' ');
+    return at < 0 ? [k, ''] : [k.slice(0, at), k.slice(at + 1)];
+  };
+  return [...keys].sort((a, b) => {
+    const [fa, va] = split(a);
+    const [fb, vb] = split(b);
+    return compareFrameworks(fa, fb) || compareVersionsNewestFirst(va, vb);
+  });
+}
+
+/**
+ * Per technique, one count out of the stats (absent counts, e.g. Sigma before any import, are 0).
+ * `controls` counts one framework version (`framework`, default the first of controlFrameworks).
+ */
+export function countsFromStats(stats: TechniqueStats, metric: MatrixMetric, framework?: string): Map<string, number> {
   const out = new Map<string, number>();
+  const key = metric === 'controls' ? (framework ?? controlFrameworks(stats)[0] ?? '') : '';
   for (const t of stats.techniques) {
-    const counts = t.counts as unknown as Record<string, unknown>;
-    const value = counts[metric];
-    let n = 0;
-    if (typeof value === 'number') n = value;
-    else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) n += typeof v === 'number' ? v : 0;
-    out.set(t.id, n);
+    const value = metric === 'controls' ? (t.counts.controls[key] ?? 0) : (t.counts as unknown as Record<string, unknown>)[metric];
+    out.set(t.id, typeof value === 'number' ? value : 0);
   }
   return out;
 }

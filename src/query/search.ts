@@ -6,6 +6,8 @@ import { type Domain, type Kind, isKind, PAGE_KINDS } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import type { Store } from '../store/sqlite/store.ts';
 import { type DatasetScope, datasetsInScope } from './datasets.ts';
+import { reportId } from './reports.ts';
+import { compareVersionsNewestFirst, frameworkName } from '../core/frameworks.ts';
 
 export interface SearchOptions extends DatasetScope {
   /** Only this kind of node (technique, group, software...). */
@@ -164,4 +166,165 @@ export function searchRulesAndControls(store: Store, text: string, options: { ty
     .sort((a, b) => a.rank - b.rank)
     .slice(0, limit)
     .map(({ rank: _rank, ...hit }) => hit);
+}
+
+/** One suggestion: an ATT&CK node once per ID (with the domains that have it), or a rule, control, report or saved hunt. */
+export interface NodeHit {
+  /** An ATT&CK kind (technique, group...), or sigma-rule, control, report, hunt. */
+  readonly type: string;
+  readonly id: string;
+  readonly name: string;
+  /** Domains holding an ATT&CK node; a control's framework and version; a rule's level and log source. */
+  readonly detail: string;
+  readonly domains: readonly string[];
+  /** Controls: the framework (its page needs it). */
+  readonly framework: string | null;
+}
+
+function wordsOf(text: string): string[] {
+  return (text.normalize('NFKC').match(/[\p{L}\p{N}_.-]+/gu) ?? []).map((w) => w.replace(/^[.-]+|[.-]+$/g, '').toLowerCase()).filter((w) => w !== '');
+}
+
+/** Reports (ATT&CK citations of the newest dataset of each domain, and STIX reports) whose title has every word. */
+export function searchReports(store: Store, text: string, limit = 10): { id: string; name: string; detail: string }[] {
+  const words = wordsOf(text);
+  if (words.length === 0) return [];
+  const like = words.map(() => "lower(name) LIKE ? ESCAPE '\\'").join(' AND ');
+  const args = words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  const stix = store.all<{ stix_id: string; name: string; published: string | null }>(`SELECT stix_id, name, published FROM stix_report WHERE ${like} ORDER BY published DESC LIMIT ?`, ...args, limit);
+  const newest = store.all<{ id: number }>('SELECT id FROM dataset d WHERE version_key = (SELECT max(version_key) FROM dataset e WHERE e.domain = d.domain)');
+  const cites =
+    newest.length === 0
+      ? []
+      : store.all<{ name: string }>(
+          `SELECT DISTINCT source_name AS name FROM citation WHERE dataset_id IN (${newest.map(() => '?').join(', ')}) AND ${like.replace(/name/g, 'source_name')} ORDER BY length(source_name) LIMIT ?`,
+          ...newest.map((d) => d.id),
+          ...args,
+          limit,
+        );
+  return [
+    ...stix.map((r) => ({ id: r.stix_id, name: r.name, detail: r.published === null ? 'STIX report' : `STIX report, ${r.published.slice(0, 10)}` })),
+    ...cites.map((c) => ({ id: reportId(c.name), name: c.name, detail: 'cited by ATT&CK' })),
+  ].slice(0, limit);
+}
+
+/** Saved hunts whose label (or run number) matches. */
+export function searchHunts(store: Store, text: string, limit = 5): { id: string; name: string; detail: string }[] {
+  const words = wordsOf(text);
+  if (words.length === 0) return [];
+  const rows = store.all<{ id: number; label: string | null; finished_at: string; hits: number }>('SELECT id, label, finished_at, hits FROM hunt_run ORDER BY id DESC LIMIT 500');
+  return rows
+    .filter((r) => {
+      const hay = `${r.label ?? ''} hunt ${r.id}`.toLowerCase();
+      return words.every((w) => hay.includes(w));
+    })
+    .slice(0, limit)
+    .map((r) => ({ id: String(r.id), name: r.label ?? `hunt ${r.id}`, detail: `saved hunt, ${r.hits} hit(s), ${r.finished_at.slice(0, 10)}` }));
+}
+
+/**
+ * Search over every kind of node, for suggestions: ATT&CK nodes one per ID (the domains that have
+ * it listed), then Sigma rules, controls (one per ID and framework), reports and saved hunts.
+ */
+export function searchAll(store: Store, text: string, limit = 10): NodeHit[] {
+  const out: NodeHit[] = [];
+  let attack: SearchHit[] = [];
+  try {
+    attack = search(store, text, { limit: limit * 2 });
+  } catch (err) {
+    // No ATT&CK words (a lone "-") or no ATT&CK data yet: the other kinds may still match.
+    if (!(err instanceof TtpgraphError) || (err.code !== 'invalid-argument' && err.code !== 'unknown-version')) throw err;
+  }
+  const byId = new Map<string, { hit: SearchHit; domains: string[] }>();
+  for (const h of attack) {
+    const key = `${h.type}\u0000${h.id}`;
+    const seen = byId.get(key);
+    if (seen === undefined) byId.set(key, { hit: h, domains: [h.domain] });
+    else if (!seen.domains.includes(h.domain)) seen.domains.push(h.domain);
+  }
+  for (const { hit, domains } of byId.values()) out.push({ type: hit.type, id: hit.id, name: hit.name, detail: domains.join(', '), domains, framework: null });
+  const controls = new Map<string, { hit: RuleOrControlHit; versions: string[] }>();
+  for (const h of searchRulesAndControls(store, text, { limit: limit * 2 })) {
+    if (h.type === 'sigma-rule') {
+      out.push({ type: h.type, id: h.id, name: h.name, detail: h.detail, domains: [], framework: null });
+      continue;
+    }
+    // One entry per control ID and framework, named as in its newest version.
+    const version = h.detail.split(' ').slice(1).join(' ');
+    const key = `${h.framework ?? ''}\u0000${h.id}`;
+    const seen = controls.get(key);
+    if (seen === undefined) controls.set(key, { hit: h, versions: [version] });
+    else {
+      seen.versions.push(version);
+      if (compareVersionsNewestFirst(version, seen.versions[0] ?? '') < 0) seen.hit = h;
+    }
+  }
+  for (const { hit, versions } of controls.values()) {
+    const sorted = [...new Set(versions)].sort(compareVersionsNewestFirst);
+    out.push({ type: 'control', id: hit.id, name: hit.name, detail: `${frameworkName(hit.framework ?? '')} ${sorted.join(', ')}`, domains: [], framework: hit.framework });
+  }
+  for (const r of searchReports(store, text, limit)) out.push({ type: 'report', id: r.id, name: r.name, detail: r.detail, domains: [], framework: null });
+  for (const r of searchHunts(store, text)) out.push({ type: 'hunt', id: r.id, name: r.name, detail: r.detail, domains: [], framework: null });
+  // An exact ID (AC-16, T1114) first, whatever its kind; then nodes whose name has every word; then
+  // the rest (words found only in descriptions), each kind in its own ranking order.
+  const exact = text.trim().toLowerCase();
+  const words = wordsOf(text);
+  const tier = (h: NodeHit): number => (h.id.toLowerCase() === exact ? 0 : words.every((w) => `${h.id} ${h.name}`.toLowerCase().includes(w)) ? 1 : 2);
+  return out
+    .map((h, i) => ({ h, i, t: tier(h) }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .slice(0, limit)
+    .map((x) => x.h);
+}
+
+/** Edit distance counting a swap of two neighbouring characters as one edit (T1141 is one from T1114); gives up past `max`. */
+function distance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      let v = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (before[j - 2] ?? 0) + 1);
+      row.push(v);
+      best = Math.min(best, v);
+    }
+    if (best > max) return max + 1;
+    before = prev;
+    prev = row;
+  }
+  return prev[b.length] ?? max + 1;
+}
+
+/**
+ * The nodes whose ATT&CK ID or name is closest to `text` (a mistyped T1141, "email colection"), in
+ * the newest dataset of each domain: for a "not found" page.
+ */
+export function closestNodes(store: Store, text: string, limit = 6): { id: string; name: string; type: Kind }[] {
+  const wanted = text.trim().toLowerCase();
+  if (wanted === '' || wanted.length > 100) return [];
+  const rows = store.all<{ attack_id: string; name: string; kind: Kind }>(
+    `SELECT DISTINCT o.attack_id, o.name, o.kind FROM object o
+     WHERE o.attack_id IS NOT NULL AND o.revoked = 0 AND o.deprecated = 0 AND o.kind NOT IN ('matrix')
+       AND o.dataset_id IN (SELECT id FROM dataset d WHERE version_key = (SELECT max(version_key) FROM dataset e WHERE e.domain = d.domain))`,
+  );
+  const max = Math.max(2, Math.floor(wanted.length / 3));
+  // At equal distance, the same characters in another order (a typo) before a different number.
+  const letters = (x: string): string => [...x].sort().join('');
+  const scored: { id: string; name: string; type: Kind; d: number }[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (seen.has(r.attack_id)) continue;
+    const id = r.attack_id.toLowerCase();
+    const d = Math.min(distance(wanted, id, max), distance(wanted, r.name.toLowerCase(), max)) - (letters(id) === letters(wanted) ? 0.5 : 0);
+    if (d > max) continue;
+    seen.add(r.attack_id);
+    scored.push({ id: r.attack_id, name: r.name, type: r.kind, d });
+  }
+  return scored
+    .sort((a, b) => a.d - b.d || a.id.localeCompare(b.id))
+    .slice(0, limit)
+    .map(({ d: _d, ...n }) => n);
 }

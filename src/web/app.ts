@@ -152,14 +152,18 @@ export function createApp(deps: AppDeps): App {
   let cacheGeneration = -1;
   let cachedBytes = 0;
 
-  /** The closest nodes to what a 404 named; a text no search can read (only punctuation) has none. */
-  const suggestionsFor = (text: string): SearchHit[] => {
+  /** The closest IDs and names to what a 404 named, then what a search finds for it (a text no search can read has no search hits). */
+  const suggestionsFor = (text: string): { id: string; name: string; type: string }[] => {
+    if (ctx.datasets().length === 0) return [];
+    const close = ctx.graph.closest(text, 6);
+    let found: SearchHit[] = [];
     try {
-      return ctx.graph.search(text, { limit: 6 });
+      found = ctx.graph.search(text, { limit: 6 });
     } catch (err) {
-      if (errorStatus(err).status === 400) return [];
-      throw err;
+      if (errorStatus(err).status !== 400) throw err;
     }
+    const ids = new Set(close.map((c) => c.id));
+    return [...close, ...found.filter((f) => !ids.has(f.id))].slice(0, 8);
   };
 
   const errorPage = (req: AppRequest, err: unknown, id = ''): AppResponse => {

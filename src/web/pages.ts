@@ -12,6 +12,7 @@ import { isImportedReportId } from '../query/imported-reports.ts';
 import { renderImportedReportBody, renderImportedReportList } from '../render/html/imported-report.ts';
 import type { SafeHtml } from '../render/html/html.ts';
 import { renderTechniqueBody } from '../render/html/technique-page.ts';
+import { techniqueMarkdown } from '../render/markdown/technique-page.ts';
 import {
   renderChangesBody,
   renderControlBody,
@@ -47,11 +48,12 @@ function scopeQuery(params: URLSearchParams): string {
 }
 
 export function homePage(ctx: PageContext): AppResponse {
-  return ctx.page('Home', renderHomeBody(ctx.datasets(), ctx.empty));
+  const datasets = ctx.datasets();
+  return ctx.page('Home', renderHomeBody(datasets, ctx.empty, datasets.length === 0 ? undefined : ctx.graph.sources()));
 }
 
 export function datasetsPage(ctx: PageContext): AppResponse {
-  return ctx.page('Datasets', renderDatasetsBody(ctx.datasets()));
+  return ctx.page('Datasets', renderDatasetsBody(ctx.datasets(), ctx.graph.sources()));
 }
 
 export function searchPage(ctx: PageContext, { params }: RouteCall): AppResponse {
@@ -68,13 +70,15 @@ export function searchPage(ctx: PageContext, { params }: RouteCall): AppResponse
       hits = [];
     }
   }
-  // Sigma rules and controls after the ATT&CK nodes, unless a type is asked for.
-  const others = q.trim() !== '' && type === '' ? ctx.graph.searchRulesAndControls(q, { limit: 20 }) : [];
+  // Sigma rules, controls, reports and saved hunts after the ATT&CK nodes, unless an ATT&CK type is asked for.
+  const others = q.trim() !== '' && type === '' ? ctx.graph.searchAll(q, 40).filter((h) => OTHER_KINDS.has(h.type)) : [];
   return ctx.page(q === '' ? 'Search' : `Search: ${q}`, renderSearchBody(q, hits, type, PAGE_KINDS, others), q);
 }
 
+const OTHER_KINDS = new Set(['sigma-rule', 'control', 'report', 'hunt']);
+
 export function matrixPage(ctx: PageContext, { params }: RouteCall): AppResponse {
-  params.only('metric', 'dataset');
+  params.only('metric', 'dataset', 'framework');
   const picked = params.string('dataset');
   if (picked !== undefined) {
     const m = /^(enterprise|mobile|ics):(\d{1,3}(?:\.\d{1,3})?)$/.exec(picked);
@@ -82,10 +86,13 @@ export function matrixPage(ctx: PageContext, { params }: RouteCall): AppResponse
     const next = new URLSearchParams({ domain: m[1] ?? '', version: m[2] ?? '' });
     const metric = params.string('metric');
     if (metric !== undefined) next.set('metric', metric);
+    const framework = params.string('framework');
+    if (framework !== undefined && metric === 'controls') next.set('framework', framework);
     return redirect(`/matrix?${next.toString()}`);
   }
-  const { matrix, metric, counts } = matrixWithCounts(ctx, params);
-  return ctx.page(`Matrix ${matrix.domain} ${matrix.attackVersion}`, renderMatrixBody(matrix, { datasets: ctx.datasets(), metric, metrics: MATRIX_METRICS, counts }));
+  const view = matrixWithCounts(ctx, params);
+  const { matrix } = view;
+  return ctx.page(`Matrix ${matrix.domain} ${matrix.attackVersion}`, renderMatrixBody(matrix, { ...view, datasets: ctx.datasets(), metrics: MATRIX_METRICS }));
 }
 
 export function techniquePage(ctx: PageContext, { req, params, id }: RouteCall): AppResponse {
@@ -95,6 +102,16 @@ export function techniquePage(ctx: PageContext, { req, params, id }: RouteCall):
   const p = result.page;
   const versions = ctx.datasets().filter((d) => d.domain === p.domain).map((d) => d.version);
   return ctx.page(`${p.id} ${p.name}`, renderTechniqueBody(p, { scope, versions, formerly: result.formerly }));
+}
+
+/** GET /techniques/ID/markdown: the page as a Markdown file. */
+export function techniqueMarkdownPage(ctx: PageContext, { params, id }: RouteCall): AppResponse {
+  const p = ctx.graph.technique(id, params.only().scope());
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/markdown; charset=utf-8', 'content-disposition': `attachment; filename="${p.id.replace(/[^\w.-]/g, '_')}-attack-${p.attackVersion}.md"` },
+    body: techniqueMarkdown(p),
+  };
 }
 
 export function objectPage(ctx: PageContext, { req, params, id }: RouteCall): AppResponse {

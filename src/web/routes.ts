@@ -24,6 +24,7 @@ import {
   listObjects,
   listTechniques,
   searchApi,
+  suggestApi,
 } from '../api/routes.ts';
 import { cancelJob, jobStatus, reviewImportedReport, startImport, startSync, type WriteContext } from '../api/writes.ts';
 import { HttpError, jsonResponse } from '../api/http.ts';
@@ -39,6 +40,7 @@ import {
   reportPage,
   searchPage,
   sigmaPage,
+  techniqueMarkdownPage,
   techniquePage,
 } from './pages.ts';
 
@@ -76,6 +78,7 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/search', handler: withData(searchPage, 200), auth: 'public' },
   { method: 'GET', pattern: '/matrix', handler: withData(matrixPage, 200), auth: 'public' },
   { method: 'GET', pattern: '/techniques/:id', handler: withData(techniquePage, 404), auth: 'public' },
+  { method: 'GET', pattern: '/techniques/:id/markdown', handler: withData(techniqueMarkdownPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/objects/:id', handler: withData(objectPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/controls/:id', handler: withData(controlPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/reports', handler: withData(importedReportsPage, 200), auth: 'public' },
@@ -94,6 +97,7 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/api/v1/reports/:id/layer', handler: getReportLayer, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/reports/:id/stix', handler: getReportStix, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/search', handler: searchApi, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/suggest', handler: suggestApi, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/datasets', handler: listDatasetsApi, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/stats', handler: getStats, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/matrix', handler: getMatrix, auth: 'public' },

@@ -107,7 +107,7 @@ describe('the CLI against hostile sources and requests', () => {
     const allowed = path.join(dir, 'allowed');
     mkdirSync(allowed);
     writeFileSync(path.join(allowed, 'enterprise-attack-18.1.json'), tinyBundle({ techniques: 3 }));
-    const s = await serve(['--db', path.join(dir, 'b.db'), 'serve', '--port', '0', '--allowed-host', 'graph.example', '--allow-dir', allowed], { TTPGRAPH_TOKEN: 'env-token-0123456789' });
+    const s = await serve(['--db', path.join(dir, 'b.db'), 'serve', '--port', '0', '--no-sync', '--allowed-host', 'graph.example', '--allow-dir', allowed], { TTPGRAPH_TOKEN: 'env-token-0123456789' });
     try {
       const port = new URL(s.url).port;
       expect(await getWithHost(`${s.url}/api/v1/datasets`, `127.0.0.1:${port}`)).toBe(200);

@@ -86,22 +86,33 @@ describe('in a real browser', () => {
     expect(mitigations).toEqual(expect.arrayContaining(REFERENCE_MITIGATIONS));
     const components = await page.locator('#data-components h4 a').allTextContents();
     expect(components).toEqual(expect.arrayContaining(REFERENCE_DATA_COMPONENTS));
-    await expect(page.locator('#sigma h4 a').count()).resolves.toBeGreaterThan(0);
-    // The graph: cytoscape drew the same nodes as the list view.
+    await expect(page.locator('#sigma .cards a').count()).resolves.toBeGreaterThan(0);
+    // The graph: cytoscape drew the same nodes as the list view (controls as one node per framework).
     await page.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
     const counts = await page.evaluate(() => {
-      const cy = (window as unknown as { __ttpgraph: { cy: { nodes(): { length: number } } } }).__ttpgraph.cy;
-      return { graph: cy.nodes().length, list: document.querySelectorAll('#context-list a[data-node-id]').length };
+      type N = { data(k: string): unknown; isParent(): boolean };
+      const cy = (window as unknown as { __ttpgraph: { cy: { nodes(): { toArray(): N[] } } } }).__ttpgraph.cy;
+      const leaves = cy.nodes().toArray().filter((n) => !n.isParent() && n.data('center') !== 1);
+      const list = [...document.querySelectorAll<HTMLElement>('#context-list a[data-node-id]')];
+      return {
+        graph: leaves.filter((n) => n.data('type') !== 'control').length,
+        frameworks: leaves.filter((n) => n.data('frameworkNode') === 1).length,
+        list: list.filter((a) => a.dataset.nodeType !== 'control').length,
+        listFrameworks: new Set(list.filter((a) => a.dataset.nodeType === 'control').map((a) => a.dataset.framework)).size,
+      };
     });
-    expect(counts.graph).toBe(counts.list + 1);
+    expect(counts.graph).toBe(counts.list);
+    expect(counts.frameworks).toBe(counts.listFrameworks);
     await expect(page.locator('#context-graph canvas').count()).resolves.toBeGreaterThan(0);
     // Filter by type hides groups in the graph and the list.
+    await page.locator('#context-list > summary').click();
+    await expect(page.locator('.graph-group[data-group-type="group"]').isVisible()).resolves.toBe(true);
     await page.locator('input[data-filter-type="group"]').uncheck();
-    const hidden = await page.evaluate(() => {
+    const left = await page.evaluate(() => {
       const cy = (window as unknown as { __ttpgraph: { cy: { nodes(s: string): { length: number } } } }).__ttpgraph.cy;
-      return cy.nodes('.hidden').length;
+      return cy.nodes('[type = "group"]').length;
     });
-    expect(hidden).toBeGreaterThan(0);
+    expect(left).toBe(0);
     await expect(page.locator('.graph-group[data-group-type="group"]').isHidden()).resolves.toBe(true);
     await page.locator('input[data-filter-type="group"]').check();
 
@@ -132,6 +143,7 @@ describe('in a real browser', () => {
     await Promise.all([page.waitForURL(`**/objects/${target.id}**`), page.mouse.click(target.x, target.y)]);
     await expect(page.locator('h1').innerText()).resolves.toContain(target.id);
     // and on from there, through the list view (keyboard users' path)
+    await page.locator('#context-list > summary').click();
     await page.locator('#context-list a[data-node-type="technique"]').first().focus();
     await Promise.all([page.waitForURL('**/techniques/**'), page.keyboard.press('Enter')]);
     await page.close();

@@ -39,7 +39,9 @@ describe('web app and API (as a function)', () => {
     expect(page).toContain('href="https://attack.mitre.org/techniques/T1114"');
     expect(page).toContain('<option value="15.1" selected>15.1</option>');
     expect(page).toMatch(/<section id="sigma"[^]*href="\/sigma\//);
-    expect(page).toMatch(/<h3>nist_800_53 rev5<\/h3>/);
+    // Controls by human framework name, NIST SP 800-53 first, each version labelled.
+    expect(page).toContain('<h3>NIST SP 800-53 Controls</h3>');
+    expect(page).toMatch(/<h4>NIST SP 800-53 rev5 <span class="meta">/);
     expect(page).toContain('href="#ref-1"');
     expect(page).toContain('id="ref-1"');
     // Graph context list: typed nodes linking to their pages.
@@ -92,10 +94,14 @@ describe('web app and API (as a function)', () => {
     expect(impact).toBeGreaterThan(reconnaissance);
     expect(plain).toContain('<details><summary><span class="sr-only">Sub-techniques of T1114');
     expect(plain).not.toContain('class="legend"');
-    for (const metric of ['groups', 'controls', 'sigma', 'hits']) {
+    for (const metric of ['groups', 'controls', 'sigma']) {
       const page = text(app.request(`/matrix?version=15.1&metric=${metric}`).body);
       expect(page).toContain('class="legend"');
     }
+    // No saved hunt: no legend of zeros, but how to save one.
+    const hits = text(app.request('/matrix?version=15.1&metric=hits').body);
+    expect(hits).not.toContain('class="legend"');
+    expect(hits).toContain('No saved hunt yet');
     const coloured = text(app.request('/matrix?version=15.1&metric=groups').body);
     expect(coloured).toMatch(/class="tech has-subs heat-\d" href="\/techniques\/T1114/);
     expect(app.request('/matrix?dataset=enterprise:15.1&metric=groups').headers.location).toBe('/matrix?domain=enterprise&version=15.1&metric=groups');
@@ -160,6 +166,7 @@ describe('web app and API (as a function)', () => {
       '/api/v1/reports/{id}/layer': `/api/v1/reports/${imported}/layer`,
       '/api/v1/reports/{id}/stix': `/api/v1/reports/${imported}/stix?status=all`,
       '/api/v1/search': '/api/v1/search?q=email',
+      '/api/v1/suggest': '/api/v1/suggest?q=AC-16',
       '/api/v1/datasets': '/api/v1/datasets',
       '/api/v1/stats': '/api/v1/stats?version=15.1',
       '/api/v1/matrix': '/api/v1/matrix?metric=groups&version=15.1',
@@ -275,7 +282,7 @@ describe('web app and API (as a function)', () => {
     expect(app.request('/sigma/no-such-rule').status).toBe(404);
     // Search lists rules and controls after the ATT&CK nodes.
     const found = text(app.request('/search?q=forwarding').body);
-    expect(found).toContain('<h2>Sigma rules and controls</h2>');
+    expect(found).toContain('<h2>Sigma rules, controls, reports and saved hunts</h2>');
     expect(found).toMatch(/href="\/sigma\/[^"]+"/);
   });
 

@@ -37,7 +37,7 @@ ${options.inlineCss === undefined ? html`<link rel="stylesheet" id="__________cy
 <header class="top">
 <a class="brand" href="/">ttpgraph</a>
 <nav aria-label="Main"><ul><li><a href="/matrix">Matrix</a></li><li><a href="/search">Search</a></li><li><a href="/datasets">Datasets</a></li><li><a href="/api/openapi.json">API</a></li></ul></nav>
-<form class="site-search" role="search" action="/search" method="get">
+<form class="site-search" role="search" aria-label="Site" action="/search" method="get">
 <label for="site-q" class="sr-only">Search techniques, groups, software…</label>
 <input id="site-q" name="q" type="search" autocomplete="off" placeholder="Search T1114, APT28, email…" value="${options.query ?? ''}" data-suggest="site-suggestions" aria-autocomplete="list" aria-controls="site-suggestions" aria-expanded="false" role="combobox">
 <ul id="site-suggestions" class="suggestions" role="listbox" aria-label="Suggestions" hidden></ul>
@@ -61,4 +61,9 @@ export function section(id: string, title: string, body: HtmlValue, options: { r
   return options.level === 3
     ? html`<section id="${id}" aria-labelledby="${id}-h"><h3 id="${id}-h">${title}</h3>${content}</section>`
     : html`<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${title}</h2>${content}</section>`;
+}
+
+/** A "Copy" button for a value (an ID, a rule's YAML); hidden until the browser bundle makes it work. */
+export function copyButton(value: string, what: string): SafeHtml {
+  return html`<button type="button" class="copy" data-copy="${value}" aria-label="Copy ${what}" hidden>Copy</button>`;
 }

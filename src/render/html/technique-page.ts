@@ -12,6 +12,42 @@ import { section } from './layout.ts';
 import { type ContextNode, contextNodes, renderContext } from './context.ts';
 import { hrefFor, isSafeUrl, plainSummary, richText } from './text.ts';
 import { renderReferences, renderReports } from './shared.ts';
+import { compareFrameworks, compareVersionsNewestFirst, frameworkLabel, frameworkName } from '../../core/frameworks.ts';
+import { copyButton } from './layout.ts';
+
+type Control = TechniquePage['controls'][number];
+
+function controlHref(c: Control): string {
+  return `/controls/${encodeURIComponent(c.id)}?framework=${encodeURIComponent(c.framework)}&frameworkVersion=${encodeURIComponent(c.frameworkVersion)}`;
+}
+
+/** NIST SP 800-53 first, then frameworks by name; within one, the newest version first. */
+function orderedControls(controls: readonly Control[]): Control[] {
+  return [...controls].sort((a, b) => compareFrameworks(a.framework, b.framework) || compareVersionsNewestFirst(a.frameworkVersion, b.frameworkVersion));
+}
+
+/** One framework's mappings, version by version (never mixed: rev4's AC-3 is not rev5's AC-03). */
+function renderFramework(framework: string, rows: readonly Control[], foldOlder = false): SafeHtml {
+  const versions = new Map<string, Control[]>();
+  for (const c of rows) versions.set(c.frameworkVersion, [...(versions.get(c.frameworkVersion) ?? []), c]);
+  return html`${[...versions.entries()].map(([version, list], i) => {
+    const head = html`${frameworkLabel(framework, version)} <span class="meta">· ${list.length} control(s), mapped for ATT&amp;CK ${list[0]?.attackVersion ?? ''}</span>`;
+    const items = html`<ul class="controls">${list.map(
+      (c) => html`<li><a href="${controlHref(c)}"><span class="nid">${c.id}</span> ${c.name ?? ''}</a>${c.mappingType === null ? '' : html` <span class="tag">${c.mappingType.replace(/_/g, ' ')}</span>`}</li>`,
+    )}</ul>`;
+    return foldOlder && i > 0 ? html`<details class="framework"><summary>${head}</summary>${items}</details>` : html`<h4>${head}</h4>${items}`;
+  })}`;
+}
+
+function renderControls(controls: readonly Control[]): SafeHtml {
+  const byFramework = new Map<string, Control[]>();
+  for (const c of orderedControls(controls)) byFramework.set(c.framework, [...(byFramework.get(c.framework) ?? []), c]);
+  return html`${[...byFramework.entries()].map(([framework, rows], i) =>
+    i === 0 && framework === 'nist_800_53'
+      ? html`<div class="framework" data-framework="${framework}"><h3>${frameworkName(framework)} Controls</h3><p class="hint">Controls that can help protect against this technique, from the mappings of the Center for Threat-Informed Defense.</p>${renderFramework(framework, rows, true)}</div>`
+      : html`<details class="framework" data-framework="${framework}"><summary><span class="h3">${frameworkName(framework)}</span> <span class="meta">${rows.length} mapping(s)</span></summary>${renderFramework(framework, rows)}</details>`,
+  )}`;
+}
 
 export interface TechniqueRenderOptions {
   /** `?domain=..&version=..` when the page is not the default version; appended to internal links. */
@@ -32,11 +68,13 @@ export function techniqueContext(page: TechniquePage, scope: string): ContextNod
       ...page.detection.dataComponents.map((d) => ({ id: d.id, name: d.name, type: 'data-component' })),
       ...page.detection.strategies.map((d) => ({ id: d.id, name: d.name, type: 'detection-strategy' })),
       ...page.reports.map((r) => ({ id: r.id, name: r.title, type: 'report' })),
-      ...page.controls.map((c) => ({
+      ...orderedControls(page.controls).map((c) => ({
         id: c.id,
         name: c.name ?? c.id,
         type: 'control',
-        href: `/controls/${encodeURIComponent(c.id)}?framework=${encodeURIComponent(c.framework)}&frameworkVersion=${encodeURIComponent(c.frameworkVersion)}`,
+        href: controlHref(c),
+        framework: frameworkName(c.framework),
+        frameworkVersion: c.frameworkVersion,
       })),
       ...page.sigma.map((s) => ({ id: s.id, name: s.title, type: 'sigma' })),
     ],
@@ -48,11 +86,6 @@ export function renderTechniqueBody(page: TechniquePage, options: TechniqueRende
   const { scope } = options;
   const link = (r: NodeRef, type = 'technique'): SafeHtml => html`<a href="${hrefFor(type, r.id, scope)}">${r.name}</a>`;
   const sigma = page.sigma;
-  const controlGroups = new Map<string, TechniquePage['controls']>();
-  for (const c of page.controls) {
-    const key = `${c.framework} ${c.frameworkVersion}`;
-    controlGroups.set(key, [...(controlGroups.get(key) ?? []), c]);
-  }
   // Versions are listed newest first: the next one after this page's is the one before it.
   const here = options.versions.indexOf(page.attackVersion);
   const olderVersion = here < 0 ? undefined : options.versions[here + 1];
@@ -64,8 +97,8 @@ ${page.revokedBy === null ? '' : html`<p class="note" role="note">Revoked: repla
 ${page.deprecated ? html`<p class="note" role="note">This technique is deprecated.</p>` : ''}
 <p class="kind">Technique · ${page.domain} ATT&amp;CK ${page.attackVersion}</p>
 <h1><span class="nid">${page.id}</span>: ${page.name}</h1>
+<p class="actions">${copyButton(page.id, `the ID ${page.id}`)} <a href="/techniques/${encodeURIComponent(page.id)}/markdown${scope}" download="${page.id}.md">Export as Markdown</a></p>
 <table class="facts">
-<tr><th scope="row">ID</th><td>${page.id}</td></tr>
 ${page.parent === null ? '' : html`<tr><th scope="row">Sub-technique of</th><td><span class="nid">${page.parent.id}</span> ${link(page.parent)}</td></tr>`}
 <tr><th scope="row">Tactic(s)</th><td>${page.tactics.map((t, i) => html`${i > 0 ? ', ' : ''}${link(t, 'tactic')}`)}</td></tr>
 <tr><th scope="row">Platforms</th><td>${page.platforms.join(', ')}</td></tr>
@@ -98,7 +131,7 @@ ${section(
   page.mitigations.length === 0
     ? []
     : html`<h3>MITRE ATT&amp;CK Mitigations</h3><ul class="cards">${page.mitigations.map(
-        (m) => html`<li><h4><span class="nid">${m.id}</span> <a href="${hrefFor('mitigation', m.id, scope)}">${m.name}</a></h4><p>${plainSummary(m.description)}</p>${m.usage === '' ? '' : html`<div class="usage">${richText(m.usage, scope)}</div>`}</li>`,
+        (m) => html`<li><h4><span class="nid">${m.id}</span> <a href="${hrefFor('mitigation', m.id, scope)}">${m.name}</a></h4><p>${plainSummary(m.description)}</p>${m.usage === '' ? '' : html`<div class="usage"><p class="usage-label">Against this technique:</p>${richText(m.usage, scope)}</div>`}</li>`,
       )}</ul>`,
   { empty: 'ATT&CK lists no mitigations for this technique.' },
 )}
@@ -140,7 +173,7 @@ ${section(
   sigma.length === 0
     ? []
     : html`<ul class="cards">${sigma.map(
-        (s) => html`<li><h4><a href="${hrefFor('sigma', s.id)}">${s.title}</a></h4><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
+        (s) => html`<li><h3 class="h4"><a href="${hrefFor('sigma', s.id)}">${s.title}</a></h3><p><code>${s.id}</code>${s.level === null ? '' : html` · level ${s.level}`}${s.status === null ? '' : html` · ${s.status}`}${
           html` · ${[s.logsource.product, s.logsource.category, s.logsource.service].filter((x) => x !== null).join(' / ')}`
         }${s.subtechnique === null ? '' : html` · for ${s.subtechnique}`}</p></li>`,
       )}</ul>`,
@@ -149,13 +182,7 @@ ${section(
 ${section(
   'controls',
   'Controls',
-  controlGroups.size === 0
-    ? []
-    : [...controlGroups.entries()].map(
-        ([framework, rows]) => html`<h3>${framework}</h3><p class="hint">Mapped for ATT&amp;CK ${rows[0]?.attackVersion ?? ''}.</p><ul class="controls">${rows.map(
-          (c) => html`<li><a href="/controls/${encodeURIComponent(c.id)}?framework=${encodeURIComponent(c.framework)}&amp;frameworkVersion=${encodeURIComponent(c.frameworkVersion)}"><span class="nid">${c.id}</span> ${c.name ?? ''}</a>${c.mappingType === null ? '' : html` <span class="tag">${c.mappingType}</span>`}</li>`,
-        )}</ul>`,
-      ),
+  page.controls.length === 0 ? [] : renderControls(page.controls),
   { empty: html`No control mappings in the store. Import them with <code>ttpgraph import mappings FILE|URL</code> (or <code>ttpgraph sync</code>).` },
 )}
 ${section(

@@ -9,16 +9,33 @@
 import { heatColor, parseLayer } from '../../query/navigator.ts';
 import { setupReview } from './review.ts';
 
+/** One suggestion from /api/v1/suggest: any kind of node, once per ID. */
 interface Hit {
   id: string;
   name: string;
   type: string;
+  detail: string;
+  framework: string | null;
 }
 
+const KIND_LABEL: Record<string, string> = { 'sigma-rule': 'Sigma rule', control: 'control', report: 'report', hunt: 'saved hunt', 'data-component': 'data component', 'detection-strategy': 'detection strategy' };
 
 function hrefOf(h: Hit): string {
   const id = encodeURIComponent(h.id);
-  return h.type === 'technique' ? `/techniques/${id}` : `/objects/${id}`;
+  switch (h.type) {
+    case 'technique':
+      return `/techniques/${id}`;
+    case 'sigma-rule':
+      return `/sigma/${id}`;
+    case 'control':
+      return `/controls/${id}${h.framework === null ? '' : `?framework=${encodeURIComponent(h.framework)}`}`;
+    case 'report':
+      return `/reports/${id}`;
+    case 'hunt':
+      return '/matrix?metric=hits';
+    default:
+      return `/objects/${id}`;
+  }
 }
 
 function setupSuggest(input: HTMLInputElement): void {
@@ -49,7 +66,11 @@ function setupSuggest(input: HTMLInputElement): void {
         const a = document.createElement('a');
         a.href = hrefOf(h);
         a.tabIndex = -1;
-        a.textContent = `${h.id} ${h.name} · ${h.type}`;
+        a.textContent = `${h.type === 'sigma-rule' || h.type === 'report' || h.type === 'hunt' ? '' : `${h.id} `}${h.name}`;
+        const meta = document.createElement('span');
+        meta.className = 'sdom';
+        meta.textContent = ` · ${KIND_LABEL[h.type] ?? h.type}${h.detail === '' ? '' : `, ${h.detail}`}`;
+        a.append(meta);
         li.append(a);
         li.addEventListener('mousedown', (e) => {
           e.preventDefault();
@@ -71,7 +92,7 @@ function setupSuggest(input: HTMLInputElement): void {
     }
     timer = window.setTimeout(() => {
       const mine = ++seq;
-      fetch(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`)
+      fetch(`/api/v1/suggest?q=${encodeURIComponent(q)}&limit=8`)
         .then((r) => (r.ok ? (r.json() as Promise<{ hits: Hit[] }>) : { hits: [] }))
         .then((body) => {
           if (mine === seq) show(body.hits);
@@ -242,11 +263,86 @@ function setupSync(form: HTMLFormElement): void {
   });
 }
 
+/** "/" anywhere but in a form field puts the cursor in the search box. */
+function setupSlash(): void {
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target as HTMLElement | null;
+    if (t !== null && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    const box = document.getElementById('search-q') ?? document.getElementById('site-q');
+    if (box instanceof HTMLInputElement) {
+      e.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+}
+
+/** Copy buttons (IDs, rule YAML): shown only here, where they work. */
+function setupCopy(): void {
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button.copy[data-copy]')) {
+    b.hidden = false;
+    b.addEventListener('click', () => {
+      const done = (text: string): void => {
+        b.textContent = text;
+        window.setTimeout(() => (b.textContent = 'Copy'), 1500);
+      };
+      navigator.clipboard.writeText(b.dataset.copy ?? '').then(
+        () => done('Copied'),
+        () => done('Copy failed'),
+      );
+    });
+  }
+}
+
+/** The matrix says which tactics are off-screen to the right, and updates as it scrolls. */
+function setupMatrixCue(matrix: HTMLElement): void {
+  const cue = document.getElementById('matrix-cue');
+  if (cue === null) return;
+  const original = [...cue.childNodes].map((n) => n.cloneNode(true));
+  const update = (): void => {
+    const box = matrix.getBoundingClientRect();
+    const hidden = [...matrix.querySelectorAll<HTMLElement>('.tactic h2')].filter((h) => h.getBoundingClientRect().right > box.right + 1);
+    if (hidden.length === 0) {
+      cue.replaceChildren(...original.map((n) => n.cloneNode(true)));
+      return;
+    }
+    const more = document.createElement('strong');
+    more.textContent = `${hidden.length} more tactic${hidden.length === 1 ? '' : 's'} to the right →`;
+    cue.replaceChildren(more, ` (scroll the matrix sideways): ${hidden.map((h) => h.querySelector('a')?.textContent ?? '').join(' · ')}`);
+  };
+  matrix.addEventListener('scroll', update, { passive: true });
+  window.addEventListener('resize', update);
+  update();
+}
+
 function start(): void {
+  setupSlash();
+  setupCopy();
+  // Print and "save as PDF" get every folded part (control frameworks, the graph's list).
+  window.addEventListener('beforeprint', () => {
+    for (const d of document.querySelectorAll<HTMLDetailsElement>('main details:not([open])')) {
+      d.open = true;
+      d.dataset.openedForPrint = '1';
+    }
+  });
+  window.addEventListener('afterprint', () => {
+    for (const d of document.querySelectorAll<HTMLDetailsElement>('main details[data-opened-for-print]')) {
+      d.open = false;
+      delete d.dataset.openedForPrint;
+    }
+  });
+  const matrix = document.querySelector<HTMLElement>('.matrix');
+  if (matrix !== null) setupMatrixCue(matrix);
   for (const input of document.querySelectorAll<HTMLInputElement>('input[data-suggest]')) setupSuggest(input);
   for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-autosubmit]')) {
     select.addEventListener('change', () => select.form?.submit());
   }
+  // The frame after the first paint: lay out the whole page (see the stylesheet), then draw the graph.
+  const afterFirstPaint = (f: () => void): void => {
+    requestAnimationFrame(() => window.setTimeout(f, 0));
+  };
+  afterFirstPaint(() => document.querySelector('main')?.classList.add('laid-out'));
   const graph = document.getElementById('context-graph');
   if (graph !== null) {
     // Only this box changes (not a class on <html>, which would restyle the whole page before its first paint).
@@ -255,13 +351,8 @@ function start(): void {
     const load = (): void => {
       void import('./graph.ts').then((m) => m.setupGraph(graph));
     };
-    const later = (): void => {
-      const idle = (window as { requestIdleCallback?: (f: () => void, o: { timeout: number }) => number }).requestIdleCallback;
-      if (idle !== undefined) idle(load, { timeout: 500 });
-      else window.setTimeout(load, 50);
-    };
-    if (document.readyState === 'complete') later();
-    else window.addEventListener('load', later, { once: true });
+    // After the frame that paints the page: the graph is never in the way of the first paint.
+    afterFirstPaint(load);
   }
   const sync = document.getElementById('sync-form');
   if (sync instanceof HTMLFormElement) setupSync(sync);

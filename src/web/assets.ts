@@ -139,7 +139,7 @@ ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff'
   .added { color: #86efac; } .removed { color: #fca5a5; }
   .failed { color: #fca5a5; }
   .tech.heat-0 { background: var(--card); color: var(--fg); }
-  .report-text mark { color: #111; }
+  .report-text mark, .report-text mark sup { color: #111; }
 }
 @media print {
   .top nav, .site-search, .skip, .toc, .graph-filters, .matrix-controls, button, .copy, .actions a, .foot { display: none !important; }

@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 const appLayers = ['cli', 'api', 'web', 'render', 'query', 'ingest', 'store', 'sources', 'core'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'coverage/', 'scripts/*.mjs', 'bench/*.mjs', 'test/fuzz/*.mjs', 'eslint.config.js', 'src/web/client/dist/'] },
+  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'coverage/', 'scripts/*.mjs', 'bench/*.mjs', 'eval/*.mjs', 'test/fuzz/*.mjs', 'eslint.config.js', 'src/web/client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -25,7 +25,7 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            ...['sigma', 'evtx'].map((lib) => ({
+            ...['sigma', 'evtx', 'extract'].map((lib) => ({
               target: `./src/${lib}`,
               from: appLayers.map((l) => `./src/${l}`),
               message: `src/${lib} is a leaf library: it imports no app code.`,

@@ -29,6 +29,20 @@ import { sigmaRuleOrigin } from './query/rule-origin.ts';
 import type { ImportSigmaResult } from './ingest/sigma/import-sigma.ts';
 import { type SigmaRulePage, sigmaRulePage } from './query/sigma.ts';
 import { readTextFiles } from './sources/read-tree.ts';
+import type { ImportReportOptions, ImportReportResult } from './ingest/report/import-report.ts';
+import { deleteImportedReport, type ReviewDecisions, type ReviewResult, reviewReport } from './ingest/report/review.ts';
+import type { StoredModelInfo, TrainOptions, TrainResult } from './ingest/report/model-store.ts';
+import {
+  type ImportedReportPage,
+  importedReportPage,
+  type ImportedReportSummary,
+  importedReports,
+  reportLayer,
+  reportStixBundle,
+  type ReviewStatus,
+  type StixBundle,
+} from './query/imported-reports.ts';
+import type { NavigatorLayer } from './query/navigator.ts';
 import { type HuntRun, huntRunTechniqueCounts, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
 import { type Matrix, matrixOf, type ObjectListItem, objectList, type TechniqueFilter, type TechniqueListItem, techniqueList } from './query/matrix.ts';
 import type { HuntRecorder, HuntRunSummary } from './ingest/hunt/record-hunt.ts';
@@ -119,6 +133,21 @@ export interface Graph {
   sync(options: SyncOptions): Promise<SyncReport>;
   /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
   huntHits(attackId: string, runId?: number): TechniqueHuntHits[];
+  /** A threat report (PDF, HTML article, Markdown, text): stored once per content, techniques proposed. */
+  importReport(fileOrUrl: string, options?: ImportReportOptions & ReadOption): Promise<ImportReportResult>;
+  /** Builds the technique classifier from the store (and TRAM annotations), then re-extracts every report's unreviewed techniques. */
+  trainExtractor(options?: TrainOptions): Promise<TrainResult & { reports: number }>;
+  extractorInfo(): Promise<StoredModelInfo | null>;
+  /** After a sync brought a newer ATT&CK: rebuilds a stored model from it (same domain and annotations). Null when there was nothing to do. */
+  refreshExtractor(): Promise<(TrainResult & { reports: number }) | null>;
+  importedReports(): ImportedReportSummary[];
+  importedReport(id: string): ImportedReportPage;
+  /** A person's verdicts on a report's techniques, in one transaction (quick: the web API answers it in the request). */
+  reviewReport(id: string, decisions: ReviewDecisions): ReviewResult;
+  deleteImportedReport(id: string): void;
+  /** The report's techniques (default: accepted and proposed) as a Navigator layer / a STIX 2.1 bundle. */
+  reportLayer(id: string, statuses?: readonly ReviewStatus[]): NavigatorLayer;
+  reportStix(id: string, statuses?: readonly ReviewStatus[]): StixBundle;
   close(): void;
 }
 
@@ -224,6 +253,34 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
     },
     huntRuns: () => huntRuns(store),
     huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),
+    // The report modules are loaded on demand: pdf.js, Readability and the classifier are not for `show`.
+    importReport: async (fileOrUrl, reportOptions = {}) => {
+      const { importReport } = await import('./ingest/report/import-report.ts');
+      const { read, ...rest } = reportOptions;
+      const { name, bytes } = await readSource(fileOrUrl, { ...read, kind: 'report' });
+      return importReport(store, bytes, name, rest);
+    },
+    trainExtractor: async (trainOptions = {}) => {
+      const { trainStoredModel } = await import('./ingest/report/model-store.ts');
+      const { reextractAll } = await import('./ingest/report/import-report.ts');
+      const result = trainStoredModel(store, trainOptions);
+      return { ...result, reports: reextractAll(store) };
+    },
+    extractorInfo: async () => (await import('./ingest/report/model-store.ts')).storedModelInfo(store),
+    refreshExtractor: async () => {
+      const { modelIsStale, storedModelInfo, trainStoredModel } = await import('./ingest/report/model-store.ts');
+      const info = storedModelInfo(store);
+      if (info === null || !modelIsStale(store)) return null;
+      const { reextractAll } = await import('./ingest/report/import-report.ts');
+      const result = trainStoredModel(store, { domain: info.domain, ...(info.annotations === null ? {} : { annotations: info.annotations }) });
+      return { ...result, reports: reextractAll(store) };
+    },
+    importedReports: () => importedReports(store),
+    importedReport: (id) => importedReportPage(store, id),
+    reviewReport: (id, decisions) => reviewReport(store, id, decisions),
+    deleteImportedReport: (id) => deleteImportedReport(store, id),
+    reportLayer: (id, statuses) => reportLayer(store, id, statuses),
+    reportStix: (id, statuses) => reportStixBundle(store, id, statuses),
     huntTechniqueCounts: () => huntRunTechniqueCounts(store),
     saveHunt: (recorder, run) => recorder.save(store, run),
     sync: async (syncOptions) => {

@@ -71,6 +71,57 @@ const schemas = {
   }),
   ControlPage: obj({ framework: str, frameworkVersion: str, id: str, name: strOrNull, group: strOrNull, techniques: arr(obj({ id: str, name: strOrNull, attackVersion: str })), otherVersions: arr(str) }),
   ReportPage: obj({ id: str, title: str, date: strOrNull, url: strOrNull, source: strOrNull, summary: strOrNull, domain: str, attackVersion: str, supports: arr(obj({ id: str, name: str, type: str, via: str })) }),
+  ImportedReportList: arr(
+    obj({
+      id: str,
+      title: str,
+      publisher: strOrNull,
+      published: strOrNull,
+      url: strOrNull,
+      format: str,
+      summary: str,
+      importedAt: str,
+      techniques: obj({ proposed: int, accepted: int, rejected: int }),
+    }),
+  ),
+  ImportedReportPage: obj({
+    kind: { const: 'imported-report' },
+    id: { type: 'string', pattern: '^rpt-[0-9a-f]{12}$' },
+    title: str,
+    publisher: strOrNull,
+    published: strOrNull,
+    url: strOrNull,
+    format: { enum: ['pdf', 'html', 'markdown', 'text'] },
+    summary: str,
+    importedAt: str,
+    source: str,
+    sha256: str,
+    extractedAt: strOrNull,
+    model: { oneOf: [obj({ sha256: str, domain: str, attackVersion: str }), { type: 'null' }] },
+    techniques: arr(
+      obj({
+        id: str,
+        name: str,
+        score: { type: 'number', minimum: 0, maximum: 1 },
+        method: { enum: ['explicit', 'model', 'reviewer'] },
+        status: { enum: ['proposed', 'accepted', 'rejected'] },
+        reviewedAt: strOrNull,
+        evidence: arr(obj({ start: int, end: int, score: { type: 'number' }, text: str })),
+      }),
+    ),
+    entities: arr(obj({ id: str, type: str, name: str, matched: str, mentions: int })),
+    text: str,
+  }),
+  ReviewRequest: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      accept: { oneOf: [str, arr(str)], description: 'technique IDs to accept (proposed or not)' },
+      reject: { oneOf: [str, arr(str)], description: 'technique IDs to reject' },
+      reset: { oneOf: [str, arr(str)], description: 'technique IDs back to proposed' },
+    },
+  },
+  StixBundle: obj({ type: { const: 'bundle' }, id: { type: 'string', pattern: '^bundle--' }, objects: arr({ type: 'object', required: ['type', 'id'] }) }),
   SearchResult: obj({
     query: str,
     hits: arr(obj({ id: str, name: str, type: str, domain: str, attackVersion: str, snippet: str, revoked: { type: 'boolean' }, deprecated: { type: 'boolean' } })),
@@ -142,7 +193,7 @@ const schemas = {
     additionalProperties: false,
     required: ['kind', 'sources'],
     properties: {
-      kind: { enum: ['attack', 'mappings', 'stix', 'sigma'] },
+      kind: { enum: ['attack', 'mappings', 'stix', 'sigma', 'report'] },
       sources: {
         type: 'array',
         minItems: 1,
@@ -152,7 +203,7 @@ const schemas = {
       },
       attackVersion: { type: 'string', description: 'kind attack: the version when the bundle does not say' },
       domain: { enum: ['enterprise', 'mobile', 'ics'], description: 'kind attack: the domain when the bundle does not say' },
-      maxSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*[kKmMgG]?[iI]?[bB]?\\s*$' }], description: 'largest source accepted, in bytes or as "500M"; default 200M for attack, 50M for mappings and stix, 1M per Sigma rule file' },
+      maxSize: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*[kKmMgG]?[iI]?[bB]?\\s*$' }], description: 'largest source accepted, in bytes or as "500M"; default 200M for attack, 50M for mappings and stix, 100M for report, 1M per Sigma rule file' },
       force: { type: 'boolean', description: 'kind attack: replace a dataset even with a bundle that has fewer than half its techniques (or none)' },
     },
   },
@@ -183,6 +234,7 @@ const schemas = {
 const p = (name: string, description: string, schema: unknown = str, required = false): Record<string, unknown> => ({ name, in: 'query', description, required, schema });
 const pathId = { name: 'id', in: 'path', required: true, description: 'ATT&CK ID, STIX id or exact name', schema: str };
 const scope = [p('domain', 'enterprise, mobile or ics', { enum: ['enterprise', 'mobile', 'ics'] }), p('version', 'ATT&CK version such as 18.1', { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3})?$' })];
+const exportStatus = p('status', 'which techniques: a comma-separated list of accepted, proposed, rejected, or all (default accepted,proposed)');
 const paging = [p('page', '1-based page', { type: 'integer', minimum: 1 }), p('limit', 'items per page (1-500)', { type: 'integer', minimum: 1, maximum: 500 })];
 const errors = {
   '400': { description: 'Malformed parameter', content: { 'application/json': { schema: ref('Error') } } },
@@ -240,7 +292,31 @@ export function openApiDocument(): Record<string, unknown> {
       ]),
       '/api/v1/objects/{id}': get('The page of any ATT&CK node', 'ObjectPage', [pathId, ...scope, p('type', 'only this kind of node')]),
       '/api/v1/controls/{id}': get('A control and the techniques it maps to', 'ControlPage', [pathId, p('framework', 'framework (nist_800_53, aws...)'), p('frameworkVersion', 'framework version')]),
-      '/api/v1/reports/{id}': get('A report and what it supports', 'ReportPage', [pathId, ...scope]),
+      '/api/v1/reports': get('Imported reports (ttpgraph import report), newest first, with their technique counts by review status', 'ImportedReportList', []),
+      '/api/v1/reports/{id}': {
+        get: {
+          summary: 'A report: a citation or STIX report and what it supports (ReportPage), or an imported report (rpt-...) with its text, techniques, evidence and review status (ImportedReportPage)',
+          parameters: [{ ...pathId, description: 'report ID: citation slug, STIX report id, or rpt-... for an imported report' }, ...scope],
+          responses: { '200': { description: 'OK', content: { 'application/json': { schema: { oneOf: [ref('ReportPage'), ref('ImportedReportPage')] } } } }, ...errors },
+        },
+      },
+      '/api/v1/reports/{id}/layer': get("An imported report's techniques as an ATT&CK Navigator 4.5 layer", 'NavigatorLayer', [pathId, exportStatus]),
+      '/api/v1/reports/{id}/stix': get('An imported report as a STIX 2.1 bundle (report object_refs: its techniques and the names it mentions)', 'StixBundle', [pathId, exportStatus]),
+      '/api/v1/reports/{id}/review': {
+        post: {
+          summary: "Accept, reject or reset an imported report's techniques (as ttpgraph report review ID --accept ... --reject ...)",
+          security: [{ bearer: [] }],
+          parameters: [{ ...pathId, description: 'imported report ID (rpt-...)' }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ReviewRequest') } } },
+          responses: {
+            '200': { description: 'The report after the review', content: { 'application/json': { schema: ref('ImportedReportPage') } } },
+            '400': errorResponse('A malformed or unknown field, or an ID that is not a technique'),
+            ...writeErrors,
+            '404': errorResponse('No such report or technique'),
+            '415': errorResponse('The body is not application/json'),
+          },
+        },
+      },
       '/api/v1/search': get('Ranked search', 'SearchResult', [p('q', 'words or an ID', str, true), p('type', 'node kind'), p('limit', '1-200', { type: 'integer' }), ...scope]),
       '/api/v1/suggest': get('Suggestions over every kind of node (ATT&CK once per ID with its domains, Sigma rules, controls, reports, saved hunts)', 'Suggestions', [
         p('q', 'words or an ID', str, true),

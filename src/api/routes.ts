@@ -9,6 +9,7 @@ import { TtpgraphError } from '../errors.ts';
 import { type TechniqueChanges, techniqueChanges } from '../query/changes.ts';
 import { controlFrameworks, countsFromStats, isMatrixMetric, MATRIX_METRICS, type Matrix, type MatrixMetric } from '../query/matrix.ts';
 import { layerOf } from '../query/navigator.ts';
+import { isImportedReportId, REVIEW_STATUSES, type ReviewStatus } from '../query/imported-reports.ts';
 import type { TechniquePage } from '../query/technique-page.ts';
 import type { AppContext } from './context.ts';
 import { type AppResponse, badRequest, HttpError, jsonResponse, type Params, type RouteCall, type Scope } from './http.ts';
@@ -122,8 +123,42 @@ export function getControl(ctx: AppContext, { params, id }: RouteCall): AppRespo
   return jsonResponse(ctx.graph.control(id, { framework: params.string('framework'), frameworkVersion: params.string('frameworkVersion') }));
 }
 
+/** GET /api/v1/reports: the imported threat reports (`ttpgraph import report`), newest first. */
+export function listImportedReports(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only();
+  return jsonResponse(ctx.graph.importedReports());
+}
+
+/** An imported report (rpt-...) or a STIX report object of ATT&CK or `import stix`. */
 export function getReport(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  if (isImportedReportId(id)) return (params.only(), jsonResponse(ctx.graph.importedReport(id)));
   return jsonResponse(ctx.graph.report(id, params.only().scope()));
+}
+
+/** ?status=accepted,proposed (default) | all: which of an imported report's techniques an export takes. */
+function exportStatuses(params: Params): ReviewStatus[] | undefined {
+  params.only('status');
+  const raw = params.string('status');
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((x) => x.trim());
+  if (list.includes('all')) return [...REVIEW_STATUSES];
+  const bad = list.filter((x) => !(REVIEW_STATUSES as readonly string[]).includes(x));
+  if (bad.length > 0) throw badRequest(`"status" must be a list of ${REVIEW_STATUSES.join(', ')} (or all)`);
+  return list as ReviewStatus[];
+}
+
+/** GET /api/v1/reports/{id}/layer: the imported report's techniques as an ATT&CK Navigator layer. */
+export function getReportLayer(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  const res = jsonResponse(ctx.graph.reportLayer(id, exportStatuses(params)));
+  res.headers['content-disposition'] = `attachment; filename="${id}-layer.json"`;
+  return res;
+}
+
+/** GET /api/v1/reports/{id}/stix: the imported report as a STIX 2.1 bundle. */
+export function getReportStix(ctx: AppContext, { params, id }: RouteCall): AppResponse {
+  const res = jsonResponse(ctx.graph.reportStix(id, exportStatuses(params)));
+  res.headers['content-disposition'] = `attachment; filename="${id}-stix.json"`;
+  return res;
 }
 
 export function searchApi(ctx: AppContext, { params }: RouteCall): AppResponse {

@@ -19,12 +19,13 @@ import { SOURCES, sourceNames } from '../sync/sources.ts';
 import type { SyncEvent } from '../sync/sync.ts';
 import type { SourceKind } from '../sync/types.ts';
 import { transportFor } from '../sync/transport.ts';
+import type { AppContext } from './context.ts';
 import { type AppRequest, type AppResponse, badRequest, HttpError, jsonResponse, type RouteCall } from './http.ts';
 import { type JobControl, jobError, type JobRunner, type JobView } from './jobs.ts';
 
 /** Seconds without a response or data before a sync request gives up (as `ttpgraph sync`'s default). */
 const SYNC_TIMEOUT_MS = 30_000;
-const IMPORT_KINDS = ['attack', 'mappings', 'stix', 'sigma'] as const;
+const IMPORT_KINDS = ['attack', 'mappings', 'stix', 'sigma', 'report'] as const;
 type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Body = Record<string, unknown>;
@@ -313,6 +314,14 @@ async function importOne(
         warnings: r.skipped.slice(0, 50).map((s) => `mapping #${s.index} skipped: ${s.reason}`),
       };
     }
+    case 'report': {
+      const r = await graph.importReport(source, { read: o.read });
+      return {
+        action: r.status,
+        counts: `report ${r.id} "${r.title}": ${r.techniques} technique(s) proposed (${r.explicit} named by ID), ${r.entities} name(s)`,
+        warnings: r.trainedModel ? ['no extraction model yet: built one from the store first'] : [],
+      };
+    }
     case 'stix': {
       const r = await graph.importStix(source, { read: o.read });
       return {
@@ -322,6 +331,22 @@ async function importOne(
       };
     }
   }
+}
+
+/**
+ * POST /api/v1/reports/{id}/review: body { accept?, reject?, reset? } (technique IDs) as
+ * `ttpgraph report review ID --accept ... --reject ...`. Quick (a few rows), so no job: the answer
+ * is the report's page model after the review.
+ */
+export function reviewImportedReport(ctx: WriteContext & Pick<AppContext, 'invalidate'>, { req, id }: RouteCall): AppResponse {
+  const body = readBody(req);
+  only(body, ['accept', 'reject', 'reset']);
+  const decisions = { accept: list(body, 'accept'), reject: list(body, 'reject'), reset: list(body, 'reset') };
+  if (decisions.accept.length + decisions.reject.length + decisions.reset.length === 0) throw badRequest('name at least one technique in "accept", "reject" or "reset"');
+  ctx.graph.reviewReport(id, decisions);
+  // Written through this connection: SQLite's data_version does not change, so the page cache is told.
+  ctx.invalidate();
+  return jsonResponse(ctx.graph.importedReport(id));
 }
 
 /** DELETE /api/v1/jobs/{id}: cancels a running job (202); a finished one is a 409. */

@@ -26,6 +26,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
   hunt: async () => [(await import('./commands/hunt.ts')).registerHuntCommand],
   hunts: async () => [(await import('./commands/hunt.ts')).registerHuntsCommand],
   evtx: async () => [(await import('./commands/evtx.ts')).registerEvtxCommands],
+  report: async () => [(await import('./commands/report.ts')).registerReportCommands],
+  extract: async () => [(await import('./commands/extract.ts')).registerExtractCommands],
   serve: async () => [(await import('./commands/serve.ts')).registerServeCommand],
 };
 

@@ -8,6 +8,7 @@ import type { Kind } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import type { Store } from '../store/sqlite/store.ts';
 import type { Dataset } from './datasets.ts';
+import { importedReportLinks } from './imported-reports.ts';
 import { type ObjectRow, OBJECT_COLUMNS } from './lookup.ts';
 
 export interface ReportLink {
@@ -78,6 +79,8 @@ export function reportsOf(store: Store, object: ObjectRow): ReportLink[] {
     add(citationReport(c), describeVia(c));
   }
   for (const r of stixReportsOf(store, object)) add(r, 'object_refs of a STIX report');
+  // Reports a person imported: on a technique once a reviewer accepted it, on a group/software/campaign when named.
+  for (const { via, ...r } of importedReportLinks(store, object.attack_id, object.kind)) add(r, via);
   return [...byKey.values()].map(({ report, via }) => ({ ...report, via: via.join('; ') })).sort(newestFirst);
 }
 

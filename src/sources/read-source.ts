@@ -25,14 +25,15 @@ export interface SourceBytes {
 }
 
 /** What a source is read for: each kind has its own size limit. */
-export type SourceKind = 'attack' | 'mappings' | 'stix' | 'sigma' | 'sync';
+export type SourceKind = 'attack' | 'mappings' | 'stix' | 'sigma' | 'sync' | 'report';
 
 const MB = 1024 * 1024;
 
 /**
  * Default size limits. ATT&CK bundles are ~35-45 MB today (enterprise 18.1: 33 MB), so 200 MB
  * leaves room for years of growth; Mappings Explorer files are ~1.5 MB; a Sigma rule is a few kB;
- * sync's SigmaHQ archive is ~5 MB. `--max-size` (CLI) and `maxSize` (API) raise them.
+ * sync's SigmaHQ archive is ~5 MB; a threat report (PDF, HTML page) is a few MB, 100 MB covers the
+ * largest image-heavy PDFs. `--max-size` (CLI) and `maxSize` (API) raise them.
  */
 export const DEFAULT_MAX_BYTES: Readonly<Record<SourceKind, number>> = {
   attack: 200 * MB,
@@ -40,6 +41,7 @@ export const DEFAULT_MAX_BYTES: Readonly<Record<SourceKind, number>> = {
   stix: 50 * MB,
   sigma: 1 * MB,
   sync: 200 * MB,
+  report: 100 * MB,
 };
 
 const KIND_WORDS: Readonly<Record<SourceKind, string>> = {
@@ -48,6 +50,7 @@ const KIND_WORDS: Readonly<Record<SourceKind, string>> = {
   stix: 'STIX bundles',
   sigma: 'Sigma rule files',
   sync: 'sync files',
+  report: 'threat reports',
 };
 
 export interface ReadSourceOptions {

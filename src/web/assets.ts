@@ -128,12 +128,18 @@ ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff'
 #sync-status progress { width: 100%; max-width: 32rem; }
 .failed { color: #991b1b; }
 .added { color: #166534; } .removed { color: #991b1b; text-decoration: line-through; }
+.report-text { white-space: pre-wrap; max-width: 60rem; line-height: 1.5; }
+.report-text mark { background: #fff1a8; } .report-text mark:target { outline: 2px solid var(--accent); }
+.report-text sup { font-size: .7rem; color: var(--muted); margin-left: .2rem; }
+.review fieldset.verdict { border: 0; margin: 0; padding: 0; white-space: nowrap; }
+.review-save { margin: .8rem 0; } .review-save input { padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
 @media (prefers-color-scheme: dark) {
   .graph { background: #fbfcfe; }
   .tag { color: var(--fg); }
   .added { color: #86efac; } .removed { color: #fca5a5; }
   .failed { color: #fca5a5; }
   .tech.heat-0 { background: var(--card); color: var(--fg); }
+  .report-text mark, .report-text mark sup { color: #111; }
 }
 @media print {
   .top nav, .site-search, .skip, .toc, .graph-filters, .matrix-controls, button, .copy, .actions a, .foot { display: none !important; }

@@ -8,6 +8,8 @@ import { type AppResponse, badRequest, errorStatus, type RouteCall } from '../ap
 import { changesFor, matrixWithCounts } from '../api/routes.ts';
 import type { SearchHit } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
+import { isImportedReportId } from '../query/imported-reports.ts';
+import { renderImportedReportBody, renderImportedReportList } from '../render/html/imported-report.ts';
 import type { SafeHtml } from '../render/html/html.ts';
 import { renderTechniqueBody } from '../render/html/technique-page.ts';
 import { techniqueMarkdown } from '../render/markdown/technique-page.ts';
@@ -133,7 +135,19 @@ export function controlPage(ctx: PageContext, { params, id }: RouteCall): AppRes
   return ctx.page(`${c.id} ${c.name ?? ''}`, renderControlBody(c));
 }
 
+/** GET /reports: the imported threat reports (`ttpgraph import report`). */
+export function importedReportsPage(ctx: PageContext, { params }: RouteCall): AppResponse {
+  params.only();
+  return ctx.page('Imported reports', renderImportedReportList(ctx.graph.importedReports()));
+}
+
+/** An imported report (rpt-...: evidence, review form when the server takes writes) or a STIX report object. */
 export function reportPage(ctx: PageContext, { req, params, id }: RouteCall): AppResponse {
+  if (isImportedReportId(id)) {
+    params.only();
+    const page = ctx.graph.importedReport(id);
+    return ctx.page(page.title, renderImportedReportBody(page, { writable: ctx.empty.writable === true }));
+  }
   const r = ctx.graph.report(id, params.only().scope());
   return ctx.page(r.title, renderReportBody(r, scopeQuery(req.query)));
 }

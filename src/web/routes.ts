@@ -14,22 +14,26 @@ import {
   getObject,
   getOpenApi,
   getReport,
+  getReportLayer,
+  getReportStix,
   getSigmaRule,
   getStats,
   getTechnique,
   listDatasetsApi,
+  listImportedReports,
   listObjects,
   listTechniques,
   searchApi,
   suggestApi,
 } from '../api/routes.ts';
-import { cancelJob, jobStatus, startImport, startSync, type WriteContext } from '../api/writes.ts';
+import { cancelJob, jobStatus, reviewImportedReport, startImport, startSync, type WriteContext } from '../api/writes.ts';
 import { HttpError, jsonResponse } from '../api/http.ts';
 import {
   changesPage,
   controlPage,
   datasetsPage,
   homePage,
+  importedReportsPage,
   matrixPage,
   objectPage,
   type PageContext,
@@ -77,6 +81,7 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/techniques/:id/markdown', handler: withData(techniqueMarkdownPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/objects/:id', handler: withData(objectPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/controls/:id', handler: withData(controlPage, 404), auth: 'public' },
+  { method: 'GET', pattern: '/reports', handler: withData(importedReportsPage, 200), auth: 'public' },
   { method: 'GET', pattern: '/reports/:id', handler: withData(reportPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/sigma/:id', handler: withData(sigmaPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/changes/:id', handler: withData(changesPage, 404), auth: 'public' },
@@ -87,7 +92,10 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/api/v1/objects', handler: listObjects, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/objects/:id', handler: getObject, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/controls/:id', handler: getControl, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/reports', handler: listImportedReports, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/reports/:id', handler: getReport, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/reports/:id/layer', handler: getReportLayer, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/reports/:id/stix', handler: getReportStix, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/search', handler: searchApi, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/suggest', handler: suggestApi, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/datasets', handler: listDatasetsApi, auth: 'public' },
@@ -102,5 +110,6 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'POST', pattern: '/api/v1/import', handler: startImport, auth: 'token' },
   { method: 'GET', pattern: '/api/v1/jobs/:id', handler: jobStatus, auth: 'token' },
   { method: 'DELETE', pattern: '/api/v1/jobs/:id', handler: cancelJob, auth: 'token' },
+  { method: 'POST', pattern: '/api/v1/reports/:id/review', handler: reviewImportedReport, auth: 'token' },
   { method: 'POST', pattern: '/api/v1/admin/whoami', handler: () => jsonResponse({ ok: true, writes: 'allowed' }), auth: 'token' },
 ];

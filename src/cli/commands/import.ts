@@ -20,7 +20,7 @@ interface ImportAttackFlags extends ReadFlags {
   force?: boolean;
 }
 
-const MAX_SIZE_HELP = 'largest source accepted, e.g. 500M or 2G (default: 200M for ATT&CK bundles, 50M for mapping and STIX files, 1M per Sigma rule file)';
+const MAX_SIZE_HELP = 'largest source accepted, e.g. 500M or 2G (default: 200M for ATT&CK bundles, 50M for mapping and STIX files, 100M for threat reports, 1M per Sigma rule file)';
 
 
 /**
@@ -115,6 +115,27 @@ export function registerImportCommands(program: Command): Command {
           line: `imported ${r.reports} STIX report(s) from ${source}: ${r.refs} object_refs, ${r.attackRefs} of them to ATT&CK objects`,
           warnings: [...r.skipped.map((s) => `object #${s.index} skipped: ${s.reason}`), ...r.warnings],
         };
+      });
+    });
+  group
+    .command('report')
+    .description('import threat reports (PDF, HTML article page, Markdown, text) and propose the ATT&CK techniques they describe, for review')
+    .argument('<sources...>', 'report files or http(s) URLs')
+    .option('--format <format>', 'read every source as this format instead of guessing: pdf, html, markdown, text')
+    .option('--max-size <size>', MAX_SIZE_HELP, parseMaxSize)
+    .action(async (sources: string[], flags: ReadFlags & { format?: string }, command: Command) => {
+      const format = flags.format;
+      if (format !== undefined && !['pdf', 'html', 'markdown', 'text'].includes(format)) {
+        throw new TtpgraphError('invalid-argument', `--format "${format}" is not one of pdf, html, markdown, text`);
+      }
+      await importEach(command, sources, flags, async (graph, source, _progress, read) => {
+        const r = await graph.importReport(source, { read, ...(format === undefined ? {} : { format: format as 'pdf' | 'html' | 'markdown' | 'text' }) });
+        const what = `${r.techniques} technique(s) proposed (${r.explicit} named by ID), ${r.entities} group/software/campaign name(s)`;
+        const line =
+          r.status === 'unchanged'
+            ? `unchanged, already in the store: report ${r.id} "${r.title}" from ${source}: ${what}`
+            : `imported report ${r.id} "${r.title}" (${[r.publisher, r.published].filter((x) => x !== null).join(', ') || 'no publisher or date found'}) from ${source}: ${what}; review: ttpgraph report review ${r.id}`;
+        return { line, warnings: r.trainedModel ? ['no extraction model yet: built one from the store first (ttpgraph extract train rebuilds it)'] : [] };
       });
     });
   group

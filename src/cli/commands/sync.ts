@@ -112,7 +112,17 @@ export function registerSyncCommand(program: Command): void {
           snapshot.close();
         }
       } else {
-        report = await withGraph(command, 'write', run);
+        report = await withGraph(command, 'write', async (graph) => {
+          const r = await run(graph);
+          // A newer ATT&CK: the report extraction model learns from it (only when one was built before).
+          try {
+            const trained = await graph.refreshExtractor();
+            if (trained !== null && flags.json !== true) process.stdout.write(`rebuilt the report extraction model from ${trained.domain} ATT&CK ${trained.attackVersion}; ${trained.reports} report(s) re-extracted\n`);
+          } catch (err) {
+            process.stderr.write(`ttpgraph: warning: the report extraction model was not rebuilt: ${err instanceof Error ? err.message : String(err)} (ttpgraph extract train)\n`);
+          }
+          return r;
+        });
       }
       if (flags.json === true) printJson(reportJson(report));
       else process.stdout.write(`${summary(report)}\n`);

@@ -41,6 +41,12 @@
  * Parsed Sigma rules (version 8):
  *   sigma_rule.parsed the document as the engine parsed it (JSON, sigma/parse/stored-form.ts), so
  *                     hunts over the store's rules skip YAML; NULL for rules stored before
+ *
+ * Imported reports (version 9): any report a person imports (PDF, HTML, Markdown, text):
+ *   imported_report   the document: title, publisher, date, URL, text, summary, content hash
+ *   report_technique  a technique the extractor proposed, with score and evidence; its review status
+ *   report_entity     a group, software or campaign named in the report
+ *   extract_model     the technique classifier, built from the store by `extract train`
  */
 export interface Migration {
   readonly version: number;
@@ -373,6 +379,65 @@ CREATE INDEX sigma_rule_by_source ON sigma_rule (source);
     // and the next import or sync of their files fills it in.
     sql: `
 ALTER TABLE sigma_rule ADD COLUMN parsed TEXT;
+`,
+  },
+  {
+    version: 9,
+    name: 'imported reports and technique extraction',
+    // Keyed by ATT&CK IDs, like the mappings: a report reviewed against 15.1 still shows on the 18.1 page.
+    sql: `
+CREATE TABLE imported_report (
+  pk INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  publisher TEXT,
+  published TEXT,
+  url TEXT,
+  source TEXT NOT NULL,
+  format TEXT NOT NULL,
+  text TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  extracted_at TEXT,
+  model_sha256 TEXT
+);
+
+CREATE TABLE report_technique (
+  report_pk INTEGER NOT NULL REFERENCES imported_report(pk) ON DELETE CASCADE,
+  attack_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  score REAL NOT NULL,
+  method TEXT NOT NULL CHECK (method IN ('explicit', 'model', 'reviewer')),
+  status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'accepted', 'rejected')),
+  evidence TEXT NOT NULL,
+  reviewed_at TEXT,
+  PRIMARY KEY (report_pk, attack_id)
+);
+CREATE INDEX report_technique_by_attack_id ON report_technique (attack_id, status);
+
+CREATE TABLE report_entity (
+  report_pk INTEGER NOT NULL REFERENCES imported_report(pk) ON DELETE CASCADE,
+  attack_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  matched TEXT NOT NULL,
+  mentions INTEGER NOT NULL,
+  PRIMARY KEY (report_pk, attack_id)
+);
+CREATE INDEX report_entity_by_attack_id ON report_entity (attack_id);
+
+CREATE TABLE extract_model (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  domain TEXT NOT NULL,
+  attack_version TEXT NOT NULL,
+  annotations TEXT,
+  sha256 TEXT NOT NULL,
+  examples INTEGER NOT NULL,
+  labels INTEGER NOT NULL,
+  built_at TEXT NOT NULL,
+  model BLOB NOT NULL
+);
 `,
   },
 ];

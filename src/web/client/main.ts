@@ -7,6 +7,7 @@
  * Every page works without it (the empty store's page then shows the equivalent curl command).
  */
 import { heatColor, parseLayer } from '../../query/navigator.ts';
+import { setupReview } from './review.ts';
 
 /** One suggestion from /api/v1/suggest: any kind of node, once per ID. */
 interface Hit {
@@ -355,6 +356,8 @@ function start(): void {
   }
   const sync = document.getElementById('sync-form');
   if (sync instanceof HTMLFormElement) setupSync(sync);
+  const review = document.getElementById('review-form');
+  if (review instanceof HTMLFormElement) setupReview(review);
   const layer = document.getElementById('layer-import');
   if (layer instanceof HTMLInputElement) setupOverlay(layer);
 }

@@ -233,11 +233,11 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
     const suggest = async (text: string): Promise<string[]> => {
       await page.locator('#site-q').fill('');
       await page.locator('#site-q').pressSequentially(text, { delay: 10 });
+      // The list says which query it answers: wait for the last one typed, not an earlier prefix's.
       await page.waitForFunction((q) => {
         const list = document.getElementById('site-suggestions');
-        return list !== null && !list.hidden && (document.getElementById('site-q') as HTMLInputElement).value === q;
+        return list !== null && !list.hidden && list.dataset['q'] === q && (document.getElementById('site-q') as HTMLInputElement).value === q;
       }, text);
-      await page.waitForTimeout(50);
       return page.locator('#site-suggestions li').allInnerTexts();
     };
     expect((await suggest('AC-16'))[0]).toMatch(/^AC-16 Security and Privacy Attributes/);

@@ -56,7 +56,9 @@ function setupSuggest(input: HTMLInputElement): void {
     const current = list.children[active];
     if (current !== undefined) input.setAttribute('aria-activedescendant', current.id);
   };
-  const show = (hits: readonly Hit[]): void => {
+  const show = (hits: readonly Hit[], q: string): void => {
+    // Which query these suggestions answer (typing fires several; tests wait for the last one's).
+    list.dataset.q = q;
     list.replaceChildren(
       ...hits.map((h, i) => {
         const li = document.createElement('li');
@@ -95,7 +97,7 @@ function setupSuggest(input: HTMLInputElement): void {
       fetch(`/api/v1/suggest?q=${encodeURIComponent(q)}&limit=8`)
         .then((r) => (r.ok ? (r.json() as Promise<{ hits: Hit[] }>) : { hits: [] }))
         .then((body) => {
-          if (mine === seq) show(body.hits);
+          if (mine === seq) show(body.hits, q);
         })
         .catch(() => close());
     }, 120);

@@ -91,17 +91,14 @@ export function importedReports(store: Store): ImportedReportSummary[] {
      FROM imported_report r LEFT JOIN report_technique t ON t.report_pk = r.pk
      GROUP BY r.pk ORDER BY coalesce(r.published, substr(r.imported_at, 1, 10)) DESC, r.pk DESC`,
   );
-  return rows.map((r) => ({
-    id: r.id,
-    title: r.title,
-    publisher: r.publisher,
-    published: r.published,
-    url: r.url,
-    format: r.format,
-    summary: r.summary,
-    importedAt: r.imported_at,
-    techniques: { proposed: r.proposed, accepted: r.accepted, rejected: r.rejected },
-  }));
+  return rows.map((r) => ({ ...reportFacts(r), techniques: { proposed: r.proposed, accepted: r.accepted, rejected: r.rejected } }));
+}
+
+type FactsRow = Pick<ReportRow, 'id' | 'title' | 'publisher' | 'published' | 'url' | 'format' | 'summary' | 'imported_at'>;
+
+/** What the report list and the report page both say of a report. */
+function reportFacts(r: FactsRow): { id: string; title: string; publisher: string | null; published: string | null; url: string | null; format: string; summary: string; importedAt: string } {
+  return { id: r.id, title: r.title, publisher: r.publisher, published: r.published, url: r.url, format: r.format, summary: r.summary, importedAt: r.imported_at };
 }
 
 function rowOf(store: Store, id: string): ReportRow {
@@ -138,14 +135,7 @@ export function importedReportPage(store: Store, id: string): ImportedReportPage
   const model = store.get<{ sha256: string; domain: string; attack_version: string }>('SELECT sha256, domain, attack_version FROM extract_model WHERE sha256 = ?', r.model_sha256 ?? '');
   return {
     kind: 'imported-report',
-    id: r.id,
-    title: r.title,
-    publisher: r.publisher,
-    published: r.published,
-    url: r.url,
-    format: r.format,
-    summary: r.summary,
-    importedAt: r.imported_at,
+    ...reportFacts(r),
     source: r.source,
     sha256: r.sha256,
     extractedAt: r.extracted_at,

@@ -188,7 +188,7 @@ const UNKNOWN: [string, unknown][] = [
     Timestamp: T, AlertId: 'da637', Title: 'Suspicious mailbox access', Categories: '["CredentialAccess"]', AttackTechniques: '["Email Collection (T1114)"]',
     ServiceSource: 'Microsoft Defender for Cloud Apps', EntityType: 'MailMessage', EvidenceRole: 'Impacted', AdditionalFields: '{"Folder":"Deleted Items","format":"eml"}', Type: 'AlertEvidence',
   }],
-  ['an application log line', { ts: 1705482764.1, level: 'info', msg: 'user alice deleted dir /tmp/x', username: 'alice' }],
+  ['an application log line', { ts: 1705482764.1, level: 'info', msg: 'user alice deleted dir reports/x', username: 'alice' }],
 ];
 
 describe('log source recognition: every SigmaHQ rule over events of each recognised shape', () => {

@@ -130,9 +130,7 @@ export function openStore(storePath: string, options: OpenStoreOptions = {}): St
     migrate(db, storePath);
     db.pragma('cache_size = -65536');
   } catch (err) {
-    db.close();
-    if (err instanceof TtpgraphError) throw err;
-    throw new TtpgraphError('store-error', `cannot use store: ${(err as Error).message}`, { source: storePath }, { cause: err });
+    throw openFailed(db, err, storePath);
   }
   return new Store(db, storePath);
 }
@@ -185,11 +183,16 @@ function openReadOnly(storePath: string, migrateOlder: boolean): Store {
     checkSchema(db, storePath);
     db.pragma('cache_size = -65536');
   } catch (err) {
-    db.close();
-    if (err instanceof TtpgraphError) throw err;
-    throw new TtpgraphError('store-error', `cannot use store: ${(err as Error).message}`, { source: storePath }, { cause: err });
+    throw openFailed(db, err, storePath);
   }
   return new Store(db, storePath);
+}
+
+/** An open that failed after the file was opened: close it, and say which store. */
+function openFailed(db: Database.Database, err: unknown, storePath: string): TtpgraphError {
+  db.close();
+  if (err instanceof TtpgraphError) return err;
+  return new TtpgraphError('store-error', `cannot use store: ${(err as Error).message}`, { source: storePath }, { cause: err });
 }
 
 function schemaVersion(db: Database.Database): number {

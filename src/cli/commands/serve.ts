@@ -10,7 +10,7 @@ import { BASE_URL_ENV } from './sync.ts';
 import { type App, createApp, DEFAULT_ALLOWED_HOSTS } from '../../web/app.ts';
 import { listen } from '../../web/server.ts';
 import { graphFor } from '../context.ts';
-import { type Progress, progressBar } from '../output.ts';
+import { syncProgressBar } from '../sync-progress.ts';
 
 /** Environment variables: a mirror folder for the start-up sync (like --from), and the port (like --port). */
 export const SYNC_FROM_ENV = 'TTPGRAPH_SYNC_FROM';
@@ -170,25 +170,13 @@ function folderProblem(dir: string): string | undefined {
 
 /** Prints the start-up sync in the server's terminal; `finish` prints the outcome and returns the problem to show on the home page, if any. */
 function startupPrinter(): { onEvent: (e: SyncEvent) => void; finish: () => string | undefined } {
-  let bar: Progress | undefined;
-  let barKey = '';
+  const { show, clear } = syncProgressBar('sync ');
   const counts = { landed: 0, unchanged: 0, failed: 0 };
   const unreachable = new Set<string>();
-  const clear = (): void => {
-    bar?.done();
-    bar = undefined;
-    barKey = '';
-  };
   return {
     onEvent(event) {
       if (event.type === 'progress') {
-        const key = `${event.item}/${event.phase}`;
-        if (key !== barKey) {
-          clear();
-          bar = progressBar(`sync [${event.item}/${event.items}] ${event.phase === 'download' ? 'downloading' : 'importing'} ${event.label}`);
-          barKey = key;
-        }
-        bar?.update(event.done, event.total);
+        show(event);
         return;
       }
       clear();

@@ -8,7 +8,8 @@ import { SOURCES, sourceNames } from '../../sync/sources.ts';
 import type { SyncEvent, SyncReport, SyncResult } from '../../sync/sync.ts';
 import { isUnreachable, transportFor } from '../../sync/transport.ts';
 import { storePathOption, withGraph } from '../context.ts';
-import { printJson, type Progress, progressBar } from '../output.ts';
+import { printJson } from '../output.ts';
+import { syncProgressBar } from '../sync-progress.ts';
 
 /** Environment variable naming an HTTP mirror, like --base-url. */
 export const BASE_URL_ENV = 'TTPGRAPH_SYNC_BASE_URL';
@@ -155,29 +156,11 @@ function eventPrinter(json: boolean, dryRun: boolean): { onEvent: (e: SyncEvent)
   // Hosts that answered at least once: their failures are about a file, not about being offline.
   const answered = new Set<string>();
   const offline = (): { source: string; host: string; reason: string; results: SyncResult[] }[] => [...unreachable.values()].filter((g) => !answered.has(g.host));
-  let bar: Progress | undefined;
-  let barKey = '';
-  let shownPercent = -1;
-  const clear = (): void => {
-    bar?.done();
-    bar = undefined;
-    barKey = '';
-    shownPercent = -1;
-  };
+  const { show, clear } = syncProgressBar('');
   return {
     onEvent(event) {
       if (event.type === 'progress') {
-        const key = `${event.item}/${event.phase}`;
-        if (key !== barKey) {
-          clear();
-          const verb = event.phase === 'download' ? 'downloading' : 'importing';
-          bar = progressBar(`[${event.item}/${event.items}] ${verb} ${event.label}`);
-          barKey = key;
-        }
-        // One redraw per percent, not one per network chunk.
-        const percent = event.total > 0 ? Math.floor((event.done / event.total) * 100) : -1;
-        if (percent !== shownPercent) bar?.update(event.done, event.total);
-        shownPercent = percent;
+        show(event);
         return;
       }
       clear();

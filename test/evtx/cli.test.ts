@@ -19,7 +19,7 @@ const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
 let dir = '';
 
 beforeAll(() => {
-  if (!existsSync(distIndex) || !existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) {
+  if (!existsSync(distIndex) || !existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) {
     throw new Error('dist/evtx is missing: run `npm run build` before the e2e tests');
   }
   dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-e2e-'));

@@ -90,7 +90,7 @@ async function huntWith(logs: string[], threads: number): Promise<Run> {
 const keyOf = (h: Hunt.HuntHit): string => `${path.basename(h.source)}:${h.line}:${h.ruleId ?? h.title}`;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   hunt = (await import(dist('hunt', 'index.js'))) as typeof Hunt;
   evtx = (await import(dist('evtx', 'index.js'))) as typeof Evtx;
   match = (await import(dist('hunt', 'evtx-match.js'))) as typeof Match;

@@ -55,7 +55,7 @@ let lib: typeof Evtx;
 let ids: IdsModule;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
+  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
   lib = (await import(pathToFileURL(distIndex).href)) as typeof Evtx;
   ids = (await import(idsMapper.href)) as IdsModule;
   dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-map-'));

@@ -16,12 +16,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BatchJob, BatchReply } from './batch.ts';
-import { parseChunk } from './chunk.ts';
-import type { ChunkResult, EvtxFormat } from './chunk.ts';
-import { makeWarning } from './warning.ts';
-import type { EvtxWarning } from './warning.ts';
-import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
-import type { ParseOptions, ParseStats, RandomAccessReader } from './reader.ts';
+import { parseChunk } from '../chunk.ts';
+import type { ChunkResult, EvtxFormat } from '../chunk.ts';
+import { makeWarning } from '../warning.ts';
+import type { EvtxWarning } from '../warning.ts';
+import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from '../file-header.ts';
+import type { ParseOptions, ParseStats } from '../options.ts';
+import type { RandomAccessReader } from '../reader.ts';
 
 /** What a scheduled run makes of each chunk, in this thread and in the workers. */
 export interface ChunkWork<T> {

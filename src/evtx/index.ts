@@ -12,7 +12,7 @@ export { startEvtxWorkers } from './threads/workers.ts';
 export type { StartWorkersOptions } from './threads/workers.ts';
 export { bytesReader, fileHandleReader } from './reader.ts';
 export type { RandomAccessReader, FileHandleLike } from './reader.ts';
-export type { EvtxWorkers, ParseOptions, ParseStats } from './options.ts';
+export type { BatchOwner, EvtxWorkers, ParseOptions, ParseStats } from './options.ts';
 export { workersAvailable } from './threads/schedule.ts';
 export { parseChunk } from './chunk.ts';
 export type { ChunkOptions, ChunkResult, EvtxFormat, EvtxRecord } from './chunk.ts';

@@ -29,7 +29,18 @@ export interface ParseOptions {
   readonly source?: string;
   /** Skip chunks whose CRC32 does not match instead of reading on. */
   readonly strictChecksums?: boolean;
+  /**
+   * A fixed plan instead of timing: who parses batch `k` (0-based), `'caller'` (this thread) or a
+   * worker by index (modulo the workers). The run first waits until the workers are set up; then
+   * nobody takes another's batch, and a batch planned for a worker that died or retired (its
+   * mapper failed) is parsed by this thread. For tests, which can then say exactly how the work is
+   * shared whatever the machine's speed; no faster than the default, which balances by itself.
+   */
+  readonly assign?: (batch: number) => BatchOwner;
 }
+
+/** Who parses a batch under {@link ParseOptions.assign}. */
+export type BatchOwner = 'caller' | number;
 
 /** How a {@link parseEvtx} run shared its work. */
 export interface ParseStats {

@@ -23,6 +23,7 @@ import type * as Match from '../../src/hunt/evtx-match.ts';
 import type * as Hunt from '../../src/hunt/index.ts';
 import type * as Sigma from '../../src/sigma/index.ts';
 import { dataPath, projectRoot } from '../helpers/paths.ts';
+import { sigmaRulesCache } from '../helpers/fixture-names.ts';
 import { chunkOffset, recordsOf } from './fixtures.ts';
 import { regressionFiles } from './helpers.ts';
 import { regressionChunks, syntheticFile } from './synthetic.ts';
@@ -89,7 +90,9 @@ beforeAll(async () => {
   evtx = (await import(dist('evtx', 'index.js'))) as typeof Evtx;
   match = (await import(dist('hunt', 'evtx-match.js'))) as typeof Match;
   sigma = (await import(dist('sigma', 'index.js'))) as typeof Sigma;
-  collection = hunt.loadRuleFiles(hunt.listRuleFiles([dataPath('sigma', 'rules')])).collection;
+  // The parsed form of the rules comes from the run's rule cache (test/helpers/global-fixtures.ts).
+  const cacheDir = sigmaRulesCache();
+  collection = hunt.loadRuleFiles([dataPath('sigma', 'rules')], cacheDir !== undefined ? { cacheDir } : {}).collection;
   pipeline = hunt.loadPipeline([]).pipeline;
   matchInit = { collection: match.matchingCollection(collection), pipeline };
   pool = evtx.startEvtxWorkers({ mapper: dist('hunt', 'evtx-match.js'), init: matchInit, threads: 3 });

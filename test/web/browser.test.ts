@@ -133,7 +133,10 @@ describe('in a real browser', () => {
     await page.locator('#context-graph').scrollIntoViewIfNeeded();
     // Cytoscape caches its container's offset and refreshes it some time after a scroll; resize()
     // makes it measure again now, so the click lands where the node is drawn.
-    await page.evaluate(() => (window as unknown as { __ttpgraph: { cy: { resize(): void } } }).__ttpgraph.cy.resize());
+    // (A block body: resize() returns the graph itself, which is not to be sent back to the test.)
+    await page.evaluate(() => {
+      (window as unknown as { __ttpgraph: { cy: { resize(): void } } }).__ttpgraph.cy.resize();
+    });
     const target = await page.evaluate(() => {
       type N = { data(k: string): string; renderedPosition(): { x: number; y: number } };
       const cy = (window as unknown as { __ttpgraph: { cy: { nodes(): N[] } } }).__ttpgraph.cy;

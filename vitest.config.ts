@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The ATT&CK stores and the parsed SigmaHQ rules, built once per run (test/README.md).
+    globalSetup: ['test/helpers/global-fixtures.ts'],
   },
 });

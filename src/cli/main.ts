@@ -7,6 +7,8 @@
  * EVTX parser or the web server): that keeps `ttpgraph show T1114` a fast whole process. Help and
  * unknown commands load them all, so the listing is complete.
  */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { reportError } from './report-error.ts';
 import { guardTerminalOutput } from './terminal.ts';
@@ -56,17 +58,39 @@ export async function buildProgram(argv: readonly string[] = process.argv.slice(
   return program;
 }
 
-// `ttpgraph show T1059 | head` closes the pipe early: that is the reader's choice, not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+/**
+ * Runs the command `args` (without node and the script) names; the outcome is in process.exitCode
+ * and nothing here exits the process, so the tests run commands in their own process too
+ * (test/helpers/cli.ts).
+ */
+export async function runProgram(args: readonly string[]): Promise<void> {
+  try {
+    await (await buildProgram(args)).parseAsync([...args], { from: 'user' });
+  } catch (err) {
+    reportError(err);
+  }
+}
 
-// From here on, whatever reaches stdout or stderr as text is made printable (src/cli/terminal.ts).
-guardTerminalOutput();
+/** True when this module is the process's entry (`ttpgraph …`, a symbolic link to it included), not imported. */
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
 
-try {
-  await (await buildProgram()).parseAsync(process.argv);
-} catch (err) {
-  reportError(err);
+if (isEntry()) {
+  // `ttpgraph show T1059 | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+
+  // From here on, whatever reaches stdout or stderr as text is made printable (src/cli/terminal.ts).
+  guardTerminalOutput();
+
+  await runProgram(process.argv.slice(2));
 }

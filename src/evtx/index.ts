@@ -6,13 +6,14 @@
  */
 export { parseEvtx, parseEvtxSync } from './parser.ts';
 export type { EvtxResult } from './parser.ts';
-export { mapEvtx, loadMapper } from './map.ts';
-export type { EvtxMapper, EvtxMapperModule, MapOptions, MappedChunk } from './map.ts';
-export { startEvtxWorkers } from './workers.ts';
-export type { EvtxWorkers, StartWorkersOptions } from './workers.ts';
+export { mapEvtx, loadMapper } from './threads/map.ts';
+export type { EvtxMapper, EvtxMapperModule, MapOptions, MappedChunk } from './threads/map.ts';
+export { startEvtxWorkers } from './threads/workers.ts';
+export type { StartWorkersOptions } from './threads/workers.ts';
 export { bytesReader, fileHandleReader } from './reader.ts';
-export type { ParseOptions, ParseStats, RandomAccessReader, FileHandleLike } from './reader.ts';
-export { workersAvailable } from './schedule.ts';
+export type { RandomAccessReader, FileHandleLike } from './reader.ts';
+export type { BatchOwner, EvtxWorkers, ParseOptions, ParseStats } from './options.ts';
+export { workersAvailable } from './threads/schedule.ts';
 export { parseChunk } from './chunk.ts';
 export type { ChunkOptions, ChunkResult, EvtxFormat, EvtxRecord } from './chunk.ts';
 export type { EvtxWarning, EvtxWarningCode } from './warning.ts';

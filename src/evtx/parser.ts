@@ -6,16 +6,17 @@
  *
  * Results are values, not exceptions: `{ ok: true, record }` or `{ ok: false, warning }`.
  */
-import { decodeChunk } from './batch.ts';
-import type { WireChunk } from './batch.ts';
+import { decodeChunk } from './threads/batch.ts';
+import type { WireChunk } from './threads/batch.ts';
 import { parseChunk } from './chunk.ts';
 import type { ChunkResult, EvtxRecord } from './chunk.ts';
 import type { EvtxWarning } from './warning.ts';
 import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
 import { bytesReader } from './reader.ts';
-import type { ParseOptions, RandomAccessReader } from './reader.ts';
-import { scheduleChunks } from './schedule.ts';
-import { poolOf } from './workers.ts';
+import type { ParseOptions } from './options.ts';
+import type { RandomAccessReader } from './reader.ts';
+import { scheduleChunks } from './threads/schedule.ts';
+import { poolOf } from './threads/workers.ts';
 
 export type EvtxResult = { readonly ok: true; readonly record: EvtxRecord } | { readonly ok: false; readonly warning: EvtxWarning };
 

@@ -1,6 +1,6 @@
 /**
  * Sigma matching where the EVTX records are parsed: the mapper module that hunt hands to
- * mapEvtx (src/evtx/map.ts). Every worker compiles the same rules the hunt compiled (a structured
+ * mapEvtx (src/evtx/threads/map.ts). Every worker compiles the same rules the hunt compiled (a structured
  * clone of the filtered collection and the pipeline), tests each record of a chunk, and answers
  * only with the records that matched, the matching rules given by their index in the engine. The
  * hunt thread then does what must happen in file order: filters, correlations, output. So only the

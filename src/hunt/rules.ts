@@ -1,7 +1,6 @@
 /** Reads rule files and directories (recursively, *.yml / *.yaml) into one Sigma collection. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import {
@@ -23,27 +22,13 @@ import {
 import type { ParseResult } from './parse-worker.ts';
 import { RuleCache } from './rule-cache.ts';
 import { fileReason, TtpgraphError } from '../errors.ts';
+import { walkFiles } from '../sources/walk.ts';
 
+const RULE_EXTENSIONS = ['.yml', '.yaml'];
+
+/** The rule files the named paths stand for (*.yml / *.yaml below folders; see sources/walk.ts). */
 export function listRuleFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string): void => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch (e) {
-      throw new TtpgraphError('file-unreadable', fileReason(e), { source: p });
-    }
-    if (st.isDirectory()) {
-      // Entry types from the listing: no stat per file (symbolic links are followed with one).
-      for (const e of readdirSync(p, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
-        const child = path.join(p, e.name);
-        if (e.isDirectory() || (e.isSymbolicLink() && statSync(child).isDirectory())) walk(child);
-        else if (/\.ya?ml$/i.test(e.name)) out.push(child);
-      }
-    } else out.push(p);
-  };
-  for (const p of paths) walk(p);
-  return out;
+  return walkFiles(paths, { extensions: RULE_EXTENSIONS });
 }
 
 /** From this many files on, YAML is parsed in worker threads. */
@@ -220,25 +205,20 @@ export function loadPipeline(files: readonly string[]): { pipeline: Pipeline; is
   return { pipeline, issues };
 }
 
-/** Log arguments as given; folders replaced by the log files below them (.evtx, .json, .jsonl, .ndjson, optionally .gz), sorted. */
+const LOG_EXTENSIONS = ['.evtx', '.json', '.jsonl', '.ndjson'].flatMap((e) => [e, `${e}.gz`]);
+
+/**
+ * Log arguments as given; folders replaced by the log files below them (.evtx, .json, .jsonl,
+ * .ndjson, optionally .gz; see sources/walk.ts). A path that is not there is kept, for the reader
+ * to report as a problem of that input.
+ */
 export function expandLogPaths(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(evtx|json|jsonl|ndjson)(\.gz)?$/i.test(name)) out.push(p);
+  const isFolder = (p: string): boolean => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
     }
   };
-  for (const p of paths) {
-    let dir = false;
-    try {
-      dir = statSync(p).isDirectory();
-    } catch {
-      dir = false;
-    }
-    if (dir) walk(p);
-    else out.push(p);
-  }
-  return out;
+  return paths.flatMap((p) => (isFolder(p) ? walkFiles([p], { extensions: LOG_EXTENSIONS }) : [p]));
 }

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileReason } from '../errors.ts';
-import { startEvtxWorkers, type EvtxWorkers } from '../evtx/index.ts';
+import { startEvtxWorkers, type BatchOwner, type EvtxWorkers } from '../evtx/index.ts';
 import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
 import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } from './evtx-match.ts';
 import type { HuntHit } from './hit.ts';
@@ -48,6 +48,8 @@ export interface HuntOptions {
    * further 64 MB, at most the cores and 8.
    */
   readonly threads?: number;
+  /** Test hook: who parses each batch of an .evtx file, instead of timing (ParseOptions.assign, src/evtx/options.ts). */
+  readonly evtxAssign?: (batch: number) => BatchOwner;
   /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
   readonly maxLineBytes?: number;
   onHit(hit: HuntHit): void;
@@ -274,7 +276,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
       const skippedBefore = skipped;
       if (threaded !== undefined && reader.name === 'evtx') {
         // Parsed and tested in every thread; only matching records come back, in file order.
-        for await (const got of matchEvtx(file, threaded.workers, threaded.local)) {
+        for await (const got of matchEvtx(file, threaded.workers, threaded.local, o.evtxAssign)) {
           if (got.kind === 'problem') {
             inputProblem(got);
             continue;

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/attack-store.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { cliEntry, dataPath } from '../helpers/paths.ts';
 
 interface Hit {
@@ -35,69 +35,69 @@ describe('ttpgraph hunt --save and ttpgraph hunts', () => {
   let db: string;
   let logs: string[];
   const rules = (): string => dataPath('sigma', 'rules', 'windows', 'process_creation');
-  const hitsOf = (db: string, id: string): number => (JSON.parse(runCli(['--db', db, 'show', id, '--json']).stdout) as { counts: { hits: number } }).counts.hits;
+  const hitsOf = async (db: string, id: string): Promise<number> => (JSON.parse((await cliInProcess(['--db', db, 'show', id, '--json'])).stdout) as { counts: { hits: number } }).counts.hits;
   type Run = { id: number; label: string | null; logs: string[]; rules: number; files: number; events: number; hits: number; techniques: number };
-  const runs = (): Run[] => JSON.parse(runCli(['--db', db, 'hunts', '--json']).stdout) as Run[];
+  const runs = async (): Promise<Run[]> => JSON.parse((await cliInProcess(['--db', db, 'hunts', '--json'])).stdout) as Run[];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = tempDir('ttpgraph-hunt-save-');
     db = path.join(dir, 'store.db');
-    const r = runCli(['--db', db, 'import', 'attack', dataPath('attack', 'enterprise-attack-18.1.json')]);
+    const r = await cliInProcess(['--db', db, 'import', 'attack', dataPath('attack', 'enterprise-attack-18.1.json')]);
     expect(r.status, r.stderr).toBe(0);
     logs = regressionJson('rules', 'windows', 'process_creation');
     expect(logs.length).toBeGreaterThan(50);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a hunt without --save leaves the store alone', () => {
-    const r = runCli(['--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--quiet', ...logs]);
+  it('a hunt without --save leaves the store alone', async () => {
+    const r = await cliInProcess(['--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--quiet', ...logs]);
     expect(r.status).toBe(0);
-    expect(runCli(['--db', db, 'hunts']).stdout).toBe('no saved hunts (run `ttpgraph hunt --save [LABEL] --rules RULES LOGS...`)\n');
-    expect(hitsOf(db, 'T1059.001')).toBe(0);
+    expect((await cliInProcess(['--db', db, 'hunts'])).stdout).toBe('no saved hunts (run `ttpgraph hunt --save [LABEL] --rules RULES LOGS...`)\n');
+    expect(await hitsOf(db, 'T1059.001')).toBe(0);
   });
 
-  it('--save=LABEL records the run; hunts lists it and the technique page counts its hits', () => {
-    const r = runCli(['--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--save=regression process creation', ...logs]);
+  it('--save=LABEL records the run; hunts lists it and the technique page counts its hits', async () => {
+    const r = await cliInProcess(['--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--save=regression process creation', ...logs]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`^hunt: saved as run 1 "regression process creation" in ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Hit);
     const onPowerShell = hits.filter((h) => h.techniques.some((t) => t === 'T1059.001' || t.startsWith('T1059.001.'))).length;
     expect(onPowerShell).toBeGreaterThan(0);
-    expect(hitsOf(db, 'T1059.001')).toBe(onPowerShell);
+    expect(await hitsOf(db, 'T1059.001')).toBe(onPowerShell);
     // The parent counts its sub-techniques' hits too.
     const onT1059 = hits.reduce((n, h) => n + h.techniques.filter((t) => t === 'T1059' || t.startsWith('T1059.')).length, 0);
-    expect(hitsOf(db, 'T1059')).toBe(onT1059);
+    expect(await hitsOf(db, 'T1059')).toBe(onT1059);
 
-    const [run] = runs();
+    const [run] = await runs();
     expect(run).toMatchObject({ id: 1, label: 'regression process creation', files: logs.length, hits: hits.length, logs: logs.map((l) => path.resolve(l)) });
     expect(run?.events).toBeGreaterThanOrEqual(logs.length);
     expect(run?.rules).toBeGreaterThan(1000);
     expect(run?.techniques).toBe(new Set(hits.flatMap((h) => h.techniques)).size);
-    const text = runCli(['--db', db, 'hunts']);
+    const text = await cliInProcess(['--db', db, 'hunts']);
     expect(text.stdout).toMatch(new RegExp(`^1 "regression process creation"  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  ${hits.length} hit\\(s\\) on ${run?.techniques} technique\\(s\\); `, 'm'));
   });
 
-  it('a bare --save (store from $TTPGRAPH_DB) saves an unlabelled run, which becomes the newest; a log path after --save stays a log', () => {
+  it('a bare --save (store from $TTPGRAPH_DB) saves an unlabelled run, which becomes the newest; a log path after --save stays a log', async () => {
     const one = logs.filter((l) => l.includes('powershell') || l.includes('curl'));
     expect(one.length).toBeGreaterThan(1);
-    const r = runCli(['hunt', '--rules', rules(), '--format', 'jsonl', '--save', ...one], { TTPGRAPH_DB: db });
+    const r = await cliInProcess(['hunt', '--rules', rules(), '--format', 'jsonl', '--save', ...one], { TTPGRAPH_DB: db });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^hunt: saved as run 2 in /m);
     const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Hit);
-    const [newest, older] = runs();
+    const [newest, older] = await runs();
     expect(newest).toMatchObject({ id: 2, label: null, files: one.length, hits: hits.length });
     expect(older?.id).toBe(1);
-    expect(hitsOf(db, 'T1059.001')).toBe(hits.filter((h) => h.techniques.includes('T1059.001')).length);
+    expect(await hitsOf(db, 'T1059.001')).toBe(hits.filter((h) => h.techniques.includes('T1059.001')).length);
   });
 
-  it('a hunt that fails (a log file that cannot be read) saves nothing', () => {
-    const before = runs();
-    const hitsBefore = hitsOf(db, 'T1059.001');
-    const r = runCli(['--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--save=broken', ...logs, path.join(dir, 'missing.json')]);
+  it('a hunt that fails (a log file that cannot be read) saves nothing', async () => {
+    const before = await runs();
+    const hitsBefore = await hitsOf(db, 'T1059.001');
+    const r = await cliInProcess(['--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--save=broken', ...logs, path.join(dir, 'missing.json')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^hunt: not saved: 1 log file\(s\) could not be read$/m);
-    expect(runs()).toEqual(before);
-    expect(hitsOf(db, 'T1059.001')).toBe(hitsBefore);
+    expect(await runs()).toEqual(before);
+    expect(await hitsOf(db, 'T1059.001')).toBe(hitsBefore);
   });
 
   it('a hunt interrupted (SIGINT) half-way saves nothing', async () => {
@@ -105,7 +105,7 @@ describe('ttpgraph hunt --save and ttpgraph hunts', () => {
     const event = JSON.stringify(JSON.parse(readFileSync(logs[0] ?? '', 'utf8')));
     const big = path.join(dir, 'big.ndjson');
     writeFileSync(big, `${event}\n`.repeat(30_000));
-    const before = runs();
+    const before = await runs();
     const child = spawn(process.execPath, [cliEntry, '--db', db, 'hunt', '--rules', rules(), '--format', 'jsonl', '--save=interrupted', big], {
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,13 +119,13 @@ describe('ttpgraph hunt --save and ttpgraph hunts', () => {
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
     expect(out).toBeGreaterThan(0);
     expect(signal).toBe('SIGINT');
-    expect(runs()).toEqual(before);
+    expect(await runs()).toEqual(before);
   });
 
-  it('--save with a store that cannot be opened fails before hunting', () => {
+  it('--save with a store that cannot be opened fails before hunting', async () => {
     const notAStore = path.join(dir, 'not-a-store.db');
     writeFileSync(notAStore, 'this is not SQLite');
-    const r = runCli(['--db', notAStore, 'hunt', '--rules', rules(), '--save', '--format', 'jsonl', ...logs.slice(0, 1)]);
+    const r = await cliInProcess(['--db', notAStore, 'hunt', '--rules', rules(), '--save', '--format', 'jsonl', ...logs.slice(0, 1)]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^ttpgraph: error: /);

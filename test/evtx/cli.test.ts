@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { cliEntry, projectRoot } from '../helpers/paths.ts';
 import type * as Evtx from '../../src/evtx/index.ts';
 import { evtxWith, le } from './binxml-builder.ts';
@@ -19,7 +19,7 @@ const distIndex = path.join(projectRoot, 'dist', 'evtx', 'index.js');
 let dir = '';
 
 beforeAll(() => {
-  if (!existsSync(distIndex) || !existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) {
+  if (!existsSync(distIndex) || !existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) {
     throw new Error('dist/evtx is missing: run `npm run build` before the e2e tests');
   }
   dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-e2e-'));
@@ -41,9 +41,9 @@ interface Line {
 }
 
 describe('ttpgraph evtx dump', () => {
-  it('prints one JSON line per record in the crate shape, plus record id and timestamp', () => {
+  it('prints one JSON line per record in the crate shape, plus record id and timestamp', async () => {
     const file = regressionFiles().find((f) => f.includes('findstr_security_keyword_lookup'))!;
-    const r = runCli(['evtx', 'dump', file]);
+    const r = await cliInProcess(['evtx', 'dump', file]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Line);
@@ -52,28 +52,28 @@ describe('ttpgraph evtx dump', () => {
     for (const l of lines) expect(l.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
-  it('gives the same records in the same order with 1 and 2 threads', () => {
+  it('gives the same records in the same order with 1 and 2 threads', async () => {
     const file = tmpFile('multi.evtx', multiChunkFile());
-    const one = runCli(['evtx', 'dump', file, '--threads', '1']);
-    const two = runCli(['evtx', 'dump', file, '--threads', '2']);
+    const one = await cliInProcess(['evtx', 'dump', file, '--threads', '1']);
+    const two = await cliInProcess(['evtx', 'dump', file, '--threads', '2']);
     expect(one.status).toBe(0);
     expect(two.status).toBe(0);
     expect(two.stdout).toBe(one.stdout);
     expect(one.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(9);
   });
 
-  it('writes XML records with --format xml', () => {
+  it('writes XML records with --format xml', async () => {
     const file = regressionFiles()[0]!;
-    const r = runCli(['evtx', 'dump', file, '--format', 'xml']);
+    const r = await cliInProcess(['evtx', 'dump', file, '--format', 'xml']);
     expect(r.status).toBe(0);
     expect(r.stdout.startsWith('Record 1\n<?xml version="1.0" encoding="utf-8"?>\n<Event xmlns=')).toBe(true);
     expect(r.stdout.trimEnd().endsWith('</Event>')).toBe(true);
   });
 
-  it('puts warnings on stderr (naming file, chunk, offset) and still prints the intact records', () => {
+  it('puts warnings on stderr (naming file, chunk, offset) and still prints the intact records', async () => {
     const file = tmpFile('bad-magic.evtx', sampleWithBadChunkMagic(1));
-    const good = runCli(['evtx', 'dump', tmpFile('good.evtx', multiChunkFile())]);
-    const r = runCli(['evtx', 'dump', file, '--threads', '2']);
+    const good = await cliInProcess(['evtx', 'dump', tmpFile('good.evtx', multiChunkFile())]);
+    const r = await cliInProcess(['evtx', 'dump', file, '--threads', '2']);
     expect(r.status).toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([`ttpgraph: warning: ${file}: chunk 1, offset 0x11000 (69632): bad chunk magic: chunk skipped`]);
     const lines = r.stdout.trimEnd().split('\n');
@@ -89,15 +89,15 @@ describe('ttpgraph evtx dump', () => {
     expect(r.stdout.trim()).toBe('status=0');
   });
 
-  it('fails with a non-zero exit code on an unreadable file', () => {
-    const r = runCli(['evtx', 'dump', path.join(dir, 'does-not-exist.evtx')]);
+  it('fails with a non-zero exit code on an unreadable file', async () => {
+    const r = await cliInProcess(['evtx', 'dump', path.join(dir, 'does-not-exist.evtx')]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/^ttpgraph: error: .*does-not-exist\.evtx: no such file\n$/);
     expect(r.stdout).toBe('');
   });
 
-  it('rejects a bad --threads value', () => {
-    const r = runCli(['evtx', 'dump', regressionFiles()[0]!, '--threads', 'zero']);
+  it('rejects a bad --threads value', async () => {
+    const r = await cliInProcess(['evtx', 'dump', regressionFiles()[0]!, '--threads', 'zero']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('--threads');
   });

@@ -23,6 +23,7 @@ import type * as Match from '../../src/hunt/evtx-match.ts';
 import type * as Hunt from '../../src/hunt/index.ts';
 import type * as Sigma from '../../src/sigma/index.ts';
 import { dataPath, projectRoot } from '../helpers/paths.ts';
+import { sigmaRulesCache } from '../helpers/fixture-names.ts';
 import { chunkOffset, recordsOf } from './fixtures.ts';
 import { regressionFiles } from './helpers.ts';
 import { regressionChunks, syntheticFile } from './synthetic.ts';
@@ -51,16 +52,12 @@ interface Run {
 }
 
 /**
- * With threads, the hits are taken slowly (a consumer that sleeps 10 ms a hit until a worker has
- * answered a batch, for at most 20 s), so that the workers, which take a second or more to compile
- * the rules while this thread matches these small files alone in well under a second, are ready
- * in time to take part however slow the machine. What is found does not depend on it.
+ * With threads, the batches follow a plan (the scheduler's `assign` hook): every other batch goes
+ * to a worker, so the workers surely take part however slow the machine, without waiting on a
+ * clock (the hunt first waits until its workers have compiled the rules). What is found does not
+ * depend on who parsed what.
  */
-const SLOW_HITS_MS = 20_000;
-
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+const everyOther = (k: number): 'caller' | number => (k % 2 === 0 ? 0 : 'caller');
 
 async function huntWith(logs: string[], threads: number): Promise<Run> {
   const hits: Hunt.HuntHit[] = [];
@@ -73,13 +70,11 @@ async function huntWith(logs: string[], threads: number): Promise<Run> {
     });
   };
   process.on('worker', watch);
-  const started = performance.now();
   const onHit = (h: Hunt.HuntHit): void => {
-    if (threads > 1 && workerBatches === 0 && performance.now() - started < SLOW_HITS_MS) pause(10);
     hits.push(h);
   };
   try {
-    const { elapsedMs: _e, compileMs: _c, ...summary } = await hunt.runHunt({ collection, pipeline, logs, threads, onHit, onProblem: (p) => problems.push(p) });
+    const { elapsedMs: _e, compileMs: _c, ...summary } = await hunt.runHunt({ collection, pipeline, logs, threads, onHit, onProblem: (p) => problems.push(p), ...(threads > 1 ? { evtxAssign: everyOther } : {}) });
     return { hits, problems, summary, workerBatches };
   } finally {
     process.off('worker', watch);
@@ -90,12 +85,14 @@ async function huntWith(logs: string[], threads: number): Promise<Run> {
 const keyOf = (h: Hunt.HuntHit): string => `${path.basename(h.source)}:${h.line}:${h.ruleId ?? h.title}`;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   hunt = (await import(dist('hunt', 'index.js'))) as typeof Hunt;
   evtx = (await import(dist('evtx', 'index.js'))) as typeof Evtx;
   match = (await import(dist('hunt', 'evtx-match.js'))) as typeof Match;
   sigma = (await import(dist('sigma', 'index.js'))) as typeof Sigma;
-  collection = hunt.loadRuleFiles(hunt.listRuleFiles([dataPath('sigma', 'rules')])).collection;
+  // The parsed form of the rules comes from the run's rule cache (test/helpers/global-fixtures.ts).
+  const cacheDir = sigmaRulesCache();
+  collection = hunt.loadRuleFiles([dataPath('sigma', 'rules')], cacheDir !== undefined ? { cacheDir } : {}).collection;
   pipeline = hunt.loadPipeline([]).pipeline;
   matchInit = { collection: match.matchingCollection(collection), pipeline };
   pool = evtx.startEvtxWorkers({ mapper: dist('hunt', 'evtx-match.js'), init: matchInit, threads: 3 });
@@ -200,9 +197,7 @@ describe("the hunt's mapper in workers", () => {
     let fromWorkers = 0;
     let stats: Evtx.ParseStats | undefined;
     const local = match.evtxMatcher(engine, false);
-    // Ready workers take batches as soon as there are some; workers still compiling might not.
-    await pool!.ready();
-    for await (const c of evtx.mapEvtx<Match.EvtxChunkMatches>(bytes, { mapper: dist('hunt', 'evtx-match.js'), init: matchInit, workers: pool!, local, batchChunks: 1, onStats: (s) => (stats = s) })) {
+    for await (const c of evtx.mapEvtx<Match.EvtxChunkMatches>(bytes, { mapper: dist('hunt', 'evtx-match.js'), init: matchInit, workers: pool!, local, batchChunks: 1, assign: everyOther, onStats: (s) => (stats = s) })) {
       expect(c.warnings).toEqual([]);
       // Workers send the matched events as one JSON text; this thread's matcher keeps objects.
       if (typeof c.value!.events === 'string') fromWorkers += c.value!.lines.length;

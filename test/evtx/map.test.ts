@@ -39,11 +39,9 @@ interface Ids {
 interface IdsInit {
   readonly tag?: string;
   readonly failChunk?: number;
-  readonly slowHereMs?: number;
 }
 interface IdsModule {
   createEvtxMapper(init?: IdsInit): Evtx.EvtxMapper<Ids>;
-  pause(ms: number): void;
 }
 interface Threaded {
   readonly thread: number;
@@ -55,7 +53,7 @@ let lib: typeof Evtx;
 let ids: IdsModule;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
+  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
   lib = (await import(pathToFileURL(distIndex).href)) as typeof Evtx;
   ids = (await import(idsMapper.href)) as IdsModule;
   dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-map-'));
@@ -65,12 +63,20 @@ afterAll(() => {
 });
 
 /**
- * Milliseconds the mappers sleep per chunk on the calling thread (init.slowHereMs), in runs that
- * must show workers sharing the work: a worker takes ~0.1 s to start and load its mapper (several
- * times that on a loaded CI machine), while this thread alone maps these small files in a few ms.
- * The answers are the same either way.
+ * The plan runs that must show workers sharing the work follow (the scheduler's `assign` hook), so
+ * that who parses what does not depend on how fast workers start on this machine: with `threads`
+ * threads, batch k goes to worker k mod threads, except every threads-th batch (k mod threads =
+ * threads − 1), which this thread parses. Batch 20 thus always lands on a worker.
  */
-const SLOW = 25;
+const shared =
+  (threads: number) =>
+  (k: number): Evtx.BatchOwner =>
+    k % threads === threads - 1 ? 'caller' : k % threads;
+/** The batches of `batches` that `shared(threads)` gives to this thread, then to each worker. */
+function sharesOf(threads: number, batches: number): { caller: number; workers: number[] } {
+  const ks = [...Array(batches).keys()];
+  return { caller: ks.filter((k) => k % threads === threads - 1).length, workers: Array.from({ length: threads - 1 }, (_, w) => ks.filter((k) => k % threads === w).length) };
+}
 
 const chunksIn = (file: Uint8Array): number => (file.length - HEADER) / CHUNK;
 
@@ -118,19 +124,24 @@ describe('mapEvtx across threads', () => {
   for (const threads of [1, 2, 4]) {
     for (const batchChunks of [1, 3, undefined]) {
       it(`${threads} thread(s), batches of ${batchChunks ?? 'default'} chunks: the mapper's answers in file order, work shared`, async () => {
-        const { chunks, stats } = await collect<Ids>(file, { mapper: idsMapper, init: { ...init, slowHereMs: threads > 1 ? SLOW : 0 }, threads, ...(batchChunks !== undefined ? { batchChunks } : {}) });
+        const { chunks, stats } = await collect<Ids>(file, { mapper: idsMapper, init, threads, ...(threads > 1 ? { assign: shared(threads) } : {}), ...(batchChunks !== undefined ? { batchChunks } : {}) });
         expect(chunks).toEqual(want);
         expect(stats.workers).toBe(threads - 1);
         expect(stats.batches).toBe(Math.ceil(48 / stats.batchChunks));
         if (batchChunks !== undefined) expect(stats.batchChunks).toBe(batchChunks);
         expect(stats.callerBatches + sum(stats.workerBatches)).toBe(stats.batches);
-        if (threads > 1) expect(sum(stats.workerBatches)).toBeGreaterThan(0);
+        if (threads > 1) {
+          expect(sum(stats.workerBatches)).toBeGreaterThan(0);
+          const planned = sharesOf(threads, stats.batches);
+          expect(stats.callerBatches).toBe(planned.caller);
+          expect(stats.workerBatches).toEqual(planned.workers);
+        }
       });
     }
   }
 
   it('takes the mapper module as a plain path too', async () => {
-    const { chunks, stats } = await collect<Ids>(file, { mapper: idsPath, init: { ...init, slowHereMs: SLOW }, threads: 2, batchChunks: 2 });
+    const { chunks, stats } = await collect<Ids>(file, { mapper: idsPath, init, threads: 2, batchChunks: 2, assign: shared(2) });
     expect(chunks).toEqual(want);
     expect(sum(stats.workerBatches)).toBeGreaterThan(0);
   });
@@ -152,7 +163,7 @@ describe('a damaged chunk in the middle', () => {
     writeFileSync(p, bad);
     const fh = await open(p, 'r');
     try {
-      const { chunks, stats } = await collect<Ids>(await lib.fileHandleReader(fh), { mapper: idsMapper, init: { slowHereMs: threads > 1 ? SLOW : 0 }, threads, batchChunks: 2 });
+      const { chunks, stats } = await collect<Ids>(await lib.fileHandleReader(fh), { mapper: idsMapper, threads, batchChunks: 2, ...(threads > 1 ? { assign: shared(threads) } : {}) });
       expect(chunks).toEqual(want);
       expect(chunks.map((c) => c.chunk)).toEqual(Array.from({ length: 48 }, (_, i) => i));
       expect(chunks[17]!.warnings.map((w) => w.code)).toEqual(['bad-chunk-magic']);
@@ -177,8 +188,8 @@ describe('startEvtxWorkers', () => {
     try {
       expect(pool.size).toBe(2);
       for (const f of files) {
-        const alone = await collect<Ids>(f, { mapper: idsMapper, init: { tag: 'pooled', slowHereMs: SLOW }, threads: 3, batchChunks: 1 });
-        const pooled = await collect<Ids>(f, { mapper: idsMapper, init: { tag: 'pooled', slowHereMs: SLOW }, workers: pool, batchChunks: 1 });
+        const alone = await collect<Ids>(f, { mapper: idsMapper, init: { tag: 'pooled' }, threads: 3, batchChunks: 1, assign: shared(3) });
+        const pooled = await collect<Ids>(f, { mapper: idsMapper, init: { tag: 'pooled' }, workers: pool, batchChunks: 1, assign: shared(3) });
         expect(pooled.chunks).toEqual(expected(f, ids.createEvtxMapper({ tag: 'pooled' })));
         expect(pooled.chunks).toEqual(alone.chunks);
         expect(pooled.stats.workers).toBe(2);
@@ -186,6 +197,7 @@ describe('startEvtxWorkers', () => {
         // The stats are this file's, not the pool's running total.
         expect(pooled.stats.callerBatches + sum(pooled.stats.workerBatches)).toBe(pooled.stats.batches);
         expect(sum(pooled.stats.workerBatches)).toBeGreaterThan(0);
+        expect(pooled.stats.workerBatches).toEqual(sharesOf(3, pooled.stats.batches).workers);
         expect(pool.size).toBe(2);
       }
     } finally {
@@ -197,21 +209,21 @@ describe('startEvtxWorkers', () => {
     const workerThreads = async (workers?: Evtx.EvtxWorkers): Promise<Set<number>> => {
       const seen = new Set<number>();
       for (const f of files) {
-        const { chunks } = await collect<Threaded>(f, { mapper: threadMapper, init: { slowHereMs: SLOW }, threads: 3, batchChunks: 1, ...(workers !== undefined ? { workers } : {}) });
+        const { chunks } = await collect<Threaded>(f, { mapper: threadMapper, threads: 3, batchChunks: 1, assign: shared(3), ...(workers !== undefined ? { workers } : {}) });
         expect(chunks.map((c) => c.value!.ids)).toEqual(expected(f, (c) => c.records.map((r) => Number(r.recordId))).map((c) => c.value));
         for (const c of chunks) if (c.value!.thread !== 0) seen.add(c.value!.thread);
       }
       return seen;
     };
-    const pool = lib.startEvtxWorkers({ mapper: threadMapper, init: { slowHereMs: SLOW }, threads: 3 });
+    const pool = lib.startEvtxWorkers({ mapper: threadMapper, threads: 3 });
     let pooled: Set<number>;
     try {
       pooled = await workerThreads(pool);
     } finally {
       await pool.close();
     }
-    expect(pooled.size).toBeGreaterThan(0);
-    expect(pooled.size).toBeLessThanOrEqual(2);
+    // Both workers had batches of every file (the plan), and they are the same two each time.
+    expect(pooled.size).toBe(2);
     // Without a pool each file starts its own workers, with new thread ids.
     const fresh = await workerThreads();
     expect(fresh.size).toBeGreaterThan(2);
@@ -232,8 +244,8 @@ describe('the local option', () => {
   const file = bigFile(96);
 
   it('is what the calling thread runs: with 2 threads both kinds of answer appear, matching the work shares', async () => {
-    const local = ids.createEvtxMapper({ tag: 'local', slowHereMs: SLOW });
-    const { chunks, stats } = await collect<Ids>(file, { mapper: idsMapper, init: { tag: 'module' }, local, threads: 2, batchChunks: 1 });
+    const local = ids.createEvtxMapper({ tag: 'local' });
+    const { chunks, stats } = await collect<Ids>(file, { mapper: idsMapper, init: { tag: 'module' }, local, threads: 2, batchChunks: 1, assign: shared(2) });
     expect(untaggedChunks(chunks)).toEqual(untaggedChunks(expected(file, ids.createEvtxMapper())));
     const tags = chunks.map((c) => c.value!.tag);
     expect(tags.filter((t) => t === 'local').length).toBe(stats.callerBatches);
@@ -241,6 +253,7 @@ describe('the local option', () => {
     expect(stats.callerBatches).toBeGreaterThan(0);
     expect(sum(stats.workerBatches)).toBeGreaterThan(0);
     expect(new Set(tags)).toEqual(new Set(['local', 'module']));
+    expect(stats.callerBatches).toBe(48);
   });
 
   it('with 1 thread, only the local answers', async () => {
@@ -255,10 +268,10 @@ describe('the local option', () => {
 describe('a mapper that fails in the workers', () => {
   const file = bigFile(48);
 
-  // The calling thread is slowed so that the workers are surely ready, take batches and hand them back.
+  // The plan gives the workers batches, so they surely take some and hand them back.
   it.each([2, 4])('createEvtxMapper throws: with `local`, the calling thread answers every chunk (%i threads)', async (threads) => {
-    const local = ids.createEvtxMapper({ tag: 'local', slowHereMs: SLOW });
-    const { chunks, stats } = await collect<Ids>(file, { mapper: throwsOnCreate, local, threads, batchChunks: 1 });
+    const local = ids.createEvtxMapper({ tag: 'local' });
+    const { chunks, stats } = await collect<Ids>(file, { mapper: throwsOnCreate, local, threads, batchChunks: 1, assign: shared(threads) });
     expect(chunks).toEqual(expected(file, ids.createEvtxMapper({ tag: 'local' })));
     expect(chunks.flatMap((c) => c.warnings)).toEqual([]);
     expect(stats.workers).toBe(threads - 1);
@@ -267,12 +280,12 @@ describe('a mapper that fails in the workers', () => {
   });
 
   it('createEvtxMapper throws in a shared pool: every file is still answered in full', async () => {
-    const local = ids.createEvtxMapper({ tag: 'local', slowHereMs: SLOW });
+    const local = ids.createEvtxMapper({ tag: 'local' });
     const pool = lib.startEvtxWorkers({ mapper: throwsOnCreate, threads: 3 });
     try {
       const workers: number[] = [];
       for (const f of [file, damagedBigFile(), bigFile(12, 2)]) {
-        const { chunks, stats } = await collect<Ids>(f, { mapper: throwsOnCreate, local, workers: pool, batchChunks: 1 });
+        const { chunks, stats } = await collect<Ids>(f, { mapper: throwsOnCreate, local, workers: pool, batchChunks: 1, assign: shared(3) });
         expect(chunks).toEqual(expected(f, ids.createEvtxMapper({ tag: 'local' })));
         expect(sum(stats.workerBatches)).toBe(0);
         workers.push(stats.workers);
@@ -286,8 +299,8 @@ describe('a mapper that fails in the workers', () => {
   });
 
   it.each([2, 4])('the function throws on chunk 20 in the workers: with `local`, nothing is lost (%i threads)', async (threads) => {
-    const local = ids.createEvtxMapper({ tag: 'local', slowHereMs: SLOW });
-    const { chunks, stats } = await collect<Ids>(file, { mapper: idsMapper, init: { failChunk: 20 }, local, threads, batchChunks: 1 });
+    const local = ids.createEvtxMapper({ tag: 'local' });
+    const { chunks, stats } = await collect<Ids>(file, { mapper: idsMapper, init: { failChunk: 20 }, local, threads, batchChunks: 1, assign: shared(threads) });
     expect(untaggedChunks(chunks)).toEqual(untaggedChunks(expected(file, ids.createEvtxMapper())));
     expect(chunks.flatMap((c) => c.warnings)).toEqual([]);
     // Chunk 20 can only have been answered here: the module refuses it.

@@ -20,7 +20,7 @@ let dir = '';
 let lib: typeof Evtx;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
+  if (!existsSync(path.join(projectRoot, 'dist', 'evtx', 'threads', 'worker.js'))) throw new Error('dist/evtx is missing: run `npm run build` first');
   lib = (await import(pathToFileURL(distIndex).href)) as typeof Evtx;
   dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-evtx-threads-'));
 });

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { dataPath } from '../helpers/paths.ts';
 
 describe('Sigma rules in the graph', () => {
@@ -37,14 +37,14 @@ describe('Sigma rules in the graph', () => {
     expect(t.graph.technique('T1114.001').sigma.find((r) => r.id === '2837e152-93c8-43d2-85ba-c3cd3c2ae614')?.subtechnique).toBeNull();
   });
 
-  it('search finds stored rules by title words', () => {
+  it('search finds stored rules by title words', async () => {
     const hits = t.graph.searchRulesAndControls('snap-ins exchange', { type: 'sigma-rule' });
     expect(hits[0]).toMatchObject({ type: 'sigma-rule', id: '25676e10-2121-446e-80a4-71ff8506af47' });
-    const cli = runCli(['--db', t.dbPath, 'search', 'mimikatz', 'execution', '--type', 'sigma-rule', '--json']);
+    const cli = await cliInProcess(['--db', t.dbPath, 'search', 'mimikatz', 'execution', '--type', 'sigma-rule', '--json']);
     expect(JSON.parse(cli.stdout).map((h: { id: string }) => h.id)).toContain('a642964e-bead-4bed-8910-1bb4d63e3b4d');
   });
 
-  it('sigma show prints the rule file, and a rule with errors is skipped and reported while the rest lands', () => {
+  it('sigma show prints the rule file, and a rule with errors is skipped and reported while the rest lands', async () => {
     const rules = path.join(t.dir, 'my-rules');
     mkdirSync(rules);
     writeFileSync(
@@ -52,15 +52,15 @@ describe('Sigma rules in the graph', () => {
       'title: Local test rule\nid: 0f6a2d3c-1b4e-4c55-9a77-2b8d1e9f0a01\nstatus: test\nlevel: low\ntags:\n  - attack.t1114.002\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: \\\\outlook.exe\n  condition: sel\n',
     );
     writeFileSync(path.join(rules, 'bad.yml'), 'title: Broken\nlogsource:\n  product: windows\ndetection:\n  sel:\n    Image|nosuchmodifier: x\n  condition: sel\n');
-    const imported = runCli(['--db', t.dbPath, 'import', 'sigma', rules]);
+    const imported = await cliInProcess(['--db', t.dbPath, 'import', 'sigma', rules]);
     expect(imported.status).toBe(1);
     expect(imported.stderr).toMatch(/bad\.yml:\d+:\d+: error\[unknown-modifier\]/);
     expect(imported.stdout).toContain('imported 1 Sigma rule(s) from 2 file(s) (0 unchanged, 1 skipped for errors)');
-    const shown = runCli(['--db', t.dbPath, 'sigma', 'show', '0f6a2d3c-1b4e-4c55-9a77-2b8d1e9f0a01']);
+    const shown = await cliInProcess(['--db', t.dbPath, 'sigma', 'show', '0f6a2d3c-1b4e-4c55-9a77-2b8d1e9f0a01']);
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain('title: Local test rule');
     expect(shown.stdout).toContain('covers T1114.002');
-    const missing = runCli(['--db', t.dbPath, 'sigma', 'show', 'nope']);
+    const missing = await cliInProcess(['--db', t.dbPath, 'sigma', 'show', 'nope']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('no Sigma rule "nope"');
   });

@@ -11,7 +11,7 @@ import { readNdjson } from '../../src/hunt/inputs/ndjson.ts';
 import { openLogFile } from '../../src/hunt/inputs/open.ts';
 import type { InputItem } from '../../src/hunt/inputs/reader.ts';
 import { readJsonValues } from '../../src/hunt/inputs/json-array.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/attack-store.ts';
 import { GOOD_RULE, sysmonEvent } from '../sigma/fixtures.ts';
 
@@ -61,27 +61,27 @@ describe('NDJSON line length cap (defect 10)', () => {
       ['event', 4],
     ]);
   });
-  it('hunt --max-line-bytes: FILE:LINE on stderr, counted, the hunt goes on', () => {
-    const r = runCli(['hunt', '--rules', rule, '--format', 'jsonl', '--max-line-bytes', '1m', longLines]);
+  it('hunt --max-line-bytes: FILE:LINE on stderr, counted, the hunt goes on', async () => {
+    const r = await cliInProcess(['hunt', '--rules', rule, '--format', 'jsonl', '--max-line-bytes', '1m', longLines]);
     expect(r.stderr).toContain(`skipped record: ${longLines}:2: line longer than 1048576 bytes, skipped`);
     expect(r.stderr).toContain(`skipped record: ${longLines}:4: line longer than 1048576 bytes, skipped`);
     expect(r.stderr).toContain('2 record(s) skipped');
     expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 3]);
     expect(r.status).toBe(0);
   });
-  it('hunt: the default (16 MiB) reads a 3 MB line; a bad --max-line-bytes is a usage error', () => {
-    expect(runCli(['hunt', '--rules', rule, '--format', 'jsonl', longLines]).stdout.trim().split('\n')).toHaveLength(4);
-    const bad = runCli(['hunt', '--rules', rule, '--max-line-bytes', 'lots', longLines]);
+  it('hunt: the default (16 MiB) reads a 3 MB line; a bad --max-line-bytes is a usage error', async () => {
+    expect((await cliInProcess(['hunt', '--rules', rule, '--format', 'jsonl', longLines])).stdout.trim().split('\n')).toHaveLength(4);
+    const bad = await cliInProcess(['hunt', '--rules', rule, '--max-line-bytes', 'lots', longLines]);
     expect(bad.stderr).toContain('--max-line-bytes');
     expect(bad.status).toBe(2);
   });
 });
 
 describe('events nested thousands deep (found by the fuzz suite)', () => {
-  it('are skipped as problems at their line; the hunt goes on (it stopped with "Maximum call stack size exceeded")', () => {
+  it('are skipped as problems at their line; the hunt goes on (it stopped with "Maximum call stack size exceeded")', async () => {
     const deep = path.join(dir, 'deep.ndjson');
     writeFileSync(deep, `${'['.repeat(20000)}${']'.repeat(20000)}\n${whoami}\n{"a":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}\n`);
-    const r = runCli(['hunt', '--rules', rule, '--format', 'jsonl', deep]);
+    const r = await cliInProcess(['hunt', '--rules', rule, '--format', 'jsonl', deep]);
     expect(r.stderr).toContain(`skipped record: ${deep}:1: JSON nested more than 100 deep, skipped`);
     expect(r.stderr).toContain(`skipped record: ${deep}:3: JSON nested more than 100 deep, skipped`);
     expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([2]);
@@ -90,22 +90,22 @@ describe('events nested thousands deep (found by the fuzz suite)', () => {
 });
 
 describe('a file with no readable record is an error (defect 12)', () => {
-  it('garbage .evtx exits 2 like garbage NDJSON, naming the file', () => {
+  it('garbage .evtx exits 2 like garbage NDJSON, naming the file', async () => {
     const evtx = path.join(dir, 'garbage.evtx');
     writeFileSync(evtx, randomBytes(70_000));
-    const e = runCli(['hunt', '--rules', rule, evtx]);
+    const e = await cliInProcess(['hunt', '--rules', rule, evtx]);
     expect(e.stderr).toContain(`error: ${evtx}: no readable record`);
     expect(e.status).toBe(2);
     const nd = path.join(dir, 'garbage.ndjson');
     writeFileSync(nd, '{"not": json at all\n{also not\n');
-    const n = runCli(['hunt', '--rules', rule, nd]);
+    const n = await cliInProcess(['hunt', '--rules', rule, nd]);
     expect(n.stderr).toContain(`error: ${nd}: no readable record`);
     expect(n.status).toBe(2);
   });
-  it('a file with some good records and some bad ones is not an error', () => {
+  it('a file with some good records and some bad ones is not an error', async () => {
     const mixed = path.join(dir, 'mixed.ndjson');
     writeFileSync(mixed, `${whoami}\nnot json\n`);
-    const r = runCli(['hunt', '--rules', rule, mixed]);
+    const r = await cliInProcess(['hunt', '--rules', rule, mixed]);
     expect(r.stderr).toContain('1 record(s) skipped');
     expect(r.status).toBe(0);
   });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/attack-store.ts';
 import { cliEntry } from '../helpers/paths.ts';
 import { sysmonEvent } from '../sigma/fixtures.ts';
@@ -68,17 +68,17 @@ function inTerminal(...args: string[]): string {
   return r.stdout;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir('ttpgraph-terminal-');
   db = path.join(dir, 'store.db');
   const b = path.join(dir, 'bundle.json');
   writeFileSync(b, bundle());
-  expect(runCli(['--db', db, 'import', 'attack', b]).status).toBe(0);
+  expect((await cliInProcess(['--db', db, 'import', 'attack', b])).status).toBe(0);
   rules = path.join(dir, 'rules');
   mkdirSync(rules);
   // The YAML "\e" escape is ESC: a title with a real escape character in it.
   writeFileSync(path.join(rules, 'hostile.yml'), RULE.replace(`Hostile ${'\\e'}Title`, `"Hostile \\e]0;pwned\\aTitle"`));
-  expect(runCli(['--db', db, 'import', 'sigma', rules]).status).toBe(0);
+  expect((await cliInProcess(['--db', db, 'import', 'sigma', rules])).status).toBe(0);
   const ev = sysmonEvent('C:\\Windows\\System32\\whoami.exe', `WS${EVIL}`);
   logs = path.join(dir, `log${'\u001b[2J'}.ndjson`);
   writeFileSync(logs, `${JSON.stringify(ev)}\nnot json ${EVIL}\n`);
@@ -98,10 +98,10 @@ describe('data is printed escaped to a terminal', () => {
     expect(out).toContain('Pwnable \\x1b]0;pwned\\x07Technique');
     expect(out).not.toMatch(ESC);
   });
-  it('sigma show', () => {
+  it('sigma show', async () => {
     const out = inTerminal('sigma', 'show', '99999999-9999-4999-8999-999999999999');
     expect(out).toContain('Hostile \\e]0;pwned\\aTitle'); // the YAML text as written: already printable
-    const json = JSON.parse(runCli(['--db', db, 'sigma', 'show', '99999999-9999-4999-8999-999999999999', '--json']).stdout) as { title: string };
+    const json = JSON.parse((await cliInProcess(['--db', db, 'sigma', 'show', '99999999-9999-4999-8999-999999999999', '--json'])).stdout) as { title: string };
     expect(json.title).toBe('Hostile \u001b]0;pwned\u0007Title');
   });
   it('hunt table, its problems on stderr and the file name', () => {
@@ -119,20 +119,20 @@ describe('data is printed escaped to a terminal', () => {
 });
 
 describe('machine formats keep the data exact and valid', () => {
-  it('show --json: the same strings back, C1 written as \\u escapes', () => {
-    const r = runCli(['--db', db, 'show', tech, '--json']);
+  it('show --json: the same strings back, C1 written as \\u escapes', async () => {
+    const r = await cliInProcess(['--db', db, 'show', tech, '--json']);
     // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     const page = JSON.parse(r.stdout) as { name: string; description: string };
     expect(page.name).toBe(`Pwnable ${EVIL}Technique`);
     expect(page.description).toContain(`${EVIL_C1}control characters\u0008\u0008`);
   });
-  it('hunt jsonl and sarif parse back to the exact host; csv keeps it as is', () => {
-    const jsonl = runCli(['hunt', '--rules', rules, '--format', 'jsonl', logs]).stdout;
+  it('hunt jsonl and sarif parse back to the exact host; csv keeps it as is', async () => {
+    const jsonl = (await cliInProcess(['hunt', '--rules', rules, '--format', 'jsonl', logs])).stdout;
     expect((JSON.parse(jsonl.trim()) as { host: string }).host).toBe(`WS${EVIL}`);
-    const sarif = runCli(['hunt', '--rules', rules, '--format', 'sarif', logs]).stdout;
+    const sarif = (await cliInProcess(['hunt', '--rules', rules, '--format', 'sarif', logs])).stdout;
     expect((JSON.parse(sarif) as { runs: { results: { properties: { host: string } }[] }[] }).runs[0]!.results[0]!.properties.host).toBe(`WS${EVIL}`);
-    const csv = runCli(['hunt', '--rules', rules, '--format', 'csv', logs]).stdout;
+    const csv = (await cliInProcess(['hunt', '--rules', rules, '--format', 'csv', logs])).stdout;
     expect(csv).toContain(`WS${EVIL}`);
   });
   it('the log file is not changed by any of it', () => {

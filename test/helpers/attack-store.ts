@@ -1,9 +1,13 @@
-/** Stores filled from the real ATT&CK bundles in ../shared/data, built once per test file in a temp dir. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+/**
+ * Stores filled from the real ATT&CK bundles in ../shared/data: each test file gets its own copy of
+ * a store the run's global setup built once (test/helpers/global-fixtures.ts).
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Graph, openGraph } from '../../src/graph.ts';
 import { openStore, type Store } from '../../src/store/sqlite/store.ts';
+import { prebuiltStore } from './fixture-names.ts';
 import { dataPath } from './paths.ts';
 
 export interface TempGraph {
@@ -29,11 +33,25 @@ export function tempDir(prefix = 'ttpgraph-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * A store of its own in a temp dir, holding `bundles` (file names under ../shared/data/attack),
+ * imported in that order. When the run's global setup prebuilt that store (test/README.md), it is
+ * a copy of it; otherwise the bundles are imported here.
+ */
 export async function graphWith(...bundles: string[]): Promise<TempGraph> {
+  return graphFrom(bundles.join('+'), async (graph) => {
+    for (const b of bundles) await graph.importAttack(dataPath('attack', b));
+  });
+}
+
+/** A store of its own: a copy of the prebuilt store `name`, or, without one, an empty store `fill`ed here. */
+export async function graphFrom(name: string, fill: (graph: Graph) => Promise<void>): Promise<TempGraph> {
   const dir = tempDir();
   const dbPath = path.join(dir, 'store.db');
+  const prebuilt = name === '' ? undefined : prebuiltStore(name);
+  if (prebuilt !== undefined) copyFileSync(prebuilt, dbPath);
   const graph = openGraph({ path: dbPath });
-  for (const b of bundles) await graph.importAttack(dataPath('attack', b));
+  if (prebuilt === undefined) await fill(graph);
   let sql: Store | undefined;
   return {
     graph,

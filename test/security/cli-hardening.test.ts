@@ -66,7 +66,7 @@ describe('the CLI against hostile sources and requests', () => {
   it('Ctrl-C stops an import reading a never-ending source: exit 130, nothing stored, the connection closed', async () => {
     const db = path.join(dir, 'interrupt.db');
     const run = start(['--db', db, 'import', 'attack', `${hostile.url}/slow`, `${hostile.url}/ok`]);
-    while (!hostile.hits.includes('/slow')) await new Promise((r) => setTimeout(r, 10));
+    await hostile.reached('/slow');
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(130);
     expect(run.stderr()).toContain(`ttpgraph: error: ${hostile.url}/slow: cancelled: nothing from it was stored`);

@@ -43,6 +43,8 @@ export interface TestServer {
   readonly hits: string[];
   /** Resolves when the connection of a request to this path has closed (the client gave up). */
   closed(path: string): Promise<void>;
+  /** Resolves once a request for this path has reached the server (at once if one has). */
+  reached(path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,10 +58,13 @@ export async function hostileServer(): Promise<TestServer> {
   const hits: string[] = [];
   const waiting = new Map<string, (() => void)[]>();
   const closedPaths = new Set<string>();
+  const arriving = new Map<string, (() => void)[]>();
   let port = 0;
   const server = http.createServer((req, res) => {
     const p = req.url ?? '/';
     hits.push(p);
+    for (const w of arriving.get(p) ?? []) w();
+    arriving.delete(p);
     res.on('close', () => {
       closedPaths.add(p);
       for (const w of waiting.get(p) ?? []) w();
@@ -102,6 +107,12 @@ export async function hostileServer(): Promise<TestServer> {
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             waiting.set(path, [...(waiting.get(path) ?? []), resolve]);
+          }),
+    reached: (path) =>
+      hits.includes(path)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            arriving.set(path, [...(arriving.get(path) ?? []), resolve]);
           }),
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/sqlite/store.ts';
 import { tempDir } from '../helpers/attack-store.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { tinyBundle } from './fixtures.ts';
 
 const uuid = (n: number): string => `11111111-2222-4333-8444-${String(n).padStart(12, '0')}`;
@@ -31,14 +31,14 @@ describe('validated imports', () => {
     }
   };
 
-  it('refuses a bundle whose wrong-typed techniques would empty a dataset, says what was skipped, and --force overrides', () => {
+  it('refuses a bundle whose wrong-typed techniques would empty a dataset, says what was skipped, and --force overrides', async () => {
     const goodFile = write('enterprise-attack-18.1.json', tinyBundle({ techniques: 15 }));
-    expect(runCli(['--db', db, 'import', 'attack', goodFile]).status).toBe(0);
+    expect((await cliInProcess(['--db', db, 'import', 'attack', goodFile])).status).toBe(0);
     const before = techniques();
     expect(before).toHaveLength(15);
 
     const brokenFile = write('enterprise-attack-18.1-broken.json', tinyBundle({ techniques: 15, broken: true }));
-    const refused = runCli(['--db', db, 'import', 'attack', brokenFile]);
+    const refused = await cliInProcess(['--db', db, 'import', 'attack', brokenFile]);
     expect(refused.status).toBe(1);
     expect(refused.stderr.trim()).toBe(
       `ttpgraph: error: ${brokenFile}: refused: it would replace enterprise ATT&CK 18.1 (15 techniques) with 0 techniques (15 objects skipped, 15 of them techniques; first: "name" is not a string); nothing was changed (--force to replace it anyway)`,
@@ -53,7 +53,7 @@ describe('validated imports', () => {
     t[2]!['x_mitre_platforms'] = 'Windows';
     t[3]!['description'] = 7;
     const partlyFile = write('enterprise-attack-18.1-partly.json', partly);
-    const landed = runCli(['--db', db, 'import', 'attack', partlyFile]);
+    const landed = await cliInProcess(['--db', db, 'import', 'attack', partlyFile]);
     expect(landed.status, landed.stderr).toBe(0);
     expect(landed.stdout).toMatch(/^replaced enterprise ATT&CK 18\.1/);
     expect(landed.stderr.trim().split('\n')).toEqual([
@@ -64,17 +64,17 @@ describe('validated imports', () => {
     ]);
     expect(techniques()).toHaveLength(11);
 
-    const forced = runCli(['--db', db, 'import', 'attack', '--force', brokenFile]);
+    const forced = await cliInProcess(['--db', db, 'import', 'attack', '--force', brokenFile]);
     expect(forced.status, forced.stderr).toBe(0);
     expect(techniques()).toEqual([]);
   });
 
-  it('fails a mappings file none of whose rows is valid, storing nothing', () => {
+  it('fails a mappings file none of whose rows is valid, storing nothing', async () => {
     const file = write('nist_800_53-rev5_attack-14.1-enterprise.json', {
       metadata: { mapping_framework: 'nist_800_53', mapping_framework_version: 'rev5', attack_version: '14.1', technology_domain: 'enterprise' },
       mapping_objects: [{ capability_id: 'AC-1' }, 'junk', { status: 'complete' }],
     });
-    const r = runCli(['--db', db, 'import', 'mappings', file]);
+    const r = await cliInProcess(['--db', db, 'import', 'mappings', file]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`ttpgraph: error: ${file}: none of its 3 mapping rows is valid (row #0: no "status"); nothing was stored`);
     const store = openStore(db, { readonly: true });
@@ -82,7 +82,7 @@ describe('validated imports', () => {
     store.close();
   });
 
-  it('counts a report listed twice once, and drops object_refs that are no STIX ids, saying how many', () => {
+  it('counts a report listed twice once, and drops object_refs that are no STIX ids, saying how many', async () => {
     const report = (name: string, refs: unknown[]): Record<string, unknown> => ({ type: 'report', spec_version: '2.1', id: `report--${uuid(1)}`, name, published: '2024-01-01T00:00:00Z', object_refs: refs });
     const bogus = Array.from({ length: 200_000 }, (_, i) => `not-a-ref-${i}`);
     const file = write('advisory.json', {
@@ -90,7 +90,7 @@ describe('validated imports', () => {
       id: `bundle--${uuid(9)}`,
       objects: [report('First', [`attack-pattern--${uuid(2)}`]), report('Second', [`attack-pattern--${uuid(2)}`, `attack-pattern--${uuid(2)}`, ...bogus, 42])],
     });
-    const r = runCli(['--db', db, 'import', 'stix', file]);
+    const r = await cliInProcess(['--db', db, 'import', 'stix', file]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^imported 1 STIX report\(s\) from .*: 1 object_refs, 0 of them to ATT&CK objects/);
     expect(r.stderr.trim().split('\n')).toEqual([

@@ -121,10 +121,7 @@ describe('http sources (a real server on 127.0.0.1)', () => {
   it('can be cancelled while the body trickles in', async () => {
     const controller = new AbortController();
     const reading = readSource(`${server.url}/slow`, { signal: controller.signal });
-    await new Promise<void>((resolve) => {
-      const check = (): void => (server.hits.includes('/slow') ? resolve() : void setTimeout(check, 10));
-      check();
-    });
+    await server.reached('/slow');
     controller.abort();
     const err = await failure(reading);
     expect(err.code).toBe('cancelled');

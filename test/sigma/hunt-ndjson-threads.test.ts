@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Hunt from '../../src/hunt/index.ts';
 import type * as Sigma from '../../src/sigma/index.ts';
 import { dataPath, projectRoot } from '../helpers/paths.ts';
+import { sigmaRulesCache } from '../helpers/fixture-names.ts';
 
 const dist = (...p: string[]): string => pathToFileURL(path.join(projectRoot, 'dist', ...p)).href;
 
@@ -62,7 +63,9 @@ beforeAll(async () => {
   if (!existsSync(path.join(projectRoot, 'dist', 'hunt', 'ndjson-worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   hunt = (await import(dist('hunt', 'index.js'))) as typeof Hunt;
   const sigma = (await import(dist('sigma', 'index.js'))) as typeof Sigma;
-  collection = hunt.loadRuleFiles([dataPath('sigma', 'rules')]).collection;
+  // The parsed form of the rules comes from the run's rule cache (test/helpers/global-fixtures.ts).
+  const cacheDir = sigmaRulesCache();
+  collection = hunt.loadRuleFiles([dataPath('sigma', 'rules')], cacheDir !== undefined ? { cacheDir } : {}).collection;
   pipeline = sigma.defaultPipeline;
   const { realisticEvents } = (await import(pathToFileURL(path.join(projectRoot, 'bench', 'realistic-events.mjs')).href)) as {
     realisticEvents: (dir: string, seed?: number) => { event(i: number): unknown };

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/attack-store.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { dataPath } from '../helpers/paths.ts';
 
 function jsonFiles(dir: string, out: string[] = []): string[] {
@@ -26,14 +26,14 @@ describe('hunt --from-store and the --rules cache', () => {
   let cache = '';
   let logs: string[] = [];
   let expected = '';
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = tempDir('ttpgraph-hunt-rules-cli-');
     db = path.join(dir, 'store.db');
     cache = path.join(dir, 'cache');
     logs = jsonFiles(dataPath('sigma-regression', 'rules', 'windows', 'process_creation'));
-    const r = runCli(['--db', db, 'import', 'sigma', rules]);
+    const r = await cliInProcess(['--db', db, 'import', 'sigma', rules]);
     expect(r.status, r.stderr).toBe(0);
-    const plain = runCli(['hunt', '--rules', rules, '--no-cache', '--format', 'jsonl', '--quiet', ...logs], { TTPGRAPH_CACHE_DIR: cache });
+    const plain = await cliInProcess(['hunt', '--rules', rules, '--no-cache', '--format', 'jsonl', '--quiet', ...logs], { TTPGRAPH_CACHE_DIR: cache });
     expect(plain.status, plain.stderr).toBe(0);
     expected = plain.stdout;
   });
@@ -44,30 +44,30 @@ describe('hunt --from-store and the --rules cache', () => {
     expect(existsSync(cache)).toBe(false);
   });
 
-  it('--rules with the cache, cold and warm, prints the same hits', () => {
+  it('--rules with the cache, cold and warm, prints the same hits', async () => {
     for (let i = 0; i < 2; i++) {
-      const r = runCli(['hunt', '--rules', rules, '--format', 'jsonl', '--quiet', ...logs], { TTPGRAPH_CACHE_DIR: cache });
+      const r = await cliInProcess(['hunt', '--rules', rules, '--format', 'jsonl', '--quiet', ...logs], { TTPGRAPH_CACHE_DIR: cache });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe(expected);
     }
     expect(readdirSync(path.join(cache, 'rules'))).toHaveLength(1);
   });
 
-  it('--from-store prints the same hits (the rules are the same files)', () => {
-    const r = runCli(['--db', db, 'hunt', '--from-store', '--format', 'jsonl', '--quiet', ...logs], { TTPGRAPH_CACHE_DIR: cache });
+  it('--from-store prints the same hits (the rules are the same files)', async () => {
+    const r = await cliInProcess(['--db', db, 'hunt', '--from-store', '--format', 'jsonl', '--quiet', ...logs], { TTPGRAPH_CACHE_DIR: cache });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(expected);
   });
 
-  it("without --rules: the store's rules by default, the same hits, said on stderr", () => {
-    const r = runCli(['--db', db, 'hunt', '--format', 'jsonl', ...logs], { TTPGRAPH_CACHE_DIR: cache });
+  it("without --rules: the store's rules by default, the same hits, said on stderr", async () => {
+    const r = await cliInProcess(['--db', db, 'hunt', '--format', 'jsonl', ...logs], { TTPGRAPH_CACHE_DIR: cache });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(expected);
     expect(r.stderr).toMatch(/^[\d,]+ rules from the store \(/m);
   });
 
-  it('without --rules and without a store: exit 2 saying how to get rules', () => {
-    const r = runCli(['--db', path.join(dir, 'none.db'), 'hunt', ...logs.slice(0, 1)]);
+  it('without --rules and without a store: exit 2 saying how to get rules', async () => {
+    const r = await cliInProcess(['--db', path.join(dir, 'none.db'), 'hunt', ...logs.slice(0, 1)]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('ttpgraph sync');
   });

@@ -119,7 +119,8 @@ describe('in a real browser', () => {
     const shot = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await shot.goto(`${server.url}/techniques/T1114`);
     await shot.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
-    await shot.waitForTimeout(300);
+    // Two animation frames: the graph's first layout has been painted.
+    await shot.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
     mkdirSync(path.join(projectRoot, 'docs', 'screenshots'), { recursive: true });
     await shot.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'technique-T1114.png'), fullPage: true });
     await shot.close();
@@ -130,7 +131,12 @@ describe('in a real browser', () => {
     const page = await open('/techniques/T1114?version=15.1');
     await page.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
     await page.locator('#context-graph').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300); // cytoscape refreshes its cached container offset after a scroll
+    // Cytoscape caches its container's offset and refreshes it some time after a scroll; resize()
+    // makes it measure again now, so the click lands where the node is drawn.
+    // (A block body: resize() returns the graph itself, which is not to be sent back to the test.)
+    await page.evaluate(() => {
+      (window as unknown as { __ttpgraph: { cy: { resize(): void } } }).__ttpgraph.cy.resize();
+    });
     const target = await page.evaluate(() => {
       type N = { data(k: string): string; renderedPosition(): { x: number; y: number } };
       const cy = (window as unknown as { __ttpgraph: { cy: { nodes(): N[] } } }).__ttpgraph.cy;

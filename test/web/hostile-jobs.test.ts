@@ -57,12 +57,10 @@ describe('hostile web jobs', () => {
     return { status: res.status, body: await res.json() };
   };
   const job = async (id: string): Promise<any> => (await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers: auth })).json()).job;
+  /** The job once it has ended: the app says when no job runs any more (App.idle), no polling. */
   const finished = async (id: string): Promise<any> => {
-    for (;;) {
-      const j = await job(id);
-      if (j.state !== 'running') return j;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await app.idle();
+    return job(id);
   };
   /** What the store holds, as one hash (tables the imports write). */
   const storeHash = (): string => {
@@ -101,7 +99,7 @@ describe('hostile web jobs', () => {
     expect(started.status).toBe(202);
     const id = started.body.job.id as string;
     // The job is reading the trickle: the server still answers pages and the API.
-    while (!hostile.hits.includes('/slow')) await new Promise((r) => setTimeout(r, 10));
+    await hostile.reached('/slow');
     for (const url of ['/api/v1/datasets', '/techniques/T1000', '/matrix']) {
       const res = await fetch(server.url + url);
       expect(res.status, url).toBe(200);

@@ -7,7 +7,7 @@ import { type App, createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
 import { openApiDocument } from '../../src/api/openapi.ts';
 import { reportFixture } from '../helpers/report-fixtures.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { graphWith, tempDir, type TempGraph } from '../helpers/attack-store.ts';
 import { REFERENCE_DATA_COMPONENTS, REFERENCE_MITIGATIONS, TECHNIQUE_SECTIONS, webGraph } from './fixture.ts';
 import net from 'node:net';
@@ -49,11 +49,11 @@ describe('web app and API (as a function)', () => {
     expect(page).toMatch(/data-node-type="group"/);
   });
 
-  it('the API returns exactly what `ttpgraph show T1114 --json` prints', () => {
+  it('the API returns exactly what `ttpgraph show T1114 --json` prints', async () => {
     for (const version of ['15.1', '18.1']) {
       const res = app.request(`/api/v1/techniques/T1114?version=${version}`);
       expect(res.status).toBe(200);
-      const cli = runCli(['show', 'T1114', '--json', '--attack-version', version], { TTPGRAPH_DB: t.dbPath });
+      const cli = await cliInProcess(['show', 'T1114', '--json', '--attack-version', version], { TTPGRAPH_DB: t.dbPath });
       expect(cli.status).toBe(0);
       expect(text(res.body)).toBe(cli.stdout);
     }

@@ -6,14 +6,32 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/attack-store.ts';
 import { cliEntry } from '../helpers/paths.ts';
 
-function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+interface Served {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  /** Resolves once stderr holds `text` (at once if it does). */
+  printed: (text: string) => Promise<void>;
+}
+
+function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TTPGRAPH_TOKEN: '', ...env } });
   let err = '';
+  const printed = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (!err.includes(text)) return;
+        child.stderr.off('data', check);
+        resolve();
+      };
+      child.stderr.on('data', check);
+      check();
+    });
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {
       err += String(d);
       const m = /at (http:\/\/[^\s]+)/.exec(err);
-      if (m?.[1] !== undefined) resolve({ child, url: m[1], stderr: () => err });
+      if (m?.[1] !== undefined) resolve({ child, url: m[1], stderr: () => err, printed });
     });
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
@@ -24,10 +42,10 @@ describe('ttpgraph serve', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves an empty store with a page saying how to fill it, on 127.0.0.1, and stops on SIGTERM', async () => {
-    const { child, url, stderr } = await serve(['--db', path.join(dir, 'new.db'), 'serve', '--port', '0', '--no-sync']);
+    const { child, url, stderr, printed } = await serve(['--db', path.join(dir, 'new.db'), 'serve', '--port', '0', '--no-sync']);
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      for (let i = 0; i < 100 && !stderr().includes('store is empty'); i++) await new Promise((r) => setTimeout(r, 20));
+      await printed('store is empty');
       expect(stderr()).toContain('the store is empty: run ttpgraph sync, or ttpgraph import attack FILE|URL');
       const page = await (await fetch(`${url}/`)).text();
       expect(page).toContain('ttpgraph sync');

@@ -46,12 +46,10 @@ describe('sync and import from the web', () => {
     conforms('/api/v1/jobs/{id}', 'get', 200, body);
     return body.job;
   };
+  /** The job once it has ended: the app says when no job runs any more (App.idle), no polling. */
   const finished = async (id: string): Promise<any> => {
-    for (;;) {
-      const j = await job(id);
-      if (j.state !== 'running') return j;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await app.idle();
+    return job(id);
   };
 
   beforeAll(async () => {

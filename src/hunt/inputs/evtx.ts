@@ -7,7 +7,7 @@
  * Folders are expanded by `expandLogPaths` (hunt/rules.ts) before `runHunt`.
  */
 import { open } from 'node:fs/promises';
-import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type EvtxMapper, type EvtxWorkers, type RandomAccessReader } from '../../evtx/index.ts';
+import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type BatchOwner, type EvtxMapper, type EvtxWorkers, type RandomAccessReader } from '../../evtx/index.ts';
 import { evtxMatches, evtxMatchModule, type EvtxChunkMatches, type EvtxMatch } from '../evtx-match.ts';
 import type { InputItem, InputProblem, LogFile, LogReader } from './reader.ts';
 
@@ -71,11 +71,11 @@ export interface EvtxMatchedChunk {
  * The hunt's threaded path: the file parsed and its records tested by `workers` and this thread
  * (`local`, over the hunt's own engine), chunk by chunk in file order; each damaged place a problem.
  */
-export function matchEvtx(file: LogFile, workers: EvtxWorkers, local: EvtxMapper<EvtxChunkMatches>): AsyncIterable<EvtxMatchedChunk | InputProblem> {
+export function matchEvtx(file: LogFile, workers: EvtxWorkers, local: EvtxMapper<EvtxChunkMatches>, assign?: (batch: number) => BatchOwner): AsyncIterable<EvtxMatchedChunk | InputProblem> {
   return overFile(file, async function* (reader) {
     const mapper = evtxMatchModule();
     if (mapper === null) throw new Error('EVTX workers run from the built dist/ only');
-    for await (const c of mapEvtx(reader, { source: file.path, format: 'json', mapper, workers, local })) {
+    for await (const c of mapEvtx(reader, { source: file.path, format: 'json', mapper, workers, local, ...(assign !== undefined ? { assign } : {}) })) {
       for (const w of c.warnings) yield problem(file, w.message);
       if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value === undefined ? [] : evtxMatches(c.value), bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE) } as const;
     }

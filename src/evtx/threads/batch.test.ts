@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeChunk, encodeChunk, mapBatch } from './batch.ts';
-import type { EvtxFormat } from './chunk.ts';
-import { evtxWith, le } from '../../test/evtx/binxml-builder.ts';
-import { CHUNK, HEADER, multiChunkFile, sampleWithDamagedRecordHeader } from '../../test/evtx/fixtures.ts';
+import type { EvtxFormat } from '../chunk.ts';
+import { evtxWith, le } from '../../../test/evtx/binxml-builder.ts';
+import { CHUNK, HEADER, multiChunkFile, sampleWithDamagedRecordHeader } from '../../../test/evtx/fixtures.ts';
 
 const formats: EvtxFormat[] = ['json', 'json-text', 'xml'];
 

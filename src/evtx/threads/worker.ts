@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeChunk, mapBatch } from './batch.ts';
 import type { BatchJob, BatchReply } from './batch.ts';
-import type { ChunkResult } from './chunk.ts';
+import type { ChunkResult } from '../chunk.ts';
 import { loadMapper } from './map.ts';
 import type { MappedChunk } from './map.ts';
 import type { WorkerSetup } from './schedule.ts';

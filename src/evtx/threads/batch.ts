@@ -16,11 +16,11 @@
  * A chunk whose records hold a bigint (an id or value beyond 2^53, which JSON text would round in
  * `JSON.parse`) travels as plain objects instead (`records`).
  */
-import { parseChunk } from './chunk.ts';
-import type { ChunkResult, EvtxFormat, EvtxRecord } from './chunk.ts';
-import type { EvtxWarning } from './warning.ts';
-import { CHUNK_SIZE } from './file-header.ts';
-import type { JsonObject } from './render/json.ts';
+import { parseChunk } from '../chunk.ts';
+import type { ChunkResult, EvtxFormat, EvtxRecord } from '../chunk.ts';
+import type { EvtxWarning } from '../warning.ts';
+import { CHUNK_SIZE } from '../file-header.ts';
+import type { JsonObject } from '../render/json.ts';
 
 /** Message to a worker; the reply carries the same id. */
 export interface BatchJob extends BatchOptions {

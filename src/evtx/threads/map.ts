@@ -11,10 +11,11 @@
  * loads it once, with its own structured clone of `init`; the calling thread uses `local` if given
  * (say, the same function over objects it already has) or loads the module too.
  */
-import type { ChunkResult } from './chunk.ts';
-import type { EvtxWarning } from './warning.ts';
-import { bytesReader } from './reader.ts';
-import type { ParseOptions, RandomAccessReader } from './reader.ts';
+import type { ChunkResult } from '../chunk.ts';
+import type { EvtxWarning } from '../warning.ts';
+import { bytesReader } from '../reader.ts';
+import type { ParseOptions } from '../options.ts';
+import type { RandomAccessReader } from '../reader.ts';
 import { scheduleChunks } from './schedule.ts';
 import { mapperUrl, poolOf } from './workers.ts';
 

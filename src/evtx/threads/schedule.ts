@@ -16,12 +16,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BatchJob, BatchReply } from './batch.ts';
-import { parseChunk } from './chunk.ts';
-import type { ChunkResult, EvtxFormat } from './chunk.ts';
-import { makeWarning } from './warning.ts';
-import type { EvtxWarning } from './warning.ts';
-import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.ts';
-import type { ParseOptions, ParseStats, RandomAccessReader } from './reader.ts';
+import { parseChunk } from '../chunk.ts';
+import type { ChunkResult, EvtxFormat } from '../chunk.ts';
+import { makeWarning } from '../warning.ts';
+import type { EvtxWarning } from '../warning.ts';
+import { checkFileHeader, chunkCount, CHUNK_SIZE, FILE_HEADER_SIZE } from '../file-header.ts';
+import type { ParseOptions, ParseStats } from '../options.ts';
+import type { RandomAccessReader } from '../reader.ts';
 
 /** What a scheduled run makes of each chunk, in this thread and in the workers. */
 export interface ChunkWork<T> {
@@ -280,38 +281,64 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
     return work.here(parseChunk(bytes.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o), chunk);
   };
 
+  /** Under a plan (options.assign): the live worker batch `k` is planned for, or null for this thread. */
+  const plan = pool === null ? undefined : options.assign;
+  const plannedWorker = (k: number): PoolWorker | null => {
+    if (plan === undefined || pool === null || pool.workers.length === 0) return null;
+    const owner = plan(k);
+    if (owner === 'caller') return null;
+    const pw = pool.workers[((Math.floor(owner) % pool.workers.length) + pool.workers.length) % pool.workers.length]!;
+    return pw.alive ? pw : null;
+  };
+  /** May this thread parse batch `k` itself: always without a plan, else when the plan says so. */
+  const mayParseHere = (k: number): boolean => plan === undefined || plannedWorker(k) === null;
+
+  /** Hands read batch `k` to worker `pw`. */
+  const send = (k: number, s: Extract<Slot<T>, { state: 'ready' }>, pw: PoolWorker): void => {
+    if (pool === null) return;
+    // Transfer, never copy twice; a view into a larger buffer (a Buffer over a whole file, or
+    // a pooled one) is copied first, since transferring would detach the owner's buffer.
+    let bytes = s.bytes;
+    if (!s.own) {
+      bytes = take().subarray(0, s.bytes.length);
+      bytes.set(s.bytes);
+    }
+    slots.set(k, { state: 'worker' });
+    pool.run(pw, { bytes, firstChunk: first(k), fileOffset: offsetOf(k), count: count(k), source, format, strictChecksums }, (reply) => {
+      if ('chunks' in reply) {
+        recycle(reply.bytes);
+        slots.set(k, { state: 'done', results: reply.chunks.map((c, i) => () => work.fromWorker(c, first(k) + i)) });
+      } else if (reply.bytes !== undefined) {
+        slots.set(k, { state: 'ready', bytes: reply.bytes, own: true });
+      } else {
+        slots.set(k, { state: 'done', results: failed(k, `worker failed: ${reply.error.message}`) });
+      }
+      dispatch();
+      notify();
+    });
+  };
+
   /**
    * Gives read batches to workers with room, highest first: the lowest ones are left to this
    * thread, which parses them just before yielding them (their records then die young), while the
-   * workers' compact answers wait until their turn.
+   * workers' compact answers wait until their turn. Under a plan, each batch waits for its worker.
    */
   const dispatch = (): void => {
     if (pool === null) return;
+    if (plan !== undefined) {
+      for (let k = next; k < issued; k++) {
+        const s = slots.get(k);
+        const pw = plannedWorker(k);
+        if (s?.state === 'ready' && pw !== null && pw.queued < PER_WORKER) send(k, s, pw);
+      }
+      return;
+    }
     for (let k = issued - 1; k >= next; k--) {
       const s = slots.get(k);
       if (s?.state !== 'ready') continue;
       const pw = pool.free();
       if (pw === null) return;
-      // Transfer, never copy twice; a view into a larger buffer (a Buffer over a whole file, or
-      // a pooled one) is copied first, since transferring would detach the owner's buffer.
-      let bytes = s.bytes;
-      if (!s.own) {
-        bytes = take().subarray(0, s.bytes.length);
-        bytes.set(s.bytes);
-      }
-      slots.set(k, { state: 'worker' });
-      pool.run(pw, { bytes, firstChunk: first(k), fileOffset: offsetOf(k), count: count(k), source, format, strictChecksums }, (reply) => {
-        if ('chunks' in reply) {
-          recycle(reply.bytes);
-          slots.set(k, { state: 'done', results: reply.chunks.map((c, i) => () => work.fromWorker(c, first(k) + i)) });
-        } else if (reply.bytes !== undefined) {
-          slots.set(k, { state: 'ready', bytes: reply.bytes, own: true });
-        } else {
-          slots.set(k, { state: 'done', results: failed(k, `worker failed: ${reply.error.message}`) });
-        }
-        dispatch();
-        notify();
-      });
+      send(k, s, pw);
     }
   };
 
@@ -362,6 +389,8 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
 
   try {
     signal?.throwIfAborted();
+    // A plan names workers, so they must be there to take their batches.
+    if (plan !== undefined && pool !== null) await pool.whenReady();
     const head = await reader.read(0, FILE_HEADER_SIZE);
     const headerWarnings = checkFileHeader(head, reader.size, source).warnings;
     if (headerWarnings.length > 0) yield work.lost(headerWarnings, -1);
@@ -378,7 +407,7 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
         await turn();
         continue;
       }
-      if (s.state === 'ready') {
+      if (s.state === 'ready' && mayParseHere(next)) {
         // Ours and next: parsed chunk by chunk as it is yielded, so that few records live at once.
         slots.delete(next);
         const k = next++;
@@ -393,9 +422,11 @@ export async function* scheduleChunks<T>(reader: RandomAccessReader, options: Pa
       // The next batch is at a worker and not finished: parse ahead the lowest one no worker has
       // taken. (While it is still being read, wait: parsing ahead keeps results alive longer.)
       // At most AHEAD such batches wait at a time: their results are objects, the costliest to hold.
+      // (Under a plan, a batch also waits here for its worker to have room.)
+      const atWorker = s.state === 'worker' || (s.state === 'ready' && plan !== undefined);
       let k = next + 1;
-      while (s.state === 'worker' && ahead < AHEAD && k < issued && slots.get(k)!.state !== 'ready') k++;
-      const mine = s.state === 'worker' && ahead < AHEAD ? slots.get(k) : undefined;
+      while (atWorker && ahead < AHEAD && k < issued && !(slots.get(k)!.state === 'ready' && mayParseHere(k))) k++;
+      const mine = atWorker && ahead < AHEAD && k < issued ? slots.get(k) : undefined;
       if (mine?.state === 'ready') {
         slots.set(k, { state: 'done', mine: true, results: Array.from({ length: count(k) }, (_, i) => parseHere(mine.bytes, k, i)) });
         if (mine.own) recycle(mine.bytes);

@@ -4,18 +4,8 @@
  * caller can wait until they are ready before it starts the clock or the first file.
  */
 import { pathToFileURL } from 'node:url';
+import type { EvtxWorkers } from '../options.ts';
 import { WorkerPool } from './schedule.ts';
-
-/** Worker threads for {@link parseEvtx} (no mapper) or for {@link mapEvtx} (one mapper); `close()` when done. */
-export interface EvtxWorkers {
-  /** Workers started (0 when running from the TypeScript sources, where workers cannot run). */
-  readonly size: number;
-  /** `parse` serves parseEvtx; `map` serves mapEvtx with this mapper module. */
-  readonly kind: 'parse' | 'map';
-  /** Settles once every worker is set up (its mapper loaded) or has died. */
-  ready(): Promise<void>;
-  close(): Promise<void>;
-}
 
 export interface StartWorkersOptions {
   /** Threads that will parse, the calling one included: `threads − 1` workers start. */

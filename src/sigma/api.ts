@@ -27,10 +27,12 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
   const pipeline = options.pipeline ?? defaultPipeline;
   const issues: SigmaIssue[] = [];
   const compiled: CompiledRule[] = [];
-  // One per-event memo for the whole collection: rules share field lookups and item results.
+  // One per-event memo for the whole collection: rules share field lookups and item results; route
+  // checks have one of their own.
   const cache = new EvalCache();
+  const routeCache = new EvalCache();
   for (const rule of collection.rules) {
-    const r = compileRule(rule, pipeline, collection.filters, cache);
+    const r = compileRule(rule, pipeline, collection.filters, cache, routeCache);
     issues.push(...r.issues);
     if (r.compiled !== undefined) compiled.push(r.compiled);
   }

@@ -16,10 +16,11 @@
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
  */
-import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule } from '../compile/compile.ts';
+import type { Predicate } from '../runtime/eval-cache.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { eventContext, getField, type EventContext } from './event.ts';
+import { eventContext, getField, type EventContext } from '../runtime/event.ts';
 
 export interface EngineOptions {
   /** Logsource routing (default true). Off: every rule sees every event. */

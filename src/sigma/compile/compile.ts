@@ -18,12 +18,13 @@ import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { compileCidr } from '../modifiers/cidr.ts';
 import { compileLinearRegex } from '../modifiers/linear-regex.ts';
-import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
+import { ANY, wrapAny, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../runtime/event.ts';
 import { EvalCache, scalarString, type Getter, type Predicate } from '../runtime/eval-cache.ts';
 import { compilePattern, compileShapeSet, patternShape, type StringTest } from './strings.ts';
-import { andCnf, itemCnf, orCnf, type Cnf } from './witness.ts';
+import { detectionWitness } from './witness.ts';
+import { foldDetection } from './fold.ts';
 
 export type { Predicate } from '../runtime/eval-cache.ts';
 export { EvalCache } from '../runtime/eval-cache.ts';
@@ -300,48 +301,6 @@ function or(preds: Predicate[]): Predicate {
 
 type Detection = SigmaRule['detection'];
 
-/** How one condition walk combines its values: what an item gives, and and / or / not over them. */
-interface ConditionFold<T> {
-  item(it: DetectionItem): T;
-  and(parts: T[]): T;
-  or(parts: T[]): T;
-  not(inner: T): T;
-}
-
-/**
- * The one walk over a detection: each search identifier is an OR of its groups, each group an AND
- * of its items; the condition tree combines identifiers (`1 of` = or, `all of` = and). Witness,
- * predicate and route check are three folds of it.
- */
-function foldDetection<T>(detection: Detection, f: ConditionFold<T>): T {
-  const ids = new Map<string, T>();
-  for (const [name, sid] of detection.identifiers) ids.set(name, f.or(sid.groups.map((g) => f.and(g.map((it) => f.item(it))))));
-  const walk = (n: ConditionNode): T => {
-    switch (n.type) {
-      case 'id':
-        return ids.get(n.name) as T;
-      case 'not':
-        return f.not(walk(n.arg));
-      case 'and':
-        return f.and(n.args.map(walk));
-      case 'or':
-        return f.or(n.args.map(walk));
-      case 'of': {
-        const parts = n.names.map((name) => ids.get(name) as T);
-        return n.quantifier === 'all' ? f.and(parts) : f.or(parts);
-      }
-    }
-  };
-  return walk(detection.condition);
-}
-
-/** The detection's witness (see witness.ts): nothing is certain under `not`. */
-const WITNESS_FOLD: ConditionFold<Cnf> = { item: itemCnf, and: andCnf, or: orCnf, not: () => [] };
-
-function detectionWitness(detection: Detection): Cnf {
-  return foldDetection(detection, WITNESS_FOLD);
-}
-
 function detectionPredicate(detection: Detection, pipeline: Pipeline, cache: EvalCache): Predicate {
   return foldDetection<Predicate>(detection, {
     item: (it) => compileItem(it, pipeline, cache),
@@ -386,24 +345,66 @@ function not3(inner: Tri): Tri {
 }
 
 /**
- * The detection's route check (see CompiledRule.routeCheck): items on a routing field that no
- * pipeline alias renames are evaluated, every other item is MAYBE. `routeCache` is the memo route
- * checks share (compileCollection passes one per collection; entries are per event).
+ * What the rules of one collection share while compiling: the per-event memo of their predicates,
+ * the memo of their route checks (kept apart: route checks run on a route's first event only), and
+ * what depends on the pipeline alone (the fields route checks test; each distinct logsource's
+ * precondition, built once for all the rules that declare it).
  */
-function detectionRouteCheck(detection: Detection, pipeline: Pipeline, routeCache: EvalCache): Tri | undefined {
-  const fields = new Set(routeFields(pipeline));
-  for (const a of pipeline.eventAliases) for (const k of Object.keys(a.fields)) fields.delete(k);
+export class CompileShared {
+  readonly cache = new EvalCache();
+  readonly routeCache = new EvalCache();
+  /** Routing fields that no pipeline alias renames: the fields route checks evaluate. */
+  readonly checkFields: ReadonlySet<string>;
+  private readonly logsources = new Map<string, { precondition: Predicate; routed: boolean }>();
+
+  readonly pipeline: Pipeline;
+
+  constructor(pipeline: Pipeline) {
+    this.pipeline = pipeline;
+    const fields = new Set(routeFields(pipeline));
+    for (const a of pipeline.eventAliases) for (const k of Object.keys(a.fields)) fields.delete(k);
+    this.checkFields = fields;
+  }
+
+  /** compileLogsource, once per distinct (product, category, service). */
+  logsource(ls: Logsource): { precondition: Predicate; routed: boolean } {
+    const key = JSON.stringify([ls.product, ls.category, ls.service]);
+    let r = this.logsources.get(key);
+    if (r === undefined) this.logsources.set(key, (r = compileLogsource(ls, this.pipeline)));
+    return r;
+  }
+}
+
+/** Is the item one a route check evaluates (on a routing field no alias renames)? */
+function routeItem(it: DetectionItem, shared: CompileShared): boolean {
+  if (it.field === null) return false;
+  const targets = mappedTargets(it.field, shared.pipeline);
+  return targets.length === 1 && shared.checkFields.has(targets[0] as string);
+}
+
+/**
+ * The detection's route check (see CompiledRule.routeCheck): items on a routing field that no
+ * pipeline alias renames are evaluated, every other item is MAYBE. Undefined when no item is on
+ * such a field; otherwise built when first called (on the first event of a route where the rule's
+ * logsource holds: most rules of a large set never get there).
+ */
+function detectionRouteCheck(detection: Detection, shared: CompileShared): Tri | undefined {
   let any = false;
-  const item = (it: DetectionItem): Tri => {
-    if (it.field === null) return () => MAYBE;
-    const targets = mappedTargets(it.field, pipeline);
-    if (targets.length !== 1 || !fields.has(targets[0] as string)) return () => MAYBE;
-    any = true;
-    const p = compileItemPlain(it, pipeline, routeCache);
-    return (ctx) => (p(ctx) ? YES : NO);
-  };
-  const check = foldDetection<Tri>(detection, { item, and: and3, or: or3, not: not3 });
-  return any ? check : undefined;
+  for (const sid of detection.identifiers.values()) for (const g of sid.groups) for (const it of g) any ||= routeItem(it, shared);
+  if (!any) return undefined;
+  const build = (): Tri =>
+    foldDetection<Tri>(detection, {
+      item: (it) => {
+        if (!routeItem(it, shared)) return () => MAYBE;
+        const p = compileItemPlain(it, shared.pipeline, shared.routeCache);
+        return (ctx) => (p(ctx) ? YES : NO);
+      },
+      and: and3,
+      or: or3,
+      not: not3,
+    });
+  let check: Tri | undefined;
+  return (ctx) => (check ??= build())(ctx);
 }
 
 /** The only compile-time error of a detection: a placeholder the pipeline has no value for (under placeholder_fallback: error). */
@@ -501,12 +502,12 @@ export interface CompileResult {
 }
 
 /**
- * Compiles one rule. Rules compiled with the same `cache` (compileCollection passes one per
- * collection) share their per-event field lookups and item results; without one the rule gets its
- * own. `routeCache` is the same for route checks, kept apart (they run once per route, on the
- * route's first event, not per event).
+ * Compiles one rule. Rules compiled with the same `shared` (compileCollection passes one per
+ * collection; its pipeline must be `pipeline`) share their per-event field lookups and item
+ * results, and their logsource preconditions; without one the rule gets its own.
  */
-export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = [], cache: EvalCache = new EvalCache(), routeCache: EvalCache = new EvalCache()): CompileResult {
+export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = [], shared: CompileShared = new CompileShared(pipeline)): CompileResult {
+  const { cache } = shared;
   try {
     const applied = filters.filter((f) => filterApplies(f, rule));
     checkPlaceholders(rule.detection, pipeline);
@@ -521,8 +522,8 @@ export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readon
       return applied.length === 0 ? det : and([det, ...applied.map((f) => detectionPredicate(f.detection, pipeline, cache))]);
     };
     const predicate: Predicate = (ctx) => (real ??= build())(ctx);
-    const { precondition, routed } = compileLogsource(rule.logsource, pipeline);
-    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, pipeline, routeCache)).filter((c): c is Tri => c !== undefined);
+    const { precondition, routed } = shared.logsource(rule.logsource);
+    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, shared)).filter((c): c is Tri => c !== undefined);
     const routeCheck: Tri | undefined = checks.length === 0 ? undefined : (ctx) => (checks.some((c) => c(ctx) === NO) ? NO : MAYBE);
     return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title), ...(routeCheck !== undefined ? { routeCheck } : {}) }, issues: [] };
   } catch (e) {

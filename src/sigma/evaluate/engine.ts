@@ -89,8 +89,9 @@ interface LiteralIndex {
   readonly buckets: number;
   readonly start: Int32Array;
   readonly entries: Int32Array;
-  /** 4-gram prefilter bitset. */
+  /** 4-gram prefilter bitset, and 32 - its log2 size in bits. */
   readonly pre: Uint32Array;
+  readonly preShift: number;
   /** 4-gram open-addressing table, pairs [key + 1 (0 = empty), bucket] side by side: one cache line per probe. */
   readonly table: Int32Array;
   readonly shift: number;
@@ -115,16 +116,14 @@ function usableSets(rule: CompiledRule): readonly (readonly string[])[] {
 }
 
 /**
- * The index of some rules (`ids`, each with usable sets: `setsOf`); entries name rules by their
- * number in the engine.
+ * The key each literal is filed under, chosen by gram frequencies among the literals of all the
+ * rules (`ids`, sets by `setsOf`), so that the routes' indexes agree on keys with one index of every
+ * rule.
  */
-function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[]): LiteralIndex {
-  let chars = 0;
-  for (const id of ids) for (const set of setsOf(id)) for (const w of set) chars += w.length;
-  // Gram frequencies among the literals (approximate: a count table of about 4 slots per
-  // character, at most 2^20; collisions only make a gram look commoner than it is, which changes
-  // which window files a literal, never correctness).
-  const FREQ_BITS = Math.max(10, Math.min(20, Math.ceil(Math.log2(chars + 1)) + 2));
+function keyChooser(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[]): (w: string) => number {
+  // Gram frequencies among all literals (approximate: a 2^20-slot count table; collisions only make
+  // a gram look commoner than it is, which changes which window files a literal, never correctness).
+  const FREQ_BITS = 20;
   const freq4 = new Uint32Array(1 << FREQ_BITS);
   const freq2 = new Uint32Array(1 << 16);
   const slot4 = (h: number): number => Math.imul(h, MUL) >>> (32 - FREQ_BITS);
@@ -141,20 +140,6 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
       }
     }
   }
-  // key kind: 0 = 4-gram, 1 = 2-gram, 2 = char; bucket per distinct (kind, key).
-  const bucketOf = new Map<number, number>();
-  const lists: number[][] = [];
-  const file = (kind: number, key: number, entry: number): void => {
-    const k = kind * 0x40000000 + key;
-    let b = bucketOf.get(k);
-    if (b === undefined) {
-      b = lists.length;
-      bucketOf.set(k, b);
-      lists.push([]);
-    }
-    const l = lists[b] as number[];
-    if (l[l.length - 1] !== entry) l.push(entry);
-  };
   /** The (kind, key) a literal is filed under; literals recur across rules, so remembered. */
   const keyOf = new Map<string, number>();
   const chooseKey = (w: string): number => {
@@ -203,6 +188,28 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
     keyOf.set(w, k);
     return k;
   };
+  return chooseKey;
+}
+
+/**
+ * The index of some rules (`ids`, each with usable sets: `setsOf`), literals filed under
+ * `chooseKey`'s keys; entries name rules by their number in the engine.
+ */
+function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[], chooseKey: (w: string) => number): LiteralIndex {
+  // key kind: 0 = 4-gram, 1 = 2-gram, 2 = char; bucket per distinct (kind, key).
+  const bucketOf = new Map<number, number>();
+  const lists: number[][] = [];
+  const file = (kind: number, key: number, entry: number): void => {
+    const k = kind * 0x40000000 + key;
+    let b = bucketOf.get(k);
+    if (b === undefined) {
+      b = lists.length;
+      bucketOf.set(k, b);
+      lists.push([]);
+    }
+    const l = lists[b] as number[];
+    if (l[l.length - 1] !== entry) l.push(entry);
+  };
   for (const idx of ids) {
     setsOf(idx).forEach((set, si) => {
       const entry = idx * 4 + si;
@@ -227,7 +234,10 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
   while (size < n4 * 2) size *= 2;
   const shift = 32 - Math.log2(size);
   const table = new Int32Array(size * 2);
-  const pre = new Uint32Array(1 << (PRE_BITS - 5));
+  // About 16 bits per 4-gram key (at least 1 kB, at most 32 kB): a route's index is as small as its rules.
+  const preBits = Math.max(13, Math.min(PRE_BITS, Math.ceil(Math.log2(n4 * 16 + 1))));
+  const preShift = 32 - preBits;
+  const pre = new Uint32Array(1 << (preBits - 5));
   const bi = new Int32Array(1 << 16);
   const biBits = new Uint32Array(1 << 11);
   const uni = new Int32Array(256);
@@ -237,7 +247,7 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
       while (table[2 * i] !== 0) i = (i + 1) & (size - 1);
       table[2 * i] = k + 1;
       table[2 * i + 1] = b;
-      const p = Math.imul(k, 0x85ebca6b) >>> (32 - PRE_BITS);
+      const p = Math.imul(k, 0x85ebca6b) >>> preShift;
       pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
     } else if (k < 0x80000000) {
       const g = k - 0x40000000;
@@ -246,7 +256,7 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
     }
     else uni[k - 0x80000000] = b + 1;
   }
-  return { buckets: lists.length, start, entries, pre, table, shift, bi, biBits, uni, ascii: ASCII, stamp: new Uint32Array(lists.length) };
+  return { buckets: lists.length, start, entries, pre, preShift, table, shift, bi, biBits, uni, ascii: ASCII, stamp: new Uint32Array(lists.length) };
 }
 
 const ASCII = ((): Uint16Array => {
@@ -351,6 +361,8 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   // large set never see an event of their logsource in a given log), and shared by the routes with
   // the same indexed rules (e.g. every EventID of a channel that no rule names).
   const indexes = new Map<string, LiteralIndex>();
+  // Keys are chosen by the frequencies among every rule's literals, as one index of all rules would.
+  const chooseKey = useIndex ? keyChooser(Array.from(rules.keys()), setsOf) : undefined;
 
   // Routes in a tree of Maps, one level per routing field, keyed by the field's value as is
   // (objects by their JSON): no key string is built per event.
@@ -413,7 +425,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       const key = inIndex.join(',');
       index = indexes.get(key);
       if (index === undefined) {
-        index = buildIndex(inIndex, setsOf);
+        index = buildIndex(inIndex, setsOf, chooseKey!);
         indexes.set(key, index);
       }
     }
@@ -469,7 +481,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
    * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
    */
   const scanString = (s: string, folded: boolean, ix: LiteralIndex): void => {
-    const { pre, table, shift, bi, biBits, uni, ascii } = ix;
+    const { pre, preShift, table, shift, bi, biBits, uni, ascii } = ix;
     let prevRare = 0;
     const tmask = (table.length >>> 1) - 1;
     const len = s.length;
@@ -494,7 +506,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1);
       }
       prevRare = r;
-      const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
+      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
       if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
       let t = Math.imul(h, MUL) >>> shift;
       const want = h + 1;

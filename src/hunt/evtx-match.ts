@@ -7,13 +7,15 @@
  * rare matches cross threads, not every record (see docs/formats/evtx.md, "Threads").
  */
 import type { ChunkResult, EvtxMapper } from '../evtx/index.ts';
-import { compileCollection, eventContext, type Engine, type Pipeline, type RuleMeta, type SigmaCollection } from '../sigma/index.ts';
+import { collectionWitnesses, compileCollection, eventContext, type Cnf, type Engine, type Pipeline, type RuleMeta, type SigmaCollection } from '../sigma/index.ts';
 
 /** What each worker gets: the rules and how to compile them, exactly as the hunt thread did. */
 export interface EvtxMatchInit {
   readonly collection: SigmaCollection;
   readonly pipeline: Pipeline;
   readonly routing?: boolean;
+  /** The collection's witnesses (collectionWitnesses), so that workers do not compute them again. */
+  readonly witnesses?: readonly Cnf[];
 }
 
 export interface EvtxMatch {
@@ -78,9 +80,22 @@ export function matchingCollection(c: SigmaCollection): SigmaCollection {
   return { rules: c.rules.map(slim), filters: c.filters.map(slim), correlations: [], issues: [] };
 }
 
+/**
+ * What a worker thread of the hunt is given: the matching collection of its rules and their
+ * witnesses (computed here once; the hunt's own compile reuses them).
+ */
+export function matchInit(col: SigmaCollection, options: { readonly pipeline: Pipeline; readonly routing?: boolean }): EvtxMatchInit {
+  return { collection: matchingCollection(col), ...options, witnesses: collectionWitnesses(col) };
+}
+
+/** compileCollection in a worker, from its init. */
+export function compileForWorker(init: EvtxMatchInit): Engine {
+  return compileCollection(init.collection, { pipeline: init.pipeline, ...(init.routing !== undefined ? { routing: init.routing } : {}), ...(init.witnesses !== undefined ? { witnesses: init.witnesses } : {}) }).engine;
+}
+
 /** The mapper module's entry point, called once in every worker. */
 export function createEvtxMapper(init: EvtxMatchInit): EvtxMapper<EvtxChunkMatches> {
-  const { engine } = compileCollection(init.collection, { pipeline: init.pipeline, ...(init.routing !== undefined ? { routing: init.routing } : {}) });
+  const engine = compileForWorker(init);
   return evtxMatcher(engine, true);
 }
 

@@ -12,7 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
+import type { Cnf, Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
 import { eventContext } from '../sigma/index.ts';
 import { ndjsonLine } from './inputs/ndjson.ts';
 
@@ -25,6 +25,8 @@ export interface NdjsonMatchInit {
   readonly collection: SigmaCollection;
   readonly pipeline: Pipeline;
   readonly routing?: boolean;
+  /** The collection's witnesses (collectionWitnesses), so that workers do not compute them again. */
+  readonly witnesses?: readonly Cnf[];
 }
 
 /** One range's outcome; `rel` is the 1-based line within the range. */

@@ -4,11 +4,11 @@
  * that are not JSON (matchNdjsonRange).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileCollection } from '../sigma/index.ts';
+import { compileForWorker } from './evtx-match.ts';
 import { matchNdjsonRange, readRange, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
 
 const init = workerData as NdjsonMatchInit;
-const { engine } = compileCollection(init.collection, { pipeline: init.pipeline, ...(init.routing !== undefined ? { routing: init.routing } : {}) });
+const engine = compileForWorker(init);
 const indexOf = new Map<unknown, number>(engine.rules.map((r, i) => [r, i]));
 parentPort?.on('message', (job: NdjsonJob) => {
   parentPort?.postMessage(matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, indexOf, job.path, job.cap));

@@ -20,8 +20,8 @@ import path from 'node:path';
 import { STORED_FORM_VERSION, type StoredFile } from '../sigma/index.ts';
 
 const FORMAT = 'ttpgraph-rule-cache';
-/** Bump with anything that changes what a text parses to (the parser's rules), not only the stored form. */
-const CACHE_VERSION = `${STORED_FORM_VERSION}.1`;
+/** Bump with anything that changes what a text parses to (the parser's rules), not only the stored form (.2: detections keep their index witness, see parse/stored-form.ts). */
+const CACHE_VERSION = `${STORED_FORM_VERSION}.2`;
 /** Files modified this close before the cache was written are re-hashed: same size and times do not prove the same text. */
 const RACY_MS = 2000;
 

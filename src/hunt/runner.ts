@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileReason } from '../errors.ts';
 import { startEvtxWorkers, type BatchOwner, type EvtxWorkers } from '../evtx/index.ts';
 import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
-import { evtxMatcher, evtxMatchModule, matchingCollection, type EvtxMatchInit } from './evtx-match.ts';
+import { evtxMatcher, evtxMatchModule, matchInit, type EvtxMatchInit } from './evtx-match.ts';
 import type { HuntHit } from './hit.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
@@ -185,8 +185,8 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   // Workers for .evtx start first, so that their copy and compile of the rules overlaps this
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
   const compileOptions = { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) };
-  const workers = evtxWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
-  const ndjsonPool = ndjsonWorkers(o, () => ({ collection: matchingCollection(col), ...compileOptions }));
+  const workers = evtxWorkers(o, () => matchInit(col, compileOptions));
+  const ndjsonPool = ndjsonWorkers(o, () => matchInit(col, compileOptions));
   let compiled;
   try {
     compiled = compileCollection(col, compileOptions);

@@ -8,23 +8,26 @@
  *                  witness.ts). The engine indexes rules by them and evaluates a rule only when
  *                  all its sets are hit.
  *   EvalCache    = the per-event memo the predicates of a collection share (field values, their
- *                  lower-case forms, item results).
+ *                  lower-case forms, item results; runtime/eval-cache.ts).
  *
  * Field names go through the pipeline's field mappings here; the event shapes are handled by
- * evaluate/event.ts. Case folding is String.prototype.toLowerCase (full Unicode simple folding) on
+ * runtime/event.ts. Case folding is String.prototype.toLowerCase (full Unicode simple folding) on
  * both sides; `cased` and `re` compare as written.
  */
 import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { compileCidr } from '../modifiers/cidr.ts';
 import { compileLinearRegex } from '../modifiers/linear-regex.ts';
-import { ANY, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
+import { ANY, wrapAny, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
-import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../evaluate/event.ts';
+import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../runtime/event.ts';
+import { EvalCache, scalarString, type Getter, type Predicate } from '../runtime/eval-cache.ts';
 import { compilePattern, compileShapeSet, patternShape, type StringTest } from './strings.ts';
-import { andCnf, itemCnf, orCnf, type Cnf } from './witness.ts';
+import { detectionWitness } from './witness.ts';
+import { foldDetection } from './fold.ts';
 
-export type Predicate = (ctx: EventContext) => boolean;
+export type { Predicate } from '../runtime/eval-cache.ts';
+export { EvalCache } from '../runtime/eval-cache.ts';
 
 export interface CompiledRule {
   readonly rule: SigmaRule;
@@ -59,122 +62,6 @@ export function routeFields(pipeline: Pipeline): string[] {
 
 export { WITNESS_MIN, MAX_SETS } from './witness.ts';
 
-/**
- * Per-event memo shared by the predicates of one compiled collection: each distinct field (after
- * the pipeline's mapping) is resolved, unwrapped and lower-cased once per event, and each distinct
- * detection item (field, flags, values) is tested once per event, however many rules hold it
- * (`Image|endswith: '\cmd.exe'` is in hundreds). Entries are stamped with the event they belong to,
- * so nothing is cleared between events. Pure functions of the event and its pipeline aliases, which
- * the engine sets once per event.
- */
-export class EvalCache {
-  private ctx: EventContext | undefined = undefined;
-  private epoch = 0;
-  private itemStamp = new Uint32Array(16);
-  private itemRes = new Uint8Array(16);
-  private fieldStamp = new Uint32Array(16);
-  private readonly fieldVal: unknown[] = [];
-  private readonly fieldStr: (string | undefined)[] = [];
-  private readonly fieldLow: (string | undefined)[] = [];
-  private readonly itemIds = new Map<string, number>();
-  private readonly fieldIds = new Map<string, number>();
-  private readonly fieldGetters: Getter[] = [];
-
-  /** Registers a field (its mapped targets) and returns its slot. */
-  fieldSlot(key: string, get: Getter): number {
-    let id = this.fieldIds.get(key);
-    if (id === undefined) {
-      id = this.fieldIds.size;
-      this.fieldIds.set(key, id);
-      this.fieldGetters.push(get);
-      this.fieldVal.push(undefined);
-      this.fieldStr.push(undefined);
-      this.fieldLow.push(undefined);
-      if (id >= this.fieldStamp.length) {
-        const next = new Uint32Array(this.fieldStamp.length * 2);
-        next.set(this.fieldStamp);
-        this.fieldStamp = next;
-      }
-    }
-    return id;
-  }
-
-  /** Registers a detection item by its canonical key; the same key gets the same id. */
-  itemSlot(key: string): number {
-    let id = this.itemIds.get(key);
-    if (id === undefined) {
-      id = this.itemIds.size;
-      this.itemIds.set(key, id);
-      if (id >= this.itemStamp.length) {
-        const stamp = new Uint32Array(this.itemStamp.length * 2);
-        stamp.set(this.itemStamp);
-        this.itemStamp = stamp;
-        const res = new Uint8Array(this.itemRes.length * 2);
-        res.set(this.itemRes);
-        this.itemRes = res;
-      }
-    }
-    return id;
-  }
-
-  get distinctItems(): number {
-    return this.itemIds.size;
-  }
-
-  private begin(ctx: EventContext): void {
-    this.ctx = ctx;
-    this.epoch = (this.epoch + 1) >>> 0;
-    if (this.epoch === 0) {
-      this.itemStamp.fill(0);
-      this.fieldStamp.fill(0);
-      this.epoch = 1;
-    }
-  }
-
-  /** The field's value for this event, unwrapped unless it is an array (undefined = absent). */
-  value(ctx: EventContext, slot: number): unknown {
-    if (this.ctx !== ctx) this.begin(ctx);
-    if (this.fieldStamp[slot] === this.epoch) return this.fieldVal[slot];
-    const raw = (this.fieldGetters[slot] as Getter)(ctx);
-    const v = Array.isArray(raw) ? raw : unwrap(raw);
-    this.fieldStamp[slot] = this.epoch;
-    this.fieldVal[slot] = v;
-    this.fieldStr[slot] = Array.isArray(v) ? undefined : scalarString(v);
-    this.fieldLow[slot] = undefined;
-    return v;
-  }
-
-  /** The scalar value as a string (numbers and booleans in string form), after value(). */
-  str(slot: number): string | undefined {
-    return this.fieldStr[slot];
-  }
-
-  /** Same, lower-cased (once per event), after value(). */
-  low(slot: number): string | undefined {
-    let l = this.fieldLow[slot];
-    if (l === undefined) {
-      const s = this.fieldStr[slot];
-      if (s === undefined) return undefined;
-      l = s.toLowerCase();
-      this.fieldLow[slot] = l;
-    }
-    return l;
-  }
-
-  /** Wraps an item predicate so that it runs once per event. */
-  memo(slot: number, p: Predicate): Predicate {
-    return (ctx) => {
-      if (this.ctx !== ctx) this.begin(ctx);
-      if (this.itemStamp[slot] === this.epoch) return this.itemRes[slot] === 1;
-      const r = p(ctx);
-      this.itemStamp[slot] = this.epoch;
-      this.itemRes[slot] = r ? 1 : 0;
-      return r;
-    };
-  }
-}
-
-type Getter = (ctx: EventContext) => unknown;
 
 function mappedTargets(field: string, pipeline: Pipeline): readonly string[] {
   return pipeline.fieldMappings[field] ?? [field];
@@ -202,12 +89,6 @@ function anyScalar(v: unknown, test: (s: unknown) => boolean): boolean {
     return false;
   }
   return test(unwrap(v));
-}
-
-function scalarString(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return undefined;
 }
 
 function resolvePlaceholders(parts: readonly StringPart[], pipeline: Pipeline): StringPart[][] {
@@ -420,76 +301,22 @@ function or(preds: Predicate[]): Predicate {
 
 type Detection = SigmaRule['detection'];
 
-/** The detection's witness (see witness.ts), by the same walk as its predicate. */
-function detectionWitness(detection: Detection): Cnf {
-  const ids = new Map<string, Cnf>();
-  for (const [name, sid] of detection.identifiers) ids.set(name, orCnf(sid.groups.map((g) => andCnf(g.map(itemCnf)))));
-  const walk = (n: ConditionNode): Cnf => {
-    switch (n.type) {
-      case 'id':
-        return ids.get(n.name) as Cnf;
-      case 'not':
-        return [];
-      case 'and':
-        return andCnf(n.args.map(walk));
-      case 'or':
-        return orCnf(n.args.map(walk));
-      case 'of': {
-        const parts = n.names.map((name) => ids.get(name) as Cnf);
-        return n.quantifier === 'all' ? andCnf(parts) : orCnf(parts);
-      }
-    }
-  };
-  return walk(detection.condition);
-}
-
 function detectionPredicate(detection: Detection, pipeline: Pipeline, cache: EvalCache): Predicate {
-  const ids = new Map<string, Predicate>();
-  for (const [name, sid] of detection.identifiers) ids.set(name, or(sid.groups.map((g) => and(g.map((it) => compileItem(it, pipeline, cache))))));
-  const walk = (n: ConditionNode): Predicate => {
-    switch (n.type) {
-      case 'id':
-        return ids.get(n.name) as Predicate;
-      case 'not': {
-        const inner = walk(n.arg);
-        return (ctx) => !inner(ctx);
-      }
-      case 'and':
-        return and(n.args.map(walk));
-      case 'or':
-        return or(n.args.map(walk));
-      case 'of': {
-        const parts = n.names.map((name) => ids.get(name) as Predicate);
-        return n.quantifier === 'all' ? and(parts) : or(parts);
-      }
-    }
-  };
-  return walk(detection.condition);
+  return foldDetection<Predicate>(detection, {
+    item: (it) => compileItem(it, pipeline, cache),
+    and,
+    or,
+    not: (inner) => (ctx) => !inner(ctx),
+  });
 }
 
-const ROUTE_CACHE = new EvalCache();
 const NO = 0;
 const YES = 1;
 const MAYBE = 2;
 type Tri = (ctx: EventContext) => number;
 
-/**
- * The detection's route check (see CompiledRule.routeCheck): items on a routing field that no
- * pipeline alias renames are evaluated, every other item is MAYBE.
- */
-function detectionRouteCheck(detection: Detection, pipeline: Pipeline, cache: EvalCache): Tri | undefined {
-  const fields = new Set(routeFields(pipeline));
-  for (const a of pipeline.eventAliases) for (const k of Object.keys(a.fields)) fields.delete(k);
-  let any = false;
-  const item = (it: DetectionItem): Tri => {
-    if (it.field === null) return () => MAYBE;
-    const targets = mappedTargets(it.field, pipeline);
-    if (targets.length !== 1 || !fields.has(targets[0] as string)) return () => MAYBE;
-    any = true;
-    const p = compileItemPlain(it, pipeline, cache);
-    return (ctx) => (p(ctx) ? YES : NO);
-  };
-  const and3 = (parts: Tri[]): Tri => (ctx) => {
+function and3(parts: Tri[]): Tri {
+  return (ctx) => {
     let r = YES;
     for (const p of parts) {
       const v = p(ctx);
@@ -498,7 +325,9 @@ function detectionRouteCheck(detection: Detection, pipeline: Pipeline, cache: Ev
     }
     return r;
   };
-  const or3 = (parts: Tri[]): Tri => (ctx) => {
+}
+function or3(parts: Tri[]): Tri {
+  return (ctx) => {
     let r = NO;
     for (const p of parts) {
       const v = p(ctx);
@@ -507,31 +336,75 @@ function detectionRouteCheck(detection: Detection, pipeline: Pipeline, cache: Ev
     }
     return r;
   };
-  const ids = new Map<string, Tri>();
-  for (const [name, sid] of detection.identifiers) ids.set(name, or3(sid.groups.map((g) => and3(g.map(item)))));
-  const walk = (n: ConditionNode): Tri => {
-    switch (n.type) {
-      case 'id':
-        return ids.get(n.name) as Tri;
-      case 'not': {
-        const inner = walk(n.arg);
-        return (ctx) => {
-          const v = inner(ctx);
-          return v === MAYBE ? MAYBE : v === YES ? NO : YES;
-        };
-      }
-      case 'and':
-        return and3(n.args.map(walk));
-      case 'or':
-        return or3(n.args.map(walk));
-      case 'of': {
-        const parts = n.names.map((name) => ids.get(name) as Tri);
-        return n.quantifier === 'all' ? and3(parts) : or3(parts);
-      }
-    }
+}
+function not3(inner: Tri): Tri {
+  return (ctx) => {
+    const v = inner(ctx);
+    return v === MAYBE ? MAYBE : v === YES ? NO : YES;
   };
-  const check = walk(detection.condition);
-  return any ? check : undefined;
+}
+
+/**
+ * What the rules of one collection share while compiling: the per-event memo of their predicates,
+ * the memo of their route checks (kept apart: route checks run on a route's first event only), and
+ * what depends on the pipeline alone (the fields route checks test; each distinct logsource's
+ * precondition, built once for all the rules that declare it).
+ */
+export class CompileShared {
+  readonly cache = new EvalCache();
+  readonly routeCache = new EvalCache();
+  /** Routing fields that no pipeline alias renames: the fields route checks evaluate. */
+  readonly checkFields: ReadonlySet<string>;
+  private readonly logsources = new Map<string, { precondition: Predicate; routed: boolean }>();
+
+  readonly pipeline: Pipeline;
+
+  constructor(pipeline: Pipeline) {
+    this.pipeline = pipeline;
+    const fields = new Set(routeFields(pipeline));
+    for (const a of pipeline.eventAliases) for (const k of Object.keys(a.fields)) fields.delete(k);
+    this.checkFields = fields;
+  }
+
+  /** compileLogsource, once per distinct (product, category, service). */
+  logsource(ls: Logsource): { precondition: Predicate; routed: boolean } {
+    const key = JSON.stringify([ls.product, ls.category, ls.service]);
+    let r = this.logsources.get(key);
+    if (r === undefined) this.logsources.set(key, (r = compileLogsource(ls, this.pipeline)));
+    return r;
+  }
+}
+
+/** Is the item one a route check evaluates (on a routing field no alias renames)? */
+function routeItem(it: DetectionItem, shared: CompileShared): boolean {
+  if (it.field === null) return false;
+  const targets = mappedTargets(it.field, shared.pipeline);
+  return targets.length === 1 && shared.checkFields.has(targets[0] as string);
+}
+
+/**
+ * The detection's route check (see CompiledRule.routeCheck): items on a routing field that no
+ * pipeline alias renames are evaluated, every other item is MAYBE. Undefined when no item is on
+ * such a field; otherwise built when first called (on the first event of a route where the rule's
+ * logsource holds: most rules of a large set never get there).
+ */
+function detectionRouteCheck(detection: Detection, shared: CompileShared): Tri | undefined {
+  let any = false;
+  for (const sid of detection.identifiers.values()) for (const g of sid.groups) for (const it of g) any ||= routeItem(it, shared);
+  if (!any) return undefined;
+  const build = (): Tri =>
+    foldDetection<Tri>(detection, {
+      item: (it) => {
+        if (!routeItem(it, shared)) return () => MAYBE;
+        const p = compileItemPlain(it, shared.pipeline, shared.routeCache);
+        return (ctx) => (p(ctx) ? YES : NO);
+      },
+      and: and3,
+      or: or3,
+      not: not3,
+    });
+  let check: Tri | undefined;
+  return (ctx) => (check ??= build())(ctx);
 }
 
 /** The only compile-time error of a detection: a placeholder the pipeline has no value for (under placeholder_fallback: error). */
@@ -629,10 +502,12 @@ export interface CompileResult {
 }
 
 /**
- * Compiles one rule. Rules compiled with the same `cache` (compileCollection passes one per
- * collection) share their per-event field lookups and item results; without one the rule gets its own.
+ * Compiles one rule. Rules compiled with the same `shared` (compileCollection passes one per
+ * collection; its pipeline must be `pipeline`) share their per-event field lookups and item
+ * results, and their logsource preconditions; without one the rule gets its own.
  */
-export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = [], cache: EvalCache = new EvalCache()): CompileResult {
+export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readonly SigmaFilter[] = [], shared: CompileShared = new CompileShared(pipeline)): CompileResult {
+  const { cache } = shared;
   try {
     const applied = filters.filter((f) => filterApplies(f, rule));
     checkPlaceholders(rule.detection, pipeline);
@@ -647,9 +522,8 @@ export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readon
       return applied.length === 0 ? det : and([det, ...applied.map((f) => detectionPredicate(f.detection, pipeline, cache))]);
     };
     const predicate: Predicate = (ctx) => (real ??= build())(ctx);
-    const { precondition, routed } = compileLogsource(rule.logsource, pipeline);
-    // Route checks run once per route: a memo of their own (shared by all rules; entries are per event).
-    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, pipeline, ROUTE_CACHE)).filter((c): c is Tri => c !== undefined);
+    const { precondition, routed } = shared.logsource(rule.logsource);
+    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, shared)).filter((c): c is Tri => c !== undefined);
     const routeCheck: Tri | undefined = checks.length === 0 ? undefined : (ctx) => (checks.some((c) => c(ctx) === NO) ? NO : MAYBE);
     return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title), ...(routeCheck !== undefined ? { routeCheck } : {}) }, issues: [] };
   } catch (e) {

@@ -21,7 +21,8 @@
  * the index keys those on one or two characters. A short literal of letters, digits and common
  * punctuation would be hit by nearly every event, so a set holding one is no constraint at all.
  */
-import type { DetectionItem, SigmaValue, StringPart } from '../rule/model.ts';
+import type { Detection, DetectionItem, SigmaValue, StringPart } from '../rule/model.ts';
+import { foldDetection, type ConditionFold } from './fold.ts';
 import { skipBracket } from './strings.ts';
 
 export type Cnf = string[][];
@@ -280,4 +281,34 @@ function sequenceCnf(src: string, depth: number): Cnf {
   }
   end();
   return andCnf(sets);
+}
+
+/**
+ * Bump whenever what a witness is changes (this file's rules, MAX_SETS, usableLiteral): witnesses
+ * stored with a parsed form (parse/stored-form.ts) under another version are not used.
+ */
+export const WITNESS_VERSION = 1;
+
+/** The detection's witness by the condition walk (fold.ts): nothing is certain under `not`. */
+const WITNESS_FOLD: ConditionFold<Cnf> = { item: itemCnf, and: andCnf, or: orCnf, not: () => [] };
+
+/**
+ * Witnesses already known, by detection: computed once per detection object, or given with it (a
+ * stored parsed form, a worker's init). A pure function of the detection, so a memo by identity.
+ */
+const known = new WeakMap<Detection, Cnf>();
+
+/** The detection's witness (computed on first asking, or as given to rememberWitness). */
+export function detectionWitness(detection: Detection): Cnf {
+  let w = known.get(detection);
+  if (w === undefined) {
+    w = foldDetection(detection, WITNESS_FOLD);
+    known.set(detection, w);
+  }
+  return w;
+}
+
+/** Records the witness detectionWitness computed for this detection earlier (kept with its parsed form, or sent to a worker). */
+export function rememberWitness(detection: Detection, witness: Cnf): void {
+  known.set(detection, witness);
 }

@@ -15,7 +15,7 @@
  */
 import { showValue, type SigmaIssue } from '../issues.ts';
 import type { CompareOp, SigmaCorrelation, SigmaRule } from '../rule/model.ts';
-import { getField, unwrap, type EventContext } from './event.ts';
+import { getField, unwrap, type EventContext } from '../runtime/event.ts';
 
 export interface CorrelationHit {
   readonly correlation: SigmaCorrelation;

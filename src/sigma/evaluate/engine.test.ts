@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileCollection } from '../api.ts';
 import { parseSigma } from '../parse/rule.ts';
-import { eventContext } from './event.ts';
+import { eventContext } from '../runtime/event.ts';
 
 let n = 0;
 function rule(detection: string): string {

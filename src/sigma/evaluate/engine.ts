@@ -7,8 +7,10 @@
  *                sees an Azure row, and events of unknown source reach only product-less rules.
  *   Route      = per source and distinct tuple of routing-field values (Channel, EventID, ...): which rules'
  *                logsource preconditions and route checks hold, which pipeline field aliases
- *                apply, and the index buckets of those rules only. Computed on the first event of
- *                that tuple and cached (a tree of Maps, one level per field).
+ *                apply, and an index of those rules only. Computed on the first event of that
+ *                tuple and cached (a tree of Maps, one level per field); the index is built then
+ *                too, once per distinct set of indexed rules, so that compiling a large rule set
+ *                builds no index for the logsources a log never shows.
  *   Index      = each witness literal (see compile/witness.ts) is filed under one key: its rarest
  *                4-character window, or for a 1-3 character literal a 2-gram or character holding
  *                a rare character. The event's leaves are walked in place, case-folded on the fly,
@@ -16,10 +18,11 @@
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
  */
-import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule, type Predicate } from '../compile/compile.ts';
+import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule } from '../compile/compile.ts';
+import type { Predicate } from '../runtime/eval-cache.ts';
 import { hasRareChar, MAX_SETS, usableLiteral, WITNESS_MIN } from '../compile/witness.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { eventContext, getField, type EventContext } from './event.ts';
+import { eventContext, getField, type EventContext } from '../runtime/event.ts';
 
 export interface EngineOptions {
   /** Logsource routing (default true). Off: every rule sees every event. */
@@ -56,12 +59,10 @@ export interface Engine {
 interface Route {
   /** The source's field names resolve loosely (LogsourceSource.looseNames). */
   readonly loose: boolean;
-  readonly enabled: Uint8Array;
   readonly always: Int32Array;
   readonly aliases: Readonly<Record<string, string>> | undefined;
-  /** The index's buckets (CSR) holding only this route's rules. */
-  readonly start: Int32Array;
-  readonly entries: Int32Array;
+  /** The index of this route's rules (shared by the routes with the same rules); undefined = none to scan for. */
+  readonly index: LiteralIndex | undefined;
 }
 
 const MUL = 0x9e3779b1;
@@ -88,8 +89,9 @@ interface LiteralIndex {
   readonly buckets: number;
   readonly start: Int32Array;
   readonly entries: Int32Array;
-  /** 4-gram prefilter bitset. */
+  /** 4-gram prefilter bitset, and 32 - its log2 size in bits. */
   readonly pre: Uint32Array;
+  readonly preShift: number;
   /** 4-gram open-addressing table, pairs [key + 1 (0 = empty), bucket] side by side: one cache line per probe. */
   readonly table: Int32Array;
   readonly shift: number;
@@ -104,21 +106,29 @@ interface LiteralIndex {
    * One load per character for case folding and rareness.
    */
   readonly ascii: Uint16Array;
+  /** Per bucket: the event (engine epoch) that last visited it. */
+  readonly stamp: Uint32Array;
 }
 
-function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: Uint8Array): LiteralIndex {
-  const sets = rules.map((r) => {
-    const ws = r.witness.slice(0, MAX_SETS).filter((set) => set.length > 0 && set.every(usableLiteral));
-    return ws;
-  });
+/** The witness sets the index can use (at most MAX_SETS, each of usable literals only); [] = the rule is always a candidate. */
+function usableSets(rule: CompiledRule): readonly (readonly string[])[] {
+  return rule.witness.slice(0, MAX_SETS).filter((set) => set.length > 0 && set.every(usableLiteral));
+}
+
+/**
+ * The key each literal is filed under, chosen by gram frequencies among the literals of all the
+ * rules (`ids`, sets by `setsOf`), so that the routes' indexes agree on keys with one index of every
+ * rule.
+ */
+function keyChooser(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[]): (w: string) => number {
   // Gram frequencies among all literals (approximate: a 2^20-slot count table; collisions only make
   // a gram look commoner than it is, which changes which window files a literal, never correctness).
   const FREQ_BITS = 20;
   const freq4 = new Uint32Array(1 << FREQ_BITS);
   const freq2 = new Uint32Array(1 << 16);
   const slot4 = (h: number): number => Math.imul(h, MUL) >>> (32 - FREQ_BITS);
-  for (const ws of sets) {
-    for (const set of ws) {
+  for (const id of ids) {
+    for (const set of setsOf(id)) {
       for (const w of set) {
         let h = 0;
         for (let i = 0; i < w.length; i++) {
@@ -130,20 +140,6 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
       }
     }
   }
-  // key kind: 0 = 4-gram, 1 = 2-gram, 2 = char; bucket per distinct (kind, key).
-  const bucketOf = new Map<number, number>();
-  const lists: number[][] = [];
-  const file = (kind: number, key: number, entry: number): void => {
-    const k = kind * 0x40000000 + key;
-    let b = bucketOf.get(k);
-    if (b === undefined) {
-      b = lists.length;
-      bucketOf.set(k, b);
-      lists.push([]);
-    }
-    const l = lists[b] as number[];
-    if (l[l.length - 1] !== entry) l.push(entry);
-  };
   /** The (kind, key) a literal is filed under; literals recur across rules, so remembered. */
   const keyOf = new Map<string, number>();
   const chooseKey = (w: string): number => {
@@ -192,18 +188,37 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     keyOf.set(w, k);
     return k;
   };
-  sets.forEach((ws, idx) => {
-    if (ws.length === 0) return;
-    indexed[idx] = 1;
-    full[idx] = (1 << ws.length) - 1;
-    ws.forEach((set, si) => {
+  return chooseKey;
+}
+
+/**
+ * The index of some rules (`ids`, each with usable sets: `setsOf`), literals filed under
+ * `chooseKey`'s keys; entries name rules by their number in the engine.
+ */
+function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[], chooseKey: (w: string) => number): LiteralIndex {
+  // key kind: 0 = 4-gram, 1 = 2-gram, 2 = char; bucket per distinct (kind, key).
+  const bucketOf = new Map<number, number>();
+  const lists: number[][] = [];
+  const file = (kind: number, key: number, entry: number): void => {
+    const k = kind * 0x40000000 + key;
+    let b = bucketOf.get(k);
+    if (b === undefined) {
+      b = lists.length;
+      bucketOf.set(k, b);
+      lists.push([]);
+    }
+    const l = lists[b] as number[];
+    if (l[l.length - 1] !== entry) l.push(entry);
+  };
+  for (const idx of ids) {
+    setsOf(idx).forEach((set, si) => {
       const entry = idx * 4 + si;
       for (const w of set) {
         const k = chooseKey(w);
         file(Math.floor(k / 0x40000000), k % 0x40000000, entry);
       }
     });
-  });
+  }
   const start = new Int32Array(lists.length + 1);
   let total = 0;
   lists.forEach((l, b) => {
@@ -219,7 +234,10 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
   while (size < n4 * 2) size *= 2;
   const shift = 32 - Math.log2(size);
   const table = new Int32Array(size * 2);
-  const pre = new Uint32Array(1 << (PRE_BITS - 5));
+  // About 16 bits per 4-gram key (at least 1 kB, at most 32 kB): a route's index is as small as its rules.
+  const preBits = Math.max(13, Math.min(PRE_BITS, Math.ceil(Math.log2(n4 * 16 + 1))));
+  const preShift = 32 - preBits;
+  const pre = new Uint32Array(1 << (preBits - 5));
   const bi = new Int32Array(1 << 16);
   const biBits = new Uint32Array(1 << 11);
   const uni = new Int32Array(256);
@@ -229,7 +247,7 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
       while (table[2 * i] !== 0) i = (i + 1) & (size - 1);
       table[2 * i] = k + 1;
       table[2 * i + 1] = b;
-      const p = Math.imul(k, 0x85ebca6b) >>> (32 - PRE_BITS);
+      const p = Math.imul(k, 0x85ebca6b) >>> preShift;
       pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
     } else if (k < 0x80000000) {
       const g = k - 0x40000000;
@@ -238,13 +256,17 @@ function buildIndex(rules: readonly CompiledRule[], indexed: Uint8Array, full: U
     }
     else uni[k - 0x80000000] = b + 1;
   }
+  return { buckets: lists.length, start, entries, pre, preShift, table, shift, bi, biBits, uni, ascii: ASCII, stamp: new Uint32Array(lists.length) };
+}
+
+const ASCII = ((): Uint16Array => {
   const ascii = new Uint16Array(128);
   for (let c = 0; c < 128; c++) {
     const f = c >= 65 && c <= 90 ? c + 32 : c;
     ascii[c] = f | (hasRareChar(String.fromCharCode(f)) ? 0x100 : 0);
   }
-  return { buckets: lists.length, start, entries, pre, table, shift, bi, biBits, uni, ascii };
-}
+  return ascii;
+})();
 
 export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline, options: EngineOptions = {}): Engine {
   const routing = options.routing ?? true;
@@ -323,9 +345,24 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       };
 
   // A rule is a candidate when an entry of each of its sets was hit.
-  const indexed = new Uint8Array(n);
+  // A rule's usable witness sets, and the mask of them all, looked up when a route first holds it.
+  const sets: (readonly (readonly string[])[] | undefined)[] = new Array<readonly (readonly string[])[] | undefined>(n);
   const full = new Uint8Array(n);
-  const index = useIndex ? buildIndex(rules, indexed, full) : undefined;
+  const setsOf = (i: number): readonly (readonly string[])[] => {
+    let ws = sets[i];
+    if (ws === undefined) {
+      ws = usableSets(rules[i] as CompiledRule);
+      sets[i] = ws;
+      full[i] = (1 << ws.length) - 1;
+    }
+    return ws;
+  };
+  // Each route's index is built on the route's first event, from its rules only (most rules of a
+  // large set never see an event of their logsource in a given log), and shared by the routes with
+  // the same indexed rules (e.g. every EventID of a channel that no rule names).
+  const indexes = new Map<string, LiteralIndex>();
+  // Keys are chosen by the frequencies among every rule's literals, as one index of all rules would.
+  const chooseKey = useIndex ? keyChooser(Array.from(rules.keys()), setsOf) : undefined;
 
   // Routes in a tree of Maps, one level per routing field, keyed by the field's value as is
   // (objects by their JSON): no key string is built per event.
@@ -364,10 +401,11 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
   const makeRoute = (ctx: EventContext): Route => {
     if (++routeCount > 10_000) {
       routes = new Map();
+      indexes.clear();
       routeCount = 1;
     }
-    const enabled = new Uint8Array(n);
     const always: number[] = [];
+    const inIndex: number[] = [];
     let aliases: Record<string, string> | undefined;
     for (const a of aliasPreds) if (a.when(ctx)) aliases = { ...aliases, ...a.fields };
     const source = sources[ctx.source];
@@ -378,31 +416,26 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       // The route check is part of the index: off with it (the corpus test compares the two).
       const ok = !routing || (logsourceAdmits(rule.rule.logsource, source?.logsource) && rule.precondition(ctx) && (!useIndex || rule.routeCheck === undefined || rule.routeCheck(ctx) !== 0));
       if (ok) {
-        enabled[i] = 1;
-        if (indexed[i] === 0) always.push(i);
+        if (!useIndex || setsOf(i).length === 0) always.push(i);
+        else inIndex.push(i);
       }
     }
-    // The index's buckets with only this route's rules in them.
-    let start = index?.start ?? new Int32Array(1);
-    let entries = index?.entries ?? new Int32Array(0);
-    if (index !== undefined && routing) {
-      const s2 = new Int32Array(index.buckets + 1);
-      const kept: number[] = [];
-      for (let b = 0; b < index.buckets; b++) {
-        s2[b] = kept.length;
-        for (let k = index.start[b]!; k < index.start[b + 1]!; k++) if (enabled[index.entries[k]! >>> 2] === 1) kept.push(index.entries[k]!);
+    let index: LiteralIndex | undefined;
+    if (inIndex.length > 0) {
+      const key = inIndex.join(',');
+      index = indexes.get(key);
+      if (index === undefined) {
+        index = buildIndex(inIndex, setsOf, chooseKey!);
+        indexes.set(key, index);
       }
-      s2[index.buckets] = kept.length;
-      start = s2;
-      entries = Int32Array.from(kept);
     }
-    return { loose, enabled, always: Int32Array.from(always), aliases, start, entries };
+    return { loose, always: Int32Array.from(always), aliases, index };
   };
 
   const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
   const stamp = new Uint32Array(n);
   const mask = new Uint8Array(n);
-  const bucketStamp = new Uint32Array(index?.buckets ?? 0);
+  let bucketStamp: Uint32Array = new Uint32Array(0);
   let epoch = 0;
   let candidates = new Int32Array(64);
   let nc = 0;
@@ -448,7 +481,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
    * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
    */
   const scanString = (s: string, folded: boolean, ix: LiteralIndex): void => {
-    const { pre, table, shift, bi, biBits, uni, ascii } = ix;
+    const { pre, preShift, table, shift, bi, biBits, uni, ascii } = ix;
     let prevRare = 0;
     const tmask = (table.length >>> 1) - 1;
     const len = s.length;
@@ -473,7 +506,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1);
       }
       prevRare = r;
-      const p = Math.imul(h, 0x85ebca6b) >>> (32 - PRE_BITS);
+      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
       if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
       let t = Math.imul(h, MUL) >>> shift;
       const want = h + 1;
@@ -504,14 +537,16 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     epoch = (epoch + 1) >>> 0;
     if (epoch === 0) {
       stamp.fill(0);
-      bucketStamp.fill(0);
+      for (const ix of indexes.values()) ix.stamp.fill(0);
       epoch = 1;
     }
     nc = 0;
     visited = 0;
-    if (index !== undefined && index.buckets > 0 && route.entries.length > 0) {
-      curStart = route.start;
-      curEntries = route.entries;
+    const index = route.index;
+    if (index !== undefined) {
+      curStart = index.start;
+      curEntries = index.entries;
+      bucketStamp = index.stamp;
       scanValue(ctx.raw, index);
     }
     counters.visited += visited;
@@ -538,7 +573,16 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
 
   return {
     rules,
-    stats: { rules: n, indexed: indexed.reduce((a, b) => a + b, 0), unrouted: rules.filter((r) => !r.routed).length },
+    stats: {
+      rules: n,
+      // Counted when asked: it needs every rule's witness, which the engine otherwise looks at per route.
+      get indexed(): number {
+        let k = 0;
+        for (let i = 0; i < n; i++) if (setsOf(i).length > 0) k++;
+        return k;
+      },
+      unrouted: rules.filter((r) => !r.routed).length,
+    },
     counters,
     match: (event) => matchContext(eventContext(event)),
     matchContext,

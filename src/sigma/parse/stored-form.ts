@@ -9,6 +9,7 @@
  * version decodes to undefined and the caller parses the YAML again.
  */
 import type { SigmaIssue } from '../issues.ts';
+import { detectionWitness, rememberWitness, WITNESS_VERSION, type Cnf } from '../compile/witness.ts';
 import type { Detection, DetectionItem, SearchIdentifier, SigmaCorrelation, SigmaDocument } from '../rule/model.ts';
 
 /** Bump whenever the rule model (rule/model.ts) changes shape: texts and caches of other versions are not decoded. */
@@ -19,9 +20,15 @@ export const STORED_FORM_PREFIX = PREFIX;
 
 type Obj = Record<string, unknown>;
 
+/**
+ * The detection, with its index witness (compile/witness.ts) kept beside it: computing witnesses is
+ * a good part of compiling a large rule set, and they are a pure function of the detection. A
+ * witness of another WITNESS_VERSION is ignored on decoding (recomputed when compiling); texts
+ * without one (written before) decode as before, and readers that predate it skip the key.
+ */
 function encodeDetection(d: Detection): unknown {
   const ids = [...d.identifiers.values()];
-  return { identifiers: ids, conditions: d.conditions, condition: d.condition };
+  return { identifiers: ids, conditions: d.conditions, condition: d.condition, witness: { v: WITNESS_VERSION, sets: detectionWitness(d) } };
 }
 
 /**
@@ -64,7 +71,10 @@ function decodeDetection(d: Obj): Detection {
     const groups = sid['groups'] as DetectionItem[][];
     identifiers.set(sid['name'] as string, { name: sid['name'] as string, groups, pos: sid['pos'] as SearchIdentifier['pos'] });
   }
-  return { identifiers, conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
+  const detection: Detection = { identifiers, conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
+  const w = d['witness'] as { v?: unknown; sets?: unknown } | undefined;
+  if (w !== undefined && w.v === WITNESS_VERSION && Array.isArray(w.sets)) rememberWitness(detection, w.sets as Cnf);
+  return detection;
 }
 
 /** A parsed object from encodeDocument's text back to a document, `file` set. */

@@ -1,6 +1,6 @@
 /**
  * The built-in pipeline: the Sigma Windows taxonomy onto Windows event-log records (the evtx crate's
- * JSON, winlogbeat and NXLog JSON are all read into the same field names by evaluate/event.ts).
+ * JSON, winlogbeat and NXLog JSON are all read into the same field names by runtime/event.ts).
  * Sources: pySigma-pipeline-sysmon (category -> Sysmon EID), pySigma common.py (service -> Channel),
  * pySigma-pipeline-windows and SigmaHQ tests/thor.yml (Security 4688 for process_creation with renames).
  */

@@ -1,0 +1,78 @@
+/**
+ * Index witnesses kept with the stored form: a decoded rule compiles with the witness stored
+ * beside it (compiling skips computing it), a witness of another WITNESS_VERSION is not used,
+ * texts written before witnesses were kept still load, and a worker's compile takes the witnesses
+ * it is given.
+ */
+import { describe, expect, it } from 'vitest';
+import { collectionWitnesses, compileCollection } from '../api.ts';
+import { WITNESS_VERSION } from '../compile/witness.ts';
+import type { SigmaRule } from '../rule/model.ts';
+import { parseSigma } from './rule.ts';
+import { decodeDocument, encodeDocument } from './stored-form.ts';
+
+const YAML = `title: stored witness
+id: 00000000-0000-4000-8000-000000000001
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    Image|endswith: '\\whoami.exe'
+    CommandLine|contains: ['/priv', '/groups']
+  condition: selection
+`;
+const EVENT = { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Image: 'C:\\Windows\\System32\\whoami.exe', CommandLine: 'whoami /priv' };
+
+function parsedRule(): SigmaRule {
+  const col = parseSigma(YAML, { file: 'r.yml' });
+  expect(col.issues).toEqual([]);
+  return col.rules[0]!;
+}
+
+/** The rule's compiled witness, from a stored text of it. */
+function witnessOf(text: string): readonly (readonly string[])[] {
+  const doc = decodeDocument(text, 'r.yml');
+  expect(doc?.kind).toBe('rule');
+  const c = compileCollection({ rules: [doc as SigmaRule], correlations: [], filters: [], issues: [] });
+  expect(c.engine.match(EVENT).map((r) => r.rule.title)).toEqual(['stored witness']);
+  return c.compiled[0]!.witness;
+}
+
+describe('witnesses in the stored form', () => {
+  const computed = compileCollection(parseSigma(YAML)).compiled[0]!.witness;
+
+  it('are written beside the detection, under their version, and decode to the computed witness', () => {
+    const text = encodeDocument(parsedRule());
+    const stored = (JSON.parse(text) as { doc: { detection: { witness: { v: number; sets: string[][] } } } }).doc.detection.witness;
+    expect(stored).toEqual({ v: WITNESS_VERSION, sets: computed });
+    expect(computed.length).toBeGreaterThan(0);
+    expect(witnessOf(text)).toEqual(computed);
+  });
+
+  it('are taken as stored (compiling does not compute them again)', () => {
+    const text = encodeDocument(parsedRule());
+    // A stored witness that still holds for the event (a literal of it), but is not the computed one.
+    const other = [['whoami']];
+    const tampered = text.replace(JSON.stringify({ v: WITNESS_VERSION, sets: computed }), JSON.stringify({ v: WITNESS_VERSION, sets: other }));
+    expect(tampered).not.toBe(text);
+    expect(witnessOf(tampered)).toEqual(other);
+  });
+
+  it('of another version, or missing (texts written before), are computed again', () => {
+    const text = encodeDocument(parsedRule());
+    const old = text.replace(JSON.stringify({ v: WITNESS_VERSION, sets: computed }), JSON.stringify({ v: WITNESS_VERSION + 1, sets: [['zzzz']] }));
+    expect(witnessOf(old)).toEqual(computed);
+    const without = text.replace(`,"witness":${JSON.stringify({ v: WITNESS_VERSION, sets: computed })}`, '');
+    expect(without).not.toContain('"witness"');
+    expect(witnessOf(without)).toEqual(computed);
+  });
+
+  it('given to compileCollection (a worker thread) are used for the rules in order', () => {
+    const col = parseSigma(YAML);
+    expect(collectionWitnesses(col)).toEqual([computed]);
+    // A structured clone, as a worker receives the collection: no memo travels with it.
+    const copy = structuredClone(col);
+    const given = [[['whoami']]];
+    expect(compileCollection(copy, { witnesses: given }).compiled[0]!.witness).toEqual(given[0]);
+    expect(compileCollection(structuredClone(col)).compiled[0]!.witness).toEqual(computed);
+  });
+});

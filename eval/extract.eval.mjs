@@ -6,11 +6,13 @@
 //  2. ATT&CK over time: a model from a store with enterprise 15.1 only classifies the procedure
 //     examples 18.1 adds (uses relationships whose STIX id 15.1 does not have).
 // Usage: npm run build && npm run eval extract [-- tram|time]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openGraph } from '../dist/graph.js';
+import { openStore } from '../dist/store/sqlite/store.js';
 import { annotationExamples, readAnnotations, trainingDataset, trainingSet, cleanProcedure } from '../dist/ingest/report/training.js';
 import { loadClassifier, trainModel } from '../dist/extract/model.js';
 import { extractTechniques } from '../dist/extract/extract.js';
@@ -25,12 +27,29 @@ const QUICK = process.env.EVAL_QUICK === '1';
 // EVAL_EXPLICIT=0: the model alone, without taking IDs written in the text as certain.
 const EXPLICIT = process.env.EVAL_EXPLICIT !== '0';
 const FOLDS = 5;
+// While exploring: EVAL_FOLDS=1,3 runs those folds only (1-based); EVAL_CACHE=DIR keeps each fold's
+// (and each inner split's) ranked results on disk, keyed by the options and the built extraction
+// code, so a rerun that changed only the scoring or the threshold choice costs nothing.
+const ONLY = process.env.EVAL_FOLDS === undefined ? null : new Set(process.env.EVAL_FOLDS.split(',').map((x) => Number(x) - 1));
+const CACHE = process.env.EVAL_CACHE;
+const CODE = createHash('sha256');
+for (const dir of ['../dist/extract/', '../dist/ingest/report/']) {
+  const abs = fileURLToPath(new URL(dir, import.meta.url));
+  for (const f of readdirSync(abs).filter((x) => x.endsWith('.js')).sort()) CODE.update(f).update(readFileSync(abs + f));
+}
+CODE.update(JSON.stringify(OVERRIDE)).update(String(EXPLICIT));
+const CODE_KEY = CODE.digest('hex').slice(0, 16);
 const THRESHOLDS = Array.from({ length: 45 }, (_, i) => 0.1 + i * 0.02);
 
+// A store holding one enterprise ATT&CK version (imported through the library API once), opened
+// as the raw store the training code reads.
 async function storeWith(version) {
-  const graph = openGraph({ path: path.join(process.env.EVAL_STORES ?? tmp, `${version}.db`) });
+  const file = path.join(process.env.EVAL_STORES ?? tmp, `${version}.db`);
+  const graph = openGraph({ path: file });
   if (graph.datasets().length === 0) await graph.importAttack(path.join(data, `attack/enterprise-attack-${version}.json`));
-  return graph;
+  graph.close();
+  const store = openStore(file);
+  return { store, close: () => store.close() };
 }
 
 function ranked(classifier, techniques, text, labelSet) {
@@ -61,6 +80,17 @@ function precisionAt(results, k) {
 }
 
 function runFold(base, techniques, trainReports, testReports, labelSet) {
+  const file = CACHE === undefined ? null : path.join(CACHE, `${CODE_KEY}-${createHash('sha256').update(trainReports.map((r) => r.file).join('|')).update('>').update(testReports.map((r) => r.file).join('|')).digest('hex').slice(0, 16)}.json`);
+  if (file !== null && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).map((r) => ({ gold: new Set(r.gold), ranking: r.ranking }));
+  const results = trainAndRank(base, techniques, trainReports, testReports, labelSet);
+  if (file !== null) {
+    mkdirSync(CACHE, { recursive: true });
+    writeFileSync(file, JSON.stringify(results.map((r) => ({ gold: [...r.gold], ranking: r.ranking.map((p) => ({ attackId: p.attackId, score: p.score })) }))));
+  }
+  return results;
+}
+
+function trainAndRank(base, techniques, trainReports, testReports, labelSet) {
   const examples = [...base, ...annotationExamples(trainReports)];
   const classifier = loadClassifier(trainModel(examples, techniques, OVERRIDE));
   return testReports.map((r) => ({ gold: new Set(r.labels.keys()), ranking: ranked(classifier, techniques, r.text, labelSet) }));
@@ -81,6 +111,7 @@ async function tram() {
   const all = [];
   const chosen = [];
   for (let f = 0; f < FOLDS; f++) {
+    if (ONLY !== null && !ONLY.has(f)) continue;
     const test = folds[f];
     const train = folds.flatMap((x, i) => (i === f ? [] : x));
     // Inner split of the training reports picks the threshold.
@@ -104,7 +135,7 @@ async function tram() {
   }
   const P = tp / (tp + fp), R = tp / (tp + fn);
   const mean = (k) => per.reduce((s, x) => s + x[k], 0) / per.length;
-  console.log(`TRAM ${reports.length} reports, ${labelSet.size} labels, ${EXPLICIT ? 'IDs written in the text taken as certain' : 'model only (written IDs not taken as certain)'}, 5-fold CV by report (thresholds ${chosen.map((t) => t.toFixed(2)).join(', ')}):`);
+  console.log(`TRAM ${reports.length} reports, ${labelSet.size} labels, ${EXPLICIT ? 'IDs written in the text taken as certain' : 'model only (written IDs not taken as certain)'}, 5-fold CV by report${ONLY === null ? '' : ` (only folds ${[...ONLY].map((f) => f + 1).join(', ')})`} (thresholds ${chosen.map((t) => t.toFixed(2)).join(', ')}):`);
   console.log(`  micro P ${P.toFixed(3)} R ${R.toFixed(3)} F1 ${((2 * P * R) / (P + R)).toFixed(3)}`);
   console.log(`  macro P ${mean('P').toFixed(3)} R ${mean('R').toFixed(3)} F1 ${mean('F').toFixed(3)}`);
   console.log(`  precision@5 ${precisionAt(all, 5).toFixed(3)}  precision@10 ${precisionAt(all, 10).toFixed(3)}`);

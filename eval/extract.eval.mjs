@@ -29,6 +29,8 @@ const QUICK = process.env.EVAL_QUICK === '1';
 // EVAL_EXPLICIT=0: the model alone, without taking IDs written in the text as certain.
 const EXPLICIT = process.env.EVAL_EXPLICIT !== '0';
 const FOLDS = 5;
+// Folds of the inner split of the training reports that chooses the threshold (EVAL_INNER).
+const INNER = Number(process.env.EVAL_INNER ?? 2);
 // While exploring: EVAL_FOLDS=1,3 runs those folds only (1-based); EVAL_CACHE=DIR keeps each fold's
 // (and each inner split's) ranked results on disk, keyed by the options and the built extraction
 // code, so a rerun that changed only the scoring or the threshold choice costs nothing.
@@ -117,7 +119,7 @@ async function tram() {
     const test = folds[f];
     const train = folds.flatMap((x, i) => (i === f ? [] : x));
     // Inner split of the training reports picks the threshold.
-    const inner = QUICK ? [] : [0, 1].flatMap((h) => runFold(set.examples, set.techniques, train.filter((_, i) => i % 2 !== h), train.filter((_, i) => i % 2 === h), labelSet));
+    const inner = QUICK ? [] : Array.from({ length: INNER }, (_, h) => h).flatMap((h) => runFold(set.examples, set.techniques, train.filter((_, i) => i % INNER !== h), train.filter((_, i) => i % INNER === h), labelSet));
     const t = QUICK ? 0.3 : best(inner).threshold;
     chosen.push(t);
     const results = runFold(set.examples, set.techniques, train, test, labelSet);

@@ -1,9 +1,10 @@
 /**
  * From a report's text to proposed techniques: every sentence is scored by the classifier, and a
  * technique is proposed for the report when its sentences, taken together, are convincing enough
- * (the classifier's report score: for the techniques annotated reports taught it, the best sentence's
- * probability; for the others, noisy-or of the three best sentence similarities). Technique IDs written in the text (T1059.001) are
- * certain. Names of groups, software and campaigns (and their aliases) are found as whole words.
+ * (the classifier's report score: for the techniques annotated reports taught it, the best
+ * sentence's probability; for the others, noisy-or of the three best sentence similarities).
+ * Technique IDs written in the text (T1059.001) are certain. Names of groups, software and
+ * campaigns (and their aliases) are found as whole words.
  */
 import type { Classifier } from './model.ts';
 import { type Sentence, splitSentences } from './text.ts';

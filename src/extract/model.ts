@@ -49,10 +49,10 @@ export interface ModelOptions {
 }
 
 /**
- * For the annotated techniques the linear model's probabilities dominate the scores, and a lower
- * report threshold is right (0.3: near the best single threshold over the pooled TRAM folds, 0.28;
- * the inner splits of the cross-validation picked 0.10-0.22; see docs/benchmarks.md);
- * the similarity scores alone need the higher one.
+ * For the annotated techniques the linear model's probability is the score (linearWeight 1) and its
+ * best sentence makes the report score (linearTop 1); their report threshold is 0.3 (the best single
+ * threshold over the pooled TRAM folds is 0.30; the inner splits of the cross-validation pick
+ * 0.14-0.28; see docs/benchmarks.md). The similarity scores need the higher threshold.
  */
 export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, knnK: 3, sentenceThreshold: 0.1, reportThreshold: 0.45, linearReportThreshold: 0.3, minDf: 2, linearWeight: 1, epochs: 6, linearTop: 1, similarityTop: 3 };
 

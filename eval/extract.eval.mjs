@@ -1,7 +1,7 @@
 // Technique extraction quality (issue 16).
 //  1. TRAM: 5-fold cross-validation split by report over ../shared/data/tram/reports. Per fold the
 //     model learns from enterprise ATT&CK 18.1 plus the annotations of the other four folds; the
-//     report threshold is chosen inside the training folds (an inner 2-fold split), never on the
+//     report threshold is chosen inside the training folds (an inner 4-fold split), never on the
 //     test fold. Predictions and labels are scored within the union of the annotated labels.
 //  2. ATT&CK over time: a model from a store with enterprise 15.1 only classifies the procedure
 //     examples 18.1 adds (uses relationships whose STIX id 15.1 does not have).
@@ -30,7 +30,7 @@ const QUICK = process.env.EVAL_QUICK === '1';
 const EXPLICIT = process.env.EVAL_EXPLICIT !== '0';
 const FOLDS = 5;
 // Folds of the inner split of the training reports that chooses the threshold (EVAL_INNER).
-const INNER = Number(process.env.EVAL_INNER ?? 2);
+const INNER = Number(process.env.EVAL_INNER ?? 4);
 // While exploring: EVAL_FOLDS=1,3 runs those folds only (1-based); EVAL_CACHE=DIR keeps each fold's
 // (and each inner split's) ranked results on disk, keyed by the options and the built extraction
 // code, so a rerun that changed only the scoring or the threshold choice costs nothing.

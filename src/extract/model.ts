@@ -164,8 +164,8 @@ function trainLinear(annotated: readonly { labels: string[]; terms: number[]; co
     merged.set(key, m);
   }
   // The linear model's own vocabulary and IDF: terms in at least two distinct annotated sentences,
-  // renumbered densely (local index → vocab index in `terms`), so its weights are labels × some
-  // 20,000 terms rather than × the whole vocabulary.
+  // renumbered densely (local index → vocab index in `terms`), so its weights are labels × those
+  // terms (29,487 of the 67,307 with enterprise 18.1 and TRAM) rather than × the whole vocabulary.
   const df = new Map<number, number>();
   for (const m of merged.values()) for (const t of m.terms) df.set(t, (df.get(t) ?? 0) + 1);
   const terms = [...df.entries()].filter(([, d]) => d >= 2).map(([t]) => t).sort((a, b) => a - b);

@@ -1,8 +1,10 @@
 /**
  * From a report's text to proposed techniques: every sentence is scored by the classifier, and a
  * technique is proposed for the report when its sentences, taken together, are convincing enough
- * (noisy-or of its three best sentence scores). Technique IDs written in the text (T1059.001) are
- * certain. Names of groups, software and campaigns (and their aliases) are found as whole words.
+ * (the classifier's report score: for the techniques annotated reports taught it, the best
+ * sentence's probability; for the others, noisy-or of the three best sentence similarities).
+ * Technique IDs written in the text (T1059.001) are certain. Names of groups, software and
+ * campaigns (and their aliases) are found as whole words.
  */
 import type { Classifier } from './model.ts';
 import { type Sentence, splitSentences } from './text.ts';
@@ -71,7 +73,7 @@ export function extractTechniques(text: string, classifier: Classifier | null, o
       continue;
     }
     const best = e.scores.sort(byScore);
-    const score = 1 - best.slice(0, 3).reduce((p, s) => p * (1 - s.score), 1);
+    const score = classifier === null ? 0 : classifier.reportScore(id, best.map((s) => s.score));
     if (score >= (options.reportThreshold ?? classifier?.reportThreshold(id) ?? 1)) out.push({ attackId: id, name, score: round(score), method: 'model', evidence: best.slice(0, MAX_EVIDENCE).map((s) => ({ ...s, score: round(s.score) })) });
   }
   out.sort((a, b) => b.score - a.score || a.attackId.localeCompare(b.attackId));

@@ -2,12 +2,16 @@
  * The technique classifier: TF-IDF over word unigrams and bigrams, scored two ways against the
  * training examples (ATT&CK procedure examples, technique descriptions, detection text, annotated
  * report sentences) and blended:
- *   - nearest neighbour: the best cosine between the sentence and one example of the technique;
+ *   - nearest neighbours: the mean cosine between the sentence and the technique's three most
+ *     similar examples (three, not one: measured on the procedure examples ATT&CK 18.1 added, a
+ *     15.1 model ranks the right technique in its top five 0.766 of the time instead of 0.741);
  *   - centroid: the cosine between the sentence and the mean of the technique's examples.
- * Both come out of one inverted index, so a 40-page report scores in well under a second. The
- * serialized model holds only counts (vocabulary, document frequencies, per example its term
- * counts): weights are recomputed when it is loaded, so the bytes depend on the training data
- * alone and the same store always gives the same model.
+ * Both come out of one inverted index, so a 40-page report scores in well under a second.
+ * With annotated reports, a one-vs-rest logistic regression over their sentences scores the
+ * techniques they label, alone (see docs/benchmarks.md for what was measured).
+ * The serialized model holds counts (vocabulary, document frequencies, per example its term
+ * counts) and the linear weights rounded: similarity weights are recomputed when it is loaded, so
+ * the bytes depend on the training data alone and the same store always gives the same model.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { features } from './text.ts';
@@ -22,6 +26,8 @@ export interface TrainingExample {
 export interface ModelOptions {
   /** Weight of the nearest-neighbour score against the centroid score (0..1). */
   readonly knnWeight: number;
+  /** The nearest-neighbour score of a technique: the mean of its best this many example similarities. */
+  readonly knnK: number;
   /** A sentence proposes a technique from this score up. */
   readonly sentenceThreshold: number;
   /** A report proposes a technique from this aggregated score up. */
@@ -34,15 +40,21 @@ export interface ModelOptions {
   readonly linearWeight: number;
   /** Passes of stochastic gradient descent over the annotated sentences. */
   readonly epochs: number;
+  /**
+   * How a report score is made of a technique's sentence scores: noisy-or of the best this many
+   * (1: the best sentence alone). One for the techniques the linear model scores, one for the rest.
+   */
+  readonly linearTop: number;
+  readonly similarityTop: number;
 }
 
 /**
- * For the annotated techniques the linear model's probabilities dominate the scores, and a lower
- * report threshold is right (0.3: near the best single threshold over the pooled TRAM folds, 0.28;
- * the inner splits of the cross-validation picked 0.10-0.22; see docs/benchmarks.md);
- * the similarity scores alone need the higher one.
+ * For the annotated techniques the linear model's probability is the score (linearWeight 1) and its
+ * best sentence makes the report score (linearTop 1); their report threshold is 0.3 (the best single
+ * threshold over the pooled TRAM folds is 0.30; the inner splits of the cross-validation pick
+ * 0.14-0.28; see docs/benchmarks.md). The similarity scores need the higher threshold.
  */
-export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, sentenceThreshold: 0.1, reportThreshold: 0.45, linearReportThreshold: 0.3, minDf: 2, linearWeight: 0.85, epochs: 6 };
+export const DEFAULT_OPTIONS: ModelOptions = { knnWeight: 0.5, knnK: 3, sentenceThreshold: 0.1, reportThreshold: 0.45, linearReportThreshold: 0.3, minDf: 2, linearWeight: 1, epochs: 6, linearTop: 1, similarityTop: 3 };
 
 /** The label of sentences annotated with no technique: negatives for the linear model, never proposed. */
 export const NONE_LABEL = '-';
@@ -58,8 +70,11 @@ export interface SerializedModel {
   /**
    * One-vs-rest logistic regression over the annotated sentences (only when annotations were given):
    * per technique the bias and the weights that matter (|w| >= 0.01, as [vocab index, weight × 1000]).
+   * Its IDF is its own, from the annotated sentences (`n` of them; `df` as [vocab index, document
+   * frequency] pairs, terms in at least two): report prose weighs words differently from ATT&CK's
+   * descriptions. Models built before it had this use the shared IDF.
    */
-  readonly linear: { readonly labels: readonly string[]; readonly bias: readonly number[]; readonly weights: readonly (readonly number[])[] } | null;
+  readonly linear: { readonly labels: readonly string[]; readonly bias: readonly number[]; readonly weights: readonly (readonly number[])[]; readonly n?: number; readonly df?: readonly number[] } | null;
 }
 
 /** Builds the model from examples; `names` gives each label's display name. Deterministic in its inputs' order. */
@@ -88,7 +103,6 @@ export function trainModel(examples: readonly TrainingExample[], names: Readonly
     if (e.kind === 'annotation') annotated.push({ labels: [e.label], terms, counts: c });
     if (e.label !== NONE_LABEL) out.push({ l: labelIndex.get(e.label) ?? 0, k: e.kind, t: terms, c });
   }
-  const idf = idfOf(vocab.map((t) => df.get(t) ?? 0), out.length);
   return {
     format: 'ttpgraph-extract-1',
     options: opts,
@@ -97,12 +111,19 @@ export function trainModel(examples: readonly TrainingExample[], names: Readonly
     df: vocab.map((t) => df.get(t) ?? 0),
     examples: out,
     counts,
-    linear: annotated.some((a) => a.labels[0] !== NONE_LABEL) ? trainLinear(annotated, idf, opts.epochs) : null,
+    linear: annotated.some((a) => a.labels[0] !== NONE_LABEL) ? trainLinear(annotated, opts.epochs) : null,
   };
 }
 
 function idfOf(df: readonly number[], n: number): number[] {
   return df.map((d) => Math.log((n + 1) / (d + 1)) + 1);
+}
+
+/** The linear model's IDF over the whole vocabulary, from its [vocab index, df] pairs (0 for terms it does not use). */
+function linearIdfOf(pairs: readonly number[], n: number, size: number): Float64Array {
+  const out = new Float64Array(size);
+  for (let k = 0; k + 1 < pairs.length; k += 2) out[pairs[k] ?? 0] = Math.log((n + 1) / ((pairs[k + 1] ?? 0) + 1)) + 1;
+  return out;
 }
 
 /** TF-IDF weights of a term-count vector, L2-normalised. */
@@ -134,7 +155,7 @@ function random(seed: number): () => number {
  * labelled with several techniques is one example with several positives. Positives weigh more
  * (they are rare against all the unlabelled sentences).
  */
-function trainLinear(annotated: readonly { labels: string[]; terms: number[]; counts: number[] }[], idf: readonly number[], epochs: number): NonNullable<SerializedModel['linear']> {
+function trainLinear(annotated: readonly { labels: string[]; terms: number[]; counts: number[] }[], epochs: number): NonNullable<SerializedModel['linear']> {
   const merged = new Map<string, { labels: Set<string>; terms: number[]; counts: number[] }>();
   for (const a of annotated) {
     const key = `${a.terms.join(',')}|${a.counts.join(',')}`;
@@ -142,10 +163,22 @@ function trainLinear(annotated: readonly { labels: string[]; terms: number[]; co
     for (const l of a.labels) if (l !== NONE_LABEL) m.labels.add(l);
     merged.set(key, m);
   }
-  const rows = [...merged.values()].map((m) => ({ labels: m.labels, terms: m.terms, x: weigh(m.terms, m.counts, idf) }));
+  // The linear model's own vocabulary and IDF: terms in at least two distinct annotated sentences,
+  // renumbered densely (local index → vocab index in `terms`), so its weights are labels × those
+  // terms (29,487 of the 67,307 with enterprise 18.1 and TRAM) rather than × the whole vocabulary.
+  const df = new Map<number, number>();
+  for (const m of merged.values()) for (const t of m.terms) df.set(t, (df.get(t) ?? 0) + 1);
+  const terms = [...df.entries()].filter(([, d]) => d >= 2).map(([t]) => t).sort((a, b) => a - b);
+  const local = new Map(terms.map((t, i) => [t, i]));
+  const n = merged.size;
+  const localIdf = terms.map((t) => Math.log((n + 1) / ((df.get(t) ?? 0) + 1)) + 1);
+  const rows = [...merged.values()].map((m) => {
+    const keep = m.terms.map((t, i) => [local.get(t), m.counts[i] ?? 1] as const).filter((x): x is readonly [number, number] => x[0] !== undefined);
+    const ts = keep.map((x) => x[0]);
+    return { labels: m.labels, terms: ts, x: weigh(ts, keep.map((x) => x[1]), localIdf) };
+  });
   const labels = [...new Set(rows.flatMap((r) => [...r.labels]))].sort();
-  const dims = idf.length;
-  // Float32: 75 labels × a vocabulary of some 200,000 terms stay near 60 MB.
+  const dims = terms.length;
   const w = labels.map(() => new Float32Array(dims));
   const bias = labels.map(() => -2);
   const positives = labels.map((l) => rows.filter((r) => r.labels.has(l)).length);
@@ -180,11 +213,11 @@ function trainLinear(annotated: readonly { labels: string[]; terms: number[]; co
     const pairs: number[] = [];
     for (let t = 0; t < dims; t++) {
       const v = wj[t] ?? 0;
-      if (Math.abs(v) >= 0.01) pairs.push(t, Math.round(v * 1000));
+      if (Math.abs(v) >= 0.01) pairs.push(terms[t] ?? 0, Math.round(v * 1000));
     }
     return pairs;
   });
-  return { labels, bias: bias.map((b) => Math.round(b * 1000) / 1000), weights };
+  return { labels, bias: bias.map((b) => Math.round(b * 1000) / 1000), weights, n, df: terms.flatMap((t) => [t, df.get(t) ?? 0]) };
 }
 
 export function serializeModel(model: SerializedModel): Buffer {
@@ -208,8 +241,20 @@ export interface Classifier {
   readonly labels: ReadonlyMap<string, string>;
   /** The report threshold for a technique (lower for those the linear model scores). */
   reportThreshold(label: string): number;
+  /** A technique's report score from its sentence scores (best first): noisy-or of the best few. */
+  reportScore(label: string, scores: readonly number[]): number;
   /** Techniques whose blended score reaches `min`, best first. */
   score(text: string, min?: number): LabelScore[];
+  /** The unblended scores of every technique the sentence touches (label = index into model.labels). */
+  parts(text: string): SentenceParts[];
+}
+
+export interface SentenceParts {
+  readonly label: number;
+  readonly knn: number;
+  readonly centroid: number;
+  /** The linear model's probability, or -1 for a technique it does not score. */
+  readonly linear: number;
 }
 
 interface Posting {
@@ -218,7 +263,8 @@ interface Posting {
 }
 
 export function loadClassifier(model: SerializedModel, override: Partial<ModelOptions> = {}): Classifier {
-  const opts = { ...model.options, ...override };
+  // Defaults first: a model stored before an option existed gets its default.
+  const opts = { ...DEFAULT_OPTIONS, ...model.options, ...override };
   const n = model.examples.length;
   const idf = idfOf(model.df, n);
   const nLabels = model.labels.length;
@@ -267,14 +313,19 @@ export function loadClassifier(model: SerializedModel, override: Partial<ModelOp
       }
     });
   }
+  // The linear model's IDF (its own when the model has one; the shared one before that).
+  const linearIdf: ArrayLike<number> = model.linear?.df === undefined ? idf : linearIdfOf(model.linear.df, model.linear.n ?? 0, model.vocab.length);
   const linearZ = new Float64Array(nLabels);
-  const knnBest = new Float64Array(nLabels);
+  // Per technique its best K example similarities, best first.
+  const K = Math.max(1, Math.min(10, Math.round(opts.knnK)));
+  const knnBest = new Float64Array(nLabels * K);
   const centroidDot = new Float64Array(nLabels);
   const exampleDot = new Float64Array(n);
   const touchedDocs: number[] = [];
   const touchedLabels = new Set<number>();
 
-  const score = (text: string, min = opts.sentenceThreshold): LabelScore[] => {
+  /** Per technique the three scores before blending: nearest example, centroid, linear probability (-1: none). */
+  const parts = (text: string): SentenceParts[] => {
     const tf = new Map<number, number>();
     for (const f of features(text)) {
       const i = vocabIndex.get(f);
@@ -282,17 +333,22 @@ export function loadClassifier(model: SerializedModel, override: Partial<ModelOp
     }
     if (tf.size === 0) return [];
     let norm = 0;
-    const q: [number, number][] = [];
+    let linearNorm = 0;
+    const q: [number, number, number][] = [];
     for (const [t, c] of tf) {
       const w = (1 + Math.log(c)) * (idf[t] ?? 0);
-      q.push([t, w]);
+      const lw = (1 + Math.log(c)) * (linearIdf[t] ?? 0);
+      q.push([t, w, lw]);
       norm += w * w;
+      linearNorm += lw * lw;
     }
     norm = Math.sqrt(norm) || 1;
+    linearNorm = Math.sqrt(linearNorm) || 1;
     touchedDocs.length = 0;
     touchedLabels.clear();
-    for (const [t, w] of q) {
+    for (const [t, w, lw] of q) {
       const qw = w / norm;
+      const ql = lw / linearNorm;
       for (const p of examplePostings[t]!) {
         if (exampleDot[p.doc] === 0) touchedDocs.push(p.doc);
         exampleDot[p.doc] = (exampleDot[p.doc] ?? 0) + qw * p.w;
@@ -301,27 +357,46 @@ export function loadClassifier(model: SerializedModel, override: Partial<ModelOp
         centroidDot[p.doc] = (centroidDot[p.doc] ?? 0) + qw * p.w;
         touchedLabels.add(p.doc);
       }
-      for (const [l, lw] of linearByTerm.get(t) ?? []) linearZ[l] = (linearZ[l] ?? 0) + qw * lw;
+      if (ql !== 0) for (const [l, weight] of linearByTerm.get(t) ?? []) linearZ[l] = (linearZ[l] ?? 0) + ql * weight;
     }
     for (const l of linearBias.keys()) touchedLabels.add(l);
     for (const doc of touchedDocs) {
       const l = exampleLabel[doc] ?? 0;
       const s = exampleDot[doc] ?? 0;
-      if (s > (knnBest[l] ?? 0)) knnBest[l] = s;
       exampleDot[doc] = 0;
-    }
-    const out: LabelScore[] = [];
-    for (const l of touchedLabels) {
-      let s = opts.knnWeight * (knnBest[l] ?? 0) + (1 - opts.knnWeight) * (centroidDot[l] ?? 0);
-      const bias = linearBias.get(l);
-      if (bias !== undefined) {
-        const p = 1 / (1 + Math.exp(-((linearZ[l] ?? 0) + bias)));
-        s = opts.linearWeight * p + (1 - opts.linearWeight) * s;
-        linearZ[l] = 0;
+      const base = l * K;
+      if (s <= (knnBest[base + K - 1] ?? 0)) continue;
+      let j = base + K - 1;
+      while (j > base && (knnBest[j - 1] ?? 0) < s) {
+        knnBest[j] = knnBest[j - 1] ?? 0;
+        j--;
       }
-      if (s >= min) out.push({ label: model.labels[l]?.id ?? '', score: s });
-      knnBest[l] = 0;
+      knnBest[j] = s;
+    }
+    const out: SentenceParts[] = [];
+    for (const l of touchedLabels) {
+      const bias = linearBias.get(l);
+      const linear = bias === undefined ? -1 : 1 / (1 + Math.exp(-((linearZ[l] ?? 0) + bias)));
+      let knn = 0;
+      for (let j = l * K; j < l * K + K; j++) {
+        knn += knnBest[j] ?? 0;
+        knnBest[j] = 0;
+      }
+      out.push({ label: l, knn: knn / K, centroid: centroidDot[l] ?? 0, linear });
       centroidDot[l] = 0;
+      linearZ[l] = 0;
+    }
+    return out;
+  };
+  const blend = (p: SentenceParts): number => {
+    const s = opts.knnWeight * p.knn + (1 - opts.knnWeight) * p.centroid;
+    return p.linear < 0 ? s : opts.linearWeight * p.linear + (1 - opts.linearWeight) * s;
+  };
+  const score = (text: string, min = opts.sentenceThreshold): LabelScore[] => {
+    const out: LabelScore[] = [];
+    for (const p of parts(text)) {
+      const s = blend(p);
+      if (s >= min) out.push({ label: model.labels[p.label]?.id ?? '', score: s });
     }
     return out.sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
   };
@@ -330,6 +405,8 @@ export function loadClassifier(model: SerializedModel, override: Partial<ModelOp
     model: { ...model, options: opts },
     labels: new Map(model.labels.map((l) => [l.id, l.name])),
     reportThreshold: (label) => (linearLabels.has(label) ? opts.linearReportThreshold : opts.reportThreshold),
+    reportScore: (label, scores) => 1 - scores.slice(0, linearLabels.has(label) ? opts.linearTop : opts.similarityTop).reduce((p, s) => p * (1 - s), 1),
     score,
+    parts,
   };
 }

@@ -185,13 +185,19 @@ function wordsOf(text: string): string[] {
   return (text.normalize('NFKC').match(/[\p{L}\p{N}_.-]+/gu) ?? []).map((w) => w.replace(/^[.-]+|[.-]+$/g, '').toLowerCase()).filter((w) => w !== '');
 }
 
-/** Reports (ATT&CK citations of the newest dataset of each domain, and STIX reports) whose title has every word. */
+/** Reports (imported ones, ATT&CK citations of the newest dataset of each domain, and STIX reports) whose title has every word. */
 export function searchReports(store: Store, text: string, limit = 10): { id: string; name: string; detail: string }[] {
   const words = wordsOf(text);
   if (words.length === 0) return [];
   const like = words.map(() => "lower(name) LIKE ? ESCAPE '\\'").join(' AND ');
   const args = words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   const stix = store.all<{ stix_id: string; name: string; published: string | null }>(`SELECT stix_id, name, published FROM stix_report WHERE ${like} ORDER BY published DESC LIMIT ?`, ...args, limit);
+  // Reports imported with `import report` (rpt-...), by their title.
+  const imported = store.all<{ id: string; title: string; publisher: string | null; published: string | null }>(
+    `SELECT id, title, publisher, published FROM imported_report WHERE ${like.replace(/name/g, 'title')} ORDER BY coalesce(published, imported_at) DESC LIMIT ?`,
+    ...args,
+    limit,
+  );
   const newest = store.all<{ id: number }>('SELECT id FROM dataset d WHERE version_key = (SELECT max(version_key) FROM dataset e WHERE e.domain = d.domain)');
   const cites =
     newest.length === 0
@@ -203,6 +209,7 @@ export function searchReports(store: Store, text: string, limit = 10): { id: str
           limit,
         );
   return [
+    ...imported.map((r) => ({ id: r.id, name: r.title, detail: ['imported report', r.publisher, r.published?.slice(0, 10)].filter((x) => x !== null && x !== undefined && x !== '').join(', ') })),
     ...stix.map((r) => ({ id: r.stix_id, name: r.name, detail: r.published === null ? 'STIX report' : `STIX report, ${r.published.slice(0, 10)}` })),
     ...cites.map((c) => ({ id: reportId(c.name), name: c.name, detail: 'cited by ATT&CK' })),
   ].slice(0, limit);

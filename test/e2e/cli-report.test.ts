@@ -74,6 +74,9 @@ describe('ttpgraph import report / report / extract', () => {
     expect(show.stdout).toContain('Accepted techniques (1)');
     expect(show.stdout).toContain('T1566.002 Spearphishing Link (ID in the text)');
     expect(show.stdout).toContain('G1015 Scattered Spider (group');
+    // `show` takes a report ID too, and prints the same page.
+    expect((await cli('show', id)).stdout).toBe(show.stdout);
+    expect(JSON.parse((await cli('show', id, '--json')).stdout)).toEqual(JSON.parse((await cli('report', 'show', id, '--json')).stdout));
     const layer = JSON.parse((await cli('report', 'layer', id, '--status', 'accepted')).stdout);
     expect(layer.techniques.map((x: { techniqueID: string }) => x.techniqueID)).toEqual(['T1566.002']);
     const bundle = JSON.parse((await cli('report', 'stix', id)).stdout);

@@ -125,6 +125,11 @@ describe('imported reports in the graph', () => {
     expect(t.graph.technique('T1059.001').reports.map((r) => r.id)).not.toContain(ids.txt);
   });
 
+  it('search finds imported reports by the words of their title', () => {
+    expect(t.graph.searchAll('scattered spider help-desk')).toContainEqual(expect.objectContaining({ type: 'report', id: ids.html, name: 'Scattered Spider: help-desk social engineering and data theft', detail: 'imported report, Example Threat Blog, 2023-11-16' }));
+    expect(t.graph.searchAll('apt40 advisory').map((h) => h.id)).toContain(ids.pdf);
+  });
+
   it('review errors name the ID: unknown report, not a technique, two verdicts', () => {
     expect(() => t.graph.reviewReport('rpt-000000000000', { accept: ['T1114'] })).toThrow(/no imported report "rpt-000000000000"/);
     expect(() => t.graph.reviewReport(ids.txt!, { accept: ['G0016'] })).toThrow(/"G0016" is not a technique ID/);

@@ -8,7 +8,7 @@ import { printJson, terminalStyle, terminalWidth } from '../output.ts';
 
 const ids = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
 
-function renderOptions(): ReportRenderOptions {
+export function renderOptions(): ReportRenderOptions {
   const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
   return { width: terminalWidth(), style: terminalStyle(), highlight: (t) => (color ? `\u001b[7m${t}\u001b[27m` : `»${t}«`) };
 }

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import { isImportedReportId } from '../../query/imported-reports.ts';
+import { renderImportedReport } from '../../render/terminal/imported-report.ts';
 import { renderControlPage, renderObjectPage, renderReportPage } from '../../render/terminal/object-page.ts';
 import { renderTechniquePage } from '../../render/terminal/technique-page.ts';
 import { withGraph } from '../context.ts';
 import { printJson, terminalStyle, terminalWidth } from '../output.ts';
+import { renderOptions as reportRenderOptions } from './report.ts';
 
 interface ShowFlags {
   domain?: string;
@@ -26,6 +29,13 @@ export function registerShowCommand(program: Command): void {
     .option('--framework-version <version>', 'with --framework: this version of it (rev4, rev5...)')
     .action(async (id: string, flags: ShowFlags, command: Command) => {
       await withGraph(command, 'read', (graph) => {
+        // An imported report (rpt-...) has its own page: the same as `report show`.
+        if (isImportedReportId(id)) {
+          const report = graph.importedReport(id);
+          if (flags.json === true) printJson(report);
+          else process.stdout.write(renderImportedReport(report, reportRenderOptions()));
+          return;
+        }
         const result = graph.page(id, {
           domain: flags.domain,
           version: flags.attackVersion,

@@ -60,6 +60,6 @@ export function dataComponentSources(name: string): LogSourceRef[] {
 /** A requirement for people: `Security 4624, 4648`, `aws/cloudtrail`. */
 export function describeRequirement(r: LogRequirement): string {
   if (r.kind === 'logsource') return r.logsource;
-  if (r.kind === 'unmapped') return 'not recognised in logs (declare it)';
+  if (r.kind === 'unmapped') return 'a log ttpgraph does not read (declare it)';
   return `${r.channels.join(' or ')}${r.eventIds === null ? ' (any event)' : ` event ${r.eventIds.join(', ')}`}`;
 }

@@ -306,7 +306,7 @@ function visibilityGap(analytics: readonly AnalyticCoverage[], components: reado
       const e = byNeed.get(key);
       byNeed.set(key, { n: (e?.n ?? 0) + 1, source: l.name });
     }
-    const mapped = [...byNeed].filter(([k]) => !k.includes('not recognised'));
+    const mapped = [...byNeed].filter(([k]) => !k.includes('does not read'));
     const best = (mapped.length > 0 ? mapped : [...byNeed]).sort((a, b) => b[1].n - a[1].n || a[0].localeCompare(b[0]))[0];
     if (best !== undefined) gaps.push({ reaches: 'visible', what: `collect ${best[0]}` });
   }

@@ -15,6 +15,10 @@ import { HuntRecorder } from '../../src/ingest/hunt/record-hunt.ts';
 import { InventoryCollector, loadStoreRules, runHunt } from '../../src/hunt/index.ts';
 import { defaultPipeline } from '../../src/sigma/index.ts';
 import { renderTechniqueBody } from '../../src/render/html/technique-page.ts';
+import { createApp } from '../../src/web/app.ts';
+import { listen } from '../../src/web/server.ts';
+import { projectRoot } from '../helpers/paths.ts';
+import { chromium } from 'playwright-core';
 
 let t: TempGraph;
 const REGRESSION = dataPath('sigma-regression');
@@ -127,4 +131,49 @@ describe('a hunt over the regression .evtx files', () => {
     expect(gaps.techniques.filter((r) => r.level === 'none').every((r) => r.closeWith !== null)).toBe(true);
     expect(Object.values(gaps.summary).reduce((a, b) => a + b, 0)).toBe(gaps.techniques.length);
   });
+});
+
+describe('the web app and API', () => {
+  it('/coverage?group=G0059 lists the group techniques with levels, escaped; the API and matrix agree', async () => {
+    // A label with markup: shown as text wherever it appears.
+    t.graph.saveInventory({ label: '<script>alert(1)</script>', logs: ['x'], files: 1, events: 1, entries: [windowsEntry('Microsoft-Windows-Sysmon/Operational', 1)] });
+    const app = createApp({ graph: t.graph });
+    const page = String(app.request('/coverage?group=G0059').body);
+    expect(page).toContain('Magic Hound');
+    expect(page).not.toContain('<script>alert(1)');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const api = JSON.parse(String(app.request('/api/v1/coverage?group=G0059').body)) as { techniques: { id: string; level: string }[] };
+    const rows = [...page.matchAll(/<tr data-level="(\w+)"><td><span class="nid">([^<]+)<\/span>/g)].map((m) => ({ id: m[2], level: m[1] }));
+    expect(rows).toEqual(api.techniques.map((r) => ({ id: r.id, level: r.level })));
+    const layer = JSON.parse(String(app.request('/api/v1/coverage?group=G0059&format=navigator').body)) as { techniques: { techniqueID: string; score: number }[] };
+    expect(layer.techniques.map((x) => x.score)).toEqual(api.techniques.map((r) => ['none', 'visible', 'detectable', 'detected'].indexOf(r.level)));
+    const matrix = JSON.parse(String(app.request('/api/v1/matrix?metric=coverage').body)) as { counts: Record<string, number> };
+    for (const r of api.techniques) expect([r.id, matrix.counts[r.id]]).toEqual([r.id, ['none', 'visible', 'detectable', 'detected'].indexOf(r.level)]);
+    expect(app.request('/coverage?group=G9999').status).toBe(404);
+    expect(app.request('/api/v1/coverage?group=G0059&campaign=C0027').status).toBe(400);
+
+    // In Chromium: the table, the level badges, no console errors; a screenshot to look at.
+    const server = await listen(app, { host: '127.0.0.1', port: 0 });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      tab.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await tab.goto(`${server.url}/coverage?group=G0059`);
+      expect(await tab.locator('table.coverage-gaps tbody tr').count()).toBe(api.techniques.length);
+      expect(await tab.locator('h1').innerText()).toContain('Magic Hound');
+      const firstLevel = await tab.locator('table.coverage-gaps tbody tr').first().locator('.coverage-level').innerText();
+      expect(firstLevel).toBe(api.techniques[0]!.level);
+      await tab.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'coverage-g0059.png') });
+      await tab.goto(`${server.url}/techniques/T1114#coverage`);
+      expect(await tab.locator('#coverage h2').innerText()).toBe('Your coverage');
+      expect(await tab.locator('#coverage tr[data-analytic]').count()).toBe(4);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 120_000);
 });

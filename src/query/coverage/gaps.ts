@@ -65,7 +65,7 @@ export function gapRows(techniques: Iterable<string>, coverage: DatasetCoverage)
   for (const id of techniques) {
     const c: TechniqueCoverage | undefined = coverage.techniques.get(id);
     if (c === undefined) continue;
-    rows.push({ id, name: c.name, level: c.level, declared: c.declared, reasons: c.reasons, closeWith: c.gaps.length === 0 ? null : c.gaps.map((g) => `${g.what} (${g.reaches})`).join('; '), hits: c.hits });
+    rows.push({ id, name: c.name, level: c.level, declared: c.declared, reasons: c.reasons, closeWith: c.gaps.length === 0 ? null : c.gaps.map((g) => `${g.what} → ${g.reaches}`).join('; '), hits: c.hits });
   }
   return rows.sort((a, b) => levelRank(a.level) - levelRank(b.level) || a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

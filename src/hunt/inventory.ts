@@ -11,6 +11,7 @@
  * hunt gives exactly the inventory of one thread, whatever the order parts arrive in.
  */
 import { eventHost, eventTimestamp, getField, type EventContext, type LogsourceSource } from '../sigma/index.ts';
+import { SHAPE_EVTX } from '../sigma/evaluate/event.ts';
 
 /** Hosts kept per entry: the smallest names, so that the kept set does not depend on reading order. */
 export const MAX_HOSTS = 50;
@@ -57,6 +58,11 @@ export function sourceName(source: LogsourceSource | undefined): string {
   return [ls.product, ls.service, ls.category].filter((p) => p !== undefined).join('/');
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A value as the crate writes it: plain, or `{ "#text": ..., "#attributes": ... }`. */
+const textOf = (v: unknown): unknown => (isObj(v) && Object.hasOwn(v, '#text') ? v['#text'] : v);
+const attribute = (v: unknown, name: string): unknown => (isObj(v) && isObj(v['#attributes']) ? v['#attributes'][name] : undefined);
+
 function addHost(a: Acc, host: string): void {
   if (a.hosts.has(host)) return;
   if (a.hosts.size < MAX_HOSTS) {
@@ -81,21 +87,52 @@ export class InventoryCollector {
     this.names = sources.map(sourceName);
   }
 
+  /** The entry of the event before: runs of one kind of event skip the Map lookups. */
+  private lastSrc = NaN;
+  private lastChannel: unknown;
+  private lastProvider: unknown;
+  private lastEventId: unknown;
+  private lastAcc: Acc | undefined;
+
   /** One event, after the engine has recognised its log source (ctx.source). */
   add(ctx: EventContext): void {
     const src = ctx.source;
-    const channel = getField(ctx, 'Channel');
-    const eventId = getField(ctx, 'EventID');
-    const provider = channel === undefined ? undefined : getField(ctx, 'Provider_Name');
-    const a = this.accFor(src, channel, provider, eventId);
+    let channel: unknown;
+    let eventId: unknown;
+    let provider: unknown;
+    let ts: unknown;
+    let host: unknown;
+    const sys = ctx.sys;
+    if (ctx.shape === SHAPE_EVTX && sys !== undefined) {
+      // The evtx crate's System element, read in place (the generic lookups cost more than the rest).
+      channel = textOf(sys['Channel']);
+      eventId = textOf(sys['EventID']);
+      provider = attribute(sys['Provider'], 'Name');
+      ts = attribute(sys['TimeCreated'], 'SystemTime');
+      host = textOf(sys['Computer']);
+    } else {
+      channel = getField(ctx, 'Channel');
+      eventId = getField(ctx, 'EventID');
+      provider = channel === undefined ? undefined : getField(ctx, 'Provider_Name');
+      ts = eventTimestamp(ctx);
+      host = eventHost(ctx);
+    }
+    let a = this.lastAcc;
+    if (a === undefined || this.lastSrc !== src || this.lastChannel !== channel || this.lastEventId !== eventId || this.lastProvider !== provider) {
+      a = this.accFor(src, channel, provider, eventId);
+      this.lastSrc = src;
+      this.lastChannel = channel;
+      this.lastProvider = provider;
+      this.lastEventId = eventId;
+      this.lastAcc = a;
+    }
     a.count++;
-    const ts = eventTimestamp(ctx);
-    if (ts !== undefined) {
+    if (typeof ts === 'number') ts = String(ts);
+    if (typeof ts === 'string') {
       if (a.first === null || ts < a.first) a.first = ts;
       if (a.last === null || ts > a.last) a.last = ts;
     }
-    const host = eventHost(ctx);
-    if (host !== undefined) addHost(a, host);
+    if (typeof host === 'string') addHost(a, host);
   }
 
   private accFor(src: number, channel: unknown, provider: unknown, eventId: unknown): Acc {

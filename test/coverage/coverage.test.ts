@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
-import { windowsEntry, writeLogonBundle } from './fixtures.ts';
+import { windowsEntry, writeDataComponentBundle, writeLogonBundle } from './fixtures.ts';
 import { parseDeclaration } from '../../src/query/coverage/declared.ts';
 import { TtpgraphError } from '../../src/errors.ts';
 
@@ -42,6 +42,21 @@ describe('visibility from analytics', () => {
     expect(c.reasons.join(' ')).toContain('AN9901');
     // The technique without any detection stays none, whatever the logs.
     expect(level('T9902')).toBe('none');
+  });
+});
+
+describe('visibility from data components (ATT&CK <= v17)', () => {
+  it('a technique detected by Logon Session Creation is visible with Security 4624 and none without', async () => {
+    await t.graph.importAttack(writeDataComponentBundle(t.dir), { attackVersion: '15.1' });
+    const at15 = (): string | undefined => t.graph.technique('T9903', { version: '15.1' }).coverage?.level;
+    t.graph.saveInventory({ logs: ['a'], files: 1, events: 1, entries: [windowsEntry('Security', 4625)] });
+    expect(at15()).toBe('none');
+    t.graph.saveInventory({ logs: ['b'], files: 1, events: 1, entries: [windowsEntry('Security', 4624)] });
+    const c = t.graph.technique('T9903', { version: '15.1' }).coverage!;
+    expect(c.level).toBe('visible');
+    expect(c.analytics).toEqual([]);
+    expect(c.dataComponents).toEqual([expect.objectContaining({ name: 'Logon Session Creation', present: true, declared: false })]);
+    expect(t.graph.coverage(t.graph.dataset({ version: '15.1' })).techniques.get('T9903')?.level).toBe('visible');
   });
 });
 

@@ -69,3 +69,32 @@ export function writeLogonBundle(dir: string): string {
 export function windowsEntry(channel: string, eventId: number, count = 1) {
   return { logsource: 'windows', channel, provider: null, eventId: String(eventId), count, first: '2026-01-01T00:00:00Z', last: '2026-01-02T00:00:00Z', hosts: ['host-a'], hostsTruncated: false };
 }
+
+/** An ATT&CK 15.1-style bundle: T9903 is detected by the data component Logon Session Creation directly (no analytics). */
+export function writeDataComponentBundle(dir: string): string {
+  const objects = [
+    { ...common, type: 'x-mitre-tactic', id: 'x-mitre-tactic--00000000-0000-4000-8000-000000000011', name: 'Initial Access', x_mitre_shortname: 'initial-access', external_references: ref('TA0001') },
+    {
+      ...common,
+      type: 'attack-pattern',
+      id: 'attack-pattern--00000000-0000-4000-8000-000000000013',
+      name: 'Component Technique',
+      description: 'Detected through a data component.',
+      kill_chain_phases: [{ kill_chain_name: 'mitre-attack', phase_name: 'initial-access' }],
+      x_mitre_platforms: ['Windows'],
+      external_references: ref('T9903'),
+    },
+    { ...common, type: 'x-mitre-data-component', id: 'x-mitre-data-component--00000000-0000-4000-8000-000000000013', name: 'Logon Session Creation', description: 'Logons.', external_references: ref('DC0067') },
+    {
+      ...common,
+      type: 'relationship',
+      id: 'relationship--00000000-0000-4000-8000-000000000013',
+      relationship_type: 'detects',
+      source_ref: 'x-mitre-data-component--00000000-0000-4000-8000-000000000013',
+      target_ref: 'attack-pattern--00000000-0000-4000-8000-000000000013',
+    },
+  ];
+  const file = path.join(dir, 'components-attack-15.1.json');
+  writeFileSync(file, JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000019', objects }));
+  return file;
+}

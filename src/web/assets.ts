@@ -125,6 +125,7 @@ ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff'
 .coverage-level.level-detected { background: #1a7f37; color: #ffffff; }
 .coverage-analytics .present { color: #1a7f37; }
 .coverage-analytics .missing { color: #b3141a; }
+@media (prefers-color-scheme: dark) { .coverage-analytics .present { color: #86efac; } .coverage-analytics .missing { color: #fca5a5; } }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }
 .job-banner { margin: 0 0 1rem; padding: .6rem .9rem; border: 1px solid #9ec5fe; border-left: 6px solid var(--accent); background: #eef4ff; border-radius: 4px; }

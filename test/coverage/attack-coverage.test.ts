@@ -4,7 +4,7 @@
  * technique a rule fired for is `detected`), the technique page's "Your coverage" section, the
  * matrix metric and the gap list of a group.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
@@ -171,9 +171,28 @@ describe('the web app and API', () => {
       expect(await tab.locator('#coverage h2').innerText()).toBe('Your coverage');
       expect(await tab.locator('#coverage tr[data-analytic]').count()).toBe(4);
       expect(errors).toEqual([]);
+      // axe-core on both pages, light and dark.
+      const axeSource = readFileSync(path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+      const found: string[] = [];
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 900 }, colorScheme });
+        for (const url of ['/coverage?group=G0059', '/techniques/T1114', '/coverage']) {
+          const axePage = await context.newPage();
+          await axePage.goto(server.url + url);
+          await axePage.addScriptTag({ content: axeSource });
+          const violations = await axePage.evaluate(async () => {
+            const w = window as unknown as { axe: { run: (c: Document, o: unknown) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } };
+            return (await w.axe.run(document, { resultTypes: ['violations'] })).violations;
+          });
+          for (const v of violations) found.push(`${colorScheme} ${url} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+          await axePage.close();
+        }
+        await context.close();
+      }
+      expect(found).toEqual([]);
     } finally {
       await browser.close();
       await server.close();
     }
-  }, 120_000);
+  }, 300_000);
 });

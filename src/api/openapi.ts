@@ -82,6 +82,7 @@ const schemas = {
     ),
     hits: int,
     gaps: arr(obj({ reaches: ref('CoverageLevel'), what: str })),
+    basis: ref('CoverageBasis'),
   }),
   CoverageBasis: obj({
     inventory: { oneOf: [obj({ id: int, label: strOrNull, createdAt: str, events: int, keys: int }), { type: 'null' }] },

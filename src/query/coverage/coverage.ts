@@ -84,6 +84,8 @@ export interface TechniqueCoverage {
   readonly rules: RuleCoverage[];
   readonly hits: number;
   readonly gaps: CoverageGap[];
+  /** What it was computed from: the inventory, the hunt and the declaration (null: none). */
+  readonly basis: CoverageBasis;
 }
 
 export interface CoverageBasis {
@@ -273,6 +275,7 @@ export function assess(ctx: CoverageContext, t: TechniqueInputs): TechniqueCover
     rules,
     hits,
     gaps: gapsOf(level, analytics, dataComponents, rules),
+    basis: ctx.basis,
   };
 }
 

@@ -26,7 +26,12 @@ const basisLine = (b: GapList['basis']): SafeHtml =>
 /** The technique page's section body. */
 export function renderTechniqueCoverage(c: TechniqueCoverage, scope: string): SafeHtml {
   const presentWord = (p: boolean, declared: boolean): SafeHtml => (p ? html`<strong class="present">present${declared ? ' (declared)' : ''}</strong>` : html`<span class="missing">missing</span>`);
-  return html`<p>Level: ${levelBadge(c.level, c.declared)} — ${LEVEL_WORDS[c.level]}.</p>
+  const b = c.basis;
+  const noEvidence = b.inventory === null && b.hunt === null && b.declared === null;
+  return html`${noEvidence
+    ? html`<p class="note" role="note">No log inventory, saved hunt or declared coverage yet: save one with <code>ttpgraph hunt --save LOGS...</code> (or <code>ttpgraph logs inventory --save LOGS...</code>, <code>ttpgraph coverage --declare FILE</code>).</p>`
+    : basisLine(b)}
+<p>Level: ${levelBadge(c.level, c.declared)} — ${LEVEL_WORDS[c.level]}.</p>
 <ul class="reasons">${c.reasons.map((r) => html`<li>${r}</li>`)}</ul>
 ${c.gaps.length === 0 ? '' : html`<h3>What would close the gap</h3><ul class="gaps">${c.gaps.map((g) => html`<li>${g.what} → <em>${g.reaches}</em></li>`)}</ul>`}
 ${c.analytics.length === 0

@@ -135,13 +135,9 @@ describe('a hunt over the regression .evtx files', () => {
 
 describe('the web app and API', () => {
   it('/coverage?group=G0059 lists the group techniques with levels, escaped; the API and matrix agree', async () => {
-    // A label with markup: shown as text wherever it appears.
-    t.graph.saveInventory({ label: '<script>alert(1)</script>', logs: ['x'], files: 1, events: 1, entries: [windowsEntry('Microsoft-Windows-Sysmon/Operational', 1)] });
     const app = createApp({ graph: t.graph });
     const page = String(app.request('/coverage?group=G0059').body);
     expect(page).toContain('Magic Hound');
-    expect(page).not.toContain('<script>alert(1)');
-    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const api = JSON.parse(String(app.request('/api/v1/coverage?group=G0059').body)) as { techniques: { id: string; level: string }[] };
     const rows = [...page.matchAll(/<tr data-level="(\w+)"><td><span class="nid">([^<]+)<\/span>/g)].map((m) => ({ id: m[2], level: m[1] }));
     expect(rows).toEqual(api.techniques.map((r) => ({ id: r.id, level: r.level })));
@@ -194,5 +190,11 @@ describe('the web app and API', () => {
       await browser.close();
       await server.close();
     }
+    // A label with markup: shown as text (a URL new to the page cache, which this same connection's write does not empty).
+    t.graph.saveInventory({ label: '<script>alert(1)</script>', logs: ['x'], files: 1, events: 1, entries: [windowsEntry('Microsoft-Windows-Sysmon/Operational', 1)] });
+    const hostile = String(app.request('/coverage?group=G0059&domain=enterprise').body);
+    expect(hostile).toContain('Magic Hound');
+    expect(hostile).not.toContain('<script>alert(1)');
+    expect(hostile).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   }, 300_000);
 });

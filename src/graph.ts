@@ -46,6 +46,11 @@ import type { NavigatorLayer } from './query/navigator.ts';
 import { type HuntRun, huntRunTechniqueCounts, huntRuns, type TechniqueHuntHits, techniqueHuntHits } from './query/hunts.ts';
 import { type Matrix, matrixOf, type ObjectListItem, objectList, type TechniqueFilter, type TechniqueListItem, techniqueList } from './query/matrix.ts';
 import type { HuntRecorder, HuntRunSummary } from './ingest/hunt/record-hunt.ts';
+import { type InventoryRunSummary, saveDeclaredCoverage, saveInventory } from './ingest/hunt/record-inventory.ts';
+import { type SavedInventory, savedInventory } from './query/inventory.ts';
+import { CoverageContextCache, type DatasetCoverage } from './query/coverage/coverage.ts';
+import { type Declaration, mergeDeclarations, parseDeclaration } from './query/coverage/declared.ts';
+import { type GapList, gapList, type GapTargetKind, targetTechniques } from './query/coverage/gaps.ts';
 import type { SyncOptions, SyncReport } from './sync/sync.ts';
 import type { StoredRuleFilters, StoredRules } from './query/stored-rules.ts';
 
@@ -128,7 +133,17 @@ export interface Graph {
   /** Per saved hunt (by run id), how many distinct techniques it hit. */
   huntTechniqueCounts(): Map<number, number>;
   /** Stores a finished hunt (its hits, collected by the recorder) in one transaction; returns the run id. */
-  saveHunt(recorder: HuntRecorder, run: HuntRunSummary): number;
+  saveHunt(recorder: HuntRecorder, run: HuntRunSummary, inventory?: Omit<InventoryRunSummary, 'runId' | 'label' | 'logs'>): number;
+  /** Stores a log inventory on its own (`logs inventory --save`); returns its id. */
+  saveInventory(inventory: InventoryRunSummary): number;
+  /** The newest saved log inventory (or the one with `id`). */
+  inventory(id?: number): SavedInventory | undefined;
+  /** Coverage of every technique of a dataset (cached until the store's inventory, hunts, declaration or rules change). */
+  coverage(dataset: Dataset): DatasetCoverage;
+  /** The techniques an adversary (group, campaign, software) uses or a report describes, with your coverage, worst first. */
+  gaps(kind: GapTargetKind, id: string, scope?: DatasetScope): GapList;
+  /** Checks declared coverage files (one-line error naming FILE:LINE:COL) and stores them, replacing those before. */
+  declareCoverage(files: readonly { readonly source: string; readonly text: string }[]): Declaration;
   /** Fetches the official sources (or a mirror) and imports what changed, as `ttpgraph sync`. */
   sync(options: SyncOptions): Promise<SyncReport>;
   /** What fired for a technique (and its sub-techniques) in a saved hunt (default: the newest). */
@@ -169,6 +184,7 @@ export async function openGraphForDryRun(path: string): Promise<Graph> {
 
 function graphOver(store: Store, path: string, close: () => void): Graph {
   const dataVersion = store.statement('PRAGMA data_version').pluck();
+  const coverage = new CoverageContextCache(store);
   const report = (id: string, scope: DatasetScope = {}): ReportPage => {
     for (const dataset of datasetsInScope(store, scope)) {
       const found = reportPage(store, id, dataset);
@@ -180,7 +196,7 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
     if (query.framework !== undefined) return { kind: 'control', page: controlPage(store, id, query), formerly: null };
     try {
       const { object, dataset, formerly } = resolveObject(store, id, query, query);
-      if (object.kind === 'technique') return { kind: 'technique', page: techniquePage(store, object, dataset), formerly };
+      if (object.kind === 'technique') return { kind: 'technique', page: techniquePage(store, object, dataset, coverage.context()), formerly };
       return { kind: 'object', page: objectPage(store, object, dataset), formerly };
     } catch (err) {
       // Not an ATT&CK object: it may be a control ID or a report ID.
@@ -282,7 +298,26 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
     reportLayer: (id, statuses) => reportLayer(store, id, statuses),
     reportStix: (id, statuses) => reportStixBundle(store, id, statuses),
     huntTechniqueCounts: () => huntRunTechniqueCounts(store),
-    saveHunt: (recorder, run) => recorder.save(store, run),
+    saveHunt: (recorder, run, inventory) =>
+      store.transaction(() => {
+        const runId = recorder.save(store, run);
+        if (inventory !== undefined) saveInventory(store, { ...inventory, runId, label: run.label, logs: run.logs });
+        return runId;
+      }),
+    saveInventory: (inventory) => saveInventory(store, inventory),
+    inventory: (id) => savedInventory(store, id),
+    coverage: (dataset) => coverage.dataset(dataset),
+    gaps: (kind, id, scope = {}) => {
+      const found = datasetsInScope(store, scope);
+      const dataset = found.find((d) => d.domain === 'enterprise') ?? found[0];
+      if (dataset === undefined) throw new TtpgraphError('unknown-version', 'no ATT&CK data in the store');
+      return gapList(targetTechniques(store, kind, id, dataset, scope), dataset, coverage.dataset(dataset));
+    },
+    declareCoverage: (files) => {
+      const declaration = mergeDeclarations(files.map((f) => parseDeclaration(f.text, f.source)));
+      saveDeclaredCoverage(store, files.map((f) => f.source).join(', '), JSON.stringify(files));
+      return declaration;
+    },
     sync: async (syncOptions) => {
       // Loaded on demand, like the Sigma engine: `show` does not pay for the sync code.
       const { syncSources } = await import('./sync/sync.ts');

@@ -14,6 +14,8 @@ import type { TechniquePage } from '../query/technique-page.ts';
 import type { AppContext } from './context.ts';
 import { type AppResponse, badRequest, HttpError, jsonResponse, type Params, type RouteCall, type Scope } from './http.ts';
 import { openApiDocument } from './openapi.ts';
+import { coverageLayer, type GapList, gapList, type GapTargetKind } from '../query/coverage/gaps.ts';
+import { levelRank } from '../query/coverage/levels.ts';
 
 function paged<T>(items: readonly T[], params: Params): { items: T[]; page: number; limit: number; total: number; pages: number } {
   const limit = params.int('limit', 50, 1, 500);
@@ -68,6 +70,12 @@ export function matrixWithCounts(ctx: AppContext, params: Params): MatrixView {
   const frameworkRaw = params.string('framework');
   if (frameworkRaw !== undefined && metric !== 'controls') throw badRequest('"framework" applies to metric=controls only');
   if (metric === null) return { matrix, metric, counts: null, framework: null, frameworks: [], savedHunts: 0 };
+  if (metric === 'coverage') {
+    // The level per technique (0 none, 1 visible, 2 detectable, 3 detected), from the coverage, not the stats.
+    const counts = new Map<string, number>();
+    for (const [id, c] of ctx.graph.coverage(dataset).techniques) counts.set(id, levelRank(c.level));
+    return { matrix, metric, counts, framework: null, frameworks: [], savedHunts: 0 };
+  }
   const stats = ctx.stats(dataset);
   const frameworks = metric === 'controls' ? controlFrameworks(stats) : [];
   if (frameworkRaw !== undefined && !frameworks.includes(frameworkRaw)) {
@@ -216,4 +224,44 @@ export function getSigmaRule(ctx: AppContext, { params, id }: RouteCall): AppRes
 export function getOpenApi(_ctx: AppContext, { params }: RouteCall): AppResponse {
   params.only();
   return jsonResponse(openApiDocument());
+}
+
+const TARGETS: readonly GapTargetKind[] = ['group', 'campaign', 'software', 'report'];
+
+/**
+ * Coverage against a target (`group`, `campaign`, `software` or `report`), or of every technique of
+ * the dataset without one: the gap list the CLI's `coverage` prints. Shared by the API and the page.
+ */
+export function coverageFor(ctx: AppContext, params: Params): GapList | null {
+  const given = TARGETS.filter((k) => params.string(k) !== undefined);
+  if (given.length > 1) throw badRequest(`give one of ${TARGETS.join(', ')} (got ${given.join(', ')})`);
+  const scope = params.scope();
+  let kind = given[0];
+  const id = kind === undefined ? undefined : params.string(kind)!;
+  // The page's one field: group= takes a campaign (C0027) or software (S0367) ID as well.
+  if (kind === 'group' && id !== undefined) kind = /^C\d{4}$/i.test(id) ? 'campaign' : /^S\d{4}$/i.test(id) ? 'software' : 'group';
+  if (kind !== undefined && id !== undefined) return ctx.graph.gaps(kind, id, scope);
+  const dataset = ctx.dataset(scope);
+  const coverage = ctx.graph.coverage(dataset);
+  return gapList({ id: `${dataset.domain}-${dataset.version}`, name: 'every technique', type: 'dataset', techniques: [...coverage.techniques.keys()] }, dataset, coverage);
+}
+
+/** GET /api/v1/coverage: your level per technique of a target, worst first (format=navigator: a layer). */
+export function getCoverage(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only(...TARGETS, 'format');
+  const format = params.oneOf('format', ['json', 'navigator'] as const) ?? 'json';
+  const list = coverageFor(ctx, params)!;
+  if (format === 'json') return jsonResponse(list);
+  const title = `${list.target.id} ${list.target.name}`;
+  const res = jsonResponse(coverageLayer(list.techniques, title, list.domain, list.attackVersion));
+  res.headers['content-disposition'] = `attachment; filename="ttpgraph-coverage-${list.target.id.replace(/[^\w.-]+/g, '_')}.json"`;
+  return res;
+}
+
+/** GET /api/v1/inventory: the newest saved log inventory. */
+export function getInventory(ctx: AppContext, { params }: RouteCall): AppResponse {
+  params.only();
+  const inv = ctx.graph.inventory();
+  if (inv === undefined) throw new HttpError(404, 'not-found', 'no saved log inventory: run `ttpgraph hunt --save LOGS...` or `ttpgraph logs inventory --save LOGS...`');
+  return jsonResponse(inv);
 }

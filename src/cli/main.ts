@@ -31,6 +31,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
   report: async () => [(await import('./commands/report.ts')).registerReportCommands],
   extract: async () => [(await import('./commands/extract.ts')).registerExtractCommands],
   serve: async () => [(await import('./commands/serve.ts')).registerServeCommand],
+  logs: async () => [(await import('./commands/coverage.ts')).registerLogsCommands],
+  inventory: async () => [(await import('./commands/coverage.ts')).registerInventoryCommand],
+  coverage: async () => [(await import('./commands/coverage.ts')).registerCoverageCommand],
 };
 
 /** The first argument that is not an option (nor the value of --db). */

@@ -8,6 +8,7 @@
  */
 import type { ChunkResult, EvtxMapper } from '../evtx/index.ts';
 import { collectionWitnesses, compileCollection, eventContext, type Cnf, type Engine, type Pipeline, type RuleMeta, type SigmaCollection } from '../sigma/index.ts';
+import { InventoryCollector, type InventoryEntry } from './inventory.ts';
 
 /** What each worker gets: the rules and how to compile them, exactly as the hunt thread did. */
 export interface EvtxMatchInit {
@@ -16,6 +17,8 @@ export interface EvtxMatchInit {
   readonly routing?: boolean;
   /** The collection's witnesses (collectionWitnesses), so that workers do not compute them again. */
   readonly witnesses?: readonly Cnf[];
+  /** Also count every record into a log inventory (hunt/inventory.ts), sent back per chunk. */
+  readonly inventory?: boolean;
 }
 
 export interface EvtxMatch {
@@ -34,27 +37,33 @@ export interface EvtxChunkMatches {
   readonly lines: number[];
   readonly rules: number[][];
   readonly events: string | unknown[];
+  /** The chunk's log inventory, when asked for. */
+  readonly inventory?: InventoryEntry[];
 }
 
 /** The per-chunk function over a compiled engine: `asText` in workers, objects on the hunt's own thread. */
-export function evtxMatcher(engine: Engine, asText: boolean): EvtxMapper<EvtxChunkMatches> {
+export function evtxMatcher(engine: Engine, asText: boolean, inventory?: Pipeline): EvtxMapper<EvtxChunkMatches> {
   const indexOf = new Map(engine.rules.map((r, i) => [r, i]));
   return (chunk: ChunkResult) => {
     const lines: number[] = [];
     const rules: number[][] = [];
     const events: unknown[] = [];
+    const inv = inventory === undefined ? undefined : new InventoryCollector(inventory.sources);
     for (const rec of chunk.records) {
-      const matched = engine.matchContext(eventContext(rec.data));
+      const ctx = eventContext(rec.data);
+      const matched = engine.matchContext(ctx);
+      inv?.add(ctx);
       if (matched.length === 0) continue;
       lines.push(Number(rec.recordId));
       rules.push(matched.map((r) => indexOf.get(r)!));
       events.push(rec.data);
     }
-    if (!asText || events.length === 0) return { lines, rules, events };
+    const counted = inv === undefined ? {} : { inventory: inv.entries() };
+    if (!asText || events.length === 0) return { lines, rules, events, ...counted };
     try {
-      return { lines, rules, events: JSON.stringify(events) };
+      return { lines, rules, events: JSON.stringify(events), ...counted };
     } catch {
-      return { lines, rules, events }; // a bigint value
+      return { lines, rules, events, ...counted }; // a bigint value
     }
   };
 }
@@ -96,7 +105,7 @@ export function compileForWorker(init: EvtxMatchInit): Engine {
 /** The mapper module's entry point, called once in every worker. */
 export function createEvtxMapper(init: EvtxMatchInit): EvtxMapper<EvtxChunkMatches> {
   const engine = compileForWorker(init);
-  return evtxMatcher(engine, true);
+  return evtxMatcher(engine, true, init.inventory === true ? init.pipeline : undefined);
 }
 
 /** This module as a worker can load it: from the built dist/ only (workers do not run TypeScript). */

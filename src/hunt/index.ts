@@ -12,3 +12,5 @@ export { defaultCacheDir } from './rule-cache.ts';
 export { READERS, pickReader } from './inputs/index.ts';
 export { openLogFile } from './inputs/open.ts';
 export type { LogReader, LogFile, InputItem, InputEvent, InputProblem } from './inputs/reader.ts';
+export { InventoryCollector, MAX_HOSTS } from './inventory.ts';
+export type { InventoryEntry } from './inventory.ts';

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Cnf, Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
 import { eventContext } from '../sigma/index.ts';
 import { ndjsonLine } from './inputs/ndjson.ts';
+import { InventoryCollector, type InventoryEntry } from './inventory.ts';
 
 /** Bytes per range: ~1,400 events of the benchmark, tens of milliseconds of work. */
 export const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -27,6 +28,8 @@ export interface NdjsonMatchInit {
   readonly routing?: boolean;
   /** The collection's witnesses (collectionWitnesses), so that workers do not compute them again. */
   readonly witnesses?: readonly Cnf[];
+  /** Also count every line's event into a log inventory (hunt/inventory.ts), sent back per range. */
+  readonly inventory?: boolean;
 }
 
 /** One range's outcome; `rel` is the 1-based line within the range. */
@@ -39,6 +42,8 @@ export interface NdjsonChunkResult {
   readonly unknown: number;
   readonly matches: { readonly rel: number; readonly text: string; readonly rules: number[] }[];
   readonly problems: { readonly rel: number; readonly message: string }[];
+  /** The range's log inventory, when asked for. */
+  readonly inventory?: InventoryEntry[];
 }
 
 /** The job of one range, as posted to a worker. */
@@ -69,7 +74,8 @@ export function readRange(path: string, start: number, end: number): Buffer {
 }
 
 /** Parses and tests every line of one range (bytes of whole lines; `firstOfFile`: it starts the file). */
-export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, engine: Engine, indexOf: ReadonlyMap<unknown, number>, source: string, cap: number): NdjsonChunkResult {
+export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, engine: Engine, indexOf: ReadonlyMap<unknown, number>, source: string, cap: number, inventory?: Pipeline): NdjsonChunkResult {
+  const inv = inventory === undefined ? undefined : new InventoryCollector(inventory.sources);
   const matches: NdjsonChunkResult['matches'] = [];
   const problems: NdjsonChunkResult['problems'] = [];
   let rel = 0;
@@ -91,10 +97,11 @@ export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, 
     events++;
     const ctx = eventContext(item.event);
     const matched = engine.matchContext(ctx);
+    inv?.add(ctx);
     if (ctx.source < 0) unknown++;
     if (matched.length > 0) matches.push({ rel, text: text!, rules: matched.map((r) => indexOf.get(r)!) });
   }
-  return { id, lines: rel, events, unknown, matches, problems };
+  return { id, lines: rel, events, unknown, matches, problems, ...(inv === undefined ? {} : { inventory: inv.entries() }) };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */

@@ -11,5 +11,5 @@ const init = workerData as NdjsonMatchInit;
 const engine = compileForWorker(init);
 const indexOf = new Map<unknown, number>(engine.rules.map((r, i) => [r, i]));
 parentPort?.on('message', (job: NdjsonJob) => {
-  parentPort?.postMessage(matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, indexOf, job.path, job.cap));
+  parentPort?.postMessage(matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, indexOf, job.path, job.cap, init.inventory === true ? init.pipeline : undefined));
 });

@@ -10,6 +10,7 @@ import { startEvtxWorkers, type BatchOwner, type EvtxWorkers } from '../evtx/ind
 import { attackTags, compileCollection, eventContext, eventHost, eventTimeMs, eventTimestamp, formatIssue, LEVELS, type CompiledRule, type EventContext, type RuleLevel, type SigmaCollection, type SigmaIssue, type SigmaRule, type Pipeline, type SigmaCorrelation } from '../sigma/index.ts';
 import { evtxMatcher, evtxMatchModule, matchInit, type EvtxMatchInit } from './evtx-match.ts';
 import type { HuntHit } from './hit.ts';
+import type { InventoryCollector } from './inventory.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
 import { DEFAULT_MAX_RECORD_BYTES, openLogFile } from './inputs/open.ts';
@@ -50,6 +51,11 @@ export interface HuntOptions {
   readonly threads?: number;
   /** Test hook: who parses each batch of an .evtx file, instead of timing (ParseOptions.assign, src/evtx/options.ts). */
   readonly evtxAssign?: (batch: number) => BatchOwner;
+  /**
+   * Counts what the logs hold (hunt/inventory.ts; make it over this pipeline's sources): every
+   * event read, in whichever thread, is added. With no rules at all this is `logs inventory`.
+   */
+  readonly inventory?: InventoryCollector;
   /** The longest NDJSON line or JSON element kept, in bytes; longer ones are skipped and counted. Default 16 MiB. */
   readonly maxLineBytes?: number;
   onHit(hit: HuntHit): void;
@@ -185,8 +191,10 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   // Workers for .evtx start first, so that their copy and compile of the rules overlaps this
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
   const compileOptions = { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) };
-  const workers = evtxWorkers(o, () => matchInit(col, compileOptions));
-  const ndjsonPool = ndjsonWorkers(o, () => matchInit(col, compileOptions));
+  const counting = o.inventory !== undefined ? { inventory: true } : {};
+  const workers = evtxWorkers(o, () => ({ ...matchInit(col, compileOptions), ...counting }));
+  const ndjsonPool = ndjsonWorkers(o, () => ({ ...matchInit(col, compileOptions), ...counting }));
+  const inventory = o.inventory;
   let compiled;
   try {
     compiled = compileCollection(col, compileOptions);
@@ -251,7 +259,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
     problem({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}`, source: item.source, ...(item.line !== undefined ? { line: item.line } : {}) });
   };
   // With workers, this thread tests the records it parses itself with the same engine.
-  const threaded = workers === undefined ? undefined : { workers, local: evtxMatcher(engine, false) };
+  const threaded = workers === undefined ? undefined : { workers, local: evtxMatcher(engine, false, inventory === undefined ? undefined : o.pipeline) };
   const ruleIndex = new Map<unknown, number>(engine.rules.map((r, i) => [r, i]));
   try {
     for (let fi = 0; fi < o.logs.length; fi++) {
@@ -282,16 +290,18 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
             continue;
           }
           events += got.records;
+          if (got.inventory !== undefined) inventory?.merge(got.inventory);
           for (const m of got.matches) onMatch(path, m.line, m.event, eventContext(m.event), m.rules.map((i) => engine.rules[i]!));
           progress({ file: path, fileIndex: fi, files: o.logs.length, bytes: got.bytes, size: file.size });
         }
       } else if (ndjsonPool !== undefined && reader.name === 'ndjson' && !file.gzip) {
         // Ranges of lines tested in every thread; matching lines and bad lines come back in file order.
-        const local = (job: NdjsonJob) => matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path, job.cap);
+        const local = (job: NdjsonJob) => matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path, job.cap, inventory === undefined ? undefined : o.pipeline);
         let unknown = 0;
         for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, local)) {
           events += result.events;
           unknown += result.unknown;
+          if (result.inventory !== undefined) inventory?.merge(result.inventory);
           const { matches, problems } = result;
           let p = 0;
           const problemsBefore = (rel: number): void => {
@@ -324,6 +334,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
           }
           const ctx = eventContext(item.event);
           const matched = engine.matchContext(ctx);
+          inventory?.add(ctx);
           if (ctx.source < 0) unknown++;
           if (matched.length > 0) onMatch(item.source, item.line, item.event, ctx, matched);
         }

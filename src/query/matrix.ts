@@ -99,8 +99,12 @@ export function matrixOf(store: Store, dataset: Dataset): Matrix {
   };
 }
 
-/** What a matrix can be coloured by: the numeric counts of the page model (`hits`: the newest saved hunt's hits), and controls of one framework version. */
-export const MATRIX_METRICS = ['groups', 'software', 'campaigns', 'reports', 'controls', 'detections', 'sigma', 'hits'] as const;
+/**
+ * What a matrix can be coloured by: the numeric counts of the page model (`hits`: the newest saved
+ * hunt's hits), controls of one framework version, and `coverage` (your level: 0 none, 1 visible,
+ * 2 detectable, 3 detected; query/coverage).
+ */
+export const MATRIX_METRICS = ['groups', 'software', 'campaigns', 'reports', 'controls', 'detections', 'sigma', 'hits', 'coverage'] as const;
 export type MatrixMetric = (typeof MATRIX_METRICS)[number];
 
 export function isMatrixMetric(value: string): value is MatrixMetric {

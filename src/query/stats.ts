@@ -42,7 +42,7 @@ export function* techniqueStatsInSteps(store: Store, dataset: Dataset, perStep =
   const rows: TechniqueStatsRow[] = [];
   for (const [i, t] of techniques.entries()) {
     if (i > 0 && i % perStep === 0) yield undefined;
-    const page = techniquePage(store, t, dataset);
+    const page = techniquePage(store, t, dataset, false);
     rows.push({ id: page.id, name: page.name, isSubtechnique: t.is_subtechnique === 1, counts: page.counts });
   }
   return { domain: dataset.domain, attackVersion: dataset.version, techniques: rows };

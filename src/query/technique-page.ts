@@ -12,6 +12,7 @@ import { type TechniqueControl, techniqueControls } from './controls.ts';
 import { type ReportLink, reportsOf } from './reports.ts';
 import { type TechniqueSigmaRule, techniqueSigma } from './sigma.ts';
 import { techniqueHuntHits } from './hunts.ts';
+import { type CoverageContext, loadCoverageContext, type TechniqueCoverage, techniqueCoverage } from './coverage/coverage.ts';
 
 export interface Mitigation {
   readonly id: string;
@@ -79,6 +80,11 @@ export interface TechniquePage {
   readonly controls: TechniqueControl[];
   /** How much of the graph meets here: what a heat map colours by. */
   readonly counts: TechniqueCounts;
+  /**
+   * Your coverage (query/coverage): which analytics your logs feed, which rules can run, what fired,
+   * and what would close the gap; null when not computed (the stats leave it out).
+   */
+  readonly coverage: TechniqueCoverage | null;
 }
 
 export interface TechniqueCounts {
@@ -96,7 +102,8 @@ export interface TechniqueCounts {
   readonly hits: number;
 }
 
-export function techniquePage(store: Store, technique: ObjectRow, dataset: Dataset): TechniquePage {
+/** `coverage`: the context to compute the page's coverage with (default: loaded now), or false for none. */
+export function techniquePage(store: Store, technique: ObjectRow, dataset: Dataset, coverage?: CoverageContext | false): TechniquePage {
   const pk = technique.pk;
   const citations = new CitationNumbering(store, dataset.id);
   const ownCitations = objectCitations(store, pk);
@@ -151,6 +158,7 @@ export function techniquePage(store: Store, technique: ObjectRow, dataset: Datas
       sigma: sigma.length,
       hits: technique.attack_id === null ? 0 : techniqueHuntHits(store, technique.attack_id).reduce((n, h) => n + h.hits, 0),
     },
+    coverage: coverage === false || technique.attack_id === null ? null : (techniqueCoverage(store, dataset, technique.attack_id, coverage ?? loadCoverageContext(store)) ?? null),
   };
 }
 

@@ -118,6 +118,14 @@ ${HEAT.map((c, i) => `.heat-${i} { background: ${c}; color: ${i >= 7 ? '#ffffff'
 .laid-out .page > section:not(#description):not(#context) { content-visibility: visible; }
 @media print { .page > section:not(#description):not(#context) { content-visibility: visible !important; } }
 .tech.overlay { outline: 2px solid #111827; }
+.coverage-level { display: inline-block; padding: 0 .45rem; border-radius: 3px; font-weight: 600; border: 1px solid var(--line); }
+.coverage-level.level-none { background: #fde2e1; color: #8a1414; }
+.coverage-level.level-visible { background: #fff1d6; color: #7a4b00; }
+.coverage-level.level-detectable { background: #e3f4d7; color: #275d0f; }
+.coverage-level.level-detected { background: #1a7f37; color: #ffffff; }
+.coverage-analytics .present { color: #1a7f37; }
+.coverage-analytics .missing { color: #b3141a; }
+@media (prefers-color-scheme: dark) { .coverage-analytics .present { color: #86efac; } .coverage-analytics .missing { color: #fca5a5; } }
 .results li { margin-bottom: .8rem; }
 .results p { margin: .1rem 0; color: var(--muted); }
 .job-banner { margin: 0 0 1rem; padding: .6rem .9rem; border: 1px solid #9ec5fe; border-left: 6px solid var(--accent); background: #eef4ff; border-radius: 4px; }

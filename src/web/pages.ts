@@ -5,7 +5,9 @@
 import { PAGE_KINDS } from '../core/attack.ts';
 import { type AppContext } from '../api/context.ts';
 import { type AppResponse, badRequest, errorStatus, type RouteCall } from '../api/http.ts';
-import { changesFor, matrixWithCounts } from '../api/routes.ts';
+import { changesFor, coverageFor, matrixWithCounts } from '../api/routes.ts';
+import { renderCoveragePage } from '../render/html/coverage.ts';
+import { TtpgraphError } from '../errors.ts';
 import type { SearchHit } from '../query/search.ts';
 import { MATRIX_METRICS } from '../query/matrix.ts';
 import { isImportedReportId } from '../query/imported-reports.ts';
@@ -161,4 +163,21 @@ export function sigmaPage(ctx: PageContext, { params, id }: RouteCall): AppRespo
 export function changesPage(ctx: PageContext, { params, id }: RouteCall): AppResponse {
   const { changes, versions } = changesFor(ctx, id, params.only('from', 'to'));
   return ctx.page(`${changes.id}: what changed`, renderChangesBody(changes, versions));
+}
+
+/** /coverage?group=G0059 (or campaign, software, report): an adversary's techniques with your level, worst first. */
+export function coveragePage(ctx: PageContext, { params }: RouteCall): AppResponse {
+  params.only('group', 'campaign', 'software', 'report');
+  const target = params.string('group') ?? params.string('campaign') ?? params.string('software') ?? params.string('report');
+  if (target === undefined) return ctx.page('Coverage', renderCoveragePage(null, { group: '' }, null));
+  try {
+    const list = coverageFor(ctx, params);
+    return ctx.page(`Coverage: ${list?.target.id ?? ''}`, renderCoveragePage(list, { group: target }, null));
+  } catch (e) {
+    // A name that is not a group, campaign or software: say so on the page, with the form to try again.
+    if (!(e instanceof TtpgraphError) || e.code !== 'unknown-id') throw e;
+    const res = ctx.page('Coverage', renderCoveragePage(null, { group: target }, e.message));
+    res.status = 404;
+    return res;
+  }
 }

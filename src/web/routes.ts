@@ -9,6 +9,8 @@ import { type AppResponse, type Route, type RouteCall } from '../api/http.ts';
 import {
   getChanges,
   getControl,
+  getCoverage,
+  getInventory,
   getMatrix,
   getNavigatorLayer,
   getObject,
@@ -31,6 +33,7 @@ import { HttpError, jsonResponse } from '../api/http.ts';
 import {
   changesPage,
   controlPage,
+  coveragePage,
   datasetsPage,
   homePage,
   importedReportsPage,
@@ -85,6 +88,7 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/reports/:id', handler: withData(reportPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/sigma/:id', handler: withData(sigmaPage, 404), auth: 'public' },
   { method: 'GET', pattern: '/changes/:id', handler: withData(changesPage, 404), auth: 'public' },
+  { method: 'GET', pattern: '/coverage', handler: withData(coveragePage, 200), auth: 'public' },
   { method: 'GET', pattern: '/static/:id', handler: staticAsset, auth: 'public' },
   // The JSON API (read)
   { method: 'GET', pattern: '/api/v1/techniques', handler: listTechniques, auth: 'public' },
@@ -104,6 +108,8 @@ export const ROUTES: readonly Route<WebContext>[] = [
   { method: 'GET', pattern: '/api/v1/changes/:id', handler: getChanges, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/navigator/layer', handler: getNavigatorLayer, auth: 'public' },
   { method: 'GET', pattern: '/api/v1/sigma/:id', handler: getSigmaRule, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/coverage', handler: getCoverage, auth: 'public' },
+  { method: 'GET', pattern: '/api/v1/inventory', handler: getInventory, auth: 'public' },
   { method: 'GET', pattern: '/api/openapi.json', handler: getOpenApi, auth: 'public' },
   // Writes and the jobs they start (which name server paths): the start-up token only
   { method: 'POST', pattern: '/api/v1/sync', handler: startSync, auth: 'token' },

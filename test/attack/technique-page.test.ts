@@ -8,12 +8,12 @@ describe('the T1114 page model', () => {
   });
   afterAll(() => t.dispose());
 
-  it('has exactly the keys of the page model (issue 2 keys plus reports, sigma, controls, counts)', () => {
+  it('has exactly the keys of the page model (issue 2 keys plus reports, sigma, controls, counts, coverage)', () => {
     const page = t.graph.technique('T1114');
     expect(Object.keys(page).sort()).toEqual(
       [
         'id', 'name', 'url', 'domain', 'attackVersion', 'tactics', 'description', 'platforms', 'parent', 'subtechniques',
-        'mitigations', 'detection', 'procedures', 'references', 'revokedBy', 'deprecated', 'reports', 'sigma', 'controls', 'counts',
+        'mitigations', 'detection', 'procedures', 'references', 'revokedBy', 'deprecated', 'reports', 'sigma', 'controls', 'counts', 'coverage',
       ].sort(),
     );
     expect(Object.keys(page.detection).sort()).toEqual(['dataComponents', 'strategies']);

@@ -77,6 +77,7 @@ describe('in a real browser', () => {
       'Mitigations for this technique',
       'How to detect this technique',
       'Sigma Detections for this Technique',
+      'Your coverage',
       'Controls',
       'Procedure Examples',
       'References',

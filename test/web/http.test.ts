@@ -173,7 +173,10 @@ describe('web app and API (as a function)', () => {
       '/api/v1/changes/{id}': '/api/v1/changes/T1114?from=15.1&to=18.1',
       '/api/v1/navigator/layer': '/api/v1/navigator/layer?version=15.1',
       '/api/v1/sigma/{id}': `/api/v1/sigma/${encodeURIComponent(sigmaId())}`,
+      '/api/v1/coverage': '/api/v1/coverage?group=G0007&version=18.1',
+      '/api/v1/inventory': '/api/v1/inventory',
     };
+    t.graph.saveInventory({ logs: ['security.evtx'], files: 1, events: 2, entries: [{ logsource: 'windows', channel: 'Security', provider: null, eventId: '4624', count: 2, first: null, last: null, hosts: ['dc1'], hostsTruncated: false }] });
     // The read routes; the write routes (POST sync, import; GET jobs/{id}) are checked in writes.test.ts.
     expect(Object.keys(doc.paths).filter((k) => doc.paths[k].get !== undefined && k !== '/api/v1/jobs/{id}').sort()).toEqual(Object.keys(samples).sort());
     for (const [route, url] of Object.entries(samples)) {

@@ -12,7 +12,7 @@ import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
 import { graphFor, storePathOption, withGraph } from '../context.ts';
 import { resolveStorePath } from '../../store/location.ts';
 import { declareLogsource, LEVELS, mergeCollections, parseLogsourceArg, type RuleLevel, type SigmaCollection } from '../../sigma/index.ts';
-import { createHitWriter, defaultCacheDir, expandLogPaths, type HuntFilters, loadPipeline, loadRuleFiles, loadStoreRules, OUTPUT_FORMATS, passes, runHunt, type OutputFormat } from '../../hunt/index.ts';
+import { createHitWriter, defaultCacheDir, expandLogPaths, type HuntFilters, InventoryCollector, loadPipeline, loadRuleFiles, loadStoreRules, OUTPUT_FORMATS, passes, runHunt, type OutputFormat } from '../../hunt/index.ts';
 import { fullTerminalWidth, printJson, progressBar } from '../output.ts';
 import { TtpgraphError } from '../../errors.ts';
 import { parseThreads } from '../options.ts';
@@ -67,7 +67,8 @@ store): when, the log paths, how many rules, files, events and hits, and the hit
 rule (count, hosts, first and last seen), not the events. The run is written in one transaction once
 the hunt has finished: a hunt that fails (a log file that cannot be read) or is interrupted saves
 nothing. The newest saved run is the one technique pages (counts.hits) and the matrix ("hits")
-show; \`ttpgraph hunts\` lists them. Write the label as --save=LABEL, or put --save LABEL before
+show; \`ttpgraph hunts\` lists them. It also saves the log inventory (events per log source, channel
+and event id: \`ttpgraph inventory\`), which \`ttpgraph coverage\` reads. Write the label as --save=LABEL, or put --save LABEL before
 another option (a value after --save that names an existing file or folder is taken as a log).
 
 Exit status (like grep):
@@ -269,6 +270,8 @@ async function hunt(
 ): Promise<void> {
   const startedAt = new Date().toISOString();
   const recorder = graph === undefined ? undefined : new HuntRecorder();
+  // A saved hunt also keeps what the logs held (the coverage's log inventory).
+  const inventory = graph === undefined ? undefined : new InventoryCollector(pipeline.sources);
   const bar = progressBar('hunting');
   const rules = [...collection.rules, ...collection.correlations];
   // The table is for people (made printable on its way out); the other formats are exact data.
@@ -288,6 +291,7 @@ async function hunt(
     pipeline,
     logs: expandLogPaths(logs),
     routing: flags.routing,
+    ...(inventory !== undefined ? { inventory } : {}),
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     ...(flags.maxLineBytes !== undefined ? { maxLineBytes: flags.maxLineBytes } : {}),
     filters: huntFilters(flags),
@@ -328,7 +332,7 @@ async function hunt(
       files: summary.files,
       events: summary.events,
       hits: summary.hits,
-    });
+    }, inventory === undefined ? undefined : { files: summary.files, events: summary.events, entries: inventory.entries() });
   } catch (e) {
     process.stderr.write(`ttpgraph: error: hunt not saved: ${(e as Error).message}\n`);
     process.exitCode = 2;

@@ -9,6 +9,7 @@
 import { open } from 'node:fs/promises';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, fileHandleReader, mapEvtx, parseEvtx, type BatchOwner, type EvtxMapper, type EvtxWorkers, type RandomAccessReader } from '../../evtx/index.ts';
 import { evtxMatches, evtxMatchModule, type EvtxChunkMatches, type EvtxMatch } from '../evtx-match.ts';
+import type { InventoryEntry } from '../inventory.ts';
 import type { InputItem, InputProblem, LogFile, LogReader } from './reader.ts';
 
 const MAGIC = 'ElfFile\0';
@@ -65,6 +66,8 @@ export interface EvtxMatchedChunk {
   readonly records: number;
   readonly matches: readonly EvtxMatch[];
   readonly bytes: number;
+  /** The chunk's log inventory, when the matcher counts one. */
+  readonly inventory?: readonly InventoryEntry[] | undefined;
 }
 
 /**
@@ -77,7 +80,7 @@ export function matchEvtx(file: LogFile, workers: EvtxWorkers, local: EvtxMapper
     if (mapper === null) throw new Error('EVTX workers run from the built dist/ only');
     for await (const c of mapEvtx(reader, { source: file.path, format: 'json', mapper, workers, local, ...(assign !== undefined ? { assign } : {}) })) {
       for (const w of c.warnings) yield problem(file, w.message);
-      if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value === undefined ? [] : evtxMatches(c.value), bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE) } as const;
+      if (c.chunk >= 0) yield { kind: 'chunk', records: c.records, matches: c.value === undefined ? [] : evtxMatches(c.value), bytes: Math.min(file.size, FILE_HEADER_SIZE + (c.chunk + 1) * CHUNK_SIZE), inventory: c.value?.inventory } as const;
     }
   });
 }

@@ -36,7 +36,7 @@ ${options.inlineCss === undefined ? html`<link rel="stylesheet" id="__________cy
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <a class="brand" href="/">ttpgraph</a>
-<nav aria-label="Main"><ul><li><a href="/matrix">Matrix</a></li><li><a href="/search">Search</a></li><li><a href="/datasets">Datasets</a></li><li><a href="/api/openapi.json">API</a></li></ul></nav>
+<nav aria-label="Main"><ul><li><a href="/matrix">Matrix</a></li><li><a href="/search">Search</a></li><li><a href="/datasets">Datasets</a></li><li><a href="/coverage">Coverage</a></li><li><a href="/api/openapi.json">API</a></li></ul></nav>
 <form class="site-search" role="search" aria-label="Site" action="/search" method="get">
 <label for="site-q" class="sr-only">Search techniques, groups, software…</label>
 <input id="site-q" name="q" type="search" autocomplete="off" placeholder="Search T1114, APT28, email…" value="${options.query ?? ''}" data-suggest="site-suggestions" aria-autocomplete="list" aria-controls="site-suggestions" aria-expanded="false" role="combobox">

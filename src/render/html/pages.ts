@@ -167,6 +167,7 @@ const METRIC_LABEL: Record<string, string> = {
   detections: 'detections',
   sigma: 'Sigma rules',
   hits: 'saved hunt hits',
+  coverage: 'your coverage (1 visible, 2 detectable, 3 detected)',
 };
 
 export function renderMatrixBody(matrix: Matrix, options: MatrixRenderOptions): SafeHtml {

@@ -14,6 +14,7 @@ import { hrefFor, isSafeUrl, plainSummary, richText } from './text.ts';
 import { renderReferences, renderReports } from './shared.ts';
 import { compareFrameworks, compareVersionsNewestFirst, frameworkLabel, frameworkName } from '../../core/frameworks.ts';
 import { copyButton } from './layout.ts';
+import { renderTechniqueCoverage } from './coverage.ts';
 
 type Control = TechniquePage['controls'][number];
 
@@ -118,7 +119,7 @@ ${olderVersion !== undefined
 </form>
 </header>
 <nav class="toc" aria-label="On this page"><ul>
-<li><a href="#description">Description</a></li><li><a href="#context">Graph context</a></li><li><a href="#reporting">Reporting</a></li><li><a href="#mitigations">Mitigations</a></li><li><a href="#detection">How to detect</a></li><li><a href="#sigma">Sigma</a></li><li><a href="#controls">Controls</a></li><li><a href="#procedures">Procedures</a></li><li><a href="#references">References</a></li>
+<li><a href="#description">Description</a></li><li><a href="#context">Graph context</a></li><li><a href="#reporting">Reporting</a></li><li><a href="#mitigations">Mitigations</a></li><li><a href="#detection">How to detect</a></li><li><a href="#sigma">Sigma</a></li><li><a href="#coverage">Your coverage</a></li><li><a href="#controls">Controls</a></li><li><a href="#procedures">Procedures</a></li><li><a href="#references">References</a></li>
 </ul></nav>
 ${section('description', 'Description', html`<p class="attribution">Data from MITRE ATT&amp;CK®:</p>${richText(page.description, scope)}`)}
 ${section('context', 'Cyber Threat Graph Context', renderContext({ center: { id: page.id, name: page.name, type: 'technique', href: '' }, nodes: techniqueContext(page, scope) }))}
@@ -179,6 +180,7 @@ ${section(
       )}</ul>`,
   { empty: html`No Sigma rules in the store for this technique yet. Import a rule set to fill this section: <code>ttpgraph import sigma PATH</code>.` },
 )}
+${page.coverage === null ? '' : section('coverage', 'Your coverage', renderTechniqueCoverage(page.coverage, scope))}
 ${section(
   'controls',
   'Controls',

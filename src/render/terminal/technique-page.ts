@@ -98,6 +98,18 @@ export function renderTechniquePage(page: TechniquePage, options: RenderOptions)
     lines.push(style.dim(`    ${[r.level, r.status, ls].filter((x) => x !== null && x !== '').join(', ')}  ttpgraph sigma show ${r.id}`));
   }
 
+  if (page.coverage !== null) {
+    const c = page.coverage;
+    section('Your coverage');
+    lines.push(`  ${style.bold(c.level)}${c.declared ? ' (declared)' : ''}`);
+    for (const r of c.reasons) lines.push(`  - ${r}`);
+    for (const a of c.analytics) {
+      const have = a.logSources.filter((l) => l.present).map((l) => `${l.name}${l.presentEventIds.length > 0 ? ` ${l.presentEventIds.join(',')}` : ''}`);
+      lines.push(`  ${a.id} (${a.platforms.join(', ')}): ${have.length === 0 ? 'no log source in your logs' : `present: ${have.join('; ')}`}`);
+    }
+    for (const g of c.gaps) lines.push(style.dim(`  to reach ${g.reaches}: ${g.what}`));
+  }
+
   section('Controls');
   if (page.controls.length === 0) lines.push('  (no control mappings in the store: ttpgraph import mappings FILE|URL, or ttpgraph sync)');
   const frameworks = new Map<string, typeof page.controls>();

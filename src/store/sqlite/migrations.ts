@@ -47,6 +47,12 @@
  *   report_technique  a technique the extractor proposed, with score and evidence; its review status
  *   report_entity     a group, software or campaign named in the report
  *   extract_model     the technique classifier, built from the store by `extract train`
+ *
+ * Coverage (version 10):
+ *   log_inventory     what a set of logs held: saved with a hunt (`hunt --save`, run_id set) or alone
+ *                     (`logs inventory --save`); the newest one is the coverage's evidence of logs
+ *   log_inventory_entry per log source, channel, provider and event id: count, first/last time, hosts
+ *   declared_coverage the declared coverage file (`coverage declare FILE`): its text, one row
  */
 export interface Migration {
   readonly version: number;
@@ -437,6 +443,43 @@ CREATE TABLE extract_model (
   labels INTEGER NOT NULL,
   built_at TEXT NOT NULL,
   model BLOB NOT NULL
+);
+`,
+  },
+  {
+    version: 10,
+    name: 'log inventory and declared coverage',
+    // Counts, not events: what the logs held per (log source, channel, provider, event id).
+    sql: `
+CREATE TABLE log_inventory (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER REFERENCES hunt_run(id) ON DELETE CASCADE,
+  label TEXT,
+  created_at TEXT NOT NULL,
+  logs TEXT NOT NULL,
+  files INTEGER NOT NULL,
+  events INTEGER NOT NULL
+);
+
+CREATE TABLE log_inventory_entry (
+  inventory_id INTEGER NOT NULL REFERENCES log_inventory(id) ON DELETE CASCADE,
+  logsource TEXT NOT NULL,
+  channel TEXT,
+  provider TEXT,
+  event_id TEXT,
+  count INTEGER NOT NULL,
+  first_seen TEXT,
+  last_seen TEXT,
+  hosts TEXT NOT NULL,
+  hosts_truncated INTEGER NOT NULL
+);
+CREATE INDEX log_inventory_entry_by_inventory ON log_inventory_entry (inventory_id);
+
+CREATE TABLE declared_coverage (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  source TEXT NOT NULL,
+  text TEXT NOT NULL,
+  declared_at TEXT NOT NULL
 );
 `,
   },

@@ -11,7 +11,7 @@
  * hunt gives exactly the inventory of one thread, whatever the order parts arrive in.
  */
 import { eventHost, eventTimestamp, getField, type EventContext, type LogsourceSource } from '../sigma/index.ts';
-import { SHAPE_EVTX } from '../sigma/evaluate/event.ts';
+import { SHAPE_EVTX } from '../sigma/runtime/event.ts';
 
 /** Hosts kept per entry: the smallest names, so that the kept set does not depend on reading order. */
 export const MAX_HOSTS = 50;

@@ -1,0 +1,483 @@
+/**
+ * Sigma rules -> ClickHouse SQL over the event table of row.ts (docs/formats/clickhouse.md).
+ *
+ *   convertCollection(col, pipeline) -> { rules: ConvertedRule[], groups: RouteGroup[], correlations, issues }
+ *   ConvertedRule = { rule, condition (SQL boolean over one row), route (SQL: the rule's log source), sql }
+ *   RouteGroup    = rules with the same route: one query (one pass over the events of that route)
+ *                   tests them all and returns, per matching event, the rules it matched.
+ *
+ * The semantics are the in-process engine's (compile/compile.ts, evaluate/engine.ts), written as SQL:
+ * a field resolves through the pipeline's mappings (first target present), its per-event aliases
+ * (Security 4688: Image -> NewProcessName) and loose names (Defender, cloud); case-insensitive
+ * comparisons lower both sides (lowerUTF8, and the rule's text with toLowerCase); an array value
+ * matches when any element does; `not` over a missing field holds (no SQL NULLs: absent fields are
+ * kind 0, never NULL). Log source recognition is the pipeline's `sources` as one multiIf, evaluated
+ * per event; a rule sees the sources logsourceAdmits lets through and its logsource entries' conditions.
+ */
+import { SigmaBuildError, type SigmaIssue } from '../../issues.ts';
+import { parseSigmaString } from '../../modifiers/modifiers.ts';
+import { parseIp } from '../../modifiers/cidr.ts';
+import { ANY, ONE, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaCorrelation, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../../rule/model.ts';
+import type { ConditionMap, Pipeline } from '../../pipeline/pipeline.ts';
+import type { SigmaCollection } from '../../parse/rule.ts';
+import { likeEscape, literal, literalList } from './sql.ts';
+import { looseKey } from './row.ts';
+
+export interface ConvertOptions {
+  /** Logsource routing (default true); false: every rule sees every event (`hunt --no-routing`). */
+  readonly routing?: boolean;
+}
+
+export interface ConvertedRule {
+  readonly rule: SigmaRule;
+  /** SQL boolean: the detection (and the meta filters that apply) over one row. */
+  readonly condition: string;
+  /** SQL boolean: the events of the rule's log source (recognised source and routing conditions). */
+  readonly route: string;
+}
+
+export interface RouteGroup {
+  readonly route: string;
+  readonly rules: readonly ConvertedRule[];
+}
+
+export interface ConvertResult {
+  readonly rules: readonly ConvertedRule[];
+  readonly groups: readonly RouteGroup[];
+  readonly issues: SigmaIssue[];
+}
+
+// Columns of one entry, by index expression.
+const NAME = (ix: string): string => `fields.name[${ix}]`;
+const VALUE = (ix: string): string => `fields.value[${ix}]`;
+const KIND = (ix: string): string => `fields.kind[${ix}]`;
+
+const and = (parts: readonly string[]): string => (parts.length === 0 ? '1' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' AND '));
+const or = (parts: readonly string[]): string => (parts.length === 0 ? '0' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' OR '));
+const not = (p: string): string => `NOT (${p})`;
+
+/** A value test over one scalar: `v` its text, `k` its kind (0 absent, 1 string, 2 number, 3 bool, 4 null, 5 container). */
+type ValueSql = (v: string, k: string) => string;
+
+const SCALAR = (k: string): string => `${k} BETWEEN 1 AND 3`;
+
+/** A Sigma string pattern (parts after placeholders) as a test over already-folded text `s`. */
+export function patternSql(parts: readonly StringPart[], cased: boolean, s: string): string {
+  const norm: (string | typeof ANY | typeof ONE)[] = [];
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      const t = cased ? p : p.toLowerCase();
+      const last = norm[norm.length - 1];
+      if (typeof last === 'string') norm[norm.length - 1] = last + t;
+      else if (t !== '') norm.push(t);
+    } else if (p === ANY) {
+      if (norm[norm.length - 1] !== ANY) norm.push(ANY);
+    } else if (p === ONE) norm.push(ONE);
+  }
+  if (norm.length === 0) return `${s} = ''`;
+  if (!norm.includes(ONE)) {
+    if (norm.length === 1) return norm[0] === ANY ? '1' : `${s} = ${literal(norm[0] as string)}`;
+    const [first, last] = [norm[0], norm[norm.length - 1]];
+    if (norm.length === 2) return first === ANY ? `endsWith(${s}, ${literal(last as string)})` : `startsWith(${s}, ${literal(first as string)})`;
+    if (norm.length === 3 && first === ANY && last === ANY) return `position(${s}, ${literal(norm[1] as string)}) > 0`;
+  }
+  const like = norm.map((p) => (p === ANY ? '%' : p === ONE ? '_' : likeEscape(p))).join('');
+  return `${s} LIKE ${literal(like)}`;
+}
+
+function resolvePlaceholders(parts: readonly StringPart[], pipeline: Pipeline): StringPart[][] {
+  let variants: StringPart[][] = [[]];
+  for (const p of parts) {
+    if (typeof p === 'object') {
+      const vals = pipeline.placeholders[p.placeholder];
+      if (vals === undefined) {
+        if (pipeline.placeholderFallback === 'error') throw new SigmaBuildError('unresolved-placeholder', `placeholder %${p.placeholder}% has no value in the pipeline`);
+        variants = variants.map((v) => [...v, ANY]);
+      } else {
+        const next: StringPart[][] = [];
+        for (const v of variants) for (const val of vals) next.push([...v, ...parseSigmaString(val)]);
+        variants = next;
+      }
+    } else variants = variants.map((v) => [...v, p]);
+  }
+  return variants;
+}
+
+/** A regex as ClickHouse's match() (RE2) reads it: flags inline; `.` does not match a newline unless `s` (ClickHouse's default is the other way). */
+function regexSql(value: Extract<SigmaValue, { type: 'regex' }>, v: string): string {
+  const flags = value.flags.replace(/[^ims]/g, '');
+  const prefix = `(?${flags}${flags.includes('s') ? '' : '-s'})`;
+  return `match(${v}, ${literal(prefix + value.re2)})`;
+}
+
+/** IPv4 / IPv6 containment over the text `v` (as cidr.ts: same family only, spaces and [] around the address allowed). */
+function cidrSql(cidr: string, v: string): string {
+  const slash = cidr.indexOf('/');
+  const addr = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
+  if (addr === undefined) throw new SigmaBuildError('invalid-cidr', `not a network: ${cidr}`);
+  const bits = slash < 0 ? (addr.v6 ? 128 : 32) : Number(cidr.slice(slash + 1));
+  const t = `replaceRegexpAll(${v}, '^\\\\s+|\\\\s+$', '')`;
+  if (!addr.v6) {
+    const net = (((addr.groups[0] ?? 0) << 16) | (addr.groups[1] ?? 0)) >>> 0;
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return `match(${t}, '^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0*[0-9]{1,2})(\\\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0*[0-9]{1,2})){3}$') AND bitAnd(IPv4StringToNum(${t}), ${mask}) = ${(net & mask) >>> 0}`;
+  }
+  const bytes: number[] = [];
+  for (const g of addr.groups) bytes.push(g >> 8, g & 0xff);
+  const full = Math.floor(bits / 8);
+  const rest = bits % 8;
+  const ip = `IPv6StringToNum(replaceRegexpAll(${t}, '^\\\\[|%.*$|\\\\]$', ''))`;
+  const parts = [`position(${t}, ':') > 0`, `${ip} != toFixedString(unhex('00000000000000000000000000000000'), 16) OR ${t} IN ('::', '[::]')`];
+  if (full > 0) parts.push(`substring(${ip}, 1, ${full}) = unhex(${literal(bytes.slice(0, full).map((b) => b.toString(16).padStart(2, '0')).join(''))})`);
+  if (rest > 0) {
+    const mask = (0xff << (8 - rest)) & 0xff;
+    parts.push(`bitAnd(reinterpretAsUInt8(substring(${ip}, ${full + 1}, 1)), ${mask}) = ${(bytes[full] ?? 0) & mask}`);
+  }
+  return and(parts);
+}
+
+const TRIM = (v: string): string => `replaceRegexpAll(${v}, '^\\\\s+|\\\\s+$', '')`;
+const ISO = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}'`;
+const ISO_HM = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}'`;
+
+export class Converter {
+  private readonly looseSources: number[];
+  readonly pipeline: Pipeline;
+  readonly options: ConvertOptions;
+  constructor(pipeline: Pipeline, options: ConvertOptions = {}) {
+    this.pipeline = pipeline;
+    this.options = options;
+    this.looseSources = pipeline.sources.flatMap((s, i) => (s.looseNames === true ? [i] : []));
+  }
+
+  /** The index of the event's recognised log source in the pipeline's `sources` (-1: unknown), as SQL. */
+  sourceExpr(): string {
+    const arms: string[] = [];
+    this.pipeline.sources.forEach((s, i) => {
+      arms.push(or(s.conditions.map((c) => this.conditionMap(c))), String(i));
+    });
+    return arms.length === 0 ? '-1' : `multiIf(${arms.join(', ')}, -1)`;
+  }
+
+  /** Index in fields of an event field name (0: absent). */
+  private idx(name: string): string {
+    return `indexOf(fields.name, ${literal(name)})`;
+  }
+
+  /**
+   * The entry index a Sigma field resolves to (0: absent): pipeline targets in order, each through
+   * its per-event alias first (when the alias' condition holds and the aliased field is present),
+   * then its own name, then (events of a loose-named source) its loose name.
+   */
+  private resolve(field: string, loose: boolean): string {
+    const targets = this.pipeline.fieldMappings[field] ?? [field];
+    const chains = targets.map((t) => {
+      const exact = this.idx(t);
+      let chain = loose && this.looseSources.length > 0
+        ? `multiIf(${exact} > 0, ${exact}, ${this.srcIn(this.looseSources)}, indexOf(fields.key, ${literal(looseKey(t))}), 0)`
+        : exact;
+      // Later aliases override earlier ones (engine.ts merges them in order).
+      const aliases = this.pipeline.eventAliases.filter((a) => a.fields[t] !== undefined);
+      for (const a of aliases) {
+        const target = a.fields[t] as string;
+        chain = `if(${this.conditionMap(a.when)}, if(${this.idx(target)} > 0, ${this.idx(target)}, ${chain}), ${chain})`;
+      }
+      return chain;
+    });
+    if (chains.length === 1) return chains[0] as string;
+    const arms: string[] = [];
+    for (const c of chains.slice(0, -1)) arms.push(`(${c}) > 0`, c);
+    return `multiIf(${arms.join(', ')}, ${chains[chains.length - 1] as string})`;
+  }
+
+  /** A field's scalar text (group-by and aggregated fields of correlations). */
+  fieldValue(field: string): string {
+    return VALUE(this.resolve(field, true));
+  }
+
+  private srcIn(list: readonly number[]): string {
+    return `(${this.sourceExpr()}) IN (${list.join(', ')})`;
+  }
+
+  /** An item over one resolved field: the scalar case, and the any-element case for arrays. */
+  private fieldItem(ix: string, tests: ValueSql[], all: boolean): string {
+    const v = VALUE(ix);
+    const k = KIND(ix);
+    const scalar = (all ? and : or)(tests.map((t) => t(v, k)));
+    const elem = (t: string): string => `arrayExists((mv, mn, mk) -> mn = ${NAME(ix)} AND (${t}), multi.value, multi.name, multi.kind)`;
+    const array = all ? and(tests.map((t) => elem(t('mv', 'mk')))) : elem(or(tests.map((t) => t('mv', 'mk'))));
+    return `(${k} != 5 AND (${scalar})) OR (${k} = 5 AND ${array})`;
+  }
+
+  private valueTests(value: SigmaValue, item: DetectionItem, loose: boolean): ValueSql[] {
+    const cased = item.cased;
+    const fold = (v: string): string => (cased ? v : `lowerUTF8(${v})`);
+    switch (value.type) {
+      case 'null':
+        return [(_v, k) => `${k} IN (0, 4)`];
+      case 'string':
+        return resolvePlaceholders(value.parts, this.pipeline).map((p) => (v: string, k: string) => `${SCALAR(k)} AND ${patternSql(p, cased, fold(v))}`);
+      case 'regex':
+        return [(v, k) => `${SCALAR(k)} AND ${regexSql(value, v)}`];
+      case 'cidr':
+        return [(v, k) => `${k} = 1 AND ${cidrSql(value.cidr, v)}`];
+      case 'compare': {
+        const op = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[value.op];
+        const n = Number.isFinite(value.value) ? String(value.value) : value.value > 0 ? 'inf' : '-inf';
+        return [(v, k) => `(${k} = 2 OR (${k} = 1 AND ${TRIM(v)} != '')) AND ifNull(toFloat64OrNull(${TRIM(v)}) ${op} ${n}, 0)`];
+      }
+      case 'timepart': {
+        const { part, value: n } = value;
+        const sub = (from: number, len: number): string => `toUInt32OrZero(substring(v_, ${from}, ${len}))`;
+        const expr = (v: string): string => {
+          const x = (s: string): string => s.replace(/v_/g, v);
+          switch (part) {
+            case 'year':
+              return `match(${v}, ${ISO}) AND ${x(sub(1, 4))} = ${n}`;
+            case 'month':
+              return `match(${v}, ${ISO}) AND ${x(sub(6, 2))} = ${n}`;
+            case 'day':
+              return `match(${v}, ${ISO}) AND ${x(sub(9, 2))} = ${n}`;
+            case 'hour':
+              return `match(${v}, ${ISO_HM}) AND ${x(sub(12, 2))} = ${n}`;
+            case 'minute':
+              return `match(${v}, ${ISO_HM}) AND ${x(sub(15, 2))} = ${n}`;
+            default:
+              return `match(${v}, ${ISO}) AND toISOWeek(toDate(substring(${v}, 1, 10))) = ${n}`;
+          }
+        };
+        return [(v, k) => `${k} = 1 AND ${expr(v)}`];
+      }
+      case 'exists':
+        // Scalar: present or not; an array element is always there.
+        return [(_v, k) => (k === 'mk' ? (value.value ? '1' : '0') : value.value ? `${k} != 0` : `${k} = 0`)];
+      case 'fieldref': {
+        const other = this.resolve(value.field, loose);
+        const b = fold(VALUE(other));
+        const test = (a: string): string =>
+          value.mode === 'eq' ? `${a} = ${b}` : value.mode === 'startswith' ? `startsWith(${a}, ${b})` : value.mode === 'endswith' ? `endsWith(${a}, ${b})` : `position(${a}, ${b}) > 0`;
+        // The other field: its scalar, or any element of its array.
+        return [(v, k) => `${SCALAR(k)} AND ((${SCALAR(KIND(other))} AND ${test(fold(v))}) OR (${KIND(other)} = 5 AND arrayExists((ov, on, ok) -> on = ${NAME(other)} AND ok BETWEEN 1 AND 3 AND ${test(fold(v)).replace(b, cased ? 'ov' : 'lowerUTF8(ov)')}, multi.value, multi.name, multi.kind)))`];
+      }
+    }
+  }
+
+  /** Keywords: any scalar leaf of the event contains the value. */
+  private keywordItem(item: DetectionItem): string {
+    const tests = item.values.flatMap((v): ((x: string) => string)[] => {
+      if (v.type === 'regex') return [(x) => regexSql(v, x)];
+      if (v.type !== 'string') return [];
+      return resolvePlaceholders(v.parts, this.pipeline).map((p) => (x: string) => patternSql(wrapAny(p), item.cased, item.cased ? x : `lowerUTF8(${x})`));
+    });
+    const leaf = (t: (x: string) => string): string =>
+      `arrayExists((lv, lk) -> lk BETWEEN 1 AND 3 AND (${t('lv')}), fields.value, fields.kind) OR arrayExists((lv, lk) -> lk BETWEEN 1 AND 3 AND (${t('lv')}), multi.value, multi.kind) OR arrayExists(lv -> ${t('lv')}, extra_leaves)`;
+    const p = (item.all ? and : or)(tests.map(leaf));
+    return item.neq ? not(p) : p;
+  }
+
+  item(item: DetectionItem, loose: boolean): string {
+    if (item.field === null) return this.keywordItem(item);
+    const ix = this.resolve(item.field, loose);
+    const tests = item.values.flatMap((v) => this.valueTests(v, item, loose));
+    const p = this.fieldItem(ix, tests, item.all);
+    return item.neq ? not(p) : p;
+  }
+
+  detection(detection: SigmaRule['detection'], loose: boolean): string {
+    const ids = new Map<string, string>();
+    for (const [name, sid] of detection.identifiers) ids.set(name, or(sid.groups.map((g) => and(g.map((it) => this.item(it, loose))))));
+    const walk = (n: ConditionNode): string => {
+      switch (n.type) {
+        case 'id':
+          return ids.get(n.name) as string;
+        case 'not':
+          return not(walk(n.arg));
+        case 'and':
+          return and(n.args.map(walk));
+        case 'or':
+          return or(n.args.map(walk));
+        case 'of': {
+          const parts = n.names.map((name) => ids.get(name) as string);
+          return n.quantifier === 'all' ? and(parts) : or(parts);
+        }
+      }
+    };
+    return walk(detection.condition);
+  }
+
+  /**
+   * A pipeline condition map (values OR-ed, case-insensitive, `*` wildcards; a lone `*` = present and
+   * not null; null = absent or null), fields AND-ed. Channel and EventID with plain values use the
+   * lower-cased key columns, so the table's sort key skips other channels and event ids.
+   */
+  conditionMap(map: ConditionMap): string {
+    const parts = Object.entries(map).map(([field, want]) => {
+      const ix = this.idx(field);
+      if (want === null) return `${KIND(ix)} IN (0, 4)`;
+      if (want === '*') return `${KIND(ix)} NOT IN (0, 4)`;
+      const list = (Array.isArray(want) ? want : [want]).map((w) => (typeof w === 'string' ? parseSigmaString(w) : [String(w)]));
+      const column = field === 'Channel' ? 'channel' : field === 'EventID' ? 'event_id' : undefined;
+      const plain = list.every((p) => p.every((x) => typeof x === 'string'));
+      if (column !== undefined && plain) return `${column} IN (${literalList(list.map((p) => (p as string[]).join('').toLowerCase()))})`;
+      if (column !== undefined) return or(list.map((p) => patternSql(p, false, column)));
+      const tests: ValueSql[] = list.map((p) => (v, k) => `${SCALAR(k)} AND ${patternSql(p, false, `lowerUTF8(${v})`)}`);
+      return this.fieldItem(ix, tests, false);
+    });
+    return and(parts);
+  }
+
+  /** Which sources' events a rule of this logsource may see (compile.ts logsourceAdmits), -1 for unknown. */
+  admittedSources(ls: Logsource): number[] {
+    const out: number[] = [];
+    if (ls.product === undefined) out.push(-1);
+    this.pipeline.sources.forEach((s, i) => {
+      const src = s.logsource;
+      const ok = ls.product === undefined
+        ? (ls.category !== undefined && ls.category === src.category) || (ls.service !== undefined && ls.service === src.service)
+        : ls.product === src.product &&
+          (src.service === undefined || ls.service === undefined || ls.service === src.service) &&
+          (src.category === undefined || ls.category === undefined || ls.category === src.category);
+      if (ok) out.push(i);
+    });
+    return out;
+  }
+
+  /** The rule's route: admitted sources and the pipeline's logsource conditions (compile.ts compileLogsource). */
+  route(ls: Logsource): string {
+    if (this.options.routing === false) return '1';
+    const fits = (m: Logsource, l: Logsource): boolean =>
+      (m.product === undefined || m.product === l.product) && (m.category === undefined || m.category === l.category) && (m.service === undefined || m.service === l.service);
+    const all = this.pipeline.logsources.filter((r) => fits(r.match, ls));
+    const declared = this.pipeline.declared;
+    const entries = all.filter((r) => declared === undefined || !fits(r.match, declared));
+    let pre: string;
+    if (all.length > 0 && entries.length === 0) pre = '1';
+    else if (entries.length === 0) pre = this.pipeline.fallback.length === 0 ? '1' : or(this.pipeline.fallback.map((c) => this.conditionMap(c)));
+    else pre = and(entries.map((e) => or(e.conditions.map((c) => this.conditionMap(c)))));
+    const admitted = this.admittedSources(ls);
+    if (admitted.length === 0) return '0';
+    const srcTest = `(${this.sourceExpr()}) IN (${admitted.join(', ')})`;
+    return pre === '1' ? srcTest : `${pre} AND ${srcTest}`;
+  }
+
+  /** Whether a rule of this logsource may see events of a loose-named source. */
+  private mayBeLoose(ls: Logsource): boolean {
+    if (this.options.routing === false) return this.looseSources.length > 0;
+    const admitted = this.admittedSources(ls);
+    return this.looseSources.some((i) => admitted.includes(i));
+  }
+
+  rule(rule: SigmaRule, filters: readonly SigmaFilter[]): ConvertedRule {
+    const loose = this.mayBeLoose(rule.logsource);
+    const applied = filters.filter((f) => filterApplies(f, rule));
+    const det = this.detection(rule.detection, loose);
+    const condition = applied.length === 0 ? det : and([det, ...applied.map((f) => this.detection(f.detection, loose))]);
+    return { rule, condition, route: this.route(rule.logsource) };
+  }
+}
+
+function filterApplies(filter: SigmaFilter, rule: SigmaRule): boolean {
+  const listed = filter.rules === 'any' || filter.rules.some((r) => r === rule.id || (rule.name !== undefined && r === rule.name));
+  const m = filter.logsource;
+  const l = rule.logsource;
+  return listed && (m.product === undefined || m.product === l.product) && (m.category === undefined || m.category === l.category) && (m.service === undefined || m.service === l.service);
+}
+
+/** Every rule of a collection converted (a rule that cannot be is an issue naming it), grouped by route. */
+export function convertCollection(col: SigmaCollection, pipeline: Pipeline, options: ConvertOptions = {}): ConvertResult {
+  const conv = new Converter(pipeline, options);
+  const rules: ConvertedRule[] = [];
+  const issues: SigmaIssue[] = [];
+  for (const rule of col.rules) {
+    try {
+      rules.push(conv.rule(rule, col.filters));
+    } catch (e) {
+      if (!(e instanceof SigmaBuildError)) throw e;
+      issues.push({
+        code: e.code,
+        severity: 'error',
+        message: e.message,
+        ...(rule.file !== undefined ? { file: rule.file } : {}),
+        line: e.pos?.line ?? rule.line,
+        ...(rule.id !== undefined ? { ruleId: rule.id } : {}),
+      });
+    }
+  }
+  const byRoute = new Map<string, ConvertedRule[]>();
+  for (const r of rules) {
+    const list = byRoute.get(r.route);
+    if (list === undefined) byRoute.set(r.route, [r]);
+    else list.push(r);
+  }
+  return { rules, groups: [...byRoute].map(([route, rs]) => ({ route, rules: rs })), issues };
+}
+
+export interface QueryOptions {
+  /** Quoted table name (sql.ts tableName). */
+  readonly table: string;
+  /** Epoch ms bounds on the event time: since inclusive, until exclusive. */
+  readonly sinceMs?: number;
+  readonly untilMs?: number;
+}
+
+function timeBounds(o: QueryOptions): string[] {
+  const out: string[] = [];
+  if (o.sinceMs !== undefined) out.push(`time >= toDateTime(${Math.floor(o.sinceMs / 1000)})`, `time_ms >= ${Math.floor(o.sinceMs)}`);
+  if (o.untilMs !== undefined) out.push(`time <= toDateTime(${Math.floor(o.untilMs / 1000)})`, `time_ms < ${Math.floor(o.untilMs)}`);
+  return out;
+}
+
+/**
+ * One pass over a route's events for all its rules: per matching event its place (source, line),
+ * time, host, the event as read, and the positions (1-based, in `group.rules`) of the rules it matched.
+ */
+export function groupQuery(group: RouteGroup, o: QueryOptions): string {
+  const conds = group.rules.map((r) => r.condition);
+  const matched = `arrayFilter(x -> x > 0, [${conds.map((c, i) => `if(${c}, ${i + 1}, 0)`).join(', ')}])`;
+  const where = and([...(group.route === '1' ? [] : [group.route]), ...timeBounds(o), or(conds)]);
+  return `SELECT source, line, raw, ${matched} AS matched FROM ${o.table} WHERE ${where}`;
+}
+
+/** One rule as a stand-alone query (what `sigma convert --target clickhouse` prints per rule). */
+export function ruleQuery(r: ConvertedRule, o: QueryOptions): string {
+  const where = and([...(r.route === '1' ? [] : [r.route]), ...timeBounds(o), r.condition]);
+  return `SELECT time, host, channel, event_id, source, line, raw FROM ${o.table} WHERE ${where}`;
+}
+
+/**
+ * A correlation as GROUP BY over time windows: the events of its rules, bucketed into windows of its
+ * timespan (tumbling, from the epoch), grouped by window and its group-by fields, kept when the
+ * aggregate meets the condition. (The in-process correlator slides its windows; `hunt --clickhouse`
+ * feeds the matches ClickHouse returns through that correlator, so hunts agree with it exactly.)
+ */
+export function correlationQuery(c: SigmaCorrelation, byName: ReadonlyMap<string, ConvertedRule>, conv: Converter, o: QueryOptions): string {
+  const refs = c.rules.map((n) => byName.get(n));
+  const missing = c.rules.filter((_n, i) => refs[i] === undefined);
+  if (missing.length > 0) throw new SigmaBuildError('unknown-rule-reference', `correlation ${c.id ?? c.title}: no convertible rule ${missing.join(', ')}`);
+  const rules = refs as ConvertedRule[];
+  const hit = (r: ConvertedRule): string => and([r.route, r.condition].filter((x) => x !== '1'));
+  const fieldOf = (alias: string, r: ConvertedRule): string => c.aliases.get(alias)?.get(r.rule.name ?? '') ?? c.aliases.get(alias)?.get(r.rule.id ?? '') ?? alias;
+  const groupCols = c.groupBy.map((g, gi) => `multiIf(${rules.map((r) => `${hit(r)}, ${conv.fieldValue(fieldOf(g, r))}`).join(', ')}, '') AS g${gi}`);
+  const ruleIndex = `multiIf(${rules.map((r, i) => `${hit(r)}, ${i}`).join(', ')}, -1) AS rule_index`;
+  const valueCol = c.field.length > 0 ? `, ${conv.fieldValue(c.field[0] as string)} AS fv` : '';
+  const span = Math.max(1, Math.floor(c.timespanMs / 1000));
+  const where = and([...timeBounds(o), or(rules.map(hit))]);
+  const seq = 'arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((t, rule_index))))';
+  const aggs: Record<SigmaCorrelation['type'], string> = {
+    event_count: 'count()',
+    value_count: 'uniqExact(fv)',
+    value_sum: 'sum(toFloat64OrZero(fv))',
+    value_avg: 'avg(toFloat64OrZero(fv))',
+    value_percentile: `quantileExact(${(c.percentile ?? 50) / 100})(toFloat64OrZero(fv))`,
+    temporal: 'uniqExact(rule_index)',
+    // In order: each rule's first match after the previous rule's first match.
+    temporal_ordered: `if(arrayAll(i -> indexOf(${seq}, i) > indexOf(${seq}, i - 1) AND indexOf(${seq}, i - 1) > 0, range(1, ${rules.length})), uniqExact(rule_index), 0)`,
+  };
+  const cond = Object.keys(c.condition).length === 0 && (c.type === 'temporal' || c.type === 'temporal_ordered') ? { gte: rules.length } : c.condition;
+  const ops: Record<string, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' };
+  const having = Object.entries(cond).map(([op, n]) => `aggregate ${ops[op] ?? '='} ${Number(n)}`);
+  const groups = c.groupBy.map((_g, i) => `, g${i}`).join('');
+  const inner = `SELECT toStartOfInterval(time, INTERVAL ${span} SECOND) AS window${groupCols.map((g) => `, ${g}`).join('')}, ${ruleIndex}${valueCol}, time_ms AS t FROM ${o.table} WHERE ${where}`;
+  return `SELECT window${groups}, ${aggs[c.type]} AS aggregate FROM (${inner}) GROUP BY window${groups} HAVING ${and(having)}`;
+}
+

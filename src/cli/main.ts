@@ -29,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
   report: async () => [(await import('./commands/report.ts')).registerReportCommands],
   extract: async () => [(await import('./commands/extract.ts')).registerExtractCommands],
   serve: async () => [(await import('./commands/serve.ts')).registerServeCommand],
+  clickhouse: async () => [(await import('./commands/clickhouse.ts')).registerClickhouseCommands],
 };
 
 /** The first argument that is not an option (nor the value of --db). */

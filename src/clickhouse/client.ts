@@ -38,13 +38,24 @@ export function parseClickhouseUrl(text: string): ClickhouseTarget {
     throw new ClickhouseError('the ClickHouse URL is not a URL (expected http://[user:password@]host:8123[/?database=DB])');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ClickhouseError(`the ClickHouse URL must be http:// or https:// (got ${u.protocol})`);
-  const user = u.username === '' ? undefined : decodeURIComponent(u.username);
-  const password = u.password === '' ? undefined : decodeURIComponent(u.password);
-  const database = u.searchParams.get('database') ?? (u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1).replace(/\/$/, '')) : undefined);
+  const user = u.username === '' ? undefined : safeDecode(u.username);
+  const password = u.password === '' ? undefined : safeDecode(u.password);
+  const database = u.searchParams.get('database') ?? (u.pathname.length > 1 ? safeDecode(u.pathname.slice(1).replace(/\/$/, '')) : undefined);
   if (database !== undefined && database !== '' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new ClickhouseError(`database "${database}": expected letters, digits, underscore`);
   const base = `${u.protocol}//${u.host}/`;
   const db = database === undefined || database === '' ? undefined : database;
   return { base, display: `${base}${db !== undefined ? `?database=${db}` : ''}${user !== undefined ? ` (user ${user})` : ''}`, user, password, database: db };
+}
+
+/** Percent-decoding that keeps a lone `%` (a password may hold one unencoded). */
+function safeDecode(s: string): string {
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (m) => {
+    try {
+      return decodeURIComponent(m);
+    } catch {
+      return m;
+    }
+  });
 }
 
 export class ClickhouseClient {
@@ -105,7 +116,7 @@ export class ClickhouseClient {
 
   /** Inserts rows given as JSONEachRow text. */
   async insertJsonRows(table: string, rows: string): Promise<void> {
-    const res = await this.send(this.url({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, input_format_skip_unknown_fields: '0' }), rows, undefined, false);
+    const res = await this.send(this.url({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, input_format_skip_unknown_fields: '0', insert_distributed_sync: '1' }), rows, undefined, false);
     await res.text();
   }
 

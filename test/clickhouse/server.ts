@@ -38,8 +38,8 @@ async function freePort(): Promise<number> {
 
 function configXml(dir: string, http: number, tcp: number, interserver: number, password: string | undefined): string {
   const cluster = `<remote_servers><ttpgraph_test>
-      <shard><replica><host>127.0.0.1</host><port>${tcp}</port><default_database>shard1</default_database></replica></shard>
-      <shard><replica><host>127.0.0.1</host><port>${tcp}</port><default_database>shard2</default_database></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>${tcp}</port><default_database>shard1</default_database><user>default</user><password>${password ?? ''}</password></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>${tcp}</port><default_database>shard2</default_database><user>default</user><password>${password ?? ''}</password></replica></shard>
     </ttpgraph_test></remote_servers>`;
   return `<?xml version="1.0"?>
 <yandex>

@@ -218,8 +218,12 @@ function elementsPatternSql(norms: readonly Norm[], joined: string, scalars: str
 /** A regex as ClickHouse's match() (RE2) reads it: flags inline; `.` does not match a newline unless `s` (ClickHouse's default is the other way). */
 function regexSql(value: Extract<SigmaValue, { type: 'regex' }>, v: string): string {
   const flags = value.flags.replace(/[^ims]/g, '');
-  const prefix = `(?${flags}${flags.includes('s') ? '' : '-s'})`;
-  return `match(${v}, ${literal(prefix + value.re2)})`;
+  // Named groups as `(?P<name>`: the RE2 of ClickHouse before 2023 knows no `(?<name>`.
+  const re = value.re2.replace(/(^|[^\\])\(\?<([A-Za-z_])/g, '$1(?P<$2');
+  // The flags scope a group around the whole pattern: ClickHouse 18.16 reads a literal it requires
+  // out of a pattern that starts with `(?i)` case-sensitively (match('powershell', '(?i)POWER') is 0
+  // there), but not out of a group.
+  return `match(${v}, ${literal(`(?${flags}${flags.includes('s') ? '' : '-s'}:${re})`)})`;
 }
 
 /** IPv4 / IPv6 containment over the text `v` (as cidr.ts: same family only, spaces and [] around the address allowed). */
@@ -486,7 +490,7 @@ export class Converter {
       const list = (Array.isArray(want) ? want : [want]).map((w) => (typeof w === 'string' ? parseSigmaString(w) : [String(w)]));
       const column = field === 'Channel' ? 'channel' : field === 'EventID' ? 'event_id' : undefined;
       const plain = list.every((p) => p.every((x) => typeof x === 'string'));
-      if (column !== undefined && plain) return `${column} IN (${literalList(list.map((p) => (p as string[]).join('').toLowerCase()))})`;
+      if (column !== undefined && plain) return `${column} IN (${literalList(list.map((p) => (p).join('').toLowerCase()))})`;
       if (column !== undefined) return or(list.map((p) => patternSql(p, false, column)));
       const a = inner(ix);
       const norms = list.map((p) => normalize(p, false));
@@ -584,7 +588,7 @@ export class Converter {
       }
       if (!plain || channels.length === 0 || channels.some((ch) => /[*?\\]/.test(ch))) continue;
       const srcs = channels.map((ch) => this.channelSource(ch));
-      if (srcs.every((x) => x !== undefined)) return [...new Set(srcs as number[])];
+      if (srcs.every((x) => x !== undefined)) return [...new Set(srcs)];
     }
     return undefined;
   }

@@ -16,6 +16,7 @@ import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src
 import { loadLogs } from '../../src/clickhouse/load.ts';
 import { runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
+import { convertCollection, correlationQuery, ruleQuery, type ConvertedRule } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
 
@@ -147,6 +148,28 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(by('18')).toEqual(['events.ndjson:9']);
     expect(by('19')).toEqual(['events.ndjson:5']);
     expect(keys(local).some((k) => k.startsWith('00000000-0000-0000-0000-0000000000c1'))).toBe(true);
+  });
+
+  it('the SQL `sigma convert` prints runs: each rule query returns its rule\'s events, the correlation its group', async () => {
+    const conv = convertCollection(collection, defaultPipeline);
+    for (const r of conv.rules) {
+      const rows: unknown[] = [];
+      await client.select(ruleQuery(conv.converter, r, { table }), (row) => rows.push(row));
+      const want = local.filter((h) => h.kind === 'rule' && h.ruleId === r.rule.id).length;
+      expect([r.rule.id, rows.length]).toEqual([r.rule.id, want]);
+    }
+    const byName = new Map<string, ConvertedRule>(conv.rules.map((r) => [r.rule.id as string, r]));
+    const rows: Record<string, unknown>[] = [];
+    await client.select(correlationQuery(collection.correlations[0]!, byName, conv.converter, { table }), (row) => rows.push(row));
+    expect(rows.map((r) => [r['g0'], Number(r['aggregate'])])).toEqual([['HOST-B', 2]]);
+    // The other kinds run too (their windows are tumbling, the in-process ones slide: not compared).
+    for (const type of ['value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg', 'value_percentile']) {
+      const text = CORRELATION.replace('event_count', type).replace('condition: {gte: 2}', type.startsWith('temporal') ? 'condition: {gte: 2}' : 'condition: {gte: 1, field: CommandLine}');
+      const parsed = parseSigma(text, { file: 'c.yml' });
+      expect([type, parsed.issues.map((i) => i.message)]).toEqual([type, []]);
+      const c = parsed.correlations[0]!;
+      await client.select(correlationQuery(c, byName, conv.converter, { table }), () => {});
+    }
   });
 
   it('runs no SQL from rule values: the table is still there, whole', async () => {

@@ -716,7 +716,7 @@ export function ruleQuery(conv: Converter, r: ConvertedRule, o: QueryOptions): s
 
 /**
  * A correlation as GROUP BY over time windows: the events of its rules, bucketed into windows of its
- * timespan (tumbling, from the epoch), grouped by window and its group-by fields, kept when the
+ * timespan (tumbling, from the epoch; toStartOfInterval is not in 18.16), grouped by window and its group-by fields, kept when the
  * aggregate meets the condition. (The in-process correlator slides its windows; `hunt --clickhouse`
  * feeds the matches ClickHouse returns through that correlator, so hunts agree with it exactly.)
  */
@@ -726,12 +726,12 @@ export function correlationQuery(c: SigmaCorrelation, byName: ReadonlyMap<string
   if (missing.length > 0) throw new SigmaBuildError('unknown-rule-reference', `correlation ${c.id ?? c.title}: no convertible rule ${missing.join(', ')}`);
   const rules = refs as ConvertedRule[];
   const slots = new Set(rules.flatMap((r) => r.slots));
-  const slotCount = conv.slotCount();
   // Each rule's route is computed in the inner query (it reads the table's own columns).
   const hit = (r: ConvertedRule): string => and([`route_${rules.indexOf(r)}`, r.condition]);
   const fieldOf = (alias: string, r: ConvertedRule): string => c.aliases.get(alias)?.get(r.rule.name ?? '') ?? c.aliases.get(alias)?.get(r.rule.id ?? '') ?? alias;
-  const groupCols = c.groupBy.map((g, gi) => `multiIf(${rules.map((r) => `${hit(r)}, ${conv.fieldValue(fieldOf(g, r))}`).join(', ')}, '') AS g${gi}`);
-  const ruleIndex = `multiIf(${rules.map((r, i) => `${hit(r)}, ${i}`).join(', ')}, -1) AS rule_index`;
+  // One row per (event, rule it matched), as the in-process correlator counts them.
+  const groupCols = c.groupBy.map((g, gi) => `multiIf(${rules.map((r, i) => `rule_index = ${i}, ${conv.fieldValue(fieldOf(g, r))}`).join(', ')}, '') AS g${gi}`);
+  const ruleIndex = `arrayJoin(arrayFilter(x -> x >= 0, [${rules.map((r, i) => `if(${hit(r)}, ${i}, -1)`).join(', ')}])) AS rule_index`;
   const valueCol = c.field.length > 0 ? `, ${conv.fieldValue(c.field[0] as string)} AS agg_value` : '';
   const span = Math.max(1, Math.floor(c.timespanMs / 1000));
   const seq = 'arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((t, rule_index))))';
@@ -742,16 +742,17 @@ export function correlationQuery(c: SigmaCorrelation, byName: ReadonlyMap<string
     value_avg: 'avg(toFloat64OrZero(agg_value))',
     value_percentile: `quantileExact(${(c.percentile ?? 50) / 100})(toFloat64OrZero(agg_value))`,
     temporal: 'uniqExact(rule_index)',
-    // In order: each rule's first match after the previous rule's first match.
-    temporal_ordered: `if(arrayAll(i -> indexOf(${seq}, i) > indexOf(${seq}, i - 1) AND indexOf(${seq}, i - 1) > 0, range(1, ${rules.length})), uniqExact(rule_index), 0)`,
+    // In order: the rules' first matches, by time, are 0, 1, 2, ... (no lambda captures a column: 18.16 loses those).
+    temporal_ordered: `if(arrayDistinct(${seq}) = range(${rules.length}), uniqExact(rule_index), 0)`,
   };
   const cond = Object.keys(c.condition).length === 0 && (c.type === 'temporal' || c.type === 'temporal_ordered') ? { gte: rules.length } : c.condition;
   const ops: Record<string, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' };
   const having = Object.entries(cond).map(([op, n]) => `aggregate ${ops[op] ?? '='} ${Number(n)}`);
   const groups = c.groupBy.map((_g, i) => `, g${i}`).join('');
-  for (let i = slotCount; i < conv.slotCount(); i++) slots.add(i);
+  // The group-by and aggregated fields' slots too.
+  for (const m of [...groupCols, valueCol].join(' ').matchAll(/\bv_f(\d+)\b/g)) slots.add(Number(m[1]));
   const base = innerQuery(conv, '1', slots, o, ['time', 'time_ms', ...rules.map((r, i) => `${r.route} AS route_${i}`)]);
-  const inner = `SELECT toStartOfInterval(time, INTERVAL ${span} SECOND) AS window${groupCols.map((g) => `, ${g}`).join('')}, ${ruleIndex}${valueCol}, time_ms AS t FROM (${base}) WHERE ${or(rules.map(hit))}`;
+  const inner = `SELECT toDateTime(intDiv(toUInt32(time), ${span}) * ${span}) AS window, ${ruleIndex}${groupCols.map((g) => `, ${g}`).join('')}${valueCol}, time_ms AS t FROM (${base}) WHERE ${or(rules.map(hit))}`;
   return `SELECT window${groups}, ${aggs[c.type]} AS aggregate FROM (${inner}) GROUP BY window${groups} HAVING ${and(having)}`;
 }
 

@@ -172,6 +172,17 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     }
   });
 
+  it('--since/--until: only the events of that time', async () => {
+    const since = Date.parse('2026-01-01T00:00:05Z');
+    const until = Date.parse('2026-01-01T00:01:05Z');
+    const remote: HuntHit[] = [];
+    await runClickhouseHunt({ client, table, collection, pipeline: defaultPipeline, sinceMs: since, untilMs: until, onHit: (h) => remote.push(h) });
+    const inTime = (h: HuntHit) => h.timestamp !== undefined && Date.parse(h.timestamp) >= since && Date.parse(h.timestamp) < until;
+    const want = keys(local.filter((h) => h.kind === 'rule' && inTime(h)));
+    expect(want.length).toBeGreaterThan(3);
+    expect(keys(remote.filter((h) => h.kind === 'rule'))).toEqual(want);
+  });
+
   it('runs no SQL from rule values: the table is still there, whole', async () => {
     expect((await client.exec(`SELECT count() FROM ${table}`)).trim()).toBe(String(EVENTS.length));
     expect(literal("a'b\\c\n")).toBe("'a\\'b\\\\c\\n'");

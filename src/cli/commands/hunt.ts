@@ -293,6 +293,14 @@ async function hunt(
   label: string | undefined,
 ): Promise<void> {
   const startedAt = new Date().toISOString();
+  // The server and table first: a missing URL or a bad table name is an error before any output.
+  let ch: { client: ClickhouseClient; table: string; tableText: string } | undefined;
+  if (flags.clickhouse !== undefined) {
+    const tableText = flags.table ?? DEFAULT_TABLE;
+    const table = tableName(tableText);
+    if (table === undefined) return fail(`--table "${tableText}": expected NAME or DATABASE.NAME (letters, digits, underscore)`);
+    ch = { client: new ClickhouseClient(clickhouseTarget(typeof flags.clickhouse === 'string' ? flags.clickhouse : undefined, flags.clickhouseUrlFile, (p) => readFileSync(p, 'utf8'))), table, tableText };
+  }
   const recorder = graph === undefined ? undefined : new HuntRecorder();
   const bar = progressBar('hunting');
   const rules = [...collection.rules, ...collection.correlations];
@@ -315,11 +323,8 @@ async function hunt(
   };
   let where = logs;
   let summary;
-  if (flags.clickhouse !== undefined) {
-    const tableText = flags.table ?? DEFAULT_TABLE;
-    const table = tableName(tableText);
-    if (table === undefined) return fail(`--table "${tableText}": expected NAME or DATABASE.NAME (letters, digits, underscore)`);
-    const client = new ClickhouseClient(clickhouseTarget(typeof flags.clickhouse === 'string' ? flags.clickhouse : undefined, flags.clickhouseUrlFile, (p) => readFileSync(p, 'utf8')));
+  if (ch !== undefined) {
+    const { client, table, tableText } = ch;
     where = [`${client.target.display} ${tableText}`];
     summary = await runClickhouseHunt({
       client,

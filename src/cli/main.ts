@@ -34,6 +34,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<readonly Register[]>>> = {
   logs: async () => [(await import('./commands/coverage.ts')).registerLogsCommands],
   inventory: async () => [(await import('./commands/coverage.ts')).registerInventoryCommand],
   coverage: async () => [(await import('./commands/coverage.ts')).registerCoverageCommand],
+  clickhouse: async () => [(await import('./commands/clickhouse.ts')).registerClickhouseCommands],
 };
 
 /** The first argument that is not an option (nor the value of --db). */

@@ -17,6 +17,11 @@ import { fullTerminalWidth, printJson, progressBar } from '../output.ts';
 import { TtpgraphError } from '../../errors.ts';
 import { parseThreads } from '../options.ts';
 import { writeMachine } from '../terminal.ts';
+import { readFileSync } from 'node:fs';
+import { ClickhouseClient, clickhouseTarget } from '../../clickhouse/client.ts';
+import { runClickhouseHunt } from '../../clickhouse/hunt.ts';
+import { DEFAULT_TABLE } from '../../sigma/backend/clickhouse/schema.ts';
+import { tableName } from '../../sigma/backend/clickhouse/sql.ts';
 
 interface HuntFlags {
   rules?: string[];
@@ -34,6 +39,19 @@ interface HuntFlags {
   save?: string | boolean;
   threads?: number;
   maxLineBytes?: number;
+  clickhouse?: string | boolean;
+  clickhouseUrlFile?: string;
+  table?: string;
+  since?: number;
+  until?: number;
+  maxRulesPerQuery?: number;
+}
+
+/** `2026-01-02`, `2026-01-02T10:00:00Z` or epoch milliseconds -> epoch ms. */
+function parseTime(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || !value.includes('T') ? value : `${value}Z`);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError('a date or time: 2026-01-02, 2026-01-02T10:00:00Z, or epoch milliseconds.');
+  return ms;
 }
 
 const HELP = `
@@ -109,7 +127,7 @@ export function registerHuntCommand(program: Command): void {
   program
     .command('hunt')
     .description("run Sigma rules (the store's, or --rules files) over logs and print the hits")
-    .argument('<logs...>', 'log files or folders (EVTX, NDJSON, JSON array; JSON optionally .gz)')
+    .argument('[logs...]', 'log files or folders (EVTX, NDJSON, JSON array; JSON optionally .gz); none with --clickhouse')
     .option('--rules <path>', "rule file or directory (recursively *.yml); repeat for more (default: the store's rules, from `ttpgraph sync` or `import sigma`)", collect)
     .option('--from-store', "also run the store's Sigma rules when --rules is given (without --rules they are the default)")
     .option('--no-cache', 'parse every --rules file (no cache of their parsed form is read or written)')
@@ -124,6 +142,12 @@ export function registerHuntCommand(program: Command): void {
     .option('-q, --quiet', 'no summary on stderr')
     .option('--threads <n>', '.evtx and plain NDJSON input: threads parsing and matching, this one included (default for each kind: 1 below 64 MB of it, then one more per 64 MB, up to the cores and 8)', parseThreads)
     .option('--max-line-bytes <n>', 'longest NDJSON line (or JSON array element) read, in bytes, k/m suffixes allowed; longer ones are reported as FILE:LINE, skipped and counted (default: 16m)', parseByteSize)
+    .option('--clickhouse [url]', 'run the rules in ClickHouse over the event table (see `ttpgraph clickhouse`) instead of reading logs; the URL, else --clickhouse-url-file, else $TTPGRAPH_CLICKHOUSE_URL')
+    .option('--clickhouse-url-file <file>', 'with --clickhouse: read the server URL (with credentials) from this file')
+    .option('--table <name>', `with --clickhouse: the event table, or DATABASE.NAME (default: ${DEFAULT_TABLE})`)
+    .option('--since <time>', 'with --clickhouse: only events at or after this time (2026-01-02, 2026-01-02T10:00:00Z, epoch ms)', parseTime)
+    .option('--until <time>', 'with --clickhouse: only events before this time', parseTime)
+    .option('--max-rules-per-query <n>', 'with --clickhouse: rules per query (default: 25 on servers before 20.x, whose query analysis slows down quadratically; 2000 after)', parseThreads)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {
@@ -237,6 +261,7 @@ async function huntCommand(logs: string[], flags: HuntFlags, command: Command): 
     return fail(describe(e));
   }
   if (collection === undefined) return;
+  if (flags.clickhouse === undefined && logs.length === 0) return fail('no log files given (or hunt in ClickHouse with --clickhouse)');
   // --save with a value that is a log path: commander took the path as the label.
   let label = typeof flags.save === 'string' ? flags.save : undefined;
   if (label !== undefined && existsSync(label)) {
@@ -269,6 +294,14 @@ async function hunt(
   label: string | undefined,
 ): Promise<void> {
   const startedAt = new Date().toISOString();
+  // The server and table first: a missing URL or a bad table name is an error before any output.
+  let ch: { client: ClickhouseClient; table: string; tableText: string } | undefined;
+  if (flags.clickhouse !== undefined) {
+    const tableText = flags.table ?? DEFAULT_TABLE;
+    const table = tableName(tableText);
+    if (table === undefined) return fail(`--table "${tableText}": expected NAME or DATABASE.NAME (letters, digits, underscore)`);
+    ch = { client: new ClickhouseClient(clickhouseTarget(typeof flags.clickhouse === 'string' ? flags.clickhouse : undefined, flags.clickhouseUrlFile, (p) => readFileSync(p, 'utf8'))), table, tableText };
+  }
   const recorder = graph === undefined ? undefined : new HuntRecorder();
   // A saved hunt also keeps what the logs held (the coverage's log inventory).
   const inventory = graph === undefined ? undefined : new InventoryCollector(pipeline.sources);
@@ -286,7 +319,34 @@ async function hunt(
     { width: fullTerminalWidth(), ruleIds: rules.flatMap((r) => (r.id === undefined ? [] : [r.id])), ruleTitles: rules.map((r) => r.title) },
   );
   let fileErrors = 0;
-  const summary = await runHunt({
+  const onProblem = (p: { kind: string; message: string }): void => {
+    if (p.kind === 'file') fileErrors++;
+    bar.done();
+    process.stderr.write(`${p.kind === 'rule' ? 'skipped rule: ' : p.kind === 'input' ? 'skipped record: ' : p.kind === 'logsource' ? 'note: ' : 'ttpgraph: error: '}${p.message}\n`);
+  };
+  let where = logs;
+  let summary;
+  if (ch !== undefined) {
+    const { client, table, tableText } = ch;
+    where = [`${client.target.display} ${tableText}`];
+    summary = await runClickhouseHunt({
+      client,
+      table,
+      collection,
+      pipeline,
+      routing: flags.routing,
+      filters: huntFilters(flags),
+      ...(flags.since !== undefined ? { sinceMs: flags.since } : {}),
+      ...(flags.until !== undefined ? { untilMs: flags.until } : {}),
+      ...(flags.maxRulesPerQuery !== undefined ? { maxRulesPerQuery: flags.maxRulesPerQuery } : {}),
+      onHit: (h) => {
+        writer.write(h);
+        recorder?.add(h);
+      },
+      onProblem,
+      onProgress: (p) => bar.update(p.done, p.groups),
+    });
+  } else summary = await runHunt({
     collection,
     pipeline,
     logs: expandLogPaths(logs),
@@ -299,11 +359,7 @@ async function hunt(
       writer.write(h);
       recorder?.add(h);
     },
-    onProblem: (p) => {
-      if (p.kind === 'file') fileErrors++;
-      bar.done();
-      process.stderr.write(`${p.kind === 'rule' ? 'skipped rule: ' : p.kind === 'input' ? 'skipped record: ' : p.kind === 'logsource' ? 'note: ' : 'ttpgraph: error: '}${p.message}\n`);
-    },
+    onProblem,
     onProgress: (p) => bar.update(p.fileIndex + (p.size > 0 ? Math.min(1, p.bytes / p.size) : 0), p.files),
   });
   bar.done();
@@ -327,7 +383,7 @@ async function hunt(
     id = graph.saveHunt(recorder, {
       label,
       startedAt,
-      logs: logs.map((l) => path.resolve(l)),
+      logs: flags.clickhouse !== undefined ? where : logs.map((l) => path.resolve(l)),
       rules: summary.rules + summary.correlations,
       files: summary.files,
       events: summary.events,

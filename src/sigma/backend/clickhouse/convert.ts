@@ -1,0 +1,758 @@
+/**
+ * Sigma rules -> ClickHouse SQL over the event table of row.ts (docs/formats/clickhouse.md).
+ *
+ *   convertCollection(col, pipeline) -> { rules: ConvertedRule[], groups: RouteGroup[], correlations, issues }
+ *   ConvertedRule = { rule, condition (SQL boolean over one row), route (SQL: the rule's log source), sql }
+ *   RouteGroup    = rules with the same route: one query (one pass over the events of that route)
+ *                   tests them all and returns, per matching event, the rules it matched.
+ *
+ * The semantics are the in-process engine's (compile/compile.ts, evaluate/engine.ts), written as SQL:
+ * a field resolves through the pipeline's mappings (first target present), its per-event aliases
+ * (Security 4688: Image -> NewProcessName) and loose names (Defender, cloud); case-insensitive
+ * comparisons lower both sides (lowerUTF8, and the rule's text with toLowerCase); an array value
+ * matches when any element does; `not` over a missing field holds (no SQL NULLs: absent fields are
+ * kind 0, never NULL). Log source recognition is the pipeline's `sources` as one multiIf, evaluated
+ * per event; a rule sees the sources logsourceAdmits lets through and its logsource entries' conditions.
+ */
+import { SigmaBuildError, type SigmaIssue } from '../../issues.ts';
+import { parseSigmaString } from '../../modifiers/modifiers.ts';
+import { parseIp } from '../../modifiers/cidr.ts';
+import { ANY, ONE, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaCorrelation, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../../rule/model.ts';
+import type { ConditionMap, Pipeline } from '../../pipeline/pipeline.ts';
+import type { SigmaCollection } from '../../parse/rule.ts';
+import { likeEscape, literal, literalList } from './sql.ts';
+import { looseKey } from './row.ts';
+
+export interface ConvertOptions {
+  /**
+   * False when the table holds no array values (no multi entries, as `hunt` checks first): the
+   * any-element branches are left out, which halves the SQL and changes no result.
+   */
+  readonly arrays?: boolean;
+  /**
+   * At most this many rules per route group (default: all): ClickHouse 18.16 analyses a query in
+   * time quadratic in its size (400 conditions: 3.6 s, 200: 0.8 s), so for it a route's rules are
+   * split into several passes; current servers take a whole route in one.
+   */
+  readonly maxRulesPerGroup?: number;
+  /** Logsource routing (default true); false: every rule sees every event (`hunt --no-routing`). */
+  readonly routing?: boolean;
+}
+
+export interface ConvertedRule {
+  readonly rule: SigmaRule;
+  /** SQL boolean: the detection (and the meta filters that apply) over one row. */
+  readonly condition: string;
+  /** SQL boolean: the events of the rule's log source (recognised source and routing conditions), over the inner query. */
+  readonly route: string;
+  /** The slots (resolved fields) the condition reads. */
+  readonly slots: readonly number[];
+}
+
+export interface RouteGroup {
+  readonly route: string;
+  readonly rules: readonly ConvertedRule[];
+}
+
+export interface ConvertResult {
+  readonly converter: Converter;
+  readonly rules: readonly ConvertedRule[];
+  readonly groups: readonly RouteGroup[];
+  readonly issues: SigmaIssue[];
+}
+
+// Columns of one entry, by index expression (inside the inner query, over the table's arrays).
+const NAME = (ix: string): string => `fields.name[${ix}]`;
+const VALUE = (ix: string): string => `fields.value[${ix}]`;
+const KIND = (ix: string): string => `fields.kind[${ix}]`;
+
+/** How a test reads one resolved field: its value, kind, lower-cased value, stored name, and the multi arrays. */
+interface Access {
+  readonly v: string;
+  readonly k: string;
+  readonly lv: string;
+  /** The elements of an array value (a field's multi entries are contiguous) and their kinds. */
+  readonly mv: string;
+  readonly mk: string;
+  /** The scalar elements, and them joined by NUL (as written, and lower-cased). */
+  readonly se: string;
+  readonly je: string;
+  readonly lje: string;
+}
+// Lambdas never capture columns (ClickHouse 18.16 drops captured subquery columns): array elements
+// are sliced out of multi by position instead.
+const ELEMS = (arr: string, name: string): string => `arraySlice(${arr}, indexOf(multi.name, ${name}), countEqual(multi.name, ${name}))`;
+/** A resolved field in the table's own arrays (routes, sources, aliases: the inner query). */
+const SCALARS = (mv: string, mk: string): string => `arrayFilter((x, k) -> k BETWEEN 1 AND 3, ${mv}, ${mk})`;
+const inner = (ix: string): Access => {
+  const mv = ELEMS('multi.value', NAME(ix));
+  const mk = ELEMS('multi.kind', NAME(ix));
+  const se = SCALARS(mv, mk);
+  return { v: VALUE(ix), k: KIND(ix), lv: `lowerUTF8(${VALUE(ix)})`, mv, mk, se, je: `arrayStringConcat(${se}, '\\0')`, lje: `lowerUTF8(arrayStringConcat(${se}, '\\0'))` };
+};
+/** A slot: a resolved field computed once per event by the inner query (columns v_fN, k_fN, lv_fN, n_fN). */
+const slotAccess = (slot: string): Access => ({ v: `v_${slot}`, k: `k_${slot}`, lv: `lv_${slot}`, mv: `mv_${slot}`, mk: `mk_${slot}`, se: `se_${slot}`, je: `je_${slot}`, lje: `lje_${slot}` });
+
+const and = (parts: readonly string[]): string => (parts.length === 0 ? '1' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' AND '));
+const or = (parts: readonly string[]): string => (parts.length === 0 ? '0' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' OR '));
+const not = (p: string): string => `NOT (${p})`;
+
+/** A value test over one scalar: `v` its text, `k` its kind (0 absent, 1 string, 2 number, 3 bool, 4 null, 5 container). */
+type ValueSql = (v: string, k: string) => string;
+
+const SCALAR = (k: string): string => `${k} BETWEEN 1 AND 3`;
+
+/** A Sigma string pattern (parts after placeholders) as a test over already-folded text `s`. */
+export function patternSql(parts: readonly StringPart[], cased: boolean, s: string): string {
+  const norm: (string | typeof ANY | typeof ONE)[] = [];
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      const t = cased ? p : p.toLowerCase();
+      const last = norm[norm.length - 1];
+      if (typeof last === 'string') norm[norm.length - 1] = last + t;
+      else if (t !== '') norm.push(t);
+    } else if (p === ANY) {
+      if (norm[norm.length - 1] !== ANY) norm.push(ANY);
+    } else if (p === ONE) norm.push(ONE);
+  }
+  if (norm.length === 0) return `${s} = ''`;
+  if (!norm.includes(ONE)) {
+    if (norm.length === 1) return norm[0] === ANY ? '1' : `${s} = ${literal(norm[0] as string)}`;
+    const [first, last] = [norm[0], norm[norm.length - 1]];
+    if (norm.length === 2) return first === ANY ? `endsWith(${s}, ${literal(last as string)})` : `startsWith(${s}, ${literal(first as string)})`;
+    if (norm.length === 3 && first === ANY && last === ANY) return `position(${s}, ${literal(norm[1] as string)}) > 0`;
+  }
+  const like = norm.map((p) => (p === ANY ? '%' : p === ONE ? '_' : likeEscape(p))).join('');
+  return `${s} LIKE ${literal(like)}`;
+}
+
+function resolvePlaceholders(parts: readonly StringPart[], pipeline: Pipeline): StringPart[][] {
+  let variants: StringPart[][] = [[]];
+  for (const p of parts) {
+    if (typeof p === 'object') {
+      const vals = pipeline.placeholders[p.placeholder];
+      if (vals === undefined) {
+        if (pipeline.placeholderFallback === 'error') throw new SigmaBuildError('unresolved-placeholder', `placeholder %${p.placeholder}% has no value in the pipeline`);
+        variants = variants.map((v) => [...v, ANY]);
+      } else {
+        const next: StringPart[][] = [];
+        for (const v of variants) for (const val of vals) next.push([...v, ...parseSigmaString(val)]);
+        variants = next;
+      }
+    } else variants = variants.map((v) => [...v, p]);
+  }
+  return variants;
+}
+
+type Norm = (string | typeof ANY | typeof ONE)[];
+
+/** A pattern as compile/strings.ts normalises it: literals merged (folded unless cased), `*` runs collapsed. */
+function normalize(parts: readonly StringPart[], cased: boolean): Norm {
+  const norm: Norm = [];
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      const t = cased ? p : p.toLowerCase();
+      const last = norm[norm.length - 1];
+      if (typeof last === 'string') norm[norm.length - 1] = last + t;
+      else if (t !== '') norm.push(t);
+    } else if (p === ANY) {
+      if (norm[norm.length - 1] !== ANY) norm.push(ANY);
+    } else if (p === ONE) norm.push(ONE);
+  }
+  return norm;
+}
+
+/** RE2 text matching `text` literally: every ASCII punctuation character escaped (RE2 allows it), the rest as is. */
+export function reEscape(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}\-/#&~!"%',:;<=>@`_]/g, (m) => `\\${m}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\x00');
+}
+
+/**
+ * One RE2 alternative for a normalised pattern. `sep` false: over one value (anchored to its
+ * ends); true: over array elements joined by NUL (anchored to element boundaries, wildcards never
+ * cross one).
+ */
+function patternRe(norm: Norm, sep: boolean): string {
+  const start = sep ? '(?:^|\\x00)' : '^';
+  const end = sep ? '(?:\\x00|$)' : '$';
+  const any = sep ? '[^\\x00]*' : '.*';
+  const one = sep ? '[^\\x00]' : '.';
+  if (norm.length === 0) return `${start}${end}`;
+  let body = norm.map((p) => (p === ANY ? any : p === ONE ? one : reEscape(p))).join('');
+  // Leading and trailing `*` need no text: leave those ends unanchored.
+  const lead = norm[0] === ANY;
+  const trail = norm[norm.length - 1] === ANY;
+  if (lead) body = body.slice(any.length);
+  if (trail) body = body.slice(0, body.length - any.length);
+  return `${lead ? '' : start}${body}${trail ? '' : end}`;
+}
+
+/**
+ * String patterns OR-ed over one field, as few SQL tests as possible: plain equalities as one IN,
+ * two or fewer other patterns as startsWith/endsWith/position/LIKE, more as one RE2 alternation
+ * (ClickHouse 18.16 has no multiSearchAny). `s` is the (folded) value.
+ */
+function patternsSql(norms: readonly Norm[], s: string): string {
+  const eq: string[] = [];
+  const rest: Norm[] = [];
+  for (const n of norms) {
+    if (n.length === 1 && typeof n[0] === 'string') eq.push(n[0]);
+    else if (n.length === 0) eq.push('');
+    else rest.push(n);
+  }
+  if (rest.some((n) => n.length === 1 && n[0] === ANY)) return '1';
+  const parts: string[] = [];
+  if (eq.length === 1) parts.push(`${s} = ${literal(eq[0] as string)}`);
+  else if (eq.length > 1) parts.push(`${s} IN (${literalList([...new Set(eq)])})`);
+  if (rest.length <= 2) for (const n of rest) parts.push(patternSql(n, true, s));
+  else parts.push(`match(${s}, ${literal(`(?s)${rest.map((n) => patternRe(n, false)).join('|')}`)})`);
+  return or(parts);
+}
+
+/** The same patterns over array elements joined by NUL. */
+function elementsPatternSql(norms: readonly Norm[], joined: string, scalars: string): string {
+  if (norms.some((n) => n.length === 1 && n[0] === ANY)) return `notEmpty(${scalars})`;
+  return `match(${joined}, ${literal(`(?s)${norms.map((n) => patternRe(n, true)).join('|')}`)})`;
+}
+
+/** A regex as ClickHouse's match() (RE2) reads it: flags inline; `.` does not match a newline unless `s` (ClickHouse's default is the other way). */
+function regexSql(value: Extract<SigmaValue, { type: 'regex' }>, v: string): string {
+  const flags = value.flags.replace(/[^ims]/g, '');
+  // Named groups as `(?P<name>`: the RE2 of ClickHouse before 2023 knows no `(?<name>`.
+  const re = value.re2.replace(/(^|[^\\])\(\?<([A-Za-z_])/g, '$1(?P<$2');
+  // The flags scope a group around the whole pattern: ClickHouse 18.16 reads a literal it requires
+  // out of a pattern that starts with `(?i)` case-sensitively (match('powershell', '(?i)POWER') is 0
+  // there), but not out of a group.
+  return `match(${v}, ${literal(`(?${flags}${flags.includes('s') ? '' : '-s'}:${re})`)})`;
+}
+
+/** IPv4 / IPv6 containment over the text `v` (as cidr.ts: same family only, spaces and [] around the address allowed). */
+function cidrSql(cidr: string, v: string): string {
+  const slash = cidr.indexOf('/');
+  const addr = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
+  if (addr === undefined) throw new SigmaBuildError('invalid-cidr', `not a network: ${cidr}`);
+  const bits = slash < 0 ? (addr.v6 ? 128 : 32) : Number(cidr.slice(slash + 1));
+  const t = `replaceRegexpAll(${v}, '^\\\\s+|\\\\s+$', '')`;
+  if (!addr.v6) {
+    const net = (((addr.groups[0] ?? 0) << 16) | (addr.groups[1] ?? 0)) >>> 0;
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return `match(${t}, '^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0*[0-9]{1,2})(\\\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0*[0-9]{1,2})){3}$') AND bitAnd(IPv4StringToNum(${t}), ${mask}) = ${(net & mask) >>> 0}`;
+  }
+  const bytes: number[] = [];
+  for (const g of addr.groups) bytes.push(g >> 8, g & 0xff);
+  const full = Math.floor(bits / 8);
+  const rest = bits % 8;
+  const ip = `IPv6StringToNum(replaceRegexpAll(${t}, '^\\\\[|%.*$|\\\\]$', ''))`;
+  const parts = [`position(${t}, ':') > 0`, `${ip} != toFixedString(unhex('00000000000000000000000000000000'), 16) OR ${t} IN ('::', '[::]')`];
+  if (full > 0) parts.push(`substring(${ip}, 1, ${full}) = unhex(${literal(bytes.slice(0, full).map((b) => b.toString(16).padStart(2, '0')).join(''))})`);
+  if (rest > 0) {
+    const mask = (0xff << (8 - rest)) & 0xff;
+    parts.push(`bitAnd(reinterpretAsUInt8(substring(${ip}, ${full + 1}, 1)), ${mask}) = ${(bytes[full] ?? 0) & mask}`);
+  }
+  return and(parts);
+}
+
+const TRIM = (v: string): string => `replaceRegexpAll(${v}, '^\\\\s+|\\\\s+$', '')`;
+const ISO = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}'`;
+const ISO_HM = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}'`;
+
+export class Converter {
+  private readonly looseSources: number[];
+  readonly pipeline: Pipeline;
+  readonly options: ConvertOptions;
+  constructor(pipeline: Pipeline, options: ConvertOptions = {}) {
+    this.pipeline = pipeline;
+    this.options = options;
+    this.looseSources = pipeline.sources.flatMap((s, i) => (s.looseNames === true ? [i] : []));
+  }
+
+  /** The index of the event's recognised log source in the pipeline's `sources` (-1: unknown), as SQL. */
+  sourceExpr(): string {
+    const arms: string[] = [];
+    this.pipeline.sources.forEach((s, i) => {
+      arms.push(or(s.conditions.map((c) => this.conditionMap(c))), String(i));
+    });
+    return arms.length === 0 ? '-1' : `multiIf(${arms.join(', ')}, -1)`;
+  }
+
+  /** Index in fields of an event field name (0: absent). */
+  private idx(name: string): string {
+    return `indexOf(fields.name, ${literal(name)})`;
+  }
+
+  /**
+   * The entry index a Sigma field resolves to (0: absent): pipeline targets in order, each through
+   * its per-event alias first (when the alias' condition holds and the aliased field is present),
+   * then its own name, then (events of a loose-named source) its loose name.
+   */
+  private resolve(field: string, loose: boolean): string {
+    const targets = this.pipeline.fieldMappings[field] ?? [field];
+    const chains = targets.map((t) => {
+      const exact = this.idx(t);
+      const chain = loose && this.looseSources.length > 0
+        ? `multiIf(${exact} > 0, ${exact}, ${this.srcIn(this.looseSources)}, indexOf(fields.key, ${literal(looseKey(t))}), 0)`
+        : exact;
+      // Later aliases override earlier ones (engine.ts merges them in order): the last whose
+      // condition holds decides; its field when present, else the name itself.
+      const aliases = this.pipeline.eventAliases.filter((a) => a.fields[t] !== undefined).reverse();
+      if (aliases.length === 0) return chain;
+      const arms = aliases.flatMap((a) => {
+        const target = this.idx(a.fields[t] as string);
+        return [this.conditionMap(a.when), `if(${target} > 0, ${target}, ${chain})`];
+      });
+      return `multiIf(${arms.join(', ')}, ${chain})`;
+    });
+    if (chains.length === 1) return chains[0] as string;
+    const arms: string[] = [];
+    for (const c of chains.slice(0, -1)) arms.push(`(${c}) > 0`, c);
+    return `multiIf(${arms.join(', ')}, ${chains[chains.length - 1] as string})`;
+  }
+
+  /** A field's scalar text (group-by and aggregated fields of correlations). */
+  fieldValue(field: string): string {
+    return `v_${this.slot(field, true)}`;
+  }
+
+  private srcIn(list: readonly number[]): string {
+    return `src IN (${list.join(', ')})`;
+  }
+
+  private readonly slotIds = new Map<string, number>();
+  private readonly slotExprs: string[] = [];
+  private used: Set<number> | undefined;
+
+  /** The slot (a column of the inner query) holding a Sigma field's resolved entry index. */
+  slot(field: string, loose: boolean): string {
+    const key = JSON.stringify([field, loose]);
+    let id = this.slotIds.get(key);
+    if (id === undefined) {
+      id = this.slotExprs.length;
+      this.slotIds.set(key, id);
+      this.slotExprs.push(this.resolve(field, loose));
+    }
+    this.used?.add(id);
+    return `f${id}`;
+  }
+
+  slotCount(): number {
+    return this.slotExprs.length;
+  }
+
+  /** The innermost query's columns for these slots: the resolved entry index of each. */
+  slotIndexColumns(ids: readonly number[]): string[] {
+    return ids.map((id) => `${this.slotExprs[id] as string} AS f${id}`);
+  }
+
+  /** The middle query's columns for these slots, over the index columns (no expression is repeated inside another). */
+  static slotValueColumns(ids: readonly number[], arrays: boolean): string[] {
+    return ids.flatMap((id) => {
+      const f = `f${id}`;
+      const base = [`fv[${f}] AS v_${f}`, `fk[${f}] AS k_${f}`, `lowerUTF8(fv[${f}]) AS lv_${f}`];
+      if (!arrays) return base;
+      // Written out in full each time: an alias used inside a lambda of the same query level is
+      // lost by ClickHouse 18.16's unused-column pruning.
+      const mv = `arraySlice(mval, indexOf(mnam, fnam[${f}]), countEqual(mnam, fnam[${f}]))`;
+      const mk = `arraySlice(mkin, indexOf(mnam, fnam[${f}]), countEqual(mnam, fnam[${f}]))`;
+      const se = SCALARS(mv, mk);
+      return [...base, `${mv} AS mv_${f}`, `${mk} AS mk_${f}`, `${se} AS se_${f}`, `arrayStringConcat(${se}, '\\0') AS je_${f}`, `lowerUTF8(arrayStringConcat(${se}, '\\0')) AS lje_${f}`];
+    });
+  }
+
+  /** An item over one resolved field: the scalar case, and the any-element case for arrays. */
+  private fieldItem(a: Access, tests: ValueSql[], all: boolean): string {
+    const { v, k } = a;
+    const scalar = (all ? and : or)(tests.map((t) => t(v, k)));
+    const elem = (t: string): string => `arrayExists((mv, mk) -> ${t}, ${a.mv}, ${a.mk})`;
+    const array = all ? and(tests.map((t) => elem(t('mv', 'mk')))) : elem(or(tests.map((t) => t('mv', 'mk'))));
+    if (this.options.arrays === false) return `${k} != 5 AND (${scalar})`;
+    return `(${k} != 5 AND (${scalar})) OR (${k} = 5 AND ${array})`;
+  }
+
+  private valueTests(value: SigmaValue, item: DetectionItem, loose: boolean): ValueSql[] {
+    const cased = item.cased;
+    // The slot's value is folded once per event (lv_fN); array elements are folded where tested.
+    const fold = (v: string): string => (cased ? v : v.startsWith('v_') ? `l${v}` : `lowerUTF8(${v})`);
+    switch (value.type) {
+      case 'null':
+        return [(_v, k) => `${k} IN (0, 4)`];
+      case 'string':
+        return resolvePlaceholders(value.parts, this.pipeline).map((p) => (v: string, k: string) => `${SCALAR(k)} AND ${patternSql(p, cased, fold(v))}`);
+      case 'regex':
+        return [(v, k) => `${SCALAR(k)} AND ${regexSql(value, v)}`];
+      case 'cidr':
+        return [(v, k) => `${k} = 1 AND ${cidrSql(value.cidr, v)}`];
+      case 'compare': {
+        const op = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[value.op];
+        const n = Number.isFinite(value.value) ? String(value.value) : value.value > 0 ? 'inf' : '-inf';
+        return [(v, k) => `(${k} = 2 OR (${k} = 1 AND ${TRIM(v)} != '')) AND ifNull(toFloat64OrNull(${TRIM(v)}) ${op} ${n}, 0)`];
+      }
+      case 'timepart': {
+        const { part, value: n } = value;
+        const sub = (from: number, len: number): string => `toUInt32OrZero(substring(v_, ${from}, ${len}))`;
+        const expr = (v: string): string => {
+          const x = (s: string): string => s.replace(/v_/g, v);
+          switch (part) {
+            case 'year':
+              return `match(${v}, ${ISO}) AND ${x(sub(1, 4))} = ${n}`;
+            case 'month':
+              return `match(${v}, ${ISO}) AND ${x(sub(6, 2))} = ${n}`;
+            case 'day':
+              return `match(${v}, ${ISO}) AND ${x(sub(9, 2))} = ${n}`;
+            case 'hour':
+              return `match(${v}, ${ISO_HM}) AND ${x(sub(12, 2))} = ${n}`;
+            case 'minute':
+              return `match(${v}, ${ISO_HM}) AND ${x(sub(15, 2))} = ${n}`;
+            default:
+              return `match(${v}, ${ISO}) AND toISOWeek(toDate(substring(${v}, 1, 10))) = ${n}`;
+          }
+        };
+        return [(v, k) => `${k} = 1 AND ${expr(v)}`];
+      }
+      case 'exists':
+        // Scalar: present or not; an array element is always there.
+        return [(_v, k) => (k === 'mk' ? (value.value ? '1' : '0') : value.value ? `${k} != 0` : `${k} = 0`)];
+      case 'fieldref': {
+        const o = slotAccess(this.slot(value.field, loose));
+        const b = cased ? o.v : o.lv;
+        const test = (a: string): string =>
+          value.mode === 'eq' ? `${a} = ${b}` : value.mode === 'startswith' ? `startsWith(${a}, ${b})` : value.mode === 'endswith' ? `endsWith(${a}, ${b})` : `position(${a}, ${b}) > 0`;
+        // The other field: its scalar, or any element of its array.
+        // The other field's array elements: equality only (has() needs no lambda capture).
+        const elems = cased ? o.se : `arrayMap(x -> lowerUTF8(x), ${o.se})`;
+        const arrays = this.options.arrays === false || value.mode !== 'eq' ? '0' : `${o.k} = 5 AND has(${elems}, ${fold('v')})`;
+        return [(v, k) => `${SCALAR(k)} AND ((${SCALAR(o.k)} AND ${test(fold(v))}) OR (${arrays.replace(fold('v'), fold(v))}))`];
+      }
+    }
+  }
+
+  /** Keywords: any scalar leaf of the event contains the value. */
+  private keywordItem(item: DetectionItem): string {
+    const tests = item.values.flatMap((v): ((x: string) => string)[] => {
+      if (v.type === 'regex') return [(x) => regexSql(v, x)];
+      if (v.type !== 'string') return [];
+      return resolvePlaceholders(v.parts, this.pipeline).map((p) => (x: string) => patternSql(wrapAny(p), item.cased, item.cased ? x : `lowerUTF8(${x})`));
+    });
+    const leaf = (t: (x: string) => string): string =>
+      `arrayExists((lv, lk) -> lk BETWEEN 1 AND 3 AND (${t('lv')}), fv, fk) OR arrayExists((lv, lk) -> lk BETWEEN 1 AND 3 AND (${t('lv')}), mval, mkin) OR arrayExists(lv -> ${t('lv')}, xl)`;
+    const p = (item.all ? and : or)(tests.map(leaf));
+    return item.neq ? not(p) : p;
+  }
+
+  item(item: DetectionItem, loose: boolean): string {
+    if (item.field === null) return this.keywordItem(item);
+    const a = slotAccess(this.slot(item.field, loose));
+    if (!item.all && item.values.length > 0 && item.values.every((v) => v.type === 'string')) {
+      // The common item: string patterns OR-ed. Few SQL nodes, no lambda (large rule sets make
+      // large queries, and ClickHouse's analysis time grows with them).
+      const norms = item.values.flatMap((v) => (v.type === 'string' ? resolvePlaceholders(v.parts, this.pipeline) : [])).map((p) => normalize(p, item.cased));
+      const scalar = `${SCALAR(a.k)} AND (${patternsSql(norms, item.cased ? a.v : a.lv)})`;
+      const array = `${a.k} = 5 AND (${elementsPatternSql(norms, item.cased ? a.je : a.lje, a.se)})`;
+      const p = this.options.arrays === false ? scalar : `(${scalar}) OR (${array})`;
+      return item.neq ? not(p) : p;
+    }
+    const tests = item.values.flatMap((v) => this.valueTests(v, item, loose));
+    const p = this.fieldItem(a, tests, item.all);
+    return item.neq ? not(p) : p;
+  }
+
+  detection(detection: SigmaRule['detection'], loose: boolean): string {
+    const ids = new Map<string, string>();
+    for (const [name, sid] of detection.identifiers) ids.set(name, or(sid.groups.map((g) => and(g.map((it) => this.item(it, loose))))));
+    const walk = (n: ConditionNode): string => {
+      switch (n.type) {
+        case 'id':
+          return ids.get(n.name) as string;
+        case 'not':
+          return not(walk(n.arg));
+        case 'and':
+          return and(n.args.map(walk));
+        case 'or':
+          return or(n.args.map(walk));
+        case 'of': {
+          const parts = n.names.map((name) => ids.get(name) as string);
+          return n.quantifier === 'all' ? and(parts) : or(parts);
+        }
+      }
+    };
+    return walk(detection.condition);
+  }
+
+  /**
+   * A pipeline condition map (values OR-ed, case-insensitive, `*` wildcards; a lone `*` = present and
+   * not null; null = absent or null), fields AND-ed. Channel and EventID with plain values use the
+   * lower-cased key columns, so the table's sort key skips other channels and event ids.
+   */
+  conditionMap(map: ConditionMap): string {
+    const parts = Object.entries(map).map(([field, want]) => {
+      const ix = this.idx(field);
+      if (want === null) return `${KIND(ix)} IN (0, 4)`;
+      if (want === '*') return `${KIND(ix)} NOT IN (0, 4)`;
+      const list = (Array.isArray(want) ? want : [want]).map((w) => (typeof w === 'string' ? parseSigmaString(w) : [String(w)]));
+      const column = field === 'Channel' ? 'channel' : field === 'EventID' ? 'event_id' : undefined;
+      const plain = list.every((p) => p.every((x) => typeof x === 'string'));
+      if (column !== undefined && plain) return `${column} IN (${literalList(list.map((p) => (p).join('').toLowerCase()))})`;
+      if (column !== undefined) return or(list.map((p) => patternSql(p, false, column)));
+      const a = inner(ix);
+      const norms = list.map((p) => normalize(p, false));
+      const scalar = `${SCALAR(a.k)} AND (${patternsSql(norms, a.lv)})`;
+      return this.options.arrays === false ? scalar : `(${scalar}) OR (${a.k} = 5 AND (${elementsPatternSql(norms, a.lje, a.se)}))`;
+    });
+    return and(parts);
+  }
+
+  /** Which sources' events a rule of this logsource may see (compile.ts logsourceAdmits), -1 for unknown. */
+  admittedSources(ls: Logsource): number[] {
+    const out: number[] = [];
+    if (ls.product === undefined) out.push(-1);
+    this.pipeline.sources.forEach((s, i) => {
+      const src = s.logsource;
+      const ok = ls.product === undefined
+        ? (ls.category !== undefined && ls.category === src.category) || (ls.service !== undefined && ls.service === src.service)
+        : ls.product === src.product &&
+          (src.service === undefined || ls.service === undefined || ls.service === src.service) &&
+          (src.category === undefined || ls.category === undefined || ls.category === src.category);
+      if (ok) out.push(i);
+    });
+    return out;
+  }
+
+  /** The rule's route: admitted sources and the pipeline's logsource conditions (compile.ts compileLogsource). */
+  route(ls: Logsource): string {
+    if (this.options.routing === false) return '1';
+    const fits = (m: Logsource, l: Logsource): boolean =>
+      (m.product === undefined || m.product === l.product) && (m.category === undefined || m.category === l.category) && (m.service === undefined || m.service === l.service);
+    const all = this.pipeline.logsources.filter((r) => fits(r.match, ls));
+    const declared = this.pipeline.declared;
+    const entries = all.filter((r) => declared === undefined || !fits(r.match, declared));
+    let pre: string;
+    if (all.length > 0 && entries.length === 0) pre = '1';
+    else if (entries.length === 0) pre = this.pipeline.fallback.length === 0 ? '1' : or(this.pipeline.fallback.map((c) => this.conditionMap(c)));
+    else pre = and(entries.map((e) => or(e.conditions.map((c) => this.conditionMap(c)))));
+    const admitted = this.admittedSources(ls);
+    if (admitted.length === 0) return '0';
+    const srcTest = this.impliesSources(entries, admitted) ? '1' : `src IN (${admitted.join(', ')})`;
+    return and([pre, srcTest].filter((x) => x !== '1'));
+  }
+
+  /**
+   * The log source an event of this (lower-cased) Channel is recognised as, when recognition
+   * depends on the Channel alone up to the first source that settles it; undefined otherwise.
+   */
+  private channelSource(channel: string): number | undefined {
+    for (const [i, s] of this.pipeline.sources.entries()) {
+      for (const c of s.conditions) {
+        const keys = Object.keys(c);
+        if (keys.length !== 1 || keys[0] !== 'Channel') return undefined;
+        const want = c['Channel'];
+        if (want === '*') return i;
+        if (want === null || want === undefined) return undefined;
+        const list = (Array.isArray(want) ? want : [want]).map((w) => String(w));
+        if (list.some((w) => /[*?\\]/.test(w))) return undefined;
+        if (list.some((w) => w.toLowerCase() === channel)) return i;
+      }
+    }
+    return undefined;
+  }
+
+  /** Do the route's entries restrict events to channels that are all recognised as admitted sources? Then no source test is needed. */
+  private impliesSources(entries: readonly { conditions: readonly ConditionMap[] }[], admitted: readonly number[]): boolean {
+    const possible = this.possibleSources(entries);
+    return possible !== undefined && possible.every((i) => admitted.includes(i));
+  }
+
+  /** Whether a rule of this logsource may see events of a loose-named source. */
+  private mayBeLoose(ls: Logsource): boolean {
+    if (this.options.routing === false) return this.looseSources.length > 0;
+    const admitted = this.admittedSources(ls);
+    if (!this.looseSources.some((i) => admitted.includes(i))) return false;
+    // A route restricted to channels recognised as sources that are not loose (Sysmon, Security...) never is.
+    const fits = (m: Logsource): boolean => (m.product === undefined || m.product === ls.product) && (m.category === undefined || m.category === ls.category) && (m.service === undefined || m.service === ls.service);
+    const entries = this.pipeline.logsources.filter((r) => fits(r.match));
+    const possible = this.possibleSources(entries);
+    return possible === undefined || possible.some((i) => this.looseSources.includes(i));
+  }
+
+  /** The sources a route's events can be recognised as, when its entries restrict the Channel to plain values; else undefined. */
+  private possibleSources(entries: readonly { conditions: readonly ConditionMap[] }[]): number[] | undefined {
+    if (this.pipeline.declared !== undefined) return undefined;
+    for (const e of entries) {
+      const channels: string[] = [];
+      let plain = true;
+      for (const c of e.conditions) {
+        const want = c['Channel'];
+        if (want === undefined || want === null || want === '*') {
+          plain = false;
+          break;
+        }
+        channels.push(...(Array.isArray(want) ? want : [want]).map((w) => String(w).toLowerCase()));
+      }
+      if (!plain || channels.length === 0 || channels.some((ch) => /[*?\\]/.test(ch))) continue;
+      const srcs = channels.map((ch) => this.channelSource(ch));
+      if (srcs.every((x) => x !== undefined)) return [...new Set(srcs)];
+    }
+    return undefined;
+  }
+
+  rule(rule: SigmaRule, filters: readonly SigmaFilter[]): ConvertedRule {
+    const loose = this.mayBeLoose(rule.logsource);
+    const applied = filters.filter((f) => filterApplies(f, rule));
+    const used = new Set<number>();
+    this.used = used;
+    try {
+      const det = this.detection(rule.detection, loose);
+      const condition = applied.length === 0 ? det : and([det, ...applied.map((f) => this.detection(f.detection, loose))]);
+      return { rule, condition, route: this.route(rule.logsource), slots: [...used] };
+    } finally {
+      this.used = undefined;
+    }
+  }
+}
+
+function filterApplies(filter: SigmaFilter, rule: SigmaRule): boolean {
+  const listed = filter.rules === 'any' || filter.rules.some((r) => r === rule.id || (rule.name !== undefined && r === rule.name));
+  const m = filter.logsource;
+  const l = rule.logsource;
+  return listed && (m.product === undefined || m.product === l.product) && (m.category === undefined || m.category === l.category) && (m.service === undefined || m.service === l.service);
+}
+
+/** Every rule of a collection converted (a rule that cannot be is an issue naming it), grouped by route. */
+export function convertCollection(col: SigmaCollection, pipeline: Pipeline, options: ConvertOptions = {}): ConvertResult {
+  const conv = new Converter(pipeline, options);
+  const rules: ConvertedRule[] = [];
+  const issues: SigmaIssue[] = [];
+  for (const rule of col.rules) {
+    try {
+      rules.push(conv.rule(rule, col.filters));
+    } catch (e) {
+      if (!(e instanceof SigmaBuildError)) throw e;
+      issues.push({
+        code: e.code,
+        severity: 'error',
+        message: e.message,
+        ...(rule.file !== undefined ? { file: rule.file } : {}),
+        line: e.pos?.line ?? rule.line,
+        ...(rule.id !== undefined ? { ruleId: rule.id } : {}),
+      });
+    }
+  }
+  const byRoute = new Map<string, ConvertedRule[]>();
+  for (const r of rules) {
+    const list = byRoute.get(r.route);
+    if (list === undefined) byRoute.set(r.route, [r]);
+    else list.push(r);
+  }
+  const max = Math.max(1, options.maxRulesPerGroup ?? Infinity);
+  const groups: RouteGroup[] = [];
+  for (const [route, rs] of byRoute) for (let i = 0; i < rs.length; i += Number.isFinite(max) ? max : rs.length) groups.push({ route, rules: rs.slice(i, i + (Number.isFinite(max) ? max : rs.length)) });
+  return { converter: conv, rules, groups, issues };
+}
+
+export interface QueryOptions {
+  /** Quoted table name (sql.ts tableName). */
+  readonly table: string;
+  /** Epoch ms bounds on the event time: since inclusive, until exclusive. */
+  readonly sinceMs?: number;
+  readonly untilMs?: number;
+}
+
+function timeBounds(o: QueryOptions): string[] {
+  const out: string[] = [];
+  if (o.sinceMs !== undefined) out.push(`time >= toDateTime(${Math.floor(o.sinceMs / 1000)})`, `time_ms >= ${Math.floor(o.sinceMs)}`);
+  if (o.untilMs !== undefined) out.push(`time <= toDateTime(${Math.floor(o.untilMs / 1000)})`, `time_ms < ${Math.floor(o.untilMs)}`);
+  return out;
+}
+
+/**
+ * The inner query: the route's events (the sort key prunes by channel and event id) with their
+ * recognised source and each resolved field the rules read computed once per event, as columns.
+ */
+function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[]): string {
+  const ids = [...new Set(slots)].sort((x, y) => x - y);
+  const l1 = [
+    ...extra,
+    'fields.value AS fv',
+    'fields.kind AS fk',
+    'fields.name AS fnam',
+    'multi.value AS mval',
+    'multi.name AS mnam',
+    'multi.kind AS mkin',
+    'extra_leaves AS xl',
+    `${conv.sourceExpr()} AS src`,
+    ...conv.slotIndexColumns(ids),
+  ];
+  // The source index only when something reads it (the cloud conditions cost analysis time).
+  if (!/\bsrc IN\b/.test(route) && !ids.some((id) => conv.slotIndexColumns([id]).some((c) => /\bsrc IN\b/.test(c))) && !extra.some((e) => /\bsrc IN\b/.test(e))) {
+    l1.splice(l1.indexOf(`${conv.sourceExpr()} AS src`), 1);
+  }
+  const where = and([...(route === '1' ? [] : [route]), ...timeBounds(o)]);
+  const first = `SELECT ${l1.join(', ')} FROM ${o.table}${where === '1' ? '' : ` WHERE ${where}`}`;
+  const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
+  const arrays = conv.options.arrays !== false;
+  const l2 = [...passed, 'fv', 'fk', 'mval', 'mkin', 'xl', ...Converter.slotValueColumns(ids, arrays)];
+  return `SELECT ${l2.join(', ')} FROM (${first})`;
+}
+
+/**
+ * One pass over a route's events for all its rules: per matching event its place (source, line)
+ * and the positions (1-based, in `group.rules`) of the rules it matched. The events themselves are
+ * fetched afterwards (rawQuery), once each, only for the events that matched.
+ */
+export function groupQuery(conv: Converter, group: RouteGroup, o: QueryOptions): string {
+  const slots = new Set(group.rules.flatMap((r) => r.slots));
+  const matched = `arrayFilter(x -> x > 0, [${group.rules.map((r, i) => `if(${r.condition}, ${i + 1}, 0)`).join(', ')}])`;
+  return `SELECT source, line, ${matched} AS matched FROM (${innerQuery(conv, group.route, slots, o, ['source', 'line'])}) WHERE notEmpty(matched)`;
+}
+
+/** The events at these places, as read. */
+export function rawQuery(table: string, keys: readonly { source: string; line: number }[]): string {
+  return `SELECT source, line, raw FROM ${table} WHERE (source, line) IN (${keys.map((k) => `(${literal(k.source)}, ${Math.floor(k.line)})`).join(', ')})`;
+}
+
+/** One rule as a stand-alone query (what `sigma convert --target clickhouse` prints per rule). */
+export function ruleQuery(conv: Converter, r: ConvertedRule, o: QueryOptions): string {
+  const cols = ['time', 'host', 'channel', 'event_id', 'source', 'line', 'raw'];
+  return `SELECT ${cols.join(', ')} FROM (${innerQuery(conv, r.route, r.slots, o, cols)}) WHERE ${r.condition}`;
+}
+
+/**
+ * A correlation as GROUP BY over time windows: the events of its rules, bucketed into windows of its
+ * timespan (tumbling, from the epoch; toStartOfInterval is not in 18.16), grouped by window and its group-by fields, kept when the
+ * aggregate meets the condition. (The in-process correlator slides its windows; `hunt --clickhouse`
+ * feeds the matches ClickHouse returns through that correlator, so hunts agree with it exactly.)
+ */
+export function correlationQuery(c: SigmaCorrelation, byName: ReadonlyMap<string, ConvertedRule>, conv: Converter, o: QueryOptions): string {
+  const refs = c.rules.map((n) => byName.get(n));
+  const missing = c.rules.filter((_n, i) => refs[i] === undefined);
+  if (missing.length > 0) throw new SigmaBuildError('unknown-rule-reference', `correlation ${c.id ?? c.title}: no convertible rule ${missing.join(', ')}`);
+  const rules = refs as ConvertedRule[];
+  const slots = new Set(rules.flatMap((r) => r.slots));
+  // Each rule's route is computed in the inner query (it reads the table's own columns).
+  const hit = (r: ConvertedRule): string => and([`route_${rules.indexOf(r)}`, r.condition]);
+  const fieldOf = (alias: string, r: ConvertedRule): string => c.aliases.get(alias)?.get(r.rule.name ?? '') ?? c.aliases.get(alias)?.get(r.rule.id ?? '') ?? alias;
+  // One row per (event, rule it matched), as the in-process correlator counts them.
+  const groupCols = c.groupBy.map((g, gi) => `multiIf(${rules.map((r, i) => `rule_index = ${i}, ${conv.fieldValue(fieldOf(g, r))}`).join(', ')}, '') AS g${gi}`);
+  const ruleIndex = `arrayJoin(arrayFilter(x -> x >= 0, [${rules.map((r, i) => `if(${hit(r)}, ${i}, -1)`).join(', ')}])) AS rule_index`;
+  const valueCol = c.field.length > 0 ? `, ${conv.fieldValue(c.field[0] as string)} AS agg_value` : '';
+  const span = Math.max(1, Math.floor(c.timespanMs / 1000));
+  const seq = 'arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((t, rule_index))))';
+  const aggs: Record<SigmaCorrelation['type'], string> = {
+    event_count: 'count()',
+    value_count: 'uniqExact(agg_value)',
+    value_sum: 'sum(toFloat64OrZero(agg_value))',
+    value_avg: 'avg(toFloat64OrZero(agg_value))',
+    value_percentile: `quantileExact(${(c.percentile ?? 50) / 100})(toFloat64OrZero(agg_value))`,
+    temporal: 'uniqExact(rule_index)',
+    // In order: the rules' first matches, by time, are 0, 1, 2, ... (no lambda captures a column: 18.16 loses those).
+    temporal_ordered: `if(arrayDistinct(${seq}) = range(${rules.length}), uniqExact(rule_index), 0)`,
+  };
+  const cond = Object.keys(c.condition).length === 0 && (c.type === 'temporal' || c.type === 'temporal_ordered') ? { gte: rules.length } : c.condition;
+  const ops: Record<string, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' };
+  const having = Object.entries(cond).map(([op, n]) => `aggregate ${ops[op] ?? '='} ${Number(n)}`);
+  const groups = c.groupBy.map((_g, i) => `, g${i}`).join('');
+  // The group-by and aggregated fields' slots too.
+  for (const m of [...groupCols, valueCol].join(' ').matchAll(/\bv_f(\d+)\b/g)) slots.add(Number(m[1]));
+  const base = innerQuery(conv, '1', slots, o, ['time', 'time_ms', ...rules.map((r, i) => `${r.route} AS route_${i}`)]);
+  const inner = `SELECT toDateTime(intDiv(toUInt32(time), ${span}) * ${span}) AS window, ${ruleIndex}${groupCols.map((g) => `, ${g}`).join('')}${valueCol}, time_ms AS t FROM (${base}) WHERE ${or(rules.map(hit))}`;
+  return `SELECT window${groups}, ${aggs[c.type]} AS aggregate FROM (${inner}) GROUP BY window${groups} HAVING ${and(having)}`;
+}
+

@@ -1,0 +1,249 @@
+/**
+ * Hand-made rules and events for every modifier and for the deliberate semantics of
+ * docs/formats/sigma.md, run in a real ClickHouse server (Debian's clickhouse-server) and by the
+ * in-process engine: same hits. Also: values with quotes, backslashes, `%`, `_` and SQL match
+ * literally and run nothing; bad input (server down, wrong password, missing table, one rule the
+ * server cannot run) gives one-line errors; a Distributed table over two shards gives the same hits.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPipeline, parseSigma, type SigmaCollection } from '../../src/sigma/index.ts';
+import { runHunt } from '../../src/hunt/runner.ts';
+import type { HuntHit } from '../../src/hunt/hit.ts';
+import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src/clickhouse/client.ts';
+import { loadLogs } from '../../src/clickhouse/load.ts';
+import { runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
+import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
+import { convertCollection, correlationQuery, ruleQuery, type ConvertedRule } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
+import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
+
+const sysmon = (eid: number, data: Record<string, unknown>, rid: number, computer = 'HOST-A') => ({
+  Event: {
+    System: { Provider: { '#attributes': { Name: 'Microsoft-Windows-Sysmon' } }, EventID: eid, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: computer, EventRecordID: rid, TimeCreated: { '#attributes': { SystemTime: `2026-01-01T00:00:${String(rid).padStart(2, '0')}.000Z` } } },
+    EventData: data,
+  },
+});
+const channel = (ch: string, eid: number, data: Record<string, unknown>, rid: number) => ({
+  Event: { System: { EventID: eid, Channel: ch, Computer: 'HOST-B', EventRecordID: rid, TimeCreated: { '#attributes': { SystemTime: `2026-01-01T00:01:${String(rid).padStart(2, '0')}.000Z` } } }, EventData: data },
+});
+
+const EVENTS = [
+  sysmon(1, { Image: 'C:\\Windows\\System32\\cmd.exe', CommandLine: "cmd /c echo 'x' \\ 100% a_b'; DROP TABLE ttpgraph_events; --", User: 'ÄRGER\\bob', OriginalFileName: 'Cmd.Exe' }, 1),
+  sysmon(1, { Image: 'C:\\x\\y.exe', CommandLine: 'cmd –c whoami', ParentImage: 'C:\\Program Files\\p.exe', OriginalFileName: 'c:\\X\\Y.EXE' }, 2),
+  channel('Security', 4688, { NewProcessName: 'C:\\Windows\\System32\\cmd.exe', CommandLine: 'cmd.exe /c dir', SubjectUserName: 'alice' }, 3),
+  sysmon(3, { Image: 'C:\\a.exe', DestinationIp: '10.1.2.3', DestinationPort: 445, SourceIp: 'fe80::1' }, 4),
+  { tags: ['alpha', 'beta'], msg: 'hello WORLD', n: 42, nested: { a: { b: 'deep' } }, nul: null, at: '2026-02-03T04:05:06Z' },
+  channel('Microsoft-Windows-Windows Defender/Operational', 1116, { 'Threat Name': 'Virus:DOS/EICAR_Test_File' }, 6),
+  sysmon(1, { Image: 'C:\\z.exe', CommandLine: 'xa%by abc a_c', ParentImage: 'C:\\Windows\\explorer.exe' }, 7),
+  sysmon(1, { Image: 'C:\\z.exe', CommandLine: 'aXb abc', ParentImage: 'C:\\Windows\\explorer.exe' }, 8),
+  sysmon(1, { Image: 'C:\\w\\powershell.exe', CommandLine: `powershell -enc ${Buffer.from('xxIEX (New-Object Net.WebClient)', 'utf8').toString('base64')}` }, 9),
+  sysmon(3, { Image: 'C:\\b.exe', DestinationIp: '192.168.1.1', DestinationPort: '80', SourceIp: '2001:db8::1' }, 10),
+];
+
+const rule = (id: string, logsource: string, detection: string, extra = ''): string =>
+  `title: ${id}\nid: 00000000-0000-0000-0000-0000000000${id.slice(-2)}\n${extra}status: test\nlevel: high\nlogsource:\n${logsource}\ndetection:\n${detection}\n`;
+const PC = '  product: windows\n  category: process_creation';
+const NC = '  product: windows\n  category: network_connection';
+
+const RULES = [
+  rule('rule-01', PC, "  sel:\n    CommandLine|contains|all:\n      - \"'; DROP TABLE ttpgraph_events; --\"\n      - '100%'\n      - 'a_b'\n      - \"echo 'x' \\\\ \"\n  condition: sel"),
+  rule('rule-02', PC, "  sel:\n    CommandLine|contains: 'a%b'\n  condition: sel"),
+  rule('rule-03', PC, "  sel:\n    CommandLine|contains: ' a_c'\n  condition: sel"),
+  rule('rule-04', PC, "  sel:\n    User|contains: 'ärger\\'\n  condition: sel"),
+  rule('rule-05', PC, "  sel:\n    CommandLine|windash|contains: ' /c whoami'\n  condition: sel"),
+  rule('rule-06', PC, "  sel:\n    CommandLine|re: '(?<w>who)ami$'\n  sel2:\n    CommandLine|re|i: 'POWERSHELL -ENC'\n  condition: sel or sel2"),
+  rule('rule-07', NC, "  sel:\n    DestinationIp|cidr: 10.0.0.0/8\n  condition: sel"),
+  rule('rule-08', NC, "  sel:\n    SourceIp|cidr: 'fe80::/10'\n  condition: sel"),
+  rule('rule-09', NC, "  sel:\n    DestinationPort|gte: 445\n  condition: sel"),
+  rule('rule-10', PC, "  sel:\n    ParentImage|exists: false\n  condition: sel"),
+  rule('rule-11', PC, "  sel:\n    ParentImage: null\n  condition: sel"),
+  rule('rule-12', PC, "  sel:\n    Image|endswith: '\\cmd.exe'\n  filter:\n    ParentImage|startswith: 'C:\\Program Files\\'\n  condition: sel and not filter"),
+  rule('rule-13', PC, "  sel:\n    Image|fieldref: OriginalFileName\n  condition: sel"),
+  rule('rule-14', PC, "  sel:\n    Image|endswith: '\\CMD.EXE'\n    User: alice\n  condition: sel"),
+  rule('rule-15', '  category: test', "  keywords:\n    - 'deep'\n  condition: keywords"),
+  rule('rule-16', '  category: test', "  sel:\n    tags: beta\n    nested.a.b: DEEP\n    nul: null\n  condition: sel"),
+  rule('rule-17', '  product: windows\n  service: windefend', "  sel:\n    ThreatName|contains: 'eicar'\n  condition: sel"),
+  rule('rule-18', PC, "  sel:\n    CommandLine|base64offset|contains: 'IEX (New-Object'\n  condition: sel"),
+  rule('rule-19', '  category: test', "  sel:\n    at|hour: 4\n    n|lt: 43\n  condition: sel"),
+  rule('rule-20', PC, "  sel:\n    CommandLine|cased|contains: 'WHOAMI'\n  sel2:\n    Image|contains:\n      - '\\y.'\n      - '\\z.'\n      - 'x\\*'\n      - 'power?hell'\n  condition: sel or sel2"),
+  rule('rule-21', PC, "  sel:\n    CommandLine|contains|all:\n      - 'abc'\n      - 'x'\n  condition: sel"),
+];
+const CORRELATION = `title: two process creations on one host
+id: 00000000-0000-0000-0000-0000000000c1
+status: test
+level: high
+correlation:
+  type: event_count
+  rules: [00000000-0000-0000-0000-000000000014, 00000000-0000-0000-0000-000000000012]
+  group-by: [Computer]
+  timespan: 1h
+  condition: {gte: 2}
+  generate: true
+`;
+
+type Key = string;
+const keys = (hits: readonly HuntHit[]): Key[] => hits.map((h) => `${h.ruleId ?? h.title} ${path.basename(h.source)}:${h.line}${h.kind === 'correlation' ? ` ${JSON.stringify(h.event)}` : ''}`).sort();
+
+if (SKIP_REASON !== undefined) console.warn(SKIP_REASON);
+
+describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escaping, errors, a two-shard cluster', () => {
+  const password = "pw-'s3cret\\%";
+  let server: TestServer;
+  let client: ClickhouseClient;
+  let dir: string;
+  let logs: string[];
+  let collection: SigmaCollection;
+  let local: HuntHit[];
+  const table = tableName('ttpgraph_events') as string;
+
+  beforeAll(async () => {
+    server = await startClickhouse({ password });
+    const u = new URL(server.url);
+    u.username = 'default';
+    u.password = password;
+    client = new ClickhouseClient(parseClickhouseUrl(u.toString()));
+    dir = mkdtempSync(path.join(tmpdir(), 'ttpgraph-ch-sem-'));
+    logs = [path.join(dir, 'events.ndjson')];
+    writeFileSync(logs[0] as string, EVENTS.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    collection = parseSigma([...RULES, CORRELATION].join('---\n'), { file: 'rules.yml' });
+    expect(collection.issues).toEqual([]);
+    for (const s of schemaStatements()) await client.exec(s);
+    await loadLogs(client, { table, logs });
+    local = [];
+    await runHunt({ collection, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => local.push(h) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the same hits as the in-process engine for every modifier and case', async () => {
+    const remote: HuntHit[] = [];
+    const problems: string[] = [];
+    const s = await runClickhouseHunt({ client, table, collection, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
+    expect(problems).toEqual([]);
+    expect(s.serverVersion).toMatch(/^\d+\./);
+    expect(keys(remote)).toEqual(keys(local));
+    // The cases each rule was written for (the in-process engine is the reference, these keep it honest).
+    const by = (id: string) => keys(local).filter((k) => k.startsWith(`00000000-0000-0000-0000-0000000000${id} `)).map((k) => k.split(' ')[1]);
+    expect(by('01')).toEqual(['events.ndjson:1']);
+    expect(by('02')).toEqual(['events.ndjson:7']);
+    expect(by('03')).toEqual(['events.ndjson:7']);
+    expect(by('04')).toEqual(['events.ndjson:1']);
+    expect(by('05')).toEqual(['events.ndjson:2']);
+    expect(by('06').sort()).toEqual(['events.ndjson:2', 'events.ndjson:9']);
+    expect(by('07')).toEqual(['events.ndjson:4']);
+    expect(by('08')).toEqual(['events.ndjson:4']);
+    expect(by('09')).toEqual(['events.ndjson:4']);
+    expect(by('12').sort()).toEqual(['events.ndjson:1', 'events.ndjson:3']);
+    expect(by('13')).toEqual(['events.ndjson:2']);
+    expect(by('14')).toEqual(['events.ndjson:3']);
+    expect(by('15')).toEqual(['events.ndjson:5']);
+    expect(by('16')).toEqual(['events.ndjson:5']);
+    expect(by('17')).toEqual(['events.ndjson:6']);
+    expect(by('18')).toEqual(['events.ndjson:9']);
+    expect(by('19')).toEqual(['events.ndjson:5']);
+    expect(keys(local).some((k) => k.startsWith('00000000-0000-0000-0000-0000000000c1'))).toBe(true);
+  });
+
+  it('the SQL `sigma convert` prints runs: each rule query returns its rule\'s events, the correlation its group', async () => {
+    const conv = convertCollection(collection, defaultPipeline);
+    for (const r of conv.rules) {
+      const rows: unknown[] = [];
+      await client.select(ruleQuery(conv.converter, r, { table }), (row) => rows.push(row));
+      const want = local.filter((h) => h.kind === 'rule' && h.ruleId === r.rule.id).length;
+      expect([r.rule.id, rows.length]).toEqual([r.rule.id, want]);
+    }
+    const byName = new Map<string, ConvertedRule>(conv.rules.map((r) => [r.rule.id as string, r]));
+    const rows: Record<string, unknown>[] = [];
+    await client.select(correlationQuery(collection.correlations[0]!, byName, conv.converter, { table }), (row) => rows.push(row));
+    expect(rows.map((r) => [r['g0'], Number(r['aggregate'])])).toEqual([['HOST-B', 2]]);
+    // The other kinds run too (their windows are tumbling, the in-process ones slide: not compared).
+    for (const type of ['value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg', 'value_percentile']) {
+      const text = CORRELATION.replace('event_count', type).replace('condition: {gte: 2}', type.startsWith('temporal') ? 'condition: {gte: 2}' : 'condition: {gte: 1, field: CommandLine}');
+      const parsed = parseSigma(text, { file: 'c.yml' });
+      expect([type, parsed.issues.map((i) => i.message)]).toEqual([type, []]);
+      const c = parsed.correlations[0]!;
+      await client.select(correlationQuery(c, byName, conv.converter, { table }), () => {});
+    }
+  });
+
+  it('--since/--until: only the events of that time', async () => {
+    const since = Date.parse('2026-01-01T00:00:05Z');
+    const until = Date.parse('2026-01-01T00:01:05Z');
+    const remote: HuntHit[] = [];
+    await runClickhouseHunt({ client, table, collection, pipeline: defaultPipeline, sinceMs: since, untilMs: until, onHit: (h) => remote.push(h) });
+    const inTime = (h: HuntHit) => h.timestamp !== undefined && Date.parse(h.timestamp) >= since && Date.parse(h.timestamp) < until;
+    const want = keys(local.filter((h) => h.kind === 'rule' && inTime(h)));
+    expect(want.length).toBeGreaterThan(3);
+    expect(keys(remote.filter((h) => h.kind === 'rule'))).toEqual(want);
+  });
+
+  it('runs no SQL from rule values: the table is still there, whole', async () => {
+    expect((await client.exec(`SELECT count() FROM ${table}`)).trim()).toBe(String(EVENTS.length));
+    expect(literal("a'b\\c\n")).toBe("'a\\'b\\\\c\\n'");
+  });
+
+  it('says which server is down, in one line, without the password', async () => {
+    const down = new ClickhouseClient(parseClickhouseUrl(`http://default:${encodeURIComponent(password)}@127.0.0.1:9/`));
+    const err = await runClickhouseHunt({ client: down, table, collection, pipeline: defaultPipeline, onHit: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickhouseError);
+    expect((err as Error).message).toMatch(/^ClickHouse at http:\/\/127\.0\.0\.1:9\/ \(user default\): cannot connect/);
+    expect((err as Error).message).not.toContain('s3cret');
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('says the password is wrong without printing either password', async () => {
+    const wrong = new ClickhouseClient(parseClickhouseUrl(`http://default:not-it-s3cret@${new URL(server.url).host}/`));
+    const err = await runClickhouseHunt({ client: wrong, table, collection, pipeline: defaultPipeline, onHit: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickhouseError);
+    expect((err as Error).message).toMatch(/password|Authentication/i);
+    expect((err as Error).message).not.toContain('s3cret');
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('names a missing table', async () => {
+    const err = await runClickhouseHunt({ client, table: tableName('no_such_table') as string, collection, pipeline: defaultPipeline, onHit: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickhouseError);
+    expect((err as Error).message).toMatch(/no_such_table/);
+  });
+
+  it('a rule the server cannot run is reported by name; the other rules still give their hits', async () => {
+    // RE2 in ClickHouse 18.16 refuses this program as too large; the in-process RE2 (re2js) takes it.
+    const bad = parseSigma(rule('rule-99', PC, "  sel:\n    CommandLine|re: '\\p{L}{1000}'\n  condition: sel"), { file: 'bad.yml' });
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...bad.rules] };
+    const remote: HuntHit[] = [];
+    const problems: string[] = [];
+    await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
+    const version = (await client.exec('SELECT version()')).trim();
+    if (Number(version.split('.')[0]) < 20) {
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^rule 00000000-0000-0000-0000-000000000099 \(bad\.yml\): ClickHouse at .*pattern too large/);
+    }
+    expect(keys(remote)).toEqual(keys(local));
+  });
+
+  it('hunts a Distributed table over two shards with the same hits as one node', async () => {
+    for (const db of ['shard1', 'shard2']) {
+      await client.exec(`CREATE DATABASE IF NOT EXISTS ${db}`);
+      await client.exec(`CREATE TABLE IF NOT EXISTS ${db}.events_local ${COLUMNS} ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (channel, event_id, time)`);
+    }
+    // '' = each shard's default database (shard1, shard2: see server.ts).
+    await client.exec(`CREATE TABLE IF NOT EXISTS dist_events ${COLUMNS} ENGINE = Distributed(ttpgraph_test, '', events_local, rand())`);
+    const dist = tableName('dist_events') as string;
+    const loaded = await loadLogs(client, { table: dist, logs, batchRows: 3 });
+    expect(loaded.events).toBe(EVENTS.length);
+    const perShard = await Promise.all(['shard1', 'shard2'].map(async (db) => Number((await client.exec(`SELECT count() FROM ${db}.events_local`)).trim())));
+    expect(perShard[0]! + perShard[1]!).toBe(EVENTS.length);
+    expect(perShard.every((n) => n > 0)).toBe(true);
+    const remote: HuntHit[] = [];
+    const problems: string[] = [];
+    await runClickhouseHunt({ client, table: dist, collection, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
+    expect(problems).toEqual([]);
+    expect(keys(remote)).toEqual(keys(local));
+  });
+});

@@ -13,7 +13,7 @@
  * Names enumerated: the event data's and user data's keys, the System element's names and
  * `<Tag>_<Attribute>` names (Windows records), and every dotted path of the JSON (other shapes).
  */
-import { eventContext, eventHost, eventLeaves, eventTimeMs, getField, unwrap, SHAPE_EVTX, type EventContext } from '../../evaluate/event.ts';
+import { eventContext, eventHost, eventLeaves, eventTimeMs, getField, unwrap, SHAPE_EVTX, type EventContext } from '../../runtime/event.ts';
 
 export const KIND_STRING = 1;
 export const KIND_NUMBER = 2;
@@ -45,7 +45,7 @@ export interface EventRow {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A field name as loose lookups compare it (evaluate/event.ts): lower case, no spaces or underscores. */
+/** A field name as loose lookups compare it (runtime/event.ts): lower case, no spaces or underscores. */
 export function looseKey(name: string): string {
   return name.replace(/[\s_]+/g, '').toLowerCase();
 }

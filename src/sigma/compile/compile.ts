@@ -18,11 +18,12 @@ import { SigmaBuildError, type SigmaIssue } from '../issues.ts';
 import { parseSigmaString } from '../modifiers/modifiers.ts';
 import { compileCidr } from '../modifiers/cidr.ts';
 import { compileLinearRegex } from '../modifiers/linear-regex.ts';
-import { ANY, wrapAny, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../rule/model.ts';
+import { wrapAny, type DetectionItem, type Logsource, type SigmaFilter, type SigmaRule, type SigmaValue } from '../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../runtime/event.ts';
 import { EvalCache, scalarString, type Getter, type Predicate } from '../runtime/eval-cache.ts';
 import { compilePattern, compileShapeSet, patternShape, type StringTest } from './strings.ts';
+import { resolvePlaceholders } from './placeholders.ts';
 import { detectionWitness } from './witness.ts';
 import { foldDetection } from './fold.ts';
 
@@ -91,23 +92,6 @@ function anyScalar(v: unknown, test: (s: unknown) => boolean): boolean {
   return test(unwrap(v));
 }
 
-function resolvePlaceholders(parts: readonly StringPart[], pipeline: Pipeline): StringPart[][] {
-  let variants: StringPart[][] = [[]];
-  for (const p of parts) {
-    if (typeof p === 'object') {
-      const vals = pipeline.placeholders[p.placeholder];
-      if (vals === undefined) {
-        if (pipeline.placeholderFallback === 'error') throw new SigmaBuildError('unresolved-placeholder', `placeholder %${p.placeholder}% has no value in the pipeline`);
-        variants = variants.map((v) => [...v, ANY]);
-      } else {
-        const next: StringPart[][] = [];
-        for (const v of variants) for (const val of vals) next.push([...v, ...parseSigmaString(val)]);
-        variants = next;
-      }
-    } else variants = variants.map((v) => [...v, p]);
-  }
-  return variants;
-}
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/;
 function timePart(s: string, part: string): number | undefined {

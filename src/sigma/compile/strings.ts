@@ -44,8 +44,12 @@ function wildcardTest(norm: readonly (string | typeof ANY | typeof ONE)[]): Stri
   };
 }
 
-export function compilePattern(parts: readonly StringPart[], cased: boolean): StringTest {
-  const norm: (string | typeof ANY | typeof ONE)[] = [];
+/** A pattern's parts as matchers use them: literals merged (folded unless cased), runs of `*` collapsed. */
+export type NormalPattern = (string | typeof ANY | typeof ONE)[];
+
+/** Normalises a Sigma string pattern: the one form both the engine and the ClickHouse backend match. */
+export function normalizePattern(parts: readonly StringPart[], cased: boolean): NormalPattern {
+  const norm: NormalPattern = [];
   for (const p of parts) {
     if (typeof p === 'string') {
       const t = cased ? p : p.toLowerCase();
@@ -56,6 +60,11 @@ export function compilePattern(parts: readonly StringPart[], cased: boolean): St
       if (norm[norm.length - 1] !== ANY) norm.push(ANY);
     } else if (p === ONE) norm.push(ONE);
   }
+  return norm;
+}
+
+export function compilePattern(parts: readonly StringPart[], cased: boolean): StringTest {
+  const norm = normalizePattern(parts, cased);
   if (norm.length === 0) return (s) => s === '';
   if (norm.includes(ONE)) return wildcardTest(norm);
   if (norm.length === 1) {

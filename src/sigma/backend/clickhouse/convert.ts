@@ -20,6 +20,8 @@ import { parseIp } from '../../modifiers/cidr.ts';
 import { ANY, ONE, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaCorrelation, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../../pipeline/pipeline.ts';
 import type { SigmaCollection } from '../../parse/rule.ts';
+import { normalizePattern, type NormalPattern } from '../../compile/strings.ts';
+import { resolvePlaceholders } from '../../compile/placeholders.ts';
 import { likeEscape, literal, literalList } from './sql.ts';
 import { looseKey } from './row.ts';
 
@@ -104,17 +106,7 @@ const SCALAR = (k: string): string => `${k} BETWEEN 1 AND 3`;
 
 /** A Sigma string pattern (parts after placeholders) as a test over already-folded text `s`. */
 export function patternSql(parts: readonly StringPart[], cased: boolean, s: string): string {
-  const norm: (string | typeof ANY | typeof ONE)[] = [];
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      const t = cased ? p : p.toLowerCase();
-      const last = norm[norm.length - 1];
-      if (typeof last === 'string') norm[norm.length - 1] = last + t;
-      else if (t !== '') norm.push(t);
-    } else if (p === ANY) {
-      if (norm[norm.length - 1] !== ANY) norm.push(ANY);
-    } else if (p === ONE) norm.push(ONE);
-  }
+  const norm = normalizePattern(parts, cased);
   if (norm.length === 0) return `${s} = ''`;
   if (!norm.includes(ONE)) {
     if (norm.length === 1) return norm[0] === ANY ? '1' : `${s} = ${literal(norm[0] as string)}`;
@@ -124,42 +116,6 @@ export function patternSql(parts: readonly StringPart[], cased: boolean, s: stri
   }
   const like = norm.map((p) => (p === ANY ? '%' : p === ONE ? '_' : likeEscape(p))).join('');
   return `${s} LIKE ${literal(like)}`;
-}
-
-function resolvePlaceholders(parts: readonly StringPart[], pipeline: Pipeline): StringPart[][] {
-  let variants: StringPart[][] = [[]];
-  for (const p of parts) {
-    if (typeof p === 'object') {
-      const vals = pipeline.placeholders[p.placeholder];
-      if (vals === undefined) {
-        if (pipeline.placeholderFallback === 'error') throw new SigmaBuildError('unresolved-placeholder', `placeholder %${p.placeholder}% has no value in the pipeline`);
-        variants = variants.map((v) => [...v, ANY]);
-      } else {
-        const next: StringPart[][] = [];
-        for (const v of variants) for (const val of vals) next.push([...v, ...parseSigmaString(val)]);
-        variants = next;
-      }
-    } else variants = variants.map((v) => [...v, p]);
-  }
-  return variants;
-}
-
-type Norm = (string | typeof ANY | typeof ONE)[];
-
-/** A pattern as compile/strings.ts normalises it: literals merged (folded unless cased), `*` runs collapsed. */
-function normalize(parts: readonly StringPart[], cased: boolean): Norm {
-  const norm: Norm = [];
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      const t = cased ? p : p.toLowerCase();
-      const last = norm[norm.length - 1];
-      if (typeof last === 'string') norm[norm.length - 1] = last + t;
-      else if (t !== '') norm.push(t);
-    } else if (p === ANY) {
-      if (norm[norm.length - 1] !== ANY) norm.push(ANY);
-    } else if (p === ONE) norm.push(ONE);
-  }
-  return norm;
 }
 
 /** RE2 text matching `text` literally: every ASCII punctuation character escaped (RE2 allows it), the rest as is. */
@@ -172,7 +128,7 @@ export function reEscape(text: string): string {
  * ends); true: over array elements joined by NUL (anchored to element boundaries, wildcards never
  * cross one).
  */
-function patternRe(norm: Norm, sep: boolean): string {
+function patternRe(norm: NormalPattern, sep: boolean): string {
   const start = sep ? '(?:^|\\x00)' : '^';
   const end = sep ? '(?:\\x00|$)' : '$';
   const any = sep ? '[^\\x00]*' : '.*';
@@ -192,9 +148,9 @@ function patternRe(norm: Norm, sep: boolean): string {
  * two or fewer other patterns as startsWith/endsWith/position/LIKE, more as one RE2 alternation
  * (ClickHouse 18.16 has no multiSearchAny). `s` is the (folded) value.
  */
-function patternsSql(norms: readonly Norm[], s: string): string {
+function patternsSql(norms: readonly NormalPattern[], s: string): string {
   const eq: string[] = [];
-  const rest: Norm[] = [];
+  const rest: NormalPattern[] = [];
   for (const n of norms) {
     if (n.length === 1 && typeof n[0] === 'string') eq.push(n[0]);
     else if (n.length === 0) eq.push('');
@@ -210,7 +166,7 @@ function patternsSql(norms: readonly Norm[], s: string): string {
 }
 
 /** The same patterns over array elements joined by NUL. */
-function elementsPatternSql(norms: readonly Norm[], joined: string, scalars: string): string {
+function elementsPatternSql(norms: readonly NormalPattern[], joined: string, scalars: string): string {
   if (norms.some((n) => n.length === 1 && n[0] === ANY)) return `notEmpty(${scalars})`;
   return `match(${joined}, ${literal(`(?s)${norms.map((n) => patternRe(n, true)).join('|')}`)})`;
 }
@@ -444,7 +400,7 @@ export class Converter {
     if (!item.all && item.values.length > 0 && item.values.every((v) => v.type === 'string')) {
       // The common item: string patterns OR-ed. Few SQL nodes, no lambda (large rule sets make
       // large queries, and ClickHouse's analysis time grows with them).
-      const norms = item.values.flatMap((v) => (v.type === 'string' ? resolvePlaceholders(v.parts, this.pipeline) : [])).map((p) => normalize(p, item.cased));
+      const norms = item.values.flatMap((v) => (v.type === 'string' ? resolvePlaceholders(v.parts, this.pipeline) : [])).map((p) => normalizePattern(p, item.cased));
       const scalar = `${SCALAR(a.k)} AND (${patternsSql(norms, item.cased ? a.v : a.lv)})`;
       const array = `${a.k} = 5 AND (${elementsPatternSql(norms, item.cased ? a.je : a.lje, a.se)})`;
       const p = this.options.arrays === false ? scalar : `(${scalar}) OR (${array})`;
@@ -493,7 +449,7 @@ export class Converter {
       if (column !== undefined && plain) return `${column} IN (${literalList(list.map((p) => (p).join('').toLowerCase()))})`;
       if (column !== undefined) return or(list.map((p) => patternSql(p, false, column)));
       const a = inner(ix);
-      const norms = list.map((p) => normalize(p, false));
+      const norms = list.map((p) => normalizePattern(p, false));
       const scalar = `${SCALAR(a.k)} AND (${patternsSql(norms, a.lv)})`;
       return this.options.arrays === false ? scalar : `(${scalar}) OR (${a.k} = 5 AND (${elementsPatternSql(norms, a.lje, a.se)}))`;
     });

@@ -12,23 +12,12 @@
  */
 import { eventHost, eventTimestamp, getField, type EventContext, type LogsourceSource } from '../sigma/index.ts';
 import { SHAPE_EVTX } from '../sigma/runtime/event.ts';
+import type { InventoryEntry } from '../core/inventory.ts';
+
+export type { InventoryEntry };
 
 /** Hosts kept per entry: the smallest names, so that the kept set does not depend on reading order. */
 export const MAX_HOSTS = 50;
-
-export interface InventoryEntry {
-  /** The recognised log source: product[/service][/category] of the pipeline source, or `unknown`. */
-  readonly logsource: string;
-  readonly channel: string | null;
-  readonly provider: string | null;
-  readonly eventId: string | null;
-  readonly count: number;
-  readonly first: string | null;
-  readonly last: string | null;
-  /** Sorted; at most MAX_HOSTS (the smallest names), `hostsTruncated` when there were more. */
-  readonly hosts: readonly string[];
-  readonly hostsTruncated: boolean;
-}
 
 interface Acc {
   logsource: string;

@@ -2,19 +2,8 @@
  * Saved log inventories (`hunt --save`, `logs inventory --save`): the newest one is what coverage
  * reads as "the logs you have".
  */
+import type { InventoryEntry } from '../core/inventory.ts';
 import type { Store } from '../store/sqlite/store.ts';
-
-export interface InventoryEntryRow {
-  readonly logsource: string;
-  readonly channel: string | null;
-  readonly provider: string | null;
-  readonly eventId: string | null;
-  readonly count: number;
-  readonly first: string | null;
-  readonly last: string | null;
-  readonly hosts: string[];
-  readonly hostsTruncated: boolean;
-}
 
 export interface SavedInventory {
   readonly id: number;
@@ -25,7 +14,7 @@ export interface SavedInventory {
   readonly logs: string[];
   readonly files: number;
   readonly events: number;
-  readonly entries: InventoryEntryRow[];
+  readonly entries: InventoryEntry[];
 }
 
 interface InventoryRow {

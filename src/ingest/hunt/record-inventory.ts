@@ -2,20 +2,8 @@
  * Saves a log inventory (what a set of logs held, counted by src/hunt's InventoryCollector) in the
  * store: with a hunt run (`hunt --save`) or on its own (`logs inventory --save`). One transaction.
  */
+import type { InventoryEntry } from '../../core/inventory.ts';
 import type { Store } from '../../store/sqlite/store.ts';
-
-/** One counted key (the shape of src/hunt's InventoryEntry). */
-export interface RecordableInventoryEntry {
-  readonly logsource: string;
-  readonly channel: string | null;
-  readonly provider: string | null;
-  readonly eventId: string | null;
-  readonly count: number;
-  readonly first: string | null;
-  readonly last: string | null;
-  readonly hosts: readonly string[];
-  readonly hostsTruncated: boolean;
-}
 
 export interface InventoryRunSummary {
   readonly runId?: number | undefined;
@@ -23,7 +11,7 @@ export interface InventoryRunSummary {
   readonly logs: readonly string[];
   readonly files: number;
   readonly events: number;
-  readonly entries: readonly RecordableInventoryEntry[];
+  readonly entries: readonly InventoryEntry[];
 }
 
 /** Writes the inventory (inside the caller's transaction when there is one); returns its id. */

@@ -10,11 +10,11 @@
 //     NDJSON lines, default 50,000) with all of rules/windows on one thread, runHunt with and
 //     without an inventory, alternated 3 times each; the regression .evtx files (x10) the same way.
 //     Goal: <= 5% more time.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeRealisticNdjson } from './realistic-events.mjs';
+import { walk, writeRealisticNdjson } from './realistic-events.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = path.resolve(root, '..', 'shared', 'data');
@@ -35,15 +35,6 @@ const { gapList, targetTechniques } = await dist('query/coverage/gaps.js');
 const work = path.join(root, '.bench', 'coverage');
 mkdirSync(work, { recursive: true });
 const db = path.join(work, 'store.db');
-
-function walk(d, pred, out = []) {
-  for (const f of readdirSync(d).sort()) {
-    const p = path.join(d, f);
-    if (statSync(p).isDirectory()) walk(p, pred, out);
-    else if (pred(f)) out.push(p);
-  }
-  return out;
-}
 const evtxFiles = walk(regDir, (f) => f.endsWith('.evtx'));
 
 // 1. The store (built once, kept in .bench/).

@@ -6,7 +6,8 @@
 import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-function walk(d, pred, out = []) {
+/** Every file below `d` whose name passes `pred`, in sorted order (the benchmarks share it). */
+export function walk(d, pred, out = []) {
   for (const f of readdirSync(d).sort()) {
     const p = path.join(d, f);
     if (statSync(p).isDirectory()) walk(p, pred, out);

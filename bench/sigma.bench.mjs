@@ -13,10 +13,11 @@
 // Temp files are deleted afterwards. SIGMA_BENCH_EVENTS (default 200,000) and SIGMA_BENCH_RUNS
 // (default 3) change the size and the runs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, createWriteStream, writeFileSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, createWriteStream, writeFileSync, openSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { walk } from './realistic-events.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = path.resolve(root, '..', 'shared', 'data');
@@ -27,15 +28,6 @@ const EVENTS = Number(process.env.SIGMA_BENCH_EVENTS ?? 200_000);
 const RUNS = Number(process.env.SIGMA_BENCH_RUNS ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs, d = 2) => xs.map((x) => x.toFixed(d)).join(', ');
-
-function walk(d, pred, out = []) {
-  for (const f of readdirSync(d).sort()) {
-    const p = path.join(d, f);
-    if (statSync(p).isDirectory()) walk(p, pred, out);
-    else if (pred(f)) out.push(p);
-  }
-  return out;
-}
 
 // The regression events: concatenated pretty JSON objects per file.
 const events = [];

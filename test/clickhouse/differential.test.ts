@@ -4,8 +4,7 @@
  * ClickHouse server (Debian's clickhouse-server, the SQL of sigma/backend/clickhouse) and by the
  * in-process engine: the hits per rule, by log file and record, must be equal.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPipeline, mergeCollections, type SigmaCollection } from '../../src/sigma/index.ts';
 import { loadRuleFiles } from '../../src/hunt/rules.ts';
@@ -15,24 +14,15 @@ import { loadLogs } from '../../src/clickhouse/load.ts';
 import { runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
 import { tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
-import { dataPath } from '../helpers/paths.ts';
+import { dataPath, filesUnder } from '../helpers/paths.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
-
-function walk(dir: string, pred: (f: string) => boolean, out: string[] = []): string[] {
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) walk(p, pred, out);
-    else if (pred(f)) out.push(p);
-  }
-  return out;
-}
 
 const RULE_DIRS = ['rules', 'rules-threat-hunting', 'rules-emerging-threats'];
 
 /** The rule files the regression cases are written for (each case's info.yml names its rule id). */
 function caseRuleFiles(): string[] {
-  const ids = new Set(walk(dataPath('sigma-regression'), (f) => f === 'info.yml').map((f) => /rule_metadata:\s*\n\s*-\s*id:\s*([0-9a-f-]{36})/.exec(readFileSync(f, 'utf8'))?.[1]).filter((x): x is string => x !== undefined));
-  const files = RULE_DIRS.flatMap((d) => walk(dataPath('sigma', d), (f) => f.endsWith('.yml'))).filter((f) => {
+  const ids = new Set(filesUnder(dataPath('sigma-regression'), (f) => f === 'info.yml').map((f) => /rule_metadata:\s*\n\s*-\s*id:\s*([0-9a-f-]{36})/.exec(readFileSync(f, 'utf8'))?.[1]).filter((x): x is string => x !== undefined));
+  const files = RULE_DIRS.flatMap((d) => filesUnder(dataPath('sigma', d), (f) => f.endsWith('.yml'))).filter((f) => {
     const m = /^id:\s*([0-9a-f-]{36})/m.exec(readFileSync(f, 'utf8'));
     return m !== null && ids.has(m[1] as string);
   });
@@ -68,11 +58,11 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse against the in-process en
     for (const s of schemaStatements()) await client.exec(s);
     // TTPGRAPH_CLICKHOUSE_ALL_RULES=1: every rule of the folders, not only the cases' own (slow on
     // Debian's ClickHouse 18.16: ~130 queries; run by hand and by the benchmark).
-    const files = process.env['TTPGRAPH_CLICKHOUSE_ALL_RULES'] === '1' ? RULE_DIRS.flatMap((d) => walk(dataPath('sigma', d), (f) => f.endsWith('.yml'))) : caseRuleFiles();
+    const files = process.env['TTPGRAPH_CLICKHOUSE_ALL_RULES'] === '1' ? RULE_DIRS.flatMap((d) => filesUnder(dataPath('sigma', d), (f) => f.endsWith('.yml'))) : caseRuleFiles();
     expect(files.length).toBeGreaterThan(95);
     collection = mergeCollections([loadRuleFiles(files).collection]);
     const reg = dataPath('sigma-regression');
-    logs = [...walk(reg, (f) => f.endsWith('.evtx')), ...walk(reg, (f) => f.endsWith('.json'))];
+    logs = [...filesUnder(reg, (f) => f.endsWith('.evtx')), ...filesUnder(reg, (f) => f.endsWith('.json'))];
     const summary = await loadLogs(client, { table, logs });
     expect(summary.filesFailed).toBe(0);
   }, 120_000);

@@ -3,7 +3,7 @@
  * its events there too (101 cases; the Cisco one ships no .evtx), through `runHunt` with the EVTX
  * reader, plus folder expansion over the whole corpus.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSigma } from '../../src/sigma/index.ts';
@@ -11,16 +11,7 @@ import { runHunt, loadPipeline } from '../../src/hunt/index.ts';
 import type { HuntHit, HuntProblem } from '../../src/hunt/index.ts';
 import { evtxReader } from '../../src/hunt/inputs/evtx.ts';
 import { expandLogPaths } from '../../src/hunt/rules.ts';
-import { dataPath } from '../helpers/paths.ts';
-
-function walk(dir: string, pred: (f: string) => boolean, out: string[] = []): string[] {
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) walk(p, pred, out);
-    else if (pred(f)) out.push(p);
-  }
-  return out;
-}
+import { dataPath, filesUnder } from '../helpers/paths.ts';
 
 /** Rule id → rule file, read from the `id:` line of every SigmaHQ rule. */
 function ruleIndex(): Map<string, string> {
@@ -28,7 +19,7 @@ function ruleIndex(): Map<string, string> {
   for (const d of ['rules', 'rules-threat-hunting', 'rules-emerging-threats', 'rules-compliance', 'rules-dfir', 'rules-placeholder', 'deprecated']) {
     let files: string[] = [];
     try {
-      files = walk(dataPath('sigma', d), (f) => f.endsWith('.yml'));
+      files = filesUnder(dataPath('sigma', d), (f) => f.endsWith('.yml'));
     } catch {
       continue;
     }
@@ -41,7 +32,7 @@ function ruleIndex(): Map<string, string> {
 }
 
 const regRoot = dataPath('sigma-regression');
-const cases = walk(regRoot, (f) => f === 'info.yml').map((info) => {
+const cases = filesUnder(regRoot, (f) => f === 'info.yml').map((info) => {
   const text = readFileSync(info, 'utf8');
   const id = /rule_metadata:\s*\n\s*-\s*id:\s*(\S+)/.exec(text)?.[1] ?? '';
   const mc = /match_count:\s*(\d+)/.exec(text)?.[1];

@@ -4,9 +4,9 @@
  * nesting, catastrophic regexes, over-long lines) and the regression files of inputs that once
  * failed. Everything is drawn from a seeded PRNG, so a run is reproducible from its seed.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dataPath } from '../helpers/paths.ts';
+import { dataPath, filesUnder } from '../helpers/paths.ts';
 import { multiChunkFile } from '../evtx/fixtures.ts';
 
 export type Rnd = () => number;
@@ -38,18 +38,9 @@ export interface Target {
   readonly json: boolean;
 }
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (/\.ya?ml$/.test(f)) out.push(p);
-  }
-  return out;
-}
-
 /** Every n-th SigmaHQ rule file, the same ones every run. */
 export function sigmaSample(count: number): string[] {
-  const all = walk(dataPath('sigma', 'rules'));
+  const all = filesUnder(dataPath('sigma', 'rules'), (f) => /\.ya?ml$/.test(f));
   const step = Math.max(1, Math.floor(all.length / count));
   return all.filter((_, i) => i % step === 0).slice(0, count);
 }

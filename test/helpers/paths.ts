@@ -1,5 +1,5 @@
 /** Where tests find the project and the shared public data (never copied into the project). */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -12,4 +12,14 @@ export function dataPath(...parts: string[]): string {
   const p = path.join(sharedData, ...parts);
   if (!existsSync(p)) throw new Error(`test data missing: ${p} (expected ../shared/data beside the project)`);
   return p;
+}
+
+/** Every file below `dir` whose name passes `pred`, depth first in sorted name order (the same list every run). */
+export function filesUnder(dir: string, pred: (name: string) => boolean = () => true, out: string[] = []): string[] {
+  for (const f of readdirSync(dir).sort()) {
+    const p = path.join(dir, f);
+    if (statSync(p).isDirectory()) filesUnder(p, pred, out);
+    else if (pred(f)) out.push(p);
+  }
+  return out;
 }

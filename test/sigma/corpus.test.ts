@@ -9,21 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileCollection, createEngine, defaultPipeline, formatIssue, mergeCollections, parseSigma, eventContext, type CompiledCollection } from '../../src/sigma/index.ts';
 import { openLogFile } from '../../src/hunt/inputs/open.ts';
 import { readJsonValues } from '../../src/hunt/inputs/json-array.ts';
-import { dataPath } from '../helpers/paths.ts';
-
-function walk(dir: string, pred: (f: string) => boolean, out: string[] = []): string[] {
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) walk(p, pred, out);
-    else if (pred(f)) out.push(p);
-  }
-  return out;
-}
+import { dataPath, filesUnder } from '../helpers/paths.ts';
 
 const LOADABLE = ['rules', 'rules-threat-hunting', 'rules-emerging-threats', 'rules-compliance', 'rules-dfir', 'rules-placeholder'];
 
 function loadDirs(dirs: readonly string[]) {
-  const files = dirs.flatMap((d) => walk(dataPath('sigma', d), (f) => f.endsWith('.yml')));
+  const files = dirs.flatMap((d) => filesUnder(dataPath('sigma', d), (f) => f.endsWith('.yml')));
   return { files, collection: mergeCollections(files.map((f) => parseSigma(readFileSync(f, 'utf8'), { file: f }))) };
 }
 
@@ -53,7 +44,7 @@ describe('SigmaHQ rule folders', () => {
   it('the literal index skips no rule that matches: same hits with it off, on every regression event and variants of it', async () => {
     const off = createEngine(compiled.compiled, defaultPipeline, { index: false });
     const events: unknown[] = [];
-    for (const f of walk(dataPath('sigma-regression'), (x) => x.endsWith('.json'))) {
+    for (const f of filesUnder(dataPath('sigma-regression'), (x) => x.endsWith('.json'))) {
       for await (const batch of readJsonValues(openLogFile(f))) for (const item of batch) if (item.kind === 'event') events.push(item.event);
     }
     expect(events.length).toBeGreaterThan(100);
@@ -74,7 +65,7 @@ describe('SigmaHQ rule folders', () => {
 
   describe('regression cases', () => {
     const regRoot = dataPath('sigma-regression');
-    const infos = walk(regRoot, (f) => f === 'info.yml');
+    const infos = filesUnder(regRoot, (f) => f === 'info.yml');
     const cases = infos.map((info) => {
       const text = readFileSync(info, 'utf8');
       const id = /rule_metadata:\s*\n\s*-\s*id:\s*(\S+)/.exec(text)?.[1] ?? '';
@@ -118,7 +109,7 @@ describe('SigmaHQ rule folders', () => {
 describe('unsupported/ legacy aggregations', () => {
   it('are reported as unsupported-aggregation with their file, not crashed on', () => {
     const dir = dataPath('sigma', 'unsupported');
-    const files = walk(dir, (f) => f.endsWith('.yml'));
+    const files = filesUnder(dir, (f) => f.endsWith('.yml'));
     const legacy = files.filter((f) => /condition:.*\|\s*count\(/.test(readFileSync(f, 'utf8')));
     expect(legacy.length).toBeGreaterThan(30);
     const { collection } = loadDirs(['unsupported']);

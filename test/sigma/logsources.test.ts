@@ -9,29 +9,20 @@
  * target's properties), which made Cisco AAA keyword rules and Zeek's `not selection` RDP rule fire
  * on cloud rows before log sources were recognised.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileCollection, declareLogsource, defaultPipeline, eventContext, eventTimestamp, mergeCollections, parseSigma, type CompiledCollection, type Logsource, type SigmaCollection } from '../../src/sigma/index.ts';
 import { runHunt, type HuntProblem } from '../../src/hunt/index.ts';
-import { dataPath } from '../helpers/paths.ts';
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (f.endsWith('.yml')) out.push(p);
-  }
-  return out;
-}
+import { dataPath, filesUnder } from '../helpers/paths.ts';
 
 const LOADABLE = ['rules', 'rules-threat-hunting', 'rules-emerging-threats', 'rules-compliance', 'rules-dfir', 'rules-placeholder'];
 
 let collection: SigmaCollection;
 let compiled: CompiledCollection;
 beforeAll(() => {
-  const files = LOADABLE.flatMap((d) => walk(dataPath('sigma', d)));
+  const files = LOADABLE.flatMap((d) => filesUnder(dataPath('sigma', d), (f) => f.endsWith('.yml')));
   collection = mergeCollections(files.map((f) => parseSigma(readFileSync(f, 'utf8'), { file: f })));
   compiled = compileCollection(collection);
 });

@@ -5,7 +5,7 @@
  * store's parsed form (and from rows stored before it existed). Same hits in the same order, same
  * counts, same problems.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, cpSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, cpSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,19 +14,10 @@ import { decodeDocument, defaultPipeline, encodeDocument, formatIssue, mergeColl
 import { importSigmaFiles } from '../../src/ingest/sigma/import-sigma.ts';
 import { loadStoredRules } from '../../src/query/stored-rules.ts';
 import { openStore, type Store } from '../../src/store/sqlite/store.ts';
-import { dataPath } from '../helpers/paths.ts';
-
-function walk(dir: string, pred: (f: string) => boolean, out: string[] = []): string[] {
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) walk(p, pred, out);
-    else if (pred(f)) out.push(p);
-  }
-  return out;
-}
+import { dataPath, filesUnder } from '../helpers/paths.ts';
 
 const SIGMA = dataPath('sigma');
-const LOGS = walk(dataPath('sigma-regression'), (f) => f.endsWith('.json'));
+const LOGS = filesUnder(dataPath('sigma-regression'), (f) => f.endsWith('.json'));
 
 interface Outcome {
   hits: string[];
@@ -193,9 +184,9 @@ describe('the --rules folder cache follows its files', () => {
     expect(warm.cached).toBe(warm.files);
     expect(warm.collection.issues.map(formatIssue)).toEqual(problems);
     // A cache of another format version (an older ttpgraph, whose rule model differed) is not used.
-    for (const f of walk(cacheDir, () => true)) writeFileSync(f, readFileSync(f, 'utf8').replace(/"version":"[^"]*"/, '"version":"1.1"'));
+    for (const f of filesUnder(cacheDir, () => true)) writeFileSync(f, readFileSync(f, 'utf8').replace(/"version":"[^"]*"/, '"version":"1.1"'));
     expect(loadRuleFiles([rules], { cacheDir }).cached).toBe(0);
-    for (const f of walk(cacheDir, () => true)) writeFileSync(f, '{"format":"ttpgraph-rule-cache", trunc');
+    for (const f of filesUnder(cacheDir, () => true)) writeFileSync(f, '{"format":"ttpgraph-rule-cache", trunc');
     const rebuilt = loadRuleFiles([rules], { cacheDir });
     expect(rebuilt.cached).toBe(0);
     expect(ids(rebuilt.collection)).toEqual(ids(warm.collection));

@@ -58,16 +58,9 @@ export function registerSigmaCommands(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      let loaded;
-      let pipe;
-      try {
-        loaded = loadRuleFiles(paths);
-        pipe = loadPipeline(flags.pipeline ?? []);
-      } catch (e) {
-        process.stderr.write(`ttpgraph: error: ${e instanceof TtpgraphError ? e.describe() : (e as Error).message}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      const input = readRulesAndPipeline(paths, flags.pipeline ?? []);
+      if (input === undefined) return;
+      const { loaded, pipe } = input;
       if (pipe.issues.length > 0) {
         for (const i of pipe.issues) process.stderr.write(`${formatIssue(i)}\n`);
         process.exitCode = 2;
@@ -113,16 +106,9 @@ export function registerSigmaCommands(program: Command): void {
     .option('-q, --quiet', 'print only the problems, no summary')
     .addHelpText('after', '\nExit status: 0 when every rule is valid, 1 when any rule has an error, 2 when a path cannot be read.')
     .action((paths: string[], flags: CheckFlags) => {
-      let loaded;
-      let pipe;
-      try {
-        loaded = loadRuleFiles(paths);
-        pipe = loadPipeline(flags.pipeline ?? []);
-      } catch (e) {
-        process.stderr.write(`ttpgraph: error: ${e instanceof TtpgraphError ? e.describe() : (e as Error).message}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      const input = readRulesAndPipeline(paths, flags.pipeline ?? []);
+      if (input === undefined) return;
+      const { loaded, pipe } = input;
       const { collection, files } = loaded;
       const compiled = compileCollection(collection, { pipeline: pipe.pipeline });
       const issues: SigmaIssue[] = [...pipe.issues, ...collection.issues, ...compiled.issues];
@@ -138,4 +124,15 @@ export function registerSigmaCommands(program: Command): void {
       }
       process.exitCode = errors > 0 ? 1 : 0;
     });
+}
+
+/** The rule files and pipelines a `sigma` subcommand was given; a path that cannot be read is one error line and exit 2 (undefined). */
+function readRulesAndPipeline(paths: readonly string[], pipelines: readonly string[]): { loaded: ReturnType<typeof loadRuleFiles>; pipe: ReturnType<typeof loadPipeline> } | undefined {
+  try {
+    return { loaded: loadRuleFiles([...paths]), pipe: loadPipeline([...pipelines]) };
+  } catch (e) {
+    process.stderr.write(`ttpgraph: error: ${e instanceof TtpgraphError ? e.describe() : (e as Error).message}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
 }

@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, createWriteStream, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { walk } from './realistic-events.mjs';
+import { regressionEvents } from './realistic-events.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = path.resolve(root, '..', 'shared', 'data');
@@ -30,18 +30,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs, d = 2) => xs.map((x) => x.toFixed(d)).join(', ');
 
 // The regression events: concatenated pretty JSON objects per file.
-const events = [];
-for (const f of walk(regDir, (f) => f.endsWith('.json'))) {
-  const text = readFileSync(f, 'utf8');
-  let depth = 0, start = -1, inStr = false, esc = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inStr) { if (esc) esc = false; else if (c === '\\') esc = true; else if (c === '"') inStr = false; continue; }
-    if (c === '"') inStr = true;
-    else if (c === '{') { if (depth++ === 0) start = i; }
-    else if (c === '}') { if (--depth === 0) events.push(JSON.parse(text.slice(start, i + 1))); }
-  }
-}
+const events = regressionEvents(regDir);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ttpgraph-sigma-bench-'));
 const t0 = Date.parse('2026-01-01T00:00:00Z');
 async function writeNdjson(file, make) {

@@ -9,6 +9,7 @@ import type { Kind } from '../core/attack.ts';
 import { TtpgraphError } from '../errors.ts';
 import type { Store } from '../store/sqlite/store.ts';
 import { GRADIENT, type NavigatorLayer } from './navigator.ts';
+import type { ReportLink } from './reports.ts';
 
 export type ReviewStatus = 'proposed' | 'accepted' | 'rejected';
 export const REVIEW_STATUSES: readonly ReviewStatus[] = ['proposed', 'accepted', 'rejected'];
@@ -154,17 +155,7 @@ export const VIA_NAMED = 'named in an imported report';
  * accepted it; for a group, software or campaign, those that name it. Proposed and rejected
  * techniques never reach a technique page.
  */
-export interface ImportedReportLink {
-  readonly id: string;
-  readonly title: string;
-  readonly date: string | null;
-  readonly url: string | null;
-  readonly source: string | null;
-  readonly summary: string | null;
-  readonly via: string;
-}
-
-export function importedReportLinks(store: Store, attackId: string | null, kind: Kind): ImportedReportLink[] {
+export function importedReportLinks(store: Store, attackId: string | null, kind: Kind): ReportLink[] {
   if (attackId === null) return [];
   const rows =
     kind === 'technique'

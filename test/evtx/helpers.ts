@@ -38,14 +38,5 @@ export function normalize(v: unknown): unknown {
   return v;
 }
 
-/** Seeded PRNG (mulberry32) so fuzz and corruption runs are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG so fuzz and corruption runs are reproducible. */
+export { mulberry32 as prng } from '../helpers/prng.ts';

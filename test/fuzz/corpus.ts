@@ -8,20 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataPath, filesUnder } from '../helpers/paths.ts';
 import { multiChunkFile } from '../evtx/fixtures.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 export type Rnd = () => number;
 
 /** mulberry32: small, fast, good enough to drive mutations. */
-export function prng(seed: number): Rnd {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng: (seed: number) => Rnd = mulberry32;
 
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 const int = (rnd: Rnd, n: number): number => Math.floor(rnd() * n);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadClassifier, NONE_LABEL, type TrainingExample, trainModel } from '../../src/extract/model.ts';
+import { features } from '../../src/extract/text.ts';
 
 const names = new Map([
   ['T1001', 'Alpha'],
@@ -59,5 +60,43 @@ describe('extraction model', () => {
     const { n: _n, df: _df, ...older } = model.linear!;
     const old = loadClassifier({ ...model, linear: older });
     expect(old.parts('keyboard input captured with a hook').find((x) => old.model.labels[x.label]?.id === 'T1001')?.linear).toBeGreaterThan(0);
+  });
+
+  it('the similarity scores from the compressed postings equal TF-IDF cosines computed directly', () => {
+    const more: TrainingExample[] = [
+      ...examples,
+      { label: 'T1002', text: 'archive uploaded to a scheduled server', kind: 'description' },
+      { label: 'T1003', text: 'keyboard capture by registry hook', kind: 'detection' },
+      { label: 'T1003', text: 'hook installed for capture of https traffic', kind: 'procedure' },
+    ];
+    const model = trainModel(more, names, { knnK: 1 });
+    const c = loadClassifier(model);
+    // The reference: dense vectors over the model's vocabulary, written out plainly.
+    const n = model.examples.length;
+    const idf = model.df.map((d) => Math.log((n + 1) / (d + 1)) + 1);
+    const index = new Map(model.vocab.map((t, i) => [t, i]));
+    const unit = (v: number[]): number[] => {
+      const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+      return v.map((x) => x / norm);
+    };
+    const vector = (counts: Map<number, number>): number[] => unit(model.vocab.map((_, i) => (counts.has(i) ? (1 + Math.log(counts.get(i) ?? 1)) * (idf[i] ?? 0) : 0)));
+    const examplesOf = model.examples.map((e) => ({ l: e.l, v: vector(new Map(e.t.map((t, i) => [t, e.c[i] ?? 1]))) }));
+    const dot = (a: number[], b: number[]): number => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
+    for (const query of ['encrypted archive uploaded over https', 'scheduled registry keyboard capture hook', 'archive server traffic']) {
+      const counts = new Map<number, number>();
+      for (const f of features(query)) {
+        const i = index.get(f);
+        if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+      }
+      const q = vector(counts);
+      const parts = c.parts(query);
+      expect(parts.length).toBeGreaterThan(0);
+      for (const p of parts) {
+        const own = examplesOf.filter((e) => e.l === p.label);
+        const centroid = unit(model.vocab.map((_, i) => own.reduce((s, e) => s + (e.v[i] ?? 0), 0)));
+        expect(p.centroid).toBeCloseTo(dot(q, centroid), 9);
+        expect(p.knn).toBeCloseTo(Math.max(...own.map((e) => dot(q, e.v))), 9);
+      }
+    }
   });
 });

@@ -25,7 +25,8 @@ export interface TechniqueProposal {
   readonly evidence: Evidence[];
 }
 
-const EXPLICIT_ID = /(?<![\w.])T\d{4}(?:\.\d{3})?(?![\w])/g;
+// T1059.001, and in ATT&CK links the sub-technique's path form (attack.mitre.org/techniques/T1546/003/).
+const EXPLICIT_ID = /(?<![\w.])T\d{4}(?:\.\d{3}|(?<=techniques\/T\d{4})\/\d{3}(?!\d))?(?![\w])/g;
 const MAX_EVIDENCE = 5;
 /**
  * A long report gathers weak evidence for many techniques; a reviewer reads the best ones. Model
@@ -57,7 +58,7 @@ export function extractTechniques(text: string, classifier: Classifier | null, o
   const explicitIds = options.explicitIds !== false;
   for (const s of sentences) {
     if (explicitIds) for (const m of s.text.matchAll(EXPLICIT_ID)) {
-      const id = m[0];
+      const id = m[0].replace('/', '.');
       if (options.techniques.has(id)) entry(id).explicit.push({ start: s.start, end: s.end, score: 1 });
     }
     if (classifier === null || !isProse(s)) continue;

@@ -116,6 +116,16 @@ describe('sentences, IDs and names', () => {
     expect(text.slice(ev.start, ev.end)).toBe('First they used PowerShell (T1059.001).');
   });
 
+  it('a sub-technique linked as an ATT&CK URL (techniques/T1546/003/) is that sub-technique, not its parent', () => {
+    const text = 'Persistence by WMI subscription, see https://attack.mitre.org/techniques/T1546/003/ for details.\nAnd https://attack.mitre.org/techniques/T1114/ too.';
+    const techniques = new Map([
+      ['T1546', 'Event Triggered Execution'],
+      ['T1546.003', 'Windows Management Instrumentation Event Subscription'],
+      ['T1114', 'Email Collection'],
+    ]);
+    expect(extractTechniques(text, null, { techniques }).map((f) => f.attackId)).toEqual(['T1114', 'T1546.003']);
+  });
+
   it('names and aliases as whole words with their case; short and ambiguous names are not looked for', () => {
     const objects = [
       { attackId: 'G0016', kind: 'group', name: 'APT29', alias: 'APT29' },

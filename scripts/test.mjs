@@ -2,12 +2,13 @@
 //
 // The order, and why (issue 15, docs/benchmarks.md):
 // 1. Build dist/ (the CLI and worker threads the tests run, the web bundle) without type-checking:
-//    `tsc --noCheck` emits exactly what `npm run build` emits; the check is step 2's.
+//    `tsc --noCheck` emits exactly what `npm run build` emits; the type check is step 2's. (First,
+//    alone: the type check reads dist/'s declarations, for the package's subpath exports.)
 // 2. Then at once: the tests (vitest, its output live) and the checks, one after the other: the
 //    type check of everything (src, tests, scripts; what `npm run build` checks and more) and
-//    ESLint (type-aware). The checks' output is printed when they end. While vitest builds its
-//    run-wide fixtures (one core) and while its tests wait on child processes, browsers and
-//    servers, the checks use the core that would idle.
+//    ESLint (type-aware), whose output is printed when they end. vitest's run-wide fixtures keep
+//    one core busy, its tests wait on child processes, browsers and servers: the checks use the
+//    core that would idle.
 // Arguments go to vitest: `npm test -- test/web` runs the checks and only those test files.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +17,22 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = (name) => `${root}node_modules/.bin/${name}`;
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/** The steps running now: stopped with this script (Ctrl-C in a terminal reaches them anyway; a `kill` does not). */
+const running = new Set();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal);
+    process.exit(130);
+  });
+}
+
 /** Runs a command; resolves with its exit code, its output (when buffered) and its time. */
 function run(label, command, args, { buffered }) {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    running.add(child);
+    child.on('close', () => running.delete(child));
     let output = '';
     if (buffered) {
       child.stdout.setEncoding('utf8').on('data', (d) => (output += d));
@@ -57,7 +69,7 @@ const checks = (async () => {
 })();
 const tests = run('vitest', bin('vitest'), ['run', ...process.argv.slice(2)], { buffered: false });
 const [checked, tested] = await Promise.all([checks, tests]);
-results.push(...checked, tested);
+results.push(tested, ...checked);
 
 for (const c of checked) {
   if (c.code === 0 && c.output.trim() === '') continue;

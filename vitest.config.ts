@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/helpers/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -6,6 +8,13 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one worker on a 2-core machine, the
+    // whole suite in one line. Much of a test's time is spent waiting (child processes, Chromium,
+    // servers), so one file more than the cores runs at once: 3 on 2 cores (docs/benchmarks.md,
+    // issue 15). `npx vitest run --maxWorkers=N` overrides it.
+    maxWorkers: availableParallelism() + 1,
+    // The slowest files start first (a clean checkout has no vitest cache to say which they are).
+    sequence: { sequencer: SlowFirstSequencer },
     // The ATT&CK stores and the parsed SigmaHQ rules, built once per run (test/README.md).
     globalSetup: ['test/helpers/global-fixtures.ts'],
   },

@@ -312,7 +312,7 @@ export function regexRuns(src: string, min = 2): string[][] | undefined {
   return out;
 }
 
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const ASCII_ONLY = /^[^\u0080-\uffff]*$/;
 
 /**
  * A cheap necessary condition for a `re` value, checked before its RE2 test (RE2 in JavaScript

@@ -17,6 +17,10 @@
  *                and checked with a rolling window; each bucket is visited once per event, and a
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
+ *   Memo       = per route, the scalar leaves of the last event scanned there, by position, and
+ *                the buckets each hit: a leaf equal to last time's (provider, channel, computer...)
+ *                replays its buckets instead of being scanned (the buckets are a function of the
+ *                leaf's text and the route's index alone).
  */
 import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule } from '../compile/compile.ts';
 import type { Predicate } from '../runtime/eval-cache.ts';

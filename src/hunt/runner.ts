@@ -3,7 +3,7 @@
  * read one at a time, tested, and dropped; only correlation windows keep state. Every bad rule,
  * line or file is counted and reported through onProblem, and the hunt goes on.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileReason } from '../errors.ts';
 import { startEvtxWorkers, type BatchOwner, type EvtxWorkers } from '../evtx/index.ts';
@@ -131,12 +131,46 @@ export function defaultEvtxThreads(bytes: number): number {
   return Math.max(1, Math.min(availableParallelism(), 8, 1 + Math.floor(bytes / EVTX_THREADED_FROM)));
 }
 
+/** The first bytes of a file ('' when it cannot be read: opening it later reports why). */
+function magicOf(path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(8);
+    const n = readSync(fd, buf, 0, 8, 0);
+    return buf.toString('latin1', 0, n);
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * What the hunt's files are, by their first bytes (as the readers sniff them): is any an EVTX log,
+ * and is any neither EVTX nor gzip (so possibly plain NDJSON)? Each thread pool starts only for
+ * files it can take: a pool started for nothing copies and compiles every rule in a thread of its
+ * own, competing with the hunt for the cores (`--threads 2` over one NDJSON file started an idle
+ * EVTX worker too).
+ */
+export function logKinds(paths: readonly string[]): { evtx: boolean; plain: boolean } {
+  let evtx = false;
+  let plain = false;
+  for (const p of paths) {
+    const m = magicOf(p);
+    if (m === 'ElfFile\0') evtx = true;
+    else if (!m.startsWith('\x1f\x8b')) plain = true;
+    if (evtx && plain) break;
+  }
+  return { evtx, plain };
+}
+
 /** Workers for the hunt's .evtx files, or undefined when they would not pay (see HuntOptions.threads). */
-function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit): EvtxWorkers | undefined {
+function evtxWorkers(o: HuntOptions, init: () => EvtxMatchInit, kinds: () => { evtx: boolean }): EvtxWorkers | undefined {
   const mapper = evtxMatchModule();
   if (mapper === null) return undefined;
   const threads = o.threads ?? defaultEvtxThreads(evtxBytes(o.logs));
-  if (threads < 2) return undefined;
+  if (threads < 2 || !kinds().evtx) return undefined;
   return startEvtxWorkers({ mapper, init: init(), threads });
 }
 
@@ -155,11 +189,11 @@ function ndjsonBytes(paths: readonly string[]): number {
 }
 
 /** Workers for the hunt's plain NDJSON files, or undefined when they would not pay (see HuntOptions.threads). */
-function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit): NdjsonWorkers | undefined {
+function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit, kinds: () => { plain: boolean }): NdjsonWorkers | undefined {
   const script = ndjsonWorkerScript();
   if (script === undefined) return undefined;
   const threads = o.threads ?? defaultEvtxThreads(ndjsonBytes(o.logs));
-  if (threads < 2) return undefined;
+  if (threads < 2 || !kinds().plain) return undefined;
   return new NdjsonWorkers(script, init(), threads - 1);
 }
 
@@ -192,8 +226,12 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
   const compileOptions = { pipeline: o.pipeline, ...(o.routing !== undefined ? { routing: o.routing } : {}) };
   const counting = o.inventory !== undefined ? { inventory: true } : {};
-  const workers = evtxWorkers(o, () => ({ ...matchInit(col, compileOptions), ...counting }));
-  const ndjsonPool = ndjsonWorkers(o, () => ({ ...matchInit(col, compileOptions), ...counting }));
+  let kindsSeen: { evtx: boolean; plain: boolean } | undefined;
+  const kinds = (): { evtx: boolean; plain: boolean } => (kindsSeen ??= logKinds(o.logs));
+  let init: (EvtxMatchInit & NdjsonMatchInit) | undefined;
+  const initOnce = (): EvtxMatchInit & NdjsonMatchInit => (init ??= { ...matchInit(col, compileOptions), ...counting });
+  const workers = evtxWorkers(o, initOnce, kinds);
+  const ndjsonPool = ndjsonWorkers(o, initOnce, kinds);
   const inventory = o.inventory;
   let compiled;
   try {

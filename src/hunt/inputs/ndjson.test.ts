@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BATCH, readNdjson } from './ndjson.ts';
+import { nestedDeeperThan } from './reader.ts';
 import type { InputItem, LogFile } from './reader.ts';
 
 function fileOf(chunks: Buffer[]): LogFile {
@@ -50,5 +51,21 @@ describe('readNdjson', () => {
     const { items, batches } = await read(cut(many, [100_000]));
     expect(items).toHaveLength(BATCH * 3 + 5);
     expect(Math.max(...batches)).toBeLessThanOrEqual(BATCH);
+  });
+});
+
+describe('nestedDeeperThan', () => {
+  const nest = (levels: number, open: string, close: string, inner = '1'): unknown => JSON.parse(`${open.repeat(levels)}${inner}${close.repeat(levels)}`);
+  it('counts the event itself as one level, objects and arrays alike', () => {
+    expect(nestedDeeperThan(nest(100, '[', ']'), 100)).toBe(false);
+    expect(nestedDeeperThan(nest(101, '[', ']'), 100)).toBe(true);
+    expect(nestedDeeperThan(nest(100, '{"a":', '}'), 100)).toBe(false);
+    expect(nestedDeeperThan(nest(101, '{"a":', '}'), 100)).toBe(true);
+    expect(nestedDeeperThan({ a: 1, b: [1, { c: [[]] }], d: 'x' }, 5)).toBe(false);
+    expect(nestedDeeperThan({ a: 1, b: [1, { c: [[]] }], d: 'x' }, 4)).toBe(true);
+    expect(nestedDeeperThan('text', 0)).toBe(false);
+  });
+  it('is safe on 20,000 levels', () => {
+    expect(nestedDeeperThan(nest(20000, '[', ']'), 100)).toBe(true);
   });
 });

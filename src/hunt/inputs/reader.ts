@@ -71,14 +71,25 @@ export interface LogReader {
  */
 export const MAX_EVENT_DEPTH = 100;
 
-/** Whether `value` nests objects/arrays more than `max` deep (iterative: safe on any depth). */
+/** Whether `value` nests objects/arrays more than `max` deep (recursion at most `max` + 1 calls deep, so safe on any depth; nothing allocated: it runs on every event). */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const stack: [object, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [object, number];
-    if (d > max) return true;
-    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x as object, d + 1]);
+  return deeper(value, max);
+}
+
+/** Does `v` (itself one level) hold objects/arrays nested more than `left` levels? */
+function deeper(v: object, left: number): boolean {
+  if (left === 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null && deeper(x, left - 1)) return true;
+    }
+  } else {
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null && deeper(x, left - 1)) return true;
+    }
   }
   return false;
 }

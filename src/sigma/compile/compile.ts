@@ -22,7 +22,7 @@ import { wrapAny, type DetectionItem, type Logsource, type SigmaFilter, type Sig
 import type { ConditionMap, Pipeline } from '../pipeline/pipeline.ts';
 import { eventLeaves, eventLeavesLower, getField, unwrap, type EventContext } from '../runtime/event.ts';
 import { EvalCache, scalarString, type Getter, type Predicate } from '../runtime/eval-cache.ts';
-import { compilePattern, compileShapeSet, patternShape, type StringTest } from './strings.ts';
+import { compilePattern, compileShapeSet, patternShape, regexPrefilter, type StringTest } from './strings.ts';
 import { resolvePlaceholders } from './placeholders.ts';
 import { detectionWitness } from './witness.ts';
 import { foldDetection } from './fold.ts';
@@ -122,6 +122,19 @@ function timePart(s: string, part: string): number | undefined {
   }
 }
 
+/** Does the leading inline flag group of a PCRE pattern, or Sigma's flags, make it ignore case? */
+function ignoresCase(value: { readonly source: string; readonly flags: string }): boolean {
+  return value.flags.includes('i') || (/^(?:\(\?[imsx]+\))+/.exec(value.source)?.[0].includes('i') ?? false);
+}
+
+/** A `re` value's test: RE2, behind the literal prefilter of its JavaScript form when it has one. */
+function regexTest(value: Extract<SigmaValue, { type: 'regex' }>): StringTest {
+  const re = compileLinearRegex(value.re2, value.flags);
+  const pre = value.witness === undefined ? undefined : regexPrefilter(value.witness, ignoresCase(value));
+  if (pre === undefined) return (s) => re.test(s);
+  return (s) => pre(s) && re.test(s);
+}
+
 /**
  * One value -> a test over one scalar event value (unwrapped; undefined = absent). String patterns
  * are `str` tests over the scalar's string form, already lower-cased unless the item is `cased`;
@@ -136,10 +149,10 @@ function compileValue(value: SigmaValue, item: DetectionItem, pipeline: Pipeline
     case 'string':
       return resolvePlaceholders(value.parts, pipeline).map((p) => ({ str: compilePattern(p, item.cased) }));
     case 'regex': {
-      const re = compileLinearRegex(value.re2, value.flags);
+      const test = regexTest(value);
       return [{ any: (v) => {
         const s = scalarString(v);
-        return s !== undefined && re.test(s);
+        return s !== undefined && test(s);
       } }];
     }
     case 'cidr': {
@@ -217,10 +230,7 @@ function compileItemPlain(item: DetectionItem, pipeline: Pipeline, cache: EvalCa
   // Keywords: implicit `contains` over every leaf value of the event.
   if (item.field === null) {
     const kwTests = item.values.flatMap((v): ((s: string) => boolean)[] => {
-      if (v.type === 'regex') {
-        const re = compileLinearRegex(v.re2, v.flags);
-        return [(s) => re.test(s)];
-      }
+      if (v.type === 'regex') return [regexTest(v)];
       if (v.type !== 'string') return [];
       const variants = resolvePlaceholders(v.parts, pipeline).map((p) => {
         const wrapped = wrapAny(p);

@@ -227,19 +227,10 @@ export function skipBracket(src: string, i: number): number {
   return j;
 }
 
-/**
- * The longest literal run any match of a JavaScript regex must contain, lower-cased ('' when none
- * is certain): top-level only, nothing from groups, classes or optional atoms; '' if the pattern
- * has a top-level alternation.
- */
-export function regexLiteral(src: string): string {
-  let best = '';
-  let run = '';
-  const end = (): void => {
-    if (run.length > best.length) best = run;
-    run = '';
-  };
-  let i = 0;
+/** Splits a JavaScript regex source at its top-level `|`. */
+function topAlternatives(src: string): string[] {
+  const out: string[] = [];
+  let from = 0;
   let depth = 0;
   for (let k = 0; k < src.length; k++) {
     const c = src[k];
@@ -247,8 +238,24 @@ export function regexLiteral(src: string): string {
     else if (c === '[') k = skipBracket(src, k) - 1;
     else if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return '';
+    else if (c === '|' && depth === 0) {
+      out.push(src.slice(from, k));
+      from = k + 1;
+    }
   }
+  out.push(src.slice(from));
+  return out;
+}
+
+/** The literal runs (as written) of one alternative's top level: nothing from groups, classes, escapes other than escaped punctuation, or optional atoms. */
+function sequenceRuns(src: string): string[] {
+  const runs: string[] = [];
+  let run = '';
+  const end = (): void => {
+    if (run !== '') runs.push(run);
+    run = '';
+  };
+  let i = 0;
   while (i < src.length) {
     const c = src[i] as string;
     let lit: string | undefined;
@@ -266,14 +273,14 @@ export function regexLiteral(src: string): string {
     } else if (c === '(' || c === '[') {
       end();
       i = skipBracket(src, i);
-    } else if (c === '.' || c === '^' || c === '$') {
+    } else if (c === '.' || c === '^' || c === '$' || c === ')' || c === '|') {
       end();
       i++;
     } else if (c === '*' || c === '?' || c === '+' || c === '{') {
       // The atom before was already appended: keep it only if it must occur at least once.
       const m = /^(\*|\+|\?|\{(\d*)(,\d*)?\})\??/.exec(src.slice(i));
       const q = m?.[1] ?? c;
-      const atLeastOnce = q === '+' || (q.startsWith('{') && Number(m?.[2] ?? '0') >= 1);
+      const atLeastOnce = q === '+' || (q.startsWith('{') && Number(m?.[2] === '' || m?.[2] === undefined ? '0' : m[2]) >= 1);
       if (!atLeastOnce) run = run.slice(0, -1);
       end();
       i += m?.[0].length ?? 1;
@@ -283,11 +290,48 @@ export function regexLiteral(src: string): string {
       i++;
     }
     if (lit === undefined) end();
-    else {
-      // A quantifier right after applies to this atom only.
-      run += lit;
-    }
+    else run += lit;
   }
   end();
-  return best.toLowerCase();
+  return runs;
+}
+
+/**
+ * Literal runs every match of a JavaScript regex source contains, as written: per top-level
+ * alternative, its longest top-level runs (at most two, each at least `min` code units). A string
+ * the regex matches holds, for some alternative, all of that alternative's runs. Undefined when an
+ * alternative has no such run (nothing cheap is certain).
+ */
+export function regexRuns(src: string, min = 2): string[][] | undefined {
+  const out: string[][] = [];
+  for (const alt of topAlternatives(src)) {
+    const runs = sequenceRuns(alt).filter((r) => r.length >= min).sort((a, b) => b.length - a.length).slice(0, 2);
+    if (runs.length === 0) return undefined;
+    out.push(runs);
+  }
+  return out;
+}
+
+const ASCII_ONLY = /^[^\u0080-\uffff]*$/;
+
+/**
+ * A cheap necessary condition for a `re` value, checked before its RE2 test (RE2 in JavaScript
+ * costs microseconds per string; String.prototype.includes is native): the runs of regexRuns.
+ * `source` is the JavaScript form (SigmaValue.witness); `insensitive` when the regex ignores case
+ * (the `i` flag, leading or Sigma's). Case-insensitive: only ASCII runs, compared lower-cased
+ * against the lower-cased string with U+017F (long s, which RE2 folds to `s` but toLowerCase keeps)
+ * read as `s`; U+212A (Kelvin) already lower-cases to `k`, and no other character folds to ASCII.
+ * Undefined when nothing is certain.
+ */
+export function regexPrefilter(source: string, insensitive: boolean): StringTest | undefined {
+  const runs = regexRuns(source);
+  if (runs === undefined) return undefined;
+  if (!insensitive) return (s) => runs.some((alt) => alt.every((r) => s.includes(r)));
+  const low = runs.map((alt) => alt.filter((r) => ASCII_ONLY.test(r)).map((r) => r.toLowerCase()));
+  if (low.some((alt) => alt.length === 0)) return undefined;
+  return (s) => {
+    let l = s.toLowerCase();
+    if (l.includes('\u017f')) l = l.replaceAll('\u017f', 's');
+    return low.some((alt) => alt.every((r) => l.includes(r)));
+  };
 }

@@ -17,6 +17,10 @@
  *                and checked with a rolling window; each bucket is visited once per event, and a
  *                rule is a candidate when all its witness sets were hit. Rules without a witness
  *                are always candidates on their routes.
+ *   Memo       = per route, the scalar leaves of the last event scanned there, by position, and
+ *                the buckets each hit: a leaf equal to last time's (provider, channel, computer...)
+ *                replays its buckets instead of being scanned (the buckets are a function of the
+ *                leaf's text and the route's index alone).
  */
 import { compileConditionMap, conditionTests, logsourceAdmits, routeFields, type CompiledRule } from '../compile/compile.ts';
 import type { Predicate } from '../runtime/eval-cache.ts';
@@ -63,24 +67,78 @@ interface Route {
   readonly aliases: Readonly<Record<string, string>> | undefined;
   /** The index of this route's rules (shared by the routes with the same rules); undefined = none to scan for. */
   readonly index: LiteralIndex | undefined;
+  /**
+   * The route's leaf memo: the k-th scalar leaf of the last event scanned on this route, and the
+   * buckets its scan hit (`memoHits[k]`, `memoLen[k]` of them). Events of one route mostly repeat
+   * their System values (provider, channel, computer, keywords...): a leaf equal to the one at its
+   * position last time hits the same buckets of the same index without being scanned.
+   */
+  readonly memoVals: unknown[];
+  readonly memoHits: Int32Array[];
+  readonly memoLen: Int32Array;
 }
+
+/** Leaves per event the route memo remembers. */
+const MEMO_LEAVES = 128;
 
 const MUL = 0x9e3779b1;
 /** Bits of the 4-gram prefilter bitset (32 kB). */
 const PRE_BITS = 18;
 
+/**
+ * Key kinds, as one number: a 4-gram is its 32-bit window (4 folded characters, the oldest in the
+ * top byte; never 0, which marks an empty table slot: see keyChooser), a 2-gram is BI + its 16
+ * bits, a character UNI + its folded code.
+ */
+const BI = 2 ** 32;
+const UNI = 2 ** 32 + 2 ** 16;
+
 /** A UTF-16 code unit -> 8 bits: ASCII as is, everything else into 0x80-0xff (so ASCII-only events never hit a non-ASCII gram). */
 function fold(c: number): number {
   return c < 0x80 ? c : 0x80 | ((c ^ (c >>> 7)) & 0x7f);
 }
-/** The 4-gram key ending at `end` (inclusive), as the scan's rolling hash computes it. */
+/** The 2-gram key ending at `end` (inclusive), as the scan's rolling hash computes it. */
 function gram2(s: string, end: number): number {
   return ((fold(s.charCodeAt(end - 1)) << 8) | fold(s.charCodeAt(end))) & 0xffff;
 }
 
 /**
- * The literal index. Keys: 4-grams (30-bit rolling hash of 4 folded characters), 2-grams (16 bits)
- * and single folded characters; each literal is filed under one key: its 4-gram rarest among all
+ * Text that nearly every Windows log holds (paths, providers, the event schema's namespace):
+ * a literal is filed under a 4-character window from here only when it has no other (`c:\p` of
+ * `c:\perflogs\` would be hit by every `C:\Program Files` path). Only which window files a
+ * literal depends on this, never which rules match.
+ */
+const COMMON_IN_LOGS = [
+  'c:\\program files\\',
+  'c:\\program files (x86)\\',
+  'c:\\programdata\\',
+  'c:\\windows\\system32\\',
+  'c:\\windows\\syswow64\\',
+  'c:\\users\\',
+  '\\appdata\\local\\',
+  '\\appdata\\roaming\\',
+  'microsoft-windows-',
+  'http://schemas.microsoft.com/win/2004/08/events/event',
+  'nt authority\\system',
+  's-1-5-18',
+];
+
+/** The 32-bit windows of the COMMON_IN_LOGS text. */
+const COMMON_WINDOWS = ((): Set<number> => {
+  const out = new Set<number>();
+  for (const t of COMMON_IN_LOGS) {
+    let h = 0;
+    for (let i = 0; i < t.length; i++) {
+      h = (h << 8) | fold(t.charCodeAt(i));
+      if (i >= 3) out.add(h);
+    }
+  }
+  return out;
+})();
+
+/**
+ * The literal index. Keys: 4-grams (the 32 bits of 4 folded characters), 2-grams (16 bits) and
+ * single folded characters; each literal is filed under one key: its 4-gram rarest among all
  * literals, or for a 1-3 character literal (only kept when it holds a rare character, see
  * witness.ts) its rarest 2-gram holding such a character, or that character. Buckets hold entries
  * `rule * 4 + set`, flat (CSR).
@@ -92,7 +150,7 @@ interface LiteralIndex {
   /** 4-gram prefilter bitset, and 32 - its log2 size in bits. */
   readonly pre: Uint32Array;
   readonly preShift: number;
-  /** 4-gram open-addressing table, pairs [key + 1 (0 = empty), bucket] side by side: one cache line per probe. */
+  /** 4-gram open-addressing table, pairs [key (0 = empty), bucket] side by side: one cache line per probe. */
   readonly table: Int32Array;
   readonly shift: number;
   /** 2-gram -> bucket + 1 (0 = none), behind a bitset (8 kB, stays in L1; the table is 256 kB). */
@@ -112,7 +170,24 @@ interface LiteralIndex {
 
 /** The witness sets the index can use (at most MAX_SETS, each of usable literals only); [] = the rule is always a candidate. */
 function usableSets(rule: CompiledRule): readonly (readonly string[])[] {
-  return rule.witness.slice(0, MAX_SETS).filter((set) => set.length > 0 && set.every(usableLiteral));
+  return rule.witness.slice(0, MAX_SETS).filter((set) => set.length > 0 && set.every(usableLiteral) && set.every(hasKey));
+}
+
+/** A 4+ character literal made only of NUL characters has no 4-gram key (0 marks empty table slots). */
+function hasKey(w: string): boolean {
+  return w.length < WITNESS_MIN || w.charCodeAt(0) !== 0 || /[^\0]/.test(w);
+}
+
+/** Adds a literal's 4-gram windows (4+ characters) or 2-grams (shorter) to the counts (a function of its own: called per literal, it is optimised early). */
+function countGrams(w: string, freq4: Uint32Array, freq2: Uint32Array, bits: number): void {
+  let h = 0;
+  const long = w.length >= WITNESS_MIN;
+  for (let i = 0; i < w.length; i++) {
+    h = (h << 8) | fold(w.charCodeAt(i));
+    if (long) {
+      if (i >= 3) freq4[Math.imul(h, MUL) >>> (32 - bits)]!++;
+    } else if (i >= 1) freq2[h & 0xffff]!++;
+  }
 }
 
 /**
@@ -122,50 +197,40 @@ function usableSets(rule: CompiledRule): readonly (readonly string[])[] {
  */
 function keyChooser(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[]): (w: string) => number {
   // Gram frequencies among all literals (approximate: a 2^20-slot count table; collisions only make
-  // a gram look commoner than it is, which changes which window files a literal, never correctness).
+  // a gram look commoner than it is, which changes which window files a literal, never correctness;
+  // a 2^16-slot table chose keys that made 3.66 candidates per realistic event instead of 2.85).
   const FREQ_BITS = 20;
   const freq4 = new Uint32Array(1 << FREQ_BITS);
   const freq2 = new Uint32Array(1 << 16);
   const slot4 = (h: number): number => Math.imul(h, MUL) >>> (32 - FREQ_BITS);
-  for (const id of ids) {
-    for (const set of setsOf(id)) {
-      for (const w of set) {
-        let h = 0;
-        for (let i = 0; i < w.length; i++) {
-          h = ((h << 8) | fold(w.charCodeAt(i))) & 0x3fffffff;
-          if (w.length >= WITNESS_MIN) {
-            if (i >= 3) freq4[slot4(h)]!++;
-          } else if (i >= 1) freq2[h & 0xffff]!++;
-        }
-      }
-    }
-  }
-  /** The (kind, key) a literal is filed under; literals recur across rules, so remembered. */
+  for (const id of ids) for (const set of setsOf(id)) for (const w of set) countGrams(w, freq4, freq2, FREQ_BITS);
+  /** The key a literal is filed under; literals recur across rules, so remembered. */
   const keyOf = new Map<string, number>();
   const chooseKey = (w: string): number => {
     let k = keyOf.get(w);
     if (k !== undefined) return k;
     if (w.length >= WITNESS_MIN) {
-      let best = -1;
+      let best = 0;
       let bestFreq = Infinity;
       let h = 0;
       // Windows of hex digits only are everywhere in events (hashes, GUIDs, addresses, times)
-      // however rare among the literals: any other window of the literal is preferred.
+      // however rare among the literals, and so are the windows of COMMON_IN_LOGS: any other
+      // window of the literal is preferred.
       let hexRun = 0;
       for (let i = 0; i < w.length; i++) {
         const c = w.charCodeAt(i);
-        h = ((h << 8) | fold(c)) & 0x3fffffff;
+        h = (h << 8) | fold(c);
         hexRun = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) ? hexRun + 1 : 0;
-        if (i < 3) continue;
-        const f = freq4[slot4(h)]! + (hexRun >= 4 ? 1_000_000 : 0);
+        if (i < 3 || h === 0) continue;
+        const f = freq4[slot4(h)]! + (hexRun >= 4 ? 1_000_000 : 0) + (COMMON_WINDOWS.has(h) ? 100_000 : 0);
         if (f <= bestFreq) {
           bestFreq = f;
           best = h;
         }
       }
-      k = best;
+      k = best >>> 0;
     } else if (w.length === 1) {
-      k = 2 * 0x40000000 + fold(w.charCodeAt(0));
+      k = UNI + fold(w.charCodeAt(0));
     } else {
       let best = -1;
       let bestFreq = Infinity;
@@ -178,11 +243,11 @@ function keyChooser(ids: readonly number[], setsOf: (rule: number) => readonly (
           best = h;
         }
       }
-      if (best >= 0) k = 0x40000000 + best;
+      if (best >= 0) k = BI + best;
       else {
         // No 2-gram with a rare character (cannot happen for a usable literal): its rare character.
         const rare = [...w].find(hasRareChar) ?? w[0] ?? ' ';
-        k = 2 * 0x40000000 + fold(rare.charCodeAt(0));
+        k = UNI + fold(rare.charCodeAt(0));
       }
     }
     keyOf.set(w, k);
@@ -196,26 +261,22 @@ function keyChooser(ids: readonly number[], setsOf: (rule: number) => readonly (
  * `chooseKey`'s keys; entries name rules by their number in the engine.
  */
 function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (readonly string[])[], chooseKey: (w: string) => number): LiteralIndex {
-  // key kind: 0 = 4-gram, 1 = 2-gram, 2 = char; bucket per distinct (kind, key).
+  // A bucket per distinct key.
   const bucketOf = new Map<number, number>();
   const lists: number[][] = [];
-  const file = (kind: number, key: number, entry: number): void => {
-    const k = kind * 0x40000000 + key;
-    let b = bucketOf.get(k);
-    if (b === undefined) {
-      b = lists.length;
-      bucketOf.set(k, b);
-      lists.push([]);
-    }
-    const l = lists[b] as number[];
-    if (l[l.length - 1] !== entry) l.push(entry);
-  };
   for (const idx of ids) {
     setsOf(idx).forEach((set, si) => {
       const entry = idx * 4 + si;
       for (const w of set) {
         const k = chooseKey(w);
-        file(Math.floor(k / 0x40000000), k % 0x40000000, entry);
+        let b = bucketOf.get(k);
+        if (b === undefined) {
+          b = lists.length;
+          bucketOf.set(k, b);
+          lists.push([]);
+        }
+        const l = lists[b] as number[];
+        if (l[l.length - 1] !== entry) l.push(entry);
       }
     });
   }
@@ -229,7 +290,7 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
   const entries = new Int32Array(total);
   lists.forEach((l, b) => entries.set(l, start[b]));
   let n4 = 0;
-  for (const k of bucketOf.keys()) if (k < 0x40000000) n4++;
+  for (const k of bucketOf.keys()) if (k < BI) n4++;
   let size = 1024;
   while (size < n4 * 2) size *= 2;
   const shift = 32 - Math.log2(size);
@@ -242,19 +303,19 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
   const biBits = new Uint32Array(1 << 11);
   const uni = new Int32Array(256);
   for (const [k, b] of bucketOf) {
-    if (k < 0x40000000) {
-      let i = Math.imul(k, MUL) >>> shift;
+    if (k < BI) {
+      const h = k | 0;
+      let i = Math.imul(h, MUL) >>> shift;
       while (table[2 * i] !== 0) i = (i + 1) & (size - 1);
-      table[2 * i] = k + 1;
+      table[2 * i] = h;
       table[2 * i + 1] = b;
-      const p = Math.imul(k, 0x85ebca6b) >>> preShift;
+      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
       pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
-    } else if (k < 0x80000000) {
-      const g = k - 0x40000000;
+    } else if (k < UNI) {
+      const g = k - BI;
       bi[g] = b + 1;
       biBits[g >>> 5] = (biBits[g >>> 5] as number) | (1 << (g & 31));
-    }
-    else uni[k - 0x80000000] = b + 1;
+    } else uni[k - UNI] = b + 1;
   }
   return { buckets: lists.length, start, entries, pre, preShift, table, shift, bi, biBits, uni, ascii: ASCII, stamp: new Uint32Array(lists.length) };
 }
@@ -429,21 +490,26 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
         indexes.set(key, index);
       }
     }
-    return { loose, always: Int32Array.from(always), aliases, index };
+    return { loose, always: Int32Array.from(always), aliases, index, memoVals: [], memoHits: [], memoLen: new Int32Array(MEMO_LEAVES) };
   };
 
   const counters: EngineCounters = { events: 0, evaluated: 0, visited: 0 };
   const stamp = new Uint32Array(n);
   const mask = new Uint8Array(n);
-  let bucketStamp: Uint32Array = new Uint32Array(0);
   let epoch = 0;
   let candidates = new Int32Array(64);
   let nc = 0;
   let visited = 0;
 
-  /** Marks the entries of bucket `b` (once per event); a rule whose sets are all hit becomes a candidate. */
+  // The index scanned for the current event (its route's).
+  let cur: LiteralIndex | undefined;
   let curStart: Int32Array = new Int32Array(1);
   let curEntries: Int32Array = new Int32Array(0);
+  let bucketStamp: Uint32Array = new Uint32Array(0);
+  // Buckets hit by the leaf being scanned, for the route's memo.
+  let rec = new Int32Array(64);
+  let recLen = 0;
+
   /** Marks the entries of bucket `b` (once per event); a rule whose sets are all hit becomes a candidate. */
   const visit = (b: number): void => {
     if (bucketStamp[b] === epoch) return;
@@ -475,59 +541,148 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     }
   };
 
-  /**
-   * Scans one leaf string, case-folded on the fly: ASCII letters inline; a leaf with any other
-   * character is scanned again as s.toLowerCase() (full Unicode folding, as the witnesses were
-   * folded; buckets already visited are skipped, so the partial first pass costs nothing extra).
-   */
-  const scanString = (s: string, folded: boolean, ix: LiteralIndex): void => {
-    const { pre, preShift, table, shift, bi, biBits, uni, ascii } = ix;
-    let prevRare = 0;
+  /** A key of the leaf being scanned was hit: its bucket, remembered for the route's memo. */
+  const hit = (b: number): void => {
+    if (recLen === rec.length) {
+      const next = new Int32Array(recLen * 2);
+      next.set(rec);
+      rec = next;
+    }
+    rec[recLen++] = b;
+    visit(b);
+  };
+
+  /** The 4-gram window `h` passed the prefilter: its bucket, when it is a key. */
+  const probe = (h: number): void => {
+    const ix = cur as LiteralIndex;
+    const table = ix.table;
     const tmask = (table.length >>> 1) - 1;
-    const len = s.length;
-    let h = 0;
-    for (let i = 0; i < len; i++) {
-      const c = s.charCodeAt(i);
-      let fr: number;
-      if (c < 0x80) fr = ascii[c]!;
-      else if (!folded) {
-        scanString(s.toLowerCase(), true, ix);
+    let t = Math.imul(h, MUL) >>> ix.shift;
+    for (;;) {
+      const kk = table[2 * t]!;
+      if (kk === 0) return;
+      if (kk === h) {
+        hit(table[2 * t + 1]!);
         return;
-      } else fr = 0x180 | ((c ^ (c >>> 7)) & 0x7f); // non-ASCII: folded into 0x80-0xff, always rare
+      }
+      t = (t + 1) & tmask;
+    }
+  };
+
+  /**
+   * The 1- and 2-gram keys of a leaf (ASCII, or already lower-cased) holding a rare character:
+   * they always hold one (witness.ts), so only leaves with one are looked at again.
+   */
+  const scanRare = (s: string): void => {
+    const { bi, biBits, uni } = cur as LiteralIndex;
+    let prevRare = 0;
+    let h = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const fr = c < 0x80 ? ASCII[c]! : 0x180 | ((c ^ (c >>> 7)) & 0x7f); // non-ASCII: folded into 0x80-0xff, always rare
       const f = fr & 0xff;
-      h = ((h << 8) | f) & 0x3fffffff;
-      // Windows reaching before the leaf's start read as NUL characters: at worst an extra candidate.
+      h = ((h << 8) | f) & 0xffff;
       const r = fr >>> 8;
       if ((r | prevRare) !== 0) {
         if (r !== 0) {
           const u = uni[f]!;
-          if (u !== 0) visit(u - 1);
+          if (u !== 0) hit(u - 1);
         }
-        if ((biBits[(h & 0xffff) >>> 5]! & (1 << (h & 31))) !== 0) visit(bi[h & 0xffff]! - 1);
+        if ((biBits[h >>> 5]! & (1 << (h & 31))) !== 0) hit(bi[h]! - 1);
       }
       prevRare = r;
-      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
-      if ((pre[p >>> 5]! & (1 << (p & 31))) === 0) continue;
-      let t = Math.imul(h, MUL) >>> shift;
-      const want = h + 1;
-      for (;;) {
-        const kk = table[2 * t]!;
-        if (kk === want) {
-          visit(table[2 * t + 1]!);
-          break;
-        }
-        if (kk === 0) break;
-        t = (t + 1) & tmask;
-      }
     }
   };
 
-  /** Every scalar leaf of the event, as eventLeaves lists them, without building the list. */
-  const scanValue = (v: unknown, ix: LiteralIndex): void => {
-    if (typeof v === 'string') scanString(v, false, ix);
-    else if (typeof v === 'number' || typeof v === 'boolean') scanString(String(v), false, ix);
-    else if (Array.isArray(v)) for (let k = 0; k < v.length; k++) scanValue(v[k], ix);
-    else if (v !== null && typeof v === 'object') for (const k in v) scanValue((v as Record<string, unknown>)[k], ix);
+  /** The 4-gram windows of a lower-cased leaf with characters beyond ASCII, then its rare keys. */
+  const scanFolded = (s: string): void => {
+    const { pre, preShift } = cur as LiteralIndex;
+    let h = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h = (h << 8) | (c < 0x80 ? ASCII[c]! & 0xff : 0x80 | ((c ^ (c >>> 7)) & 0x7f));
+      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
+      if ((pre[p >>> 5]! & (1 << (p & 31))) !== 0) probe(h);
+    }
+    scanRare(s);
+  };
+
+  /**
+   * Scans one leaf string, case-folded on the fly: ASCII letters inline, the rare characters'
+   * keys in a second pass only for the leaves that hold one; a leaf with any character beyond
+   * ASCII is scanned again as s.toLowerCase() (full Unicode folding, as the witnesses were folded;
+   * buckets already visited are skipped, so the partial first pass costs nothing extra). Windows
+   * reaching before the leaf's start read as NUL characters: at worst an extra candidate.
+   */
+  const scanString = (s: string): void => {
+    const { pre, preShift } = cur as LiteralIndex;
+    const ascii = ASCII;
+    let h = 0;
+    let any = 0;
+    const len = s.length;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        scanFolded(s.toLowerCase());
+        return;
+      }
+      const fr = ascii[c]!;
+      any |= fr;
+      h = (h << 8) | (fr & 0xff);
+      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
+      if ((pre[p >>> 5]! & (1 << (p & 31))) !== 0) probe(h);
+    }
+    if ((any & 0x100) !== 0) scanRare(s);
+  };
+
+  // The current route's memo, and the number of the next scalar leaf.
+  let memoVals: unknown[] = [];
+  let memoHits: Int32Array[] = [];
+  let memoLen: Int32Array = new Int32Array(0);
+  let leafNo = 0;
+
+  /** One scalar leaf: from the route's memo when it equals the leaf at its position last time, else scanned (and remembered). */
+  const scanLeaf = (v: string | number | boolean): void => {
+    const k = leafNo++;
+    recLen = 0;
+    if (k >= MEMO_LEAVES) {
+      scanString(typeof v === 'string' ? v : String(v));
+      return;
+    }
+    if (memoVals[k] === v) {
+      const hs = memoHits[k] as Int32Array;
+      const m = memoLen[k]!;
+      for (let j = 0; j < m; j++) visit(hs[j]!);
+      return;
+    }
+    scanString(typeof v === 'string' ? v : String(v));
+    memoVals[k] = v;
+    memoLen[k] = recLen;
+    if (recLen > 0) {
+      let hs = memoHits[k];
+      if (hs === undefined || hs.length < recLen) memoHits[k] = hs = new Int32Array(Math.max(8, recLen));
+      hs.set(rec.subarray(0, recLen));
+    }
+  };
+
+  /** Every scalar leaf of the event, as eventLeaves lists them, without building the list (a call per object, not per leaf). */
+  const scanValue = (v: unknown): void => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') scanLeaf(v);
+    else if (typeof v === 'object' && v !== null) {
+      if (Array.isArray(v)) {
+        for (let k = 0; k < v.length; k++) {
+          const x: unknown = v[k];
+          if (typeof x === 'string') scanLeaf(x);
+          else scanValue(x);
+        }
+      } else {
+        for (const k in v) {
+          const x = (v as Record<string, unknown>)[k];
+          if (typeof x === 'string') scanLeaf(x);
+          else scanValue(x);
+        }
+      }
+    }
   };
 
   const matchContext = (ctx: EventContext): CompiledRule[] => {
@@ -544,10 +699,15 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     visited = 0;
     const index = route.index;
     if (index !== undefined) {
+      cur = index;
       curStart = index.start;
       curEntries = index.entries;
       bucketStamp = index.stamp;
-      scanValue(ctx.raw, index);
+      memoVals = route.memoVals;
+      memoHits = route.memoHits;
+      memoLen = route.memoLen;
+      leafNo = 0;
+      scanValue(ctx.raw);
     }
     counters.visited += visited;
     const always = route.always;

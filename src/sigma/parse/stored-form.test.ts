@@ -76,3 +76,16 @@ describe('witnesses in the stored form', () => {
     expect(compileCollection(structuredClone(col)).compiled[0]!.witness).toEqual(computed);
   });
 });
+
+describe('the stored text', () => {
+  it('is ASCII, non-ASCII characters escaped, and decodes to the same document', () => {
+    const yaml = YAML.replace('title: stored witness', 'title: "stored witness \u2014 caf\u00e9 \u{1F600}"').replace("'/groups'", "'/gr\u00fcppen'");
+    const col = parseSigma(yaml, { file: 'r.yml' });
+    expect(col.issues).toEqual([]);
+    const doc = col.rules[0]!;
+    const text = encodeDocument(doc);
+    expect(text).not.toMatch(/[\u007f-\uffff]/);
+    expect(text).toContain('\\u2014');
+    expect(decodeDocument(text, 'r.yml')).toEqual(doc);
+  });
+});

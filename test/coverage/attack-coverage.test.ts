@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
-import { dataPath } from '../helpers/paths.ts';
+import { dataPath, projectRoot, screenshotPath } from '../helpers/paths.ts';
 import { windowsEntry } from './fixtures.ts';
 import { eventIdsOf, requirementOf } from '../../src/core/log-sources.ts';
 import { HuntRecorder } from '../../src/ingest/hunt/record-hunt.ts';
@@ -17,7 +17,6 @@ import { defaultPipeline } from '../../src/sigma/index.ts';
 import { renderTechniqueBody } from '../../src/render/html/technique-page.ts';
 import { createApp } from '../../src/web/app.ts';
 import { listen } from '../../src/web/server.ts';
-import { projectRoot } from '../helpers/paths.ts';
 import { chromium } from 'playwright-core';
 
 let t: TempGraph;
@@ -162,7 +161,7 @@ describe('the web app and API', () => {
       expect(await tab.locator('h1').innerText()).toContain('Magic Hound');
       const firstLevel = await tab.locator('table.coverage-gaps tbody tr').first().locator('.coverage-level').innerText();
       expect(firstLevel).toBe(api.techniques[0]!.level);
-      await tab.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'coverage-g0059.png') });
+      await tab.screenshot({ path: screenshotPath('coverage-g0059.png') });
       await tab.goto(`${server.url}/techniques/T1114#coverage`);
       expect(await tab.locator('#coverage h2').innerText()).toBe('Your coverage');
       expect(await tab.locator('#coverage tr[data-analytic]').count()).toBe(4);

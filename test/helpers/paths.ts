@@ -1,5 +1,5 @@
 /** Where tests find the project and the shared public data (never copied into the project). */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -22,4 +22,15 @@ export function filesUnder(dir: string, pred: (name: string) => boolean = () => 
     else if (pred(f)) out.push(p);
   }
   return out;
+}
+
+/**
+ * Where a browser test writes a screenshot named `name`: test-output/screenshots (ignored by git), or
+ * `$TTPGRAPH_SCREENSHOTS` (relative to the project). `npm run screenshots` sets it to docs/screenshots,
+ * so a plain `npm test` never rewrites the committed pictures.
+ */
+export function screenshotPath(name: string): string {
+  const dir = path.resolve(projectRoot, process.env['TTPGRAPH_SCREENSHOTS'] ?? path.join('test-output', 'screenshots'));
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
 }

@@ -6,19 +6,18 @@
  * components by name, "what changed" matching them by name, print/full-page content, and axe-core
  * on every page kind in light and dark mode. One server and one browser for the file.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
 import type { TempGraph } from '../helpers/attack-store.ts';
-import { dataPath, projectRoot } from '../helpers/paths.ts';
+import { dataPath, projectRoot, screenshotPath } from '../helpers/paths.ts';
 import { REFERENCE_DATA_COMPONENTS, webGraph } from './fixture.ts';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const axeSource = readFileSync(path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-const SHOTS = path.join(projectRoot, 'docs', 'screenshots');
 
 interface Box {
   x1: number;
@@ -125,7 +124,6 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
     server = await listen(createApp({ graph: t.graph }), { port: 0 });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     light = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -149,7 +147,7 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
     const labels = g.leaves.map((l) => l.label);
     for (const name of REFERENCE_DATA_COMPONENTS) expect(labels).toContain(name);
     expect(labels.filter((l) => l.includes('x-mitre-'))).toEqual([]);
-    await page.locator('#context').screenshot({ path: path.join(SHOTS, 'graph-T1114-15.1.png') });
+    await page.locator('#context').screenshot({ path: screenshotPath('graph-T1114-15.1.png') });
 
     // A click on a framework node lists its controls (the newest version's), still readable.
     const nist = frameworkNodes.find((n) => n.framework === 'NIST SP 800-53')!;
@@ -188,7 +186,7 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
     const g = await graphState(big);
     expect(g.leaves.length).toBeGreaterThan(170);
     expectReadable(g);
-    await big.locator('#context').screenshot({ path: path.join(SHOTS, 'graph-G0007.png') });
+    await big.locator('#context').screenshot({ path: screenshotPath('graph-G0007.png') });
     await big.close();
   });
 
@@ -214,7 +212,7 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
     }
     const cue = await page.locator('#matrix-cue').innerText();
     expect(cue).toMatch(/more tactics? to the right/);
-    await page.screenshot({ path: path.join(SHOTS, 'matrix-groups-1400.png') });
+    await page.screenshot({ path: screenshotPath('matrix-groups-1400.png') });
     // Controls per framework version, never summed: T1114 counts rev5's 14, not rev4 + rev5.
     const controls = await open('/matrix?metric=controls&framework=nist_800_53%20rev5');
     await expect(controls.locator('a.tech[data-technique="T1114"] .count').innerText()).resolves.toBe('14');
@@ -273,7 +271,7 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
     expect((await changes.locator('main').innerText()).includes('x-mitre-')).toBe(false);
     // The description's changes word by word.
     await expect(changes.locator('.word-diff ins, .word-diff del').count()).resolves.toBeGreaterThan(0);
-    await changes.screenshot({ path: path.join(SHOTS, 'changes-T1114.png'), fullPage: true });
+    await changes.screenshot({ path: screenshotPath('changes-T1114.png'), fullPage: true });
     await changes.close();
     await page.close();
   });
@@ -329,7 +327,7 @@ describe('the web app as an analyst reads it, at 1400 px', () => {
         return (await w.axe.run(document, { resultTypes: ['violations'] })).violations;
       });
       for (const v of violations) found.push(`${scheme} ${url} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
-      if (scheme === 'dark' && url.startsWith('/techniques/T1114')) await page.screenshot({ path: path.join(SHOTS, 'technique-T1114-dark.png') });
+      if (scheme === 'dark' && url.startsWith('/techniques/T1114')) await page.screenshot({ path: screenshotPath('technique-T1114-dark.png') });
       await page.close();
     }
     await context.close();

@@ -4,7 +4,7 @@
  * overlay, axe-core on the technique, matrix and search pages, and the screenshot in docs/; then an
  * empty store whose "Sync now" fills it from ../shared/data (ICS ATT&CK) until a technique opens.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { type Graph, openGraph } from '../../src/graph.ts';
 import { type App, createApp } from '../../src/web/app.ts';
 import { listen, type RunningServer } from '../../src/web/server.ts';
 import { tempDir, type TempGraph } from '../helpers/attack-store.ts';
-import { projectRoot, sharedData } from '../helpers/paths.ts';
+import { projectRoot, screenshotPath, sharedData } from '../helpers/paths.ts';
 import { REFERENCE_DATA_COMPONENTS, REFERENCE_MITIGATIONS, webGraph } from './fixture.ts';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -122,8 +122,7 @@ describe('in a real browser', () => {
     await shot.waitForFunction(() => (window as unknown as { __ttpgraph?: unknown }).__ttpgraph !== undefined);
     // Two animation frames: the graph's first layout has been painted.
     await shot.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
-    mkdirSync(path.join(projectRoot, 'docs', 'screenshots'), { recursive: true });
-    await shot.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'technique-T1114.png'), fullPage: true });
+    await shot.screenshot({ path: screenshotPath('technique-T1114.png'), fullPage: true });
     await shot.close();
     await page.close();
   });
@@ -248,7 +247,7 @@ describe('an empty store in a real browser, server started with a token', () => 
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.locator('#sync-status', { hasText: 'Done.' }).waitFor({ timeout: 60_000 });
     await expect(page.locator('#sync-status').innerText()).resolves.toContain('imported ics ATT&CK 18.1');
-    await page.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', 'empty-store-sync-now.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('empty-store-sync-now.png'), fullPage: true });
 
     await Promise.all([page.waitForURL('**/matrix'), page.getByRole('link', { name: 'Open the matrix' }).click()]);
     const first = page.locator('a.tech[data-technique]').first();

@@ -13,6 +13,11 @@ export default defineConfig({
     // servers), so one file more than the cores runs at once: 3 on 2 cores (docs/benchmarks.md,
     // issue 15). `npx vitest run --maxWorkers=N` overrides it.
     maxWorkers: availableParallelism() + 1,
+    // A worker process runs its files one after another in one module graph instead of a fresh
+    // one per file: the per-file start-up (loading src, the CLI, better-sqlite3) was ~0.9 s of CPU
+    // per file, 70-90 s of a run (docs/benchmarks.md). So a test file leaves process state as it
+    // found it (env, cwd, exit code, listeners: test/helpers/cli.ts restores them) and mocks nothing.
+    isolate: false,
     // The slowest files start first (a clean checkout has no vitest cache to say which they are).
     sequence: { sequencer: SlowFirstSequencer },
     // The ATT&CK stores and the parsed SigmaHQ rules, built once per run (test/README.md).

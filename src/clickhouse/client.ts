@@ -85,7 +85,7 @@ export class ClickhouseClient {
     return t;
   }
 
-  private async send(url: string, body: string, signal?: AbortSignal, idempotent = true): Promise<Response> {
+  private async send(url: string, body: string | Uint8Array<ArrayBuffer>, signal?: AbortSignal, idempotent = true): Promise<Response> {
     let res: Response;
     try {
       try {
@@ -117,6 +117,12 @@ export class ClickhouseClient {
   /** Inserts rows given as JSONEachRow text. */
   async insertJsonRows(table: string, rows: string): Promise<void> {
     const res = await this.send(this.url({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, input_format_skip_unknown_fields: '0', insert_distributed_sync: '1' }), rows, undefined, false);
+    await res.text();
+  }
+
+  /** Inserts rows given in RowBinary (columns in the table's order). */
+  async insertRowBinary(table: string, rows: Uint8Array<ArrayBuffer>): Promise<void> {
+    const res = await this.send(this.url({ query: `INSERT INTO ${table} FORMAT RowBinary`, insert_distributed_sync: '1' }), rows, undefined, false);
     await res.text();
   }
 

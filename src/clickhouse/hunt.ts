@@ -31,6 +31,8 @@ export interface ClickhouseHuntOptions {
   readonly pipeline: Pipeline;
   readonly filters?: HuntFilters;
   readonly routing?: boolean;
+  /** Witness prefilters on route groups (default true). */
+  readonly prefilter?: boolean;
   readonly sinceMs?: number;
   readonly untilMs?: number;
   onHit(hit: HuntHit): void;
@@ -71,6 +73,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const major = Number(version.split('.')[0]);
   const converted = convertCollection({ ...o.collection, rules }, o.pipeline, {
     ...(o.routing === false ? { routing: false } : {}),
+    ...(o.prefilter === false ? { prefilter: false } : {}),
     arrays,
     maxRulesPerGroup: o.maxRulesPerQuery ?? (major < 20 ? OLD_SERVER_RULES_PER_QUERY : 2000),
   });

@@ -614,11 +614,29 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   const groups: RouteGroup[] = [];
   for (const [route, all] of byRoute) {
     // Rules with a witness first: their groups get a prefilter (groupQuery), the rest share theirs.
-    const rs = [...all.filter((r) => r.witness !== undefined), ...all.filter((r) => r.witness === undefined)];
-    for (let i = 0; i < rs.length; i += Number.isFinite(max) ? max : rs.length) groups.push({ route, rules: rs.slice(i, i + (Number.isFinite(max) ? max : rs.length)) });
+    // A group with a prefilter also stops at PREFILTER_LITERALS literals: one RE2 alternation of
+    // hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes.
+    let group: ConvertedRule[] = [];
+    let literals = 0;
+    for (const r of all.filter((x) => x.witness !== undefined)) {
+      const n = (r.witness as readonly string[]).length;
+      if (group.length > 0 && (group.length >= max || literals + n > PREFILTER_LITERALS)) {
+        groups.push({ route, rules: group });
+        group = [];
+        literals = 0;
+      }
+      group.push(r);
+      literals += n;
+    }
+    if (group.length > 0) groups.push({ route, rules: group });
+    const rest = all.filter((r) => r.witness === undefined);
+    for (let i = 0; i < rest.length; i += Number.isFinite(max) ? max : rest.length) groups.push({ route, rules: rest.slice(i, i + (Number.isFinite(max) ? max : rest.length)) });
   }
   return { converter: conv, rules, groups, issues };
 }
+
+/** Most witness literals in one group's prefilter (see convertCollection). */
+export const PREFILTER_LITERALS = 128;
 
 /** Columns a condition reads beyond its slots: the whole entry arrays (keywords, loose lookups). */
 const BEYOND_SLOTS = /\b(?:fv|fk|fnam|mval|mnam|mkin|xl)\b/;

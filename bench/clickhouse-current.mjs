@@ -19,6 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = path.resolve(root, '..', 'shared', 'data');
 const { Session } = createRequire(import.meta.url)(process.env.CHDB_PATH ?? 'chdb');
 const { runClickhouseHunt } = await import(path.join(root, 'dist/clickhouse/hunt.js'));
+const { ClickhouseError } = await import(path.join(root, 'dist/clickhouse/client.js'));
 const { schemaStatements } = await import(path.join(root, 'dist/sigma/backend/clickhouse/schema.js'));
 const { eventRow, RowBinaryWriter, writeRowBinary } = await import(path.join(root, 'dist/sigma/backend/clickhouse/row.js'));
 const { openLogFile } = await import(path.join(root, 'dist/hunt/inputs/open.js'));
@@ -60,12 +61,22 @@ try {
   const version = session.query('SELECT version()', 'TabSeparated').trim();
   log(`chdb: ClickHouse ${version}; ${events.toLocaleString('en-US')} events (${logs.length} files), ${collection.rules.length} rules`);
 
-  // The hunt's client, over chdb: the same statements, answered in this process.
+  // The hunt's client, over chdb: the same statements and the settings the HTTP client sends
+  // (client.ts QUERY_SETTINGS: big queries), answered in this process; errors as the client's.
+  session.query('SET max_query_size = 268435456, max_ast_elements = 50000000, max_expanded_ast_elements = 50000000, max_ast_depth = 100000');
+  const display = `chdb (ClickHouse ${version})`;
+  const run = (sql, format) => {
+    try {
+      return session.query(sql, format);
+    } catch (e) {
+      throw new ClickhouseError(`ClickHouse at ${display}: ${String(e.message).split('\n')[0].slice(0, 500)}`);
+    }
+  };
   const client = {
-    target: { display: `chdb (ClickHouse ${version})` },
-    exec: async (sql) => session.query(sql, 'TabSeparated'),
+    target: { display },
+    exec: async (sql) => run(sql, 'TabSeparated'),
     select: async (sql, onRow) => {
-      for (const line of session.query(sql, 'JSONEachRow').split('\n')) if (line !== '') onRow(JSON.parse(line));
+      for (const line of run(sql, 'JSONEachRow').split('\n')) if (line !== '') onRow(JSON.parse(line));
     },
   };
   const key = (h) => `${h.ruleId ?? h.title}\u0000${h.source}\u0000${h.line}`;

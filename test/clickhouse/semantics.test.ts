@@ -230,7 +230,7 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {
     // The compiled loader (worker threads start from dist/, as for a user) with tiny ranges, against
     // this thread's loader: every column equal, problems in the same order with the same lines.
-    const threaded = (await import(path.join(process.cwd(), 'dist/clickhouse/load.js'))) as typeof import('../../src/clickhouse/load.ts');
+    const threaded = (await import(path.join(process.cwd(), 'dist/clickhouse/load.js'))) as { loadLogs: typeof loadLogs };
     const file = path.join(dir, 'ranges.ndjson');
     const lines = ['\uFEFF' + JSON.stringify(EVENTS[0])];
     for (let i = 0; i < 300; i++) lines.push(i % 97 === 5 ? '{not json' : i % 50 === 7 ? '' : JSON.stringify(EVENTS[i % EVENTS.length]) + (i % 3 === 0 ? '\r' : ''));

@@ -9,6 +9,9 @@
 //     over the NDJSON file; wall time;
 //  3. the same rules hunted in ClickHouse (runClickhouseHunt); wall time, queries, server version;
 //  4. the hits of both, per rule and event: equal or not (the differential on this workload).
+// CLICKHOUSE_BENCH_CLUSTER=1: the server declares a cluster of two shards (two databases of this one
+// server, as in test/clickhouse/semantics.test.ts) and the events are loaded and hunted through a
+// Distributed table over them. CLICKHOUSE_BENCH_FILE=PATH: use (or write once) the NDJSON there.
 // Load average before and after each figure. The temp directory is deleted afterwards.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -39,6 +42,7 @@ async function startServer(dir) {
   const [http, tcp, inter] = [await freePort(), await freePort(), await freePort()];
   writeFileSync(path.join(dir, 'config.xml'), `<?xml version="1.0"?><yandex><logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/server.err.log</errorlog></logger>
 <http_port>${http}</http_port><tcp_port>${tcp}</tcp_port><interserver_http_port>${inter}</interserver_http_port><listen_host>127.0.0.1</listen_host>
+<remote_servers><bench><shard><replica><host>127.0.0.1</host><port>${tcp}</port><default_database>shard1</default_database></replica></shard><shard><replica><host>127.0.0.1</host><port>${tcp}</port><default_database>shard2</default_database></replica></shard></bench></remote_servers>
 <path>${dir}/data/</path><tmp_path>${dir}/tmp/</tmp_path><user_files_path>${dir}/uf/</user_files_path><format_schema_path>${dir}/fs/</format_schema_path>
 <mark_cache_size>536870912</mark_cache_size><users_config>${dir}/users.xml</users_config><default_profile>default</default_profile><default_database>default</default_database><timezone>UTC</timezone></yandex>`);
   writeFileSync(path.join(dir, 'users.xml'), `<?xml version="1.0"?><yandex><profiles><default><max_memory_usage>6000000000</max_memory_usage></default></profiles>
@@ -56,8 +60,8 @@ async function startServer(dir) {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ttpgraph-ch-bench-'));
 let server;
 try {
-  const file = path.join(dir, 'realistic.ndjson');
-  await writeRealisticNdjson(path.join(shared, 'sigma-regression'), file, EVENTS);
+  const file = process.env.CLICKHOUSE_BENCH_FILE ?? path.join(dir, 'realistic.ndjson');
+  if (!existsSync(file)) await writeRealisticNdjson(path.join(shared, 'sigma-regression'), file, EVENTS);
   log(`workload: ${EVENTS.toLocaleString('en-US')} realistic events, ${(statSync(file).size / 1e6).toFixed(0)} MB NDJSON; ${os.cpus().length} cores`);
   let url = process.env.TTPGRAPH_CLICKHOUSE_URL;
   if (url === undefined) {
@@ -65,17 +69,26 @@ try {
     url = server.url;
   }
   const client = new ClickhouseClient(parseClickhouseUrl(url));
+  const cluster = process.env.CLICKHOUSE_BENCH_CLUSTER === '1';
   const tableText = `bench_events_${Date.now()}`;
   const table = tableName(tableText);
-  for (const s of schemaStatements({ table: tableText })) await client.exec(s);
+  if (cluster) {
+    const { COLUMNS } = await import(path.join(root, 'dist/sigma/backend/clickhouse/schema.js'));
+    for (const db of ['shard1', 'shard2']) {
+      await client.exec(`CREATE DATABASE IF NOT EXISTS ${db}`);
+      await client.exec(`CREATE TABLE ${db}.${tableText}_local ${COLUMNS} ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (channel, event_id, time)`);
+    }
+    await client.exec(`CREATE TABLE ${table} ${COLUMNS} ENGINE = Distributed(bench, '', ${tableText}_local, rand())`);
+  } else for (const s of schemaStatements({ table: tableText })) await client.exec(s);
   const version = (await client.exec('SELECT version()')).trim();
+  log(`table: ${cluster ? 'Distributed over two shards (one server)' : 'MergeTree (one node)'}`);
 
   let before = load();
   let t = performance.now();
   const loaded = await loadLogs(client, { table, logs: [file] });
   let ms = performance.now() - t;
   log(`load: ${loaded.events.toLocaleString('en-US')} events in ${(ms / 1000).toFixed(1)} s = ${Math.round(loaded.events / (ms / 1000)).toLocaleString('en-US')} events/s into ClickHouse ${version} (load avg before ${before}, after ${load()})`);
-  const bytes = (await client.exec(`SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND table = '${tableText}'`)).trim();
+  const bytes = (await client.exec(`SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND table IN ('${tableText}', '${tableText}_local')`)).trim();
   log(`table on disk: ${(Number(bytes) / 1e6).toFixed(0)} MB`);
 
   const rules = loadRuleFiles([path.join(shared, 'sigma', 'rules', 'windows')]).collection;
@@ -92,15 +105,16 @@ try {
   before = load();
   t = performance.now();
   let firstAnswer;
+  let firstHit;
   const remote = [];
   const b = await runClickhouseHunt({
-    client, table, collection: rules, pipeline: defaultPipeline,
-    onHit: (h) => remote.push(key(h)),
+    client, table, collection: rules, pipeline: defaultPipeline, order: 'stream',
+    onHit: (h) => { firstHit ??= performance.now() - t; remote.push(key(h)); },
     onProblem: (p) => log(`  problem: ${p.message}`),
     onProgress: () => { firstAnswer ??= performance.now() - t; },
   });
   ms = performance.now() - t;
-  log(`ClickHouse hunt: ${(ms / 1000).toFixed(1)} s (first route answered after ${((firstAnswer ?? ms) / 1000).toFixed(1)} s; hits printed at the end), ${b.hits} hits from ${b.rulesHit} rules, ${b.queries} queries, ${b.rulesFailed} rule(s) failed, server ${b.serverVersion} (load avg before ${before}, after ${load()})`);
+  log(`ClickHouse hunt: ${(ms / 1000).toFixed(1)} s (first route group answered after ${((firstAnswer ?? ms) / 1000).toFixed(1)} s, first hit after ${((firstHit ?? ms) / 1000).toFixed(1)} s, hits streamed per group), ${b.hits} hits from ${b.rulesHit} rules, ${b.queries} queries, ${b.rulesFailed} rule(s) failed, server ${b.serverVersion} (load avg before ${before}, after ${load()})`);
 
   local.sort();
   remote.sort();

@@ -5,6 +5,9 @@
  * header; `display` is the URL without them, the only form any message shows, and error texts are
  * scrubbed of the password in case a server or proxy echoes it.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
 /** A one-line error about the server (it never holds the password). */
 export class ClickhouseError extends Error {
   override name = 'ClickhouseError';
@@ -85,7 +88,7 @@ export class ClickhouseClient {
     return t;
   }
 
-  private async send(url: string, body: string, signal?: AbortSignal, idempotent = true): Promise<Response> {
+  private async send(url: string, body: string | Uint8Array<ArrayBuffer>, signal?: AbortSignal, idempotent = true): Promise<Response> {
     let res: Response;
     try {
       try {
@@ -108,6 +111,30 @@ export class ClickhouseClient {
     return res;
   }
 
+  /**
+   * An insert, on a connection of its own: a kept-alive connection the server closes while idle
+   * (18.16's keep_alive_timeout is 3 s; a busy loader can be that long between batches) fails the
+   * request it is reused for, and an insert, unlike a query, cannot be sent again safely.
+   */
+  private insert(url: string, body: string | Uint8Array<ArrayBuffer>): Promise<void> {
+    const u = new URL(url);
+    const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<void>((resolve, reject) => {
+      const req = request(u, { method: 'POST', agent: false, headers: { ...this.headers(), 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(new ClickhouseError(`ClickHouse at ${this.target.display}: cannot connect (${this.scrub(e.message)})`)));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new ClickhouseError(`ClickHouse at ${this.target.display}: ${serverMessage(status, this.scrub(Buffer.concat(chunks).toString('utf8').trim()))}`));
+        });
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => reject(new ClickhouseError(`ClickHouse at ${this.target.display}: cannot connect (${this.scrub(e.code ?? e.message)})`)));
+      req.end(body);
+    });
+  }
+
   /** Runs a statement (DDL, or a query whose whole answer is small) and returns the answer's text. */
   async exec(sql: string, signal?: AbortSignal): Promise<string> {
     const res = await this.send(this.url({}), sql, signal);
@@ -116,8 +143,12 @@ export class ClickhouseClient {
 
   /** Inserts rows given as JSONEachRow text. */
   async insertJsonRows(table: string, rows: string): Promise<void> {
-    const res = await this.send(this.url({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, input_format_skip_unknown_fields: '0', insert_distributed_sync: '1' }), rows, undefined, false);
-    await res.text();
+    await this.insert(this.url({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, input_format_skip_unknown_fields: '0', insert_distributed_sync: '1' }), rows);
+  }
+
+  /** Inserts rows given in RowBinary (columns in the table's order). */
+  async insertRowBinary(table: string, rows: Uint8Array<ArrayBuffer>): Promise<void> {
+    await this.insert(this.url({ query: `INSERT INTO ${table} FORMAT RowBinary`, insert_distributed_sync: '1' }), rows);
   }
 
   /** Runs a query with FORMAT JSONEachRow and calls `onRow` per row as the answer streams in. */

@@ -17,9 +17,10 @@ import { ClickhouseError, type ClickhouseClient } from './client.ts';
 
 /**
  * Rules per query on servers older than 20.x: their query analysis takes time quadratic in the
- * query's size (on 18.16 under load, a route's first 25 rules analysed in 0.7 s, 50 in 1.6 s, 100 in 10 s).
+ * query's size (18.16 at load ~11, the process_creation route's first rules over an empty table:
+ * 25 rules 0.2 s, 100 rules 0.7 s, 200 rules 1.1 s, 400 rules 7.5 s).
  */
-export const OLD_SERVER_RULES_PER_QUERY = 25;
+export const OLD_SERVER_RULES_PER_QUERY = 100;
 
 export interface ClickhouseHuntOptions {
   /** Rules per query (default: by server version, see OLD_SERVER_RULES_PER_QUERY). */
@@ -31,8 +32,16 @@ export interface ClickhouseHuntOptions {
   readonly pipeline: Pipeline;
   readonly filters?: HuntFilters;
   readonly routing?: boolean;
+  /** Witness prefilters on route groups (default true). */
+  readonly prefilter?: boolean;
   readonly sinceMs?: number;
   readonly untilMs?: number;
+  /**
+   * 'file' (default): every hit at the end, in file and line order, rules in collection order, as
+   * the in-process hunt gives them. 'stream': each route group's hits as soon as its query answers
+   * (in file and line order within the group); correlation hits at the end.
+   */
+  readonly order?: 'file' | 'stream';
   onHit(hit: HuntHit): void;
   onProblem?(p: HuntProblem): void;
   /** After each route group: groups done, groups in all. */
@@ -71,6 +80,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const major = Number(version.split('.')[0]);
   const converted = convertCollection({ ...o.collection, rules }, o.pipeline, {
     ...(o.routing === false ? { routing: false } : {}),
+    ...(o.prefilter === false ? { prefilter: false } : {}),
     arrays,
     maxRulesPerGroup: o.maxRulesPerQuery ?? (major < 20 ? OLD_SERVER_RULES_PER_QUERY : 2000),
   });
@@ -85,14 +95,33 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   let queries = 0;
   let rulesFailed = 0;
   const ruleName = (r: SigmaRule): string => `${r.id ?? r.title}${r.file !== undefined ? ` (${r.file})` : ''}`;
+  const stream = o.order === 'stream';
+  // The (event, rule) pairs of the group being run, when hits are streamed.
+  let fresh: { m: Match; rule: number }[] = [];
   const add = (rows: Record<string, unknown>, list: readonly ConvertedRule[]): void => {
     const source = String(rows['source']);
     const line = Number(rows['line']);
     const key = `${source}\u0000${line}`;
     let m = matches.get(key);
     if (m === undefined) matches.set(key, (m = { source, line, raw: undefined, rules: new Set() }));
-    for (const pos of rows['matched'] as number[]) m.rules.add(order.get((list[pos - 1] as ConvertedRule).rule) as number);
+    for (const pos of rows['matched'] as number[]) {
+      const rule = order.get((list[pos - 1] as ConvertedRule).rule) as number;
+      m.rules.add(rule);
+      if (stream) fresh.push({ m, rule });
+    }
   };
+  // The matching events themselves, once each (those not fetched yet).
+  const fetchRaw = async (list: readonly Match[]): Promise<void> => {
+    const missing = list.filter((m) => m.raw === undefined);
+    for (let i = 0; i < missing.length; i += 2000) {
+      queries++;
+      await o.client.select(rawQuery(o.table, missing.slice(i, i + 2000)), (row) => {
+        const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
+        if (m !== undefined) m.raw = String(row['raw']);
+      });
+    }
+  };
+  const byPlace = (a: Match, b: Match): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line);
   const runGroup = async (g: RouteGroup): Promise<void> => {
     queries++;
     try {
@@ -118,24 +147,6 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
       }
     }
   };
-  let done = 0;
-  for (const g of converted.groups) {
-    await runGroup(g);
-    o.onProgress?.({ done: ++done, groups: converted.groups.length });
-  }
-  if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
-
-  // The matching events themselves, once each.
-  const all = [...matches.values()];
-  for (let i = 0; i < all.length; i += 2000) {
-    queries++;
-    await o.client.select(rawQuery(o.table, all.slice(i, i + 2000)), (row) => {
-      const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
-      if (m !== undefined) m.raw = String(row['raw']);
-    });
-  }
-  // Hits in file and line order, rules in collection order: as the in-process hunt gives them.
-  const sorted = [...matches.values()].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line));
   const tagCache = new Map<SigmaRule | SigmaCorrelation, ReturnType<typeof attackTags>>();
   let hits = 0;
   const rulesHit = new Set<string>();
@@ -144,20 +155,46 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     if (at === undefined) tagCache.set(doc, (at = attackTags(doc.tags)));
     return { kind, ruleId: doc.id, title: doc.title, level: doc.level, status: doc.status, techniques: at.techniques, tactics: at.tactics, tags: doc.tags, timestamp: ts, host, source: m.source, line: m.line, ruleFile: doc.file, event };
   };
+  // The parsed event of a match, kept while its hits are made (one parse per event and pass).
+  let last: { m: Match; event: unknown; ctx: ReturnType<typeof eventContext>; ts: string | undefined; host: string | undefined } | undefined;
+  const placeOf = (m: Match): NonNullable<typeof last> => {
+    if (last?.m !== m) {
+      const event = JSON.parse(m.raw as string) as unknown;
+      const ctx = eventContext(event);
+      last = { m, event, ctx, ts: eventTimestamp(ctx), host: eventHost(ctx) };
+    }
+    return last;
+  };
+  const emitRule = (m: Match, rule: SigmaRule): void => {
+    if (m.raw === undefined || correlator.suppressed(rule) || !passes(rule, o.filters)) return;
+    const { event, ts, host } = placeOf(m);
+    hits++;
+    rulesHit.add(rule.id ?? rule.title);
+    o.onHit(metaHit(rule, 'rule', m, ts, host, event));
+  };
+  let done = 0;
+  for (const g of converted.groups) {
+    await runGroup(g);
+    if (stream && fresh.length > 0) {
+      const pairs = fresh;
+      fresh = [];
+      await fetchRaw([...new Set(pairs.map((p) => p.m))]);
+      pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
+      for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
+    }
+    o.onProgress?.({ done: ++done, groups: converted.groups.length });
+  }
+  if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
+
+  await fetchRaw([...matches.values()]);
+  // In file order: every hit ('file'), or only the correlations' ('stream': the rules' are out).
+  const sorted = [...matches.values()].sort(byPlace);
   for (const m of sorted) {
     if (m.raw === undefined) continue; // gone between the two queries (the table was changed meanwhile)
-    const event = JSON.parse(m.raw) as unknown;
-    const ctx = eventContext(event);
-    const ts = eventTimestamp(ctx);
-    const host = eventHost(ctx);
     const matched = [...m.rules].sort((a, b) => a - b).map((i) => (converted.rules[i] as ConvertedRule).rule);
-    for (const rule of matched) {
-      if (correlator.suppressed(rule) || !passes(rule, o.filters)) continue;
-      hits++;
-      rulesHit.add(rule.id ?? rule.title);
-      o.onHit(metaHit(rule, 'rule', m, ts, host, event));
-    }
+    if (!stream) for (const rule of matched) emitRule(m, rule);
     if (correlator.correlations.length > 0) {
+      const { ctx, ts, host } = placeOf(m);
       for (const ch of correlator.feed(matched, ctx, eventTimeMs(ctx))) {
         if (correlator.suppressed(ch.correlation) || !passes(ch.correlation, o.filters)) continue;
         hits++;

@@ -6,9 +6,12 @@
 import { fileReason } from '../errors.ts';
 import { openLogFile } from '../hunt/inputs/open.ts';
 import { pickReader, READERS } from '../hunt/inputs/index.ts';
-import type { InputItem } from '../hunt/inputs/reader.ts';
-import { eventRow } from '../sigma/backend/clickhouse/row.ts';
+import type { InputItem, LogFile, LogReader } from '../hunt/inputs/reader.ts';
+import { eventRow, RowBinaryWriter, writeRowBinary } from '../sigma/backend/clickhouse/row.ts';
 import type { ClickhouseClient } from './client.ts';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_MAX_RECORD_BYTES } from '../hunt/inputs/open.ts';
+import { LoadWorkers, loadWorkerScript, RANGE_BYTES } from './load-threads.ts';
 
 export interface LoadOptions {
   /** Quoted table name (tableName). */
@@ -17,6 +20,13 @@ export interface LoadOptions {
   /** Rows per INSERT (default 20,000), or fewer when they reach `batchBytes` (default 32 MB). */
   readonly batchRows?: number;
   readonly batchBytes?: number;
+  /**
+   * Worker threads building the rows of plain NDJSON files of two ranges or more (load-threads.ts);
+   * default: one per core, at most 4; 0: this thread only.
+   */
+  readonly threads?: number;
+  /** Bytes per range a worker thread takes (default RANGE_BYTES, 8 MB; files under two ranges stay on this thread). */
+  readonly rangeBytes?: number;
   onProblem?(p: { kind: 'input' | 'file'; message: string }): void;
   onProgress?(p: { file: string; fileIndex: number; files: number; bytes: number; size: number; events: number }): void;
 }
@@ -38,37 +48,35 @@ export async function loadLogs(client: ClickhouseClient, o: LoadOptions): Promis
   let skipped = 0;
   let filesFailed = 0;
   let batches = 0;
-  let parts: string[] = [];
-  let bytes = 0;
+  const rows = new RowBinaryWriter();
+  // Rows built and not yet sent: pieces from worker threads, then what `rows` holds.
+  let pending: Uint8Array<ArrayBuffer>[] = [];
+  let pendingRows = 0;
+  let pendingBytes = 0;
   // One insert in flight while the next batch is built: reading and sending overlap.
   let inflight: Promise<void> | undefined;
   const flush = async (): Promise<void> => {
-    if (parts.length === 0) return;
-    const body = parts.join('');
-    parts = [];
-    bytes = 0;
+    if (rows.rows > 0) {
+      pendingRows += rows.rows;
+      pendingBytes += rows.bytes;
+      pending.push(rows.take());
+    }
+    if (pendingRows === 0) return;
+    const body = pending.length === 1 ? (pending[0] as Uint8Array<ArrayBuffer>) : new Uint8Array(Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingRows = 0;
+    pendingBytes = 0;
     if (inflight !== undefined) await inflight;
     batches++;
-    inflight = client.insertJsonRows(o.table, body);
+    inflight = client.insertRowBinary(o.table, body);
   };
-  for (let fi = 0; fi < o.logs.length; fi++) {
-    const path = o.logs[fi] as string;
-    let file;
-    try {
-      file = openLogFile(path);
-    } catch (e) {
-      filesFailed++;
-      o.onProblem?.({ kind: 'file', message: `${path}: ${fileReason(e)}` });
-      continue;
-    }
-    const reader = pickReader(file, READERS);
-    if (reader === undefined) {
-      filesFailed++;
-      o.onProblem?.({ kind: 'file', message: `${path}: not a supported log format (expected .evtx, NDJSON, a JSON array or concatenated JSON, optionally gzip)` });
-      continue;
-    }
-    const before = events;
-    const skippedBefore = skipped;
+  const full = (): boolean => pendingRows + rows.rows >= batchRows || pendingBytes + rows.bytes >= batchBytes;
+  const script = loadWorkerScript();
+  const rangeBytes = o.rangeBytes ?? RANGE_BYTES;
+  const threads = o.threads ?? Math.min(4, availableParallelism());
+  let pool: LoadWorkers | undefined;
+
+  const readHere = async (file: LogFile, reader: LogReader, fi: number): Promise<void> => {
     let sinceProgress = 0;
     for await (const got of reader.read(file)) {
       for (const item of Array.isArray(got) ? (got as readonly InputItem[]) : [got as InputItem]) {
@@ -77,24 +85,66 @@ export async function loadLogs(client: ClickhouseClient, o: LoadOptions): Promis
           o.onProblem?.({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}` });
           continue;
         }
-        const line = `${JSON.stringify(eventRow(item.event, item.source, item.line))}\n`;
-        parts.push(line);
-        bytes += line.length;
+        writeRowBinary(eventRow(item.event, item.source, item.line), rows);
         events++;
-        if (parts.length >= batchRows || bytes >= batchBytes) await flush();
+        if (full()) await flush();
         if (++sinceProgress >= 4096) {
           sinceProgress = 0;
-          o.onProgress?.({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size, events });
+          o.onProgress?.({ file: file.path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size, events });
         }
       }
     }
-    if (events === before && skipped > skippedBefore) {
-      filesFailed++;
-      o.onProblem?.({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)` });
+  };
+  const readOnThreads = async (file: LogFile, fi: number, workers: LoadWorkers): Promise<void> => {
+    for await (const r of workers.rows(file.path, file.path, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, rangeBytes)) {
+      for (const p of r.problems) {
+        skipped++;
+        o.onProblem?.({ kind: 'input', message: `${file.path}:${p.line}: ${p.message}` });
+      }
+      if (r.events > 0) {
+        pending.push(r.rows);
+        pendingRows += r.events;
+        pendingBytes += r.rows.byteLength;
+        events += r.events;
+        if (full()) await flush();
+      }
+      o.onProgress?.({ file: file.path, fileIndex: fi, files: o.logs.length, bytes: r.end, size: file.size, events });
     }
-    o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size, events });
+  };
+
+  try {
+    for (let fi = 0; fi < o.logs.length; fi++) {
+      const path = o.logs[fi] as string;
+      let file;
+      try {
+        file = openLogFile(path);
+      } catch (e) {
+        filesFailed++;
+        o.onProblem?.({ kind: 'file', message: `${path}: ${fileReason(e)}` });
+        continue;
+      }
+      const reader = pickReader(file, READERS);
+      if (reader === undefined) {
+        filesFailed++;
+        o.onProblem?.({ kind: 'file', message: `${path}: not a supported log format (expected .evtx, NDJSON, a JSON array or concatenated JSON, optionally gzip)` });
+        continue;
+      }
+      const before = events;
+      const skippedBefore = skipped;
+      if (script !== undefined && threads > 0 && reader.name === 'ndjson' && !file.gzip && file.size >= 2 * rangeBytes) {
+        pool ??= new LoadWorkers(script, threads);
+        await readOnThreads(file, fi, pool);
+      } else await readHere(file, reader, fi);
+      if (events === before && skipped > skippedBefore) {
+        filesFailed++;
+        o.onProblem?.({ kind: 'file', message: `${path}: no readable record (${skipped - skippedBefore} problem(s) above)` });
+      }
+      o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size, events });
+    }
+    await flush();
+    if (inflight !== undefined) await inflight;
+  } finally {
+    await pool?.close();
   }
-  await flush();
-  if (inflight !== undefined) await inflight;
   return { files: o.logs.length, filesFailed, events, skippedRecords: skipped, batches, elapsedMs: performance.now() - started };
 }

@@ -64,7 +64,11 @@ describe.skipIf(SKIP_REASON !== undefined)('ttpgraph clickhouse / sigma convert 
     const db2 = path.join(dir, 'b.db');
     // --min-level high: a few hundred rules keep the test short on Debian's ClickHouse 18.16.
     const local = await runCliAsync(['--db', db1, 'hunt', '--rules', rules(), '--min-level', 'high', '--format', 'jsonl', '--save=here', logs()]);
-    const remote = await runCliAsync(['--db', db2, 'hunt', '--rules', rules(), '--min-level', 'high', '--format', 'jsonl', '--save=there', '--clickhouse-url-file', urlFile, '--clickhouse']);
+    const remote = await runCliAsync(['--db', db2, 'hunt', '--rules', rules(), '--min-level', 'high', '--format', 'jsonl', '--save=there', '--clickhouse-url-file', urlFile, '--clickhouse', '--sorted']);
+    // Without --sorted each route query's hits come as it answers: the same lines, in another order.
+    const streamed = await runCliAsync(['hunt', '--rules', rules(), '--min-level', 'high', '--format', 'jsonl', '--clickhouse-url-file', urlFile, '--clickhouse']);
+    expect(streamed.status).toBe(0);
+    expect(streamed.stdout.split('\n').sort()).toEqual(local.stdout.split('\n').sort());
     expect(local.status).toBe(0);
     expect(remote.status).toBe(0);
     expect(remote.stdout.split('\n').length).toBeGreaterThan(20);

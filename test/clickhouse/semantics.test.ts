@@ -227,6 +227,28 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(keys(remote)).toEqual(keys(local));
   });
 
+  it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {
+    // The compiled loader (worker threads start from dist/, as for a user) with tiny ranges, against
+    // this thread's loader: every column equal, problems in the same order with the same lines.
+    const threaded = (await import(path.join(process.cwd(), 'dist/clickhouse/load.js'))) as { loadLogs: typeof loadLogs };
+    const file = path.join(dir, 'ranges.ndjson');
+    const lines = ['\uFEFF' + JSON.stringify(EVENTS[0])];
+    for (let i = 0; i < 300; i++) lines.push(i % 97 === 5 ? '{not json' : i % 50 === 7 ? '' : JSON.stringify(EVENTS[i % EVENTS.length]) + (i % 3 === 0 ? '\r' : ''));
+    writeFileSync(file, lines.join('\n'));
+    const problems: Record<string, string[]> = { one: [], threads: [] };
+    const content = async (t: string) => (await client.exec(`SELECT count(), sum(cityHash64(time, time_ms, host, channel, event_id, provider, record_id, source, line, fields.name, fields.key, fields.value, fields.kind, multi.name, multi.value, multi.kind, extra_leaves, raw)) FROM ${t}`)).trim();
+    for (const [name, load, threads] of [['one', loadLogs, 0], ['threads', threaded.loadLogs, 2]] as const) {
+      for (const s of schemaStatements({ table: `ranges_${name}` })) await client.exec(s);
+      const r = await load(client, { table: `ranges_${name}`, logs: [file], threads, rangeBytes: 4096, onProblem: (p) => problems[name]!.push(p.message) });
+      expect(r.events).toBe(291);
+      expect(r.skippedRecords).toBe(4);
+    }
+    expect(problems['threads']).toEqual(problems['one']);
+    expect(problems['one']![0]).toMatch(/ranges\.ndjson:7: not JSON/);
+    expect(await content('ranges_threads')).toBe(await content('ranges_one'));
+    expect(await content('ranges_one')).toMatch(/^291\t/);
+  });
+
   it('hunts a Distributed table over two shards with the same hits as one node', async () => {
     for (const db of ['shard1', 'shard2']) {
       await client.exec(`CREATE DATABASE IF NOT EXISTS ${db}`);

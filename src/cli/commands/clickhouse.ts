@@ -23,6 +23,7 @@ interface LoadFlags {
   urlFile?: string;
   create: boolean;
   batch?: number;
+  threads?: number;
   quiet?: boolean;
 }
 
@@ -54,9 +55,14 @@ export function registerClickhouseCommands(program: Command): void {
     .option('--table <name>', `table, or DATABASE.NAME (default: ${DEFAULT_TABLE}; a Distributed table spreads the rows over its shards)`)
     .option('--url-file <file>', 'read the server URL (with credentials) from this file instead of the command line')
     .option('--no-create', 'do not create the table when it does not exist')
-    .option('--batch <rows>', 'rows per INSERT (default 20000)', (v: string) => {
+    .option('--batch <rows>', 'rows per INSERT (default 20000, fewer when they reach 32 MB)', (v: string) => {
       const n = Number(v);
       if (!Number.isSafeInteger(n) || n < 1) throw new Error('--batch: a positive number of rows');
+      return n;
+    })
+    .option('--threads <n>', 'worker threads building the rows of large plain NDJSON files (default: one per core, at most 4; 0: none)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw new Error('--threads: a number of threads from 0 to 64');
       return n;
     })
     .option('-q, --quiet', 'no summary on stderr')
@@ -82,6 +88,7 @@ export function registerClickhouseCommands(program: Command): void {
           table,
           logs: expandLogPaths(logs),
           ...(flags.batch !== undefined ? { batchRows: flags.batch } : {}),
+          ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
           onProblem: (p) => {
             bar.done();
             if (p.kind === 'file') fileErrors++;

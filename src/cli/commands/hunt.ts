@@ -41,6 +41,7 @@ interface HuntFlags {
   maxLineBytes?: number;
   clickhouse?: string | boolean;
   clickhouseUrlFile?: string;
+  sorted?: boolean;
   table?: string;
   since?: number;
   until?: number;
@@ -144,10 +145,11 @@ export function registerHuntCommand(program: Command): void {
     .option('--max-line-bytes <n>', 'longest NDJSON line (or JSON array element) read, in bytes, k/m suffixes allowed; longer ones are reported as FILE:LINE, skipped and counted (default: 16m)', parseByteSize)
     .option('--clickhouse [url]', 'run the rules in ClickHouse over the event table (see `ttpgraph clickhouse`) instead of reading logs; the URL, else --clickhouse-url-file, else $TTPGRAPH_CLICKHOUSE_URL')
     .option('--clickhouse-url-file <file>', 'with --clickhouse: read the server URL (with credentials) from this file')
+    .option('--sorted', 'with --clickhouse: print the hits at the end in file and line order, as a hunt over log files does (default: each route query\'s hits as soon as it answers)')
     .option('--table <name>', `with --clickhouse: the event table, or DATABASE.NAME (default: ${DEFAULT_TABLE})`)
     .option('--since <time>', 'with --clickhouse: only events at or after this time (2026-01-02, 2026-01-02T10:00:00Z, epoch ms)', parseTime)
     .option('--until <time>', 'with --clickhouse: only events before this time', parseTime)
-    .option('--max-rules-per-query <n>', 'with --clickhouse: rules per query (default: 25 on servers before 20.x, whose query analysis slows down quadratically; 2000 after)', parseThreads)
+    .option('--max-rules-per-query <n>', 'with --clickhouse: rules per query (default: 100 on servers before 20.x, whose query analysis slows down quadratically past ~200; 2000 after)', parseThreads)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {
@@ -339,6 +341,7 @@ async function hunt(
       ...(flags.since !== undefined ? { sinceMs: flags.since } : {}),
       ...(flags.until !== undefined ? { untilMs: flags.until } : {}),
       ...(flags.maxRulesPerQuery !== undefined ? { maxRulesPerQuery: flags.maxRulesPerQuery } : {}),
+      order: flags.sorted === true ? 'file' : 'stream',
       onHit: (h) => {
         writer.write(h);
         recorder?.add(h);

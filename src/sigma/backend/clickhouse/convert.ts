@@ -24,6 +24,7 @@ import { normalizePattern, type NormalPattern } from '../../compile/strings.ts';
 import { resolvePlaceholders } from '../../compile/placeholders.ts';
 import { likeEscape, literal, literalList } from './sql.ts';
 import { looseKey } from './row.ts';
+import { detectionWitness } from '../../compile/witness.ts';
 
 export interface ConvertOptions {
   /**
@@ -39,6 +40,8 @@ export interface ConvertOptions {
   readonly maxRulesPerGroup?: number;
   /** Logsource routing (default true); false: every rule sees every event (`hunt --no-routing`). */
   readonly routing?: boolean;
+  /** Witness prefilters on route groups (default true; see groupQuery). False: for comparisons. */
+  readonly prefilter?: boolean;
 }
 
 export interface ConvertedRule {
@@ -49,6 +52,12 @@ export interface ConvertedRule {
   readonly route: string;
   /** The slots (resolved fields) the condition reads. */
   readonly slots: readonly number[];
+  /**
+   * Lower-cased printable-ASCII literals one of which every event the rule matches holds in one of
+   * its slots' lower-cased values (a set of the engine's witness, compile/witness.ts); undefined
+   * when there is none or the condition reads more than its slots (keywords).
+   */
+  readonly witness?: readonly string[];
 }
 
 export interface RouteGroup {
@@ -591,6 +600,10 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
       });
     }
   }
+  for (const [i, r] of rules.entries()) {
+    const witness = options.prefilter === false ? undefined : slotWitness(r);
+    if (witness !== undefined) rules[i] = { ...r, witness };
+  }
   const byRoute = new Map<string, ConvertedRule[]>();
   for (const r of rules) {
     const list = byRoute.get(r.route);
@@ -599,8 +612,45 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   }
   const max = Math.max(1, options.maxRulesPerGroup ?? Infinity);
   const groups: RouteGroup[] = [];
-  for (const [route, rs] of byRoute) for (let i = 0; i < rs.length; i += Number.isFinite(max) ? max : rs.length) groups.push({ route, rules: rs.slice(i, i + (Number.isFinite(max) ? max : rs.length)) });
+  for (const [route, all] of byRoute) {
+    // Rules with a witness first: their groups get a prefilter (groupQuery), the rest share theirs.
+    // A group with a prefilter also stops at PREFILTER_LITERALS literals: one RE2 alternation of
+    // hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes.
+    let group: ConvertedRule[] = [];
+    let literals = 0;
+    for (const r of all.filter((x) => x.witness !== undefined)) {
+      const n = (r.witness as readonly string[]).length;
+      if (group.length > 0 && (group.length >= max || literals + n > PREFILTER_LITERALS)) {
+        groups.push({ route, rules: group });
+        group = [];
+        literals = 0;
+      }
+      group.push(r);
+      literals += n;
+    }
+    if (group.length > 0) groups.push({ route, rules: group });
+    const rest = all.filter((r) => r.witness === undefined);
+    for (let i = 0; i < rest.length; i += Number.isFinite(max) ? max : rest.length) groups.push({ route, rules: rest.slice(i, i + (Number.isFinite(max) ? max : rest.length)) });
+  }
   return { converter: conv, rules, groups, issues };
+}
+
+/** Most witness literals in one group's prefilter (see convertCollection). */
+export const PREFILTER_LITERALS = 128;
+
+/** Columns a condition reads beyond its slots: the whole entry arrays (keywords, loose lookups). */
+const BEYOND_SLOTS = /\b(?:fv|fk|fnam|mval|mnam|mkin|xl)\b/;
+
+/**
+ * The rule's prefilter literals: the first set of its witness (every set is a necessary condition)
+ * made of printable ASCII only (where JavaScript's toLowerCase and ClickHouse's lowerUTF8 agree),
+ * when its condition reads only its slots: then every literal of a set comes from an item over one
+ * of those fields, so an event the rule matches holds one in a slot's lower-cased value.
+ */
+function slotWitness(r: ConvertedRule): string[] | undefined {
+  if (r.slots.length === 0 || BEYOND_SLOTS.test(r.condition)) return undefined;
+  const set = detectionWitness(r.rule.detection).find((lits) => lits.length > 0 && lits.every((l) => /^[\x20-\x7e]+$/.test(l)));
+  return set === undefined ? undefined : [...set];
 }
 
 export interface QueryOptions {
@@ -622,7 +672,7 @@ function timeBounds(o: QueryOptions): string[] {
  * The inner query: the route's events (the sort key prunes by channel and event id) with their
  * recognised source and each resolved field the rules read computed once per event, as columns.
  */
-function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[]): string {
+function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly string[]): string {
   const ids = [...new Set(slots)].sort((x, y) => x - y);
   const l1 = [
     ...extra,
@@ -645,7 +695,16 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
   const arrays = conv.options.arrays !== false;
   const l2 = [...passed, 'fv', 'fk', 'mval', 'mkin', 'xl', ...Converter.slotValueColumns(ids, arrays)];
-  return `SELECT ${l2.join(', ')} FROM (${first})`;
+  // The prefilter: events whose slots hold none of the group's witness literals cannot match any of
+  // its rules; the rule conditions (above this level) are computed only for the events left (one
+  // RE2 pass over the lower-cased values instead of every rule's tests over every event).
+  let filter = '';
+  if (prefilter !== undefined && prefilter.length > 0 && ids.length > 0) {
+    const texts = ids.flatMap((id) => (arrays ? [`lv_f${id}`, `lje_f${id}`] : [`lv_f${id}`]));
+    const alternation = [...new Set(prefilter)].map(reEscape).join('|');
+    filter = ` WHERE match(${texts.length === 1 ? texts[0] : `concat(${texts.join(", '\\n', ")})`}, ${literal(alternation)})`;
+  }
+  return `SELECT ${l2.join(', ')} FROM (${first})${filter}`;
 }
 
 /**
@@ -656,7 +715,8 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
 export function groupQuery(conv: Converter, group: RouteGroup, o: QueryOptions): string {
   const slots = new Set(group.rules.flatMap((r) => r.slots));
   const matched = `arrayFilter(x -> x > 0, [${group.rules.map((r, i) => `if(${r.condition}, ${i + 1}, 0)`).join(', ')}])`;
-  return `SELECT source, line, ${matched} AS matched FROM (${innerQuery(conv, group.route, slots, o, ['source', 'line'])}) WHERE notEmpty(matched)`;
+  const prefilter = group.rules.every((r) => r.witness !== undefined) ? group.rules.flatMap((r) => r.witness ?? []) : undefined;
+  return `SELECT source, line, ${matched} AS matched FROM (${innerQuery(conv, group.route, slots, o, ['source', 'line'], prefilter)}) WHERE notEmpty(matched)`;
 }
 
 /** The events at these places, as read. */

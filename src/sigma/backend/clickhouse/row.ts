@@ -178,3 +178,109 @@ export function eventRow(event: unknown, source: string, line: number): EventRow
   row.host = eventHost(ctx) ?? '';
   return row;
 }
+
+/**
+ * Rows in ClickHouse's RowBinary format, written straight into one growing buffer: the fastest
+ * insert format for the server to read (no text parsing, no escaping) and for us to write (no JSON
+ * of the row). Columns in the table's order (schema.ts): DateTime as UInt32, Int64 and UInt64
+ * little-endian, strings and arrays as a LEB128 length then their bytes / elements.
+ */
+export class RowBinaryWriter {
+  private buf: Buffer;
+  private pos = 0;
+  rows = 0;
+  /** `reuse`: after take(), start a new buffer of the same size (false: the writer is done). */
+  private readonly reuse: boolean;
+  constructor(initialBytes = 1 << 20, reuse = true) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.reuse = reuse;
+  }
+  get bytes(): number {
+    return this.pos;
+  }
+  /** The rows written so far (a copy-free view; the writer starts over). */
+  take(): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.pos);
+    this.buf = this.reuse ? Buffer.allocUnsafe(Math.max(1 << 20, this.buf.length)) : Buffer.alloc(0);
+    this.pos = 0;
+    this.rows = 0;
+    return out;
+  }
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  private varint(n: number): void {
+    this.room(10);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+  u8(n: number): void {
+    this.room(1);
+    this.buf[this.pos++] = n;
+  }
+  u32(n: number): void {
+    this.room(4);
+    this.buf.writeUInt32LE(n >>> 0, this.pos);
+    this.pos += 4;
+  }
+  /** Int64 / UInt64 of a non-negative safe integer (the row's numbers are). */
+  i64(n: number): void {
+    this.room(8);
+    this.buf.writeUInt32LE(n % 0x1_0000_0000, this.pos);
+    this.buf.writeUInt32LE(Math.floor(n / 0x1_0000_0000), this.pos + 4);
+    this.pos += 8;
+  }
+  str(s: string): void {
+    // At most 3 bytes per UTF-16 unit. Written after a one-byte length, moved when it needs more.
+    const max = s.length * 3;
+    this.room(max + 10);
+    const n = this.buf.write(s, this.pos + 1, max, 'utf8');
+    if (n < 0x80) {
+      this.buf[this.pos] = n;
+      this.pos += 1 + n;
+      return;
+    }
+    const lenBytes = n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+    this.buf.copyWithin(this.pos + lenBytes, this.pos + 1, this.pos + 1 + n);
+    this.varint(n);
+    this.pos += n;
+  }
+  strings(a: readonly string[]): void {
+    this.varint(a.length);
+    for (const s of a) this.str(s);
+  }
+  bytesArray(a: readonly number[]): void {
+    this.varint(a.length);
+    this.room(a.length);
+    for (const x of a) this.buf[this.pos++] = x;
+  }
+}
+
+/** Appends one row (eventRow) to `w` in RowBinary, columns in the table's order. */
+export function writeRowBinary(row: EventRow, w: RowBinaryWriter): void {
+  w.u32(row.time);
+  w.i64(row.time_ms);
+  w.str(row.host);
+  w.str(row.channel);
+  w.str(row.event_id);
+  w.str(row.provider);
+  w.i64(row.record_id);
+  w.str(row.source);
+  w.i64(row.line);
+  w.strings(row['fields.name']);
+  w.strings(row['fields.key']);
+  w.strings(row['fields.value']);
+  w.bytesArray(row['fields.kind']);
+  w.strings(row['multi.name']);
+  w.strings(row['multi.value']);
+  w.bytesArray(row['multi.kind']);
+  w.strings(row.extra_leaves);
+  w.str(row.raw);
+  w.rows++;
+}

@@ -2,8 +2,8 @@
 // runs the SQL `hunt --clickhouse` generates, in this process, and the hits must equal the
 // in-process engine's, per rule, file and record. Not a devDependency (chdb is ~540 MB installed):
 // install it anywhere and point CHDB_PATH at it:
-//   mkdir -p /tmp/chdb && cd /tmp/chdb && npm init -y && npm install chdb@3.4.0
-//   cd - && npm run build && CHDB_PATH=/tmp/chdb/node_modules/chdb node bench/clickhouse-current.mjs
+//   CHDB_DIR=$(mktemp -d) && (cd "$CHDB_DIR" && npm init -y && npm install chdb@3.4.0)
+//   npm run build && CHDB_PATH="$CHDB_DIR/node_modules/chdb" node bench/clickhouse-current.mjs
 // Events: the developer regression cases (.evtx and .json, as test/clickhouse/differential.test.ts)
 // plus CLICKHOUSE_CURRENT_EVENTS realistic events (default 20,000; 0 for none).
 // Rules: the cases' own rules, or RULES=DIR (e.g. ../shared/data/sigma/rules/windows).

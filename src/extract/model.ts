@@ -15,6 +15,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { features } from './text.ts';
+import { mulberry32 } from './random.ts';
 
 export interface TrainingExample {
   readonly label: string;
@@ -138,18 +139,6 @@ function weigh(terms: readonly number[], counts: readonly number[], idf: readonl
   return ws.map((w) => w / norm);
 }
 
-/** A small deterministic PRNG (mulberry32): the same data always trains the same weights. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One-vs-rest logistic regression by SGD over the annotated sentences; the same sentence text
  * labelled with several techniques is one example with several positives. Positives weigh more
@@ -183,7 +172,7 @@ function trainLinear(annotated: readonly { labels: string[]; terms: number[]; co
   const bias = labels.map(() => -2);
   const positives = labels.map((l) => rows.filter((r) => r.labels.has(l)).length);
   const posWeight = labels.map((_, j) => Math.min(10, Math.max(1, (rows.length - (positives[j] ?? 0)) / Math.max(1, positives[j] ?? 0) / 10)));
-  const rand = random(16);
+  const rand = mulberry32(16);
   const order = rows.map((_, i) => i);
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {

@@ -1,15 +1,5 @@
 /**
- * A small seeded PRNG (mulberry32): the same seed gives the same numbers on every run and machine,
- * so the tests' generated data and fuzz mutations are reproducible. (src/extract/model.ts keeps its
- * own copy: a library imports no test code.)
+ * The tests' seeded PRNG: the same seed gives the same numbers on every run and machine, so generated
+ * data and fuzz mutations are reproducible. It is the extraction model's own (src/extract/random.ts).
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/extract/random.ts';

@@ -22,5 +22,7 @@ export default defineConfig({
     sequence: { sequencer: SlowFirstSequencer },
     // The ATT&CK stores and the parsed SigmaHQ rules, built once per run (test/README.md).
     globalSetup: ['test/helpers/global-fixtures.ts'],
+    // Opt-in: CPU per test file, appended to a file (test/helpers/cpu-log.ts).
+    setupFiles: process.env['TTPGRAPH_TEST_CPU_LOG'] ? ['test/helpers/cpu-log.ts'] : [],
   },
 });

@@ -5,8 +5,9 @@
  *
  * The model is plain data except for two things JSON cannot carry, written explicitly here:
  * Detection.identifiers (a Map: entries, in order) and correlation aliases (Maps of Maps). `file`
- * is not stored: it is where the document is loaded from, given to decodeDocument. Every text starts with the format's version; a text of another
- * version decodes to undefined and the caller parses the YAML again.
+ * is not stored: it is where the document is loaded from, given to decodeDocument. Every text
+ * starts with the format's version; a text of another version (but 2, still decoded) decodes to
+ * undefined and the caller parses the YAML again.
  */
 import type { SigmaIssue } from '../issues.ts';
 import { computeFacts, rememberFacts } from '../compile/facts.ts';
@@ -26,14 +27,13 @@ const PREFIX_V2 = '{"v":2,';
 type Obj = Record<string, unknown>;
 
 /**
- * Version 3 text: `{"v":3,"doc":HEAD\n,"det":DETECTION\n,"raw":RAW}`, one JSON value (HEAD's `n` holds
- * the lengths of DETECTION and RAW). The two
- * newlines (JSON whitespace; JSON.stringify never writes one) split it without parsing it: loading
- * parses only HEAD (metadata, logsource, and what compiling needs of the detection: its index
- * witness, its field names, whether it has placeholders), and each document's detection and raw
- * are parsed from their slice when first read. Most rules of a large set are never evaluated in a
- * given hunt (no event of their logsource), and the detection and raw are three quarters of the
- * text: all of SigmaHQ loads in a third of the time (docs/benchmarks.md, round 4).
+ * Version 3 text: `{"v":3,"doc":HEAD\n,"det":DETECTION\n,"raw":RAW}`, one JSON value (HEAD's `n`
+ * holds the lengths of DETECTION and RAW). The two newlines (JSON whitespace; JSON.stringify never
+ * writes one) split it without parsing it: loading parses only HEAD (metadata, logsource, and
+ * what compiling needs of the detection: its index witness, its field names, whether it has
+ * placeholders), and each document's detection and raw are parsed from their slice when first
+ * read. Most rules of a large set are never evaluated in a given hunt (no event of their
+ * logsource), and the detection and raw are 70% of the text (docs/benchmarks.md, round 4).
  */
 const PART_KEYS = [',"det":', ',"raw":'] as const;
 const DOC_KEY = '"doc":';

@@ -49,11 +49,23 @@ interface Row {
 function readRows(store: Store, source: string | null): Row[] {
   // The parsed form as bytes (a BLOB): decoded lazily from them (sigma/parse/stored-form.ts), never a 16 MB of strings.
   const stmt = store.db.prepare('SELECT pk, kind, level, tags, path, line, rule_id, CAST(parsed AS BLOB) FROM sigma_rule WHERE (? IS NULL OR source = ?)').raw(true);
-  const rows = (stmt.all(source, source) as [number, string, string | null, string, string, number, string | null, Buffer | null][]).map(
+  // Memory-mapped reads for this scan (pages read in place, not copied through read(2) into the page
+  // cache: ~15 ms of the ~30 MB table), then this connection's setting again.
+  const mmap = store.db.pragma('mmap_size', { simple: true }) as number;
+  let got: [number, string, string | null, string, string, number, string | null, Buffer | null][];
+  try {
+    store.db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    got = stmt.all(source, source) as typeof got;
+  } finally {
+    store.db.pragma(`mmap_size = ${Math.trunc(mmap)}`);
+  }
+  const rows = got.map(
     ([pk, kind, level, tags, path, line, rule_id, parsed]): Row => ({ pk, kind, level, tags, path, line, rule_id, parsed }),
   );
   return rows.sort((a, b) => comparePaths(a.path, b.path) || a.line - b.line || a.pk - b.pk);
 }
+
+const MMAP_BYTES = 1 << 30;
 
 const SURROGATE = /[\ud800-\udfff]/;
 

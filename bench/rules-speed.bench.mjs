@@ -13,7 +13,9 @@
 //     runHunt events/s with loading excluded, and `ttpgraph hunt` whole process (warm rule cache);
 //     readline + JSON.parse alone for the parse limit;
 //  4. the same file (~300 MB) hunted with --threads 1 and 2 (two cores, no taskset): whole process.
-// BENCH_EVENTS (default 200,000) changes the size.
+// BENCH_EVENTS (default 200,000) changes the size. The rule-loading figures (1, 2) are each the
+// median of BENCH_REPS fresh processes (default 5; the range and CPU median beside it);
+// BENCH_ONLY=loading stops after them. BENCH_DIST=/other/dist measures another build (A/B runs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -26,8 +28,10 @@ const shared = path.resolve(root, '..', 'shared', 'data');
 const sigmaDir = path.join(shared, 'sigma');
 const windowsDir = path.join(shared, 'sigma', 'rules', 'windows');
 const regDir = path.join(shared, 'sigma-regression');
-const dist = (p) => JSON.stringify(path.join(root, 'dist', p));
+const distDir = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist'));
+const dist = (p) => JSON.stringify(path.join(distDir, p));
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 5));
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -75,13 +79,22 @@ const storeScript = `
   const t2 = performance.now();
   process.stdout.write(JSON.stringify({ docs: r.documents, yaml: r.parsedFromYaml, loadMs: t1 - t0, compileMs: t2 - t1, cpuMs: cpu() - c0, rules: c.compiled.length }));
 `;
-const ready = (r) => `ready to hunt in ${((r.loadMs + r.compileMs) / 1000).toFixed(3)} s (CPU ${(r.cpuMs / 1000).toFixed(3)} s): loaded in ${(r.loadMs / 1000).toFixed(3)} s, compiled in ${(r.compileMs / 1000).toFixed(3)} s`;
-for (let i = 0; i < 2; i++) {
-  figure(`store: all of sigma/ (${imported.files} files imported) loaded from the parsed form, one core`, () => {
-    const r = run(storeScript, [db]);
-    return `${r.docs} documents (${r.yaml} from YAML), ${r.rules} rules: ${ready(r)}`;
-  });
-}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const secs = (ms) => (ms / 1000).toFixed(3);
+/** REPS runs of one loading figure: the median (and range) of ready to hunt, its CPU, load and compile. */
+const ready = (rs) => {
+  const total = rs.map((r) => r.loadMs + r.compileMs);
+  return `ready to hunt in ${secs(median(total))} s median of ${rs.length} (${secs(Math.min(...total))}-${secs(Math.max(...total))}), CPU ${secs(median(rs.map((r) => r.cpuMs)))} s (${rs.map((r) => secs(r.cpuMs)).join(', ')}): loaded in ${secs(median(rs.map((r) => r.loadMs)))} s, compiled in ${secs(median(rs.map((r) => r.compileMs)))} s`;
+};
+const reps = (f) => Array.from({ length: REPS }, (_, i) => f(i));
+figure(`store: all of sigma/ (${imported.files} files imported) loaded from the parsed form, one core`, () => {
+  const rs = reps(() => run(storeScript, [db]));
+  return `${rs[0].docs} documents (${rs[0].yaml} from YAML), ${rs[0].rules} rules: ${ready(rs)}`;
+});
 
 // 2. A --rules folder.
 const folderScript = `
@@ -98,15 +111,19 @@ const folderScript = `
   process.stdout.write(JSON.stringify({ files: r.files, cached: r.cached, loadMs: t1 - t0, compileMs: t2 - t1, cpuMs: cpu() - c0 }));
 `;
 const cacheDir = path.join(dir, 'cache');
-const folder = (label, arg) =>
+const folder = (label, argOf) =>
   figure(`--rules rules/windows ${label}, one core`, () => {
-    const r = run(folderScript, [windowsDir, arg]);
-    return `${r.files} files (${r.cached} from the cache): ${ready(r)}`;
+    const rs = reps((i) => run(folderScript, [windowsDir, argOf(i)]));
+    return `${rs[0].files} files (${rs[0].cached} from the cache): ${ready(rs)}`;
   });
-folder('without cache (YAML)', '-');
-folder('cold cache (YAML, cache written)', cacheDir);
-folder('warm cache', cacheDir);
-folder('warm cache', cacheDir);
+folder('without cache (YAML)', () => '-');
+// Each cold run writes a cache folder of its own; the last one is the warm cache below.
+folder('cold cache (YAML, cache written)', (i) => (i === REPS - 1 ? cacheDir : `${cacheDir}-${i}`));
+folder('warm cache', () => cacheDir);
+if (process.env.BENCH_ONLY === 'loading') {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // 3. The realistic workload.
 const ndjson = path.join(dir, 'realistic.ndjson');

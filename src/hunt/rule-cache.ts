@@ -7,6 +7,11 @@
  *   files  absolute path -> { size, mtimeMs, ctimeMs, ino, hash }: the file as last seen, hash = SHA-256 of its text
  *   forms  hash -> what the text parsed to (documents in the stored form, issues)
  *
+ * The file is one line of JSON (format, version, files, and per form its issues and where its
+ * documents' texts are) followed by the documents' texts (parse/stored-form.ts) one after another,
+ * all ASCII: it is read as bytes, only the first line is parsed, and each document is a slice of the
+ * rest, decoded when loaded (its detection and raw only when first read: parse/stored-form.ts).
+ *
  * A file whose size, mtime, ctime and inode are as recorded (and not modified within two seconds
  * before the cache was written, where a later write could keep the same times) is taken by its
  * recorded hash without reading it; any other file is read and hashed, and parsed only when no form
@@ -20,8 +25,8 @@ import path from 'node:path';
 import { asciiJson, STORED_FORM_VERSION, type StoredFile } from '../sigma/index.ts';
 
 const FORMAT = 'ttpgraph-rule-cache';
-/** Bump with anything that changes what a text parses to (the parser's rules), not only the stored form (.2: detections keep their index witness, see parse/stored-form.ts). */
-const CACHE_VERSION = `${STORED_FORM_VERSION}.2`;
+/** Bump with anything that changes what a text parses to (the parser's rules), not only the stored form (.2: detections keep their index witness, see parse/stored-form.ts; .3: the file is a head line and the documents' texts). */
+const CACHE_VERSION = `${STORED_FORM_VERSION}.3`;
 /** Files modified this close before the cache was written are re-hashed: same size and times do not prove the same text. */
 const RACY_MS = 2000;
 
@@ -33,12 +38,25 @@ interface FileEntry {
   readonly hash: string;
 }
 
-interface CacheData {
+/** A form as the cache file's first line holds it: its documents' texts are `lens` characters each, one after another from `at` in the body. */
+interface FormEntry {
+  readonly v: number;
+  readonly issues: StoredFile['issues'];
+  readonly at: number;
+  readonly lens: readonly number[];
+}
+
+interface CacheHead {
   readonly format: typeof FORMAT;
   readonly version: string;
   readonly writtenAt: number;
   readonly files: Record<string, FileEntry>;
-  readonly forms: Record<string, StoredFile>;
+  readonly forms: Record<string, FormEntry>;
+}
+
+interface CacheData extends CacheHead {
+  /** The documents' texts, one after another (bytes: read only when a document is decoded). */
+  readonly body: Buffer;
 }
 
 /** The cache folder: $TTPGRAPH_CACHE_DIR, else the XDG cache dir (absolute $XDG_CACHE_HOME, else ~/.cache), + ttpgraph. */
@@ -73,7 +91,8 @@ export class RuleCache {
 
   /** The file's cached form, or its text when it must be parsed (then call {@link put}). */
   lookup(file: string): CachedFile {
-    const abs = path.resolve(file);
+    // Folder walks give absolute paths already; resolving 2,407 of them was ~20 ms of a warm load.
+    const abs = path.isAbsolute(file) ? file : path.resolve(file);
     let st: Stats | undefined;
     try {
       st = statSync(abs);
@@ -82,7 +101,7 @@ export class RuleCache {
     }
     const seen = this.old?.files[abs];
     if (st !== undefined && seen !== undefined && this.old !== undefined && sameFile(seen, st) && this.old.writtenAt - st.mtimeMs > RACY_MS) {
-      const form = this.old.forms[seen.hash];
+      const form = this.oldForm(seen.hash);
       if (form !== undefined) {
         this.keep(abs, seen, form);
         return { path: file, hash: seen.hash, form };
@@ -91,7 +110,7 @@ export class RuleCache {
     const text = readFileSync(file, 'utf8');
     const hash = sha256(text);
     const entry = st === undefined ? undefined : { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash };
-    const form = this.old?.forms[hash];
+    const form = this.oldForm(hash);
     if (form !== undefined) {
       if (entry !== undefined) this.keep(abs, entry, form);
       this.changed ||= seen === undefined || seen.hash !== hash || !sameFile(seen, entry!);
@@ -108,6 +127,16 @@ export class RuleCache {
     this.changed = true;
   }
 
+  /** A form of the cache as read, its documents sliced out of the body. */
+  private oldForm(hash: string): StoredFile | undefined {
+    const old = this.old;
+    const f = old?.forms[hash];
+    if (old === undefined || f === undefined) return undefined;
+    let at = f.at;
+    const docs = f.lens.map((n) => old.body.subarray(at, (at += n)));
+    return { v: f.v, issues: f.issues, docs };
+  }
+
   private keep(abs: string, entry: FileEntry, form: StoredFile): void {
     this.files[abs] = entry;
     this.forms[entry.hash] = form;
@@ -117,12 +146,25 @@ export class RuleCache {
   save(): void {
     const oldFiles = Object.keys(this.old?.files ?? {});
     if (!this.changed && oldFiles.length === Object.keys(this.files).length) return;
-    const data: CacheData = { format: FORMAT, version: CACHE_VERSION, writtenAt: Date.now(), files: this.files, forms: this.forms };
+    const forms: Record<string, FormEntry> = {};
+    const texts: Buffer[] = [];
+    let at = 0;
+    for (const [hash, f] of Object.entries(this.forms)) {
+      // ASCII texts (parse/stored-form.ts): a character is a byte.
+      const bufs = f.docs.map((d) => (typeof d === 'string' ? Buffer.from(d, 'latin1') : d));
+      forms[hash] = { v: f.v, issues: f.issues, at, lens: bufs.map((d) => d.length) };
+      for (const d of bufs) {
+        texts.push(d);
+        at += d.length;
+      }
+    }
+    const head: CacheHead = { format: FORMAT, version: CACHE_VERSION, writtenAt: Date.now(), files: this.files, forms };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      // ASCII only (asciiJson): read back as a one-byte string, much faster to decode and parse.
-      writeFileSync(tmp, asciiJson(JSON.stringify(data)));
+      // ASCII only (asciiJson; the documents' texts are): read back as a one-byte string, its
+      // lengths in characters are its lengths in bytes. JSON.stringify writes no newline.
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${asciiJson(JSON.stringify(head))}\n`, 'latin1'), ...texts]));
       renameSync(tmp, this.file); // atomic: a reader sees the old cache or the new one
     } catch {
       // no cache this time
@@ -136,10 +178,19 @@ function sameFile(a: FileEntry, st: { size: number; mtimeMs: number; ctimeMs: nu
 
 function readCache(file: string): CacheData | undefined {
   try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheData> | null;
-    if (data === null || typeof data !== 'object' || data.format !== FORMAT || data.version !== CACHE_VERSION) return undefined;
-    if (typeof data.writtenAt !== 'number' || typeof data.files !== 'object' || data.files === null || typeof data.forms !== 'object' || data.forms === null) return undefined;
-    return data as CacheData;
+    // Bytes: only the first line becomes a string (ASCII, see save); documents are decoded from their bytes when used.
+    const bytes = readFileSync(file);
+    const nl = bytes.indexOf(10);
+    if (nl < 0) return undefined;
+    const head = JSON.parse(bytes.toString('latin1', 0, nl)) as Partial<CacheHead> | null;
+    if (head === null || typeof head !== 'object' || head.format !== FORMAT || head.version !== CACHE_VERSION) return undefined;
+    if (typeof head.writtenAt !== 'number' || typeof head.files !== 'object' || head.files === null || typeof head.forms !== 'object' || head.forms === null) return undefined;
+    const body = bytes.subarray(nl + 1);
+    for (const f of Object.values(head.forms)) {
+      const end = f.at + f.lens.reduce((a, n) => a + n, 0);
+      if (!Number.isInteger(f.at) || f.at < 0 || !(end <= body.length)) return undefined;
+    }
+    return { ...(head as CacheHead), body };
   } catch {
     return undefined; // absent, unreadable or corrupt: rebuilt
   }

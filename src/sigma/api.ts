@@ -5,6 +5,7 @@
 import { CompileShared, compileRule, type CompiledRule } from './compile/compile.ts';
 import { createCorrelator, type Correlator } from './evaluate/correlation.ts';
 import { createEngine, type Engine, type EngineOptions } from './evaluate/engine.ts';
+import { factsOf } from './compile/facts.ts';
 import { detectionWitness, rememberWitness, type Cnf } from './compile/witness.ts';
 import type { SigmaIssue } from './issues.ts';
 import type { SigmaCollection } from './parse/rule.ts';
@@ -23,7 +24,7 @@ export interface CompileOptions extends EngineOptions {
 
 /** Every rule's index witness, in rule order (computed once per detection, or as stored with its parsed form). */
 export function collectionWitnesses(collection: SigmaCollection): Cnf[] {
-  return collection.rules.map((r) => detectionWitness(r.detection));
+  return collection.rules.map((r) => factsOf(r)?.witness ?? detectionWitness(r.detection));
 }
 
 export interface CompiledCollection {

@@ -13,7 +13,7 @@
 export { parseSigma, sigmaFromYaml, mergeCollections, emptyCollection, parseTimespan } from './parse/rule.ts';
 export type { SigmaCollection, ParseOptions } from './parse/rule.ts';
 export { encodeDocument, decodeDocument, encodeFile, decodeFile, asciiJson, STORED_FORM_VERSION, STORED_FORM_PREFIX } from './parse/stored-form.ts';
-export type { StoredFile } from './parse/stored-form.ts';
+export type { StoredFile, StoredText } from './parse/stored-form.ts';
 export { parseYamlDocuments, parseYamlPlain, fromPlainYaml } from './parse/yaml.ts';
 export type { YamlDocument, YamlParseResult, PlainYamlResult } from './parse/yaml.ts';
 export { lexCondition, parseCondition, expandPattern } from './parse/condition.ts';

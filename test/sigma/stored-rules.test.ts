@@ -157,8 +157,34 @@ describe('loading SigmaHQ without YAML parsing hunts as parsing it does, over th
       importSigmaFiles(store, files.map((f) => ({ path: f, text: readFileSync(f, 'utf8') })));
       expect(loadStoredRules(store).parsedFromYaml).toBe(0);
     });
+
+    it('rows of the previous stored form (version 2, decoded whole) load without YAML, hunt the same, and the next import rewrites them', async () => {
+      const rows = store.all<{ pk: number; parsed: string }>('SELECT pk, parsed FROM sigma_rule WHERE pk % 2 = 0');
+      expect(rows.length).toBeGreaterThan(1000);
+      const update = store.statement('UPDATE sigma_rule SET parsed = ? WHERE pk = ?');
+      store.transaction(() => {
+        for (const r of rows) update.run(asVersion2(r.parsed), r.pk);
+      });
+      expect(store.get<{ n: number }>(`SELECT count(*) AS n FROM sigma_rule WHERE parsed LIKE '{"v":2,%'`)?.n).toBe(rows.length);
+      const loaded = loadStoredRules(store);
+      expect(loaded.parsedFromYaml).toBe(0);
+      expect((await hunt(loaded.collection)).hits).toEqual(byPath.hits);
+      importSigmaFiles(store, files.map((f) => ({ path: f, text: readFileSync(f, 'utf8') })));
+      expect(store.get<{ n: number }>(`SELECT count(*) AS n FROM sigma_rule WHERE parsed LIKE '{"v":2,%'`)?.n).toBe(0);
+    });
   });
 });
+
+/**
+ * A version-3 stored text written as version 2 wrote it (before round 4 of issue 13): one JSON
+ * document, the detection (with its witness) and `rawText` (raw as a JSON string) inside `doc`.
+ */
+function asVersion2(v3: string): string {
+  const { doc, det, raw } = JSON.parse(v3) as { doc: Record<string, unknown>; det: Record<string, unknown> | null; raw: unknown };
+  const { facts, n: _n, ...meta } = doc as { facts?: { witness: unknown }; n: unknown };
+  const body = { ...meta, rawText: JSON.stringify(raw), ...(det !== null ? { detection: { ...det, witness: facts?.witness } } : {}) };
+  return `{"v":2,"doc":${JSON.stringify(body)}}`;
+}
 
 describe('the --rules folder cache follows its files', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ttpgraph-rule-cache-'));
@@ -202,6 +228,10 @@ describe('the --rules folder cache follows its files', () => {
     expect(warm.collection.issues.map(formatIssue)).toEqual(problems);
     // A cache of another format version (an older ttpgraph, whose rule model differed) is not used.
     for (const f of filesUnder(cacheDir, () => true)) writeFileSync(f, readFileSync(f, 'utf8').replace(/"version":"[^"]*"/, '"version":"1.1"'));
+    expect(loadRuleFiles([rules], { cacheDir }).cached).toBe(0);
+    expect(loadRuleFiles([rules], { cacheDir }).cached).toBe(warm.files);
+    // A cache cut short (its documents' bytes end before its first line says) is not used.
+    for (const f of filesUnder(cacheDir, () => true)) writeFileSync(f, readFileSync(f).subarray(0, statSync(f).size - 10));
     expect(loadRuleFiles([rules], { cacheDir }).cached).toBe(0);
     for (const f of filesUnder(cacheDir, () => true)) writeFileSync(f, '{"format":"ttpgraph-rule-cache", trunc');
     const rebuilt = loadRuleFiles([rules], { cacheDir });

@@ -25,6 +25,7 @@ import { EvalCache, scalarString, type Getter, type Predicate } from '../runtime
 import { compilePattern, compileShapeSet, patternShape, regexPrefilter, type StringTest } from './strings.ts';
 import { resolvePlaceholders } from './placeholders.ts';
 import { detectionWitness } from './witness.ts';
+import { factsOf } from './facts.ts';
 import { foldDetection } from './fold.ts';
 
 export type { Predicate } from '../runtime/eval-cache.ts';
@@ -369,25 +370,31 @@ export class CompileShared {
   }
 }
 
+/** Is the field one a route check evaluates (a routing field no alias renames)? */
+function routeField(field: string, shared: CompileShared): boolean {
+  const targets = mappedTargets(field, shared.pipeline);
+  return targets.length === 1 && shared.checkFields.has(targets[0] as string);
+}
+
 /** Is the item one a route check evaluates (on a routing field no alias renames)? */
 function routeItem(it: DetectionItem, shared: CompileShared): boolean {
-  if (it.field === null) return false;
-  const targets = mappedTargets(it.field, shared.pipeline);
-  return targets.length === 1 && shared.checkFields.has(targets[0] as string);
+  return it.field !== null && routeField(it.field, shared);
 }
 
 /**
  * The detection's route check (see CompiledRule.routeCheck): items on a routing field that no
  * pipeline alias renames are evaluated, every other item is MAYBE. Undefined when no item is on
- * such a field; otherwise built when first called (on the first event of a route where the rule's
- * logsource holds: most rules of a large set never get there).
+ * such a field (told by `fields`, the detection's item fields, when known: the detection itself is
+ * then read only when the check is built); otherwise built when first called (on the first event
+ * of a route where the rule's logsource holds: most rules of a large set never get there).
  */
-function detectionRouteCheck(detection: Detection, shared: CompileShared): Tri | undefined {
+function detectionRouteCheck(detectionOf: () => Detection, fields: readonly string[] | undefined, shared: CompileShared): Tri | undefined {
   let any = false;
-  for (const sid of detection.identifiers.values()) for (const g of sid.groups) for (const it of g) any ||= routeItem(it, shared);
+  if (fields !== undefined) any = fields.some((f) => routeField(f, shared));
+  else for (const sid of detectionOf().identifiers.values()) for (const g of sid.groups) for (const it of g) any ||= routeItem(it, shared);
   if (!any) return undefined;
   const build = (): Tri =>
-    foldDetection<Tri>(detection, {
+    foldDetection<Tri>(detectionOf(), {
       item: (it) => {
         if (!routeItem(it, shared)) return () => MAYBE;
         const p = compileItemPlain(it, shared.pipeline, shared.routeCache);
@@ -504,9 +511,12 @@ export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readon
   const { cache } = shared;
   try {
     const applied = filters.filter((f) => filterApplies(f, rule));
-    checkPlaceholders(rule.detection, pipeline);
+    // A rule decoded from the stored form has these facts of its detection (compile/facts.ts), which
+    // then is decoded only when the rule is first evaluated.
+    const facts = factsOf(rule);
+    if (facts === undefined || facts.placeholders) checkPlaceholders(rule.detection, pipeline);
     for (const f of applied) checkPlaceholders(f.detection, pipeline);
-    const witness = detectionWitness(rule.detection);
+    const witness = facts?.witness ?? detectionWitness(rule.detection);
     // The predicate is built on the rule's first evaluation: most rules of a large set never see an
     // event of their logsource in a given log, and building closures is most of compiling.
     let real: Predicate | undefined;
@@ -517,7 +527,7 @@ export function compileRule(rule: SigmaRule, pipeline: Pipeline, filters: readon
     };
     const predicate: Predicate = (ctx) => (real ??= build())(ctx);
     const { precondition, routed } = shared.logsource(rule.logsource);
-    const checks = [rule.detection, ...applied.map((f) => f.detection)].map((d) => detectionRouteCheck(d, shared)).filter((c): c is Tri => c !== undefined);
+    const checks = [detectionRouteCheck(() => rule.detection, facts?.fields, shared), ...applied.map((f) => detectionRouteCheck(() => f.detection, undefined, shared))].filter((c): c is Tri => c !== undefined);
     const routeCheck: Tri | undefined = checks.length === 0 ? undefined : (ctx) => (checks.some((c) => c(ctx) === NO) ? NO : MAYBE);
     return { compiled: { rule, predicate, witness, precondition, routed, filters: applied.map((f) => f.id ?? f.title), ...(routeCheck !== undefined ? { routeCheck } : {}) }, issues: [] };
   } catch (e) {

@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collectionWitnesses, compileCollection } from '../api.ts';
+import { defaultPipeline } from '../pipeline/default-pipeline.ts';
 import { WITNESS_VERSION } from '../compile/witness.ts';
 import type { SigmaRule } from '../rule/model.ts';
 import { parseSigma } from './rule.ts';
-import { decodeDocument, encodeDocument } from './stored-form.ts';
+import { decodeDocument, decodeFile, encodeDocument, encodeFile } from './stored-form.ts';
 
 const YAML = `title: stored witness
 id: 00000000-0000-4000-8000-000000000001
@@ -42,7 +43,7 @@ describe('witnesses in the stored form', () => {
 
   it('are written beside the detection, under their version, and decode to the computed witness', () => {
     const text = encodeDocument(parsedRule());
-    const stored = (JSON.parse(text) as { doc: { detection: { witness: { v: number; sets: string[][] } } } }).doc.detection.witness;
+    const stored = (JSON.parse(text) as { doc: { facts: { witness: { v: number; sets: string[][] } } } }).doc.facts.witness;
     expect(stored).toEqual({ v: WITNESS_VERSION, sets: computed });
     expect(computed.length).toBeGreaterThan(0);
     expect(witnessOf(text)).toEqual(computed);
@@ -61,7 +62,7 @@ describe('witnesses in the stored form', () => {
     const text = encodeDocument(parsedRule());
     const old = text.replace(JSON.stringify({ v: WITNESS_VERSION, sets: computed }), JSON.stringify({ v: WITNESS_VERSION + 1, sets: [['zzzz']] }));
     expect(witnessOf(old)).toEqual(computed);
-    const without = text.replace(`,"witness":${JSON.stringify({ v: WITNESS_VERSION, sets: computed })}`, '');
+    const without = text.replace(`"witness":${JSON.stringify({ v: WITNESS_VERSION, sets: computed })},`, '');
     expect(without).not.toContain('"witness"');
     expect(witnessOf(without)).toEqual(computed);
   });
@@ -87,5 +88,60 @@ describe('the stored text', () => {
     expect(text).not.toMatch(/[\u007f-\uffff]/);
     expect(text).toContain('\\u2014');
     expect(decodeDocument(text, 'r.yml')).toEqual(doc);
+  });
+});
+
+describe('version 3: detection and raw decoded when first read', () => {
+  /** A rule whose detection getter counts its calls while it is still an accessor. */
+  function decoded(): { doc: SigmaRule; detectionDecoded: () => boolean } {
+    const doc = decodeDocument(encodeDocument(parsedRule()), 'r.yml') as SigmaRule;
+    const isAccessor = (): boolean => Object.getOwnPropertyDescriptor(doc, 'detection')?.get !== undefined;
+    expect(isAccessor()).toBe(true);
+    return { doc, detectionDecoded: () => !isAccessor() };
+  }
+
+  it('compiling a decoded rule does not decode its detection; its first evaluation does, and it matches', () => {
+    const { doc, detectionDecoded } = decoded();
+    const c = compileCollection({ rules: [doc], correlations: [], filters: [], issues: [] });
+    expect(detectionDecoded()).toBe(false);
+    expect(c.compiled[0]!.witness).toEqual(compileCollection(parseSigma(YAML)).compiled[0]!.witness);
+    expect(c.engine.match(EVENT).map((r) => r.rule.title)).toEqual(['stored witness']);
+    expect(detectionDecoded()).toBe(true);
+    expect(c.engine.match({ ...EVENT, CommandLine: 'whoami /all' })).toEqual([]);
+  });
+
+  it('decodes to the parsed document, raw included, and survives a structured clone (worker threads)', () => {
+    const { doc } = decoded();
+    const parsed = parsedRule();
+    expect(structuredClone(doc)).toEqual(structuredClone(parsed));
+    expect(doc).toEqual(parsed);
+  });
+
+  it('a placeholder in a decoded rule is still an error under placeholder_fallback: error', () => {
+    const yaml = YAML.replace("Image|endswith: '\\whoami.exe'", "Image|expand: '%admins%'");
+    const col = parseSigma(yaml, { file: 'r.yml' });
+    expect(col.issues).toEqual([]);
+    const strict = { ...defaultPipeline, placeholderFallback: 'error' as const };
+    const fromYaml = compileCollection(col, { pipeline: strict });
+    const doc = decodeDocument(encodeDocument(col.rules[0]!), 'r.yml') as SigmaRule;
+    const fromStore = compileCollection({ rules: [doc], correlations: [], filters: [], issues: [] }, { pipeline: strict });
+    expect(fromYaml.issues.map((i) => i.code)).toEqual(['unresolved-placeholder']);
+    expect(fromStore.issues).toEqual(fromYaml.issues);
+  });
+
+  it('a damaged text (a separator lost) decodes to undefined, so the YAML is parsed again', () => {
+    const text = encodeDocument(parsedRule());
+    expect(decodeDocument(text.replace('\n,"det":', ',"det":'), 'r.yml')).toBeUndefined();
+    expect(decodeDocument(text.slice(0, -1), 'r.yml')).toBeUndefined();
+    expect(decodeFile({ ...encodeFile([parsedRule()], []), docs: [text.slice(0, -1)] }, 'r.yml')).toBeUndefined();
+  });
+
+  it('a version 2 text (stores written before) still decodes, whole', () => {
+    const rule = parsedRule();
+    const { file: _f, raw, detection, ...meta } = rule;
+    const v2 = `{"v":2,"doc":${JSON.stringify({ ...meta, rawText: JSON.stringify(raw), detection: { identifiers: [...detection.identifiers.values()], conditions: detection.conditions, condition: detection.condition, witness: { v: WITNESS_VERSION, sets: [['whoami']] } } })}}`;
+    const doc = decodeDocument(v2, 'r.yml') as SigmaRule;
+    expect(doc).toEqual(rule);
+    expect(witnessOf(v2)).toEqual([['whoami']]);
   });
 });

@@ -5,59 +5,47 @@
  *
  * The model is plain data except for two things JSON cannot carry, written explicitly here:
  * Detection.identifiers (a Map: entries, in order) and correlation aliases (Maps of Maps). `file`
- * is not stored: it is where the document is loaded from, given to decodeDocument. Every text starts with the format's version; a text of another
- * version decodes to undefined and the caller parses the YAML again.
+ * is not stored: it is where the document is loaded from, given to decodeDocument. Every text
+ * starts with the format's version; a text of another version (but 2, still decoded) decodes to
+ * undefined and the caller parses the YAML again.
  */
 import type { SigmaIssue } from '../issues.ts';
+import { computeFacts, rememberFacts } from '../compile/facts.ts';
 import { detectionWitness, rememberWitness, WITNESS_VERSION, type Cnf } from '../compile/witness.ts';
-import type { Detection, DetectionItem, SearchIdentifier, SigmaCorrelation, SigmaDocument } from '../rule/model.ts';
+import type { Detection, DetectionItem, SearchIdentifier, SigmaDocument } from '../rule/model.ts';
 
-/** Bump whenever the rule model (rule/model.ts) changes shape: texts and caches of other versions are not decoded. */
-export const STORED_FORM_VERSION = 2;
+/**
+ * Bump whenever the rule model (rule/model.ts) changes shape: texts and caches of other versions are
+ * not decoded (version 2 texts, eager, still are: stores written before version 3 load without YAML).
+ */
+export const STORED_FORM_VERSION = 3;
 const PREFIX = `{"v":${STORED_FORM_VERSION},`;
 /** How every text of this format version starts (SQL can test `substr(parsed, 1, length(prefix))`). */
 export const STORED_FORM_PREFIX = PREFIX;
+const PREFIX_V2 = '{"v":2,';
 
 type Obj = Record<string, unknown>;
 
 /**
- * The detection, with its index witness (compile/witness.ts) kept beside it: computing witnesses is
- * a good part of compiling a large rule set, and they are a pure function of the detection. A
- * witness of another WITNESS_VERSION is ignored on decoding (recomputed when compiling); texts
- * without one (written before) decode as before, and readers that predate it skip the key.
+ * Version 3 text: `{"v":3,"doc":HEAD\n,"det":DETECTION\n,"raw":RAW}`, one JSON value (HEAD's `n`
+ * holds the lengths of DETECTION and RAW). The two newlines (JSON whitespace; JSON.stringify never
+ * writes one) split it without parsing it: loading parses only HEAD (metadata, logsource, and
+ * what compiling needs of the detection: its index witness, its field names, whether it has
+ * placeholders), and each document's detection and raw are parsed from their slice when first
+ * read. Most rules of a large set are never evaluated in a given hunt (no event of their
+ * logsource), and the detection and raw are 70% of the text (docs/benchmarks.md, round 4).
  */
-function encodeDetection(d: Detection): unknown {
-  const ids = [...d.identifiers.values()];
-  return { identifiers: ids, conditions: d.conditions, condition: d.condition, witness: { v: WITNESS_VERSION, sets: detectionWitness(d) } };
+const PART_KEYS = [',"det":', ',"raw":'] as const;
+const DOC_KEY = '"doc":';
+
+/** What compiling reads of a detection, kept in the head (see compile/facts.ts). */
+function encodeFacts(d: Detection): Obj {
+  const f = computeFacts(d);
+  return { witness: { v: WITNESS_VERSION, sets: detectionWitness(d) }, fields: f.fields, ph: f.placeholders };
 }
 
-/**
- * One parsed document as plain JSON data (without its `file`). `raw` (the whole YAML document, half
- * of the text, and read by no matcher) is kept as a JSON string inside: parsing a string value
- * allocates one string instead of a tree, and the tree is built only if someone reads `raw`.
- */
-function encodeBody(doc: SigmaDocument): Obj {
-  const { file: _file, raw, ...rest } = doc;
-  const rawText = JSON.stringify(raw);
-  if (rest.kind === 'correlation') {
-    const aliases = [...rest.aliases].map(([alias, m]) => [alias, [...m]]);
-    return { ...rest, rawText, aliases };
-  }
-  return { ...rest, rawText, detection: encodeDetection(rest.detection) };
-}
-
-/** Gives a decoded document its `raw`, parsed from rawText when first read. */
-function withLazyRaw<T extends Obj>(doc: T, rawText: string): T {
-  Object.defineProperty(doc, 'raw', {
-    enumerable: true,
-    configurable: true,
-    get(this: Obj): unknown {
-      const raw = JSON.parse(rawText) as unknown;
-      Object.defineProperty(this, 'raw', { value: raw, enumerable: true, configurable: true, writable: true });
-      return raw;
-    },
-  });
-  return doc;
+function encodeDetectionV3(d: Detection): unknown {
+  return { identifiers: [...d.identifiers.values()], conditions: d.conditions, condition: d.condition };
 }
 
 /**
@@ -72,59 +60,152 @@ export function asciiJson(json: string): string {
 
 /** One parsed document as JSON text (without its `file`), in ASCII (asciiJson). */
 export function encodeDocument(doc: SigmaDocument): string {
-  return asciiJson(`${PREFIX}"doc":${JSON.stringify(encodeBody(doc))}}`);
+  const { file: _file, raw, ...meta } = doc;
+  let head: Obj;
+  let det: unknown = null;
+  if (meta.kind === 'correlation') head = { ...meta, aliases: [...meta.aliases].map(([alias, m]) => [alias, [...m]]) };
+  else {
+    const { detection, ...others } = meta;
+    head = { ...others, facts: encodeFacts(detection) };
+    det = encodeDetectionV3(detection);
+  }
+  const parts = [det, raw].map((p) => asciiJson(JSON.stringify(p)));
+  // The lengths of the lazily parsed parts, checked on decoding: a cut or damaged text is not decoded.
+  head['n'] = parts.map((p) => p.length);
+  return `${PREFIX}${DOC_KEY}${asciiJson(JSON.stringify(head))}${PART_KEYS.map((k, i) => `\n${k}${parts[i]}`).join('')}}`;
 }
 
-function decodeDetection(d: Obj): Detection {
+/** Defines `key` on `obj` as computed on first read, then kept as a plain value. */
+function lazy(obj: Obj, key: string, compute: () => unknown): void {
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get(this: Obj): unknown {
+      const value = compute();
+      Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+  });
+}
+
+function decodeIdentifiers(list: Obj[]): Map<string, SearchIdentifier> {
   const identifiers = new Map<string, SearchIdentifier>();
-  for (const sid of d['identifiers'] as Obj[]) {
+  for (const sid of list) {
     const groups = sid['groups'] as DetectionItem[][];
     identifiers.set(sid['name'] as string, { name: sid['name'] as string, groups, pos: sid['pos'] as SearchIdentifier['pos'] });
   }
-  const detection: Detection = { identifiers, conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
-  const w = d['witness'] as { v?: unknown; sets?: unknown } | undefined;
-  if (w !== undefined && w.v === WITNESS_VERSION && Array.isArray(w.sets)) rememberWitness(detection, w.sets as Cnf);
-  return detection;
+  return identifiers;
 }
 
-/** A parsed object from encodeDocument's text back to a document, `file` set. */
-function decodeBody(body: Obj, file: string | undefined): SigmaDocument {
-  const { rawText, ...rest } = body;
-  if (typeof rawText !== 'string' || typeof rest['kind'] !== 'string') throw new TypeError('not a stored Sigma document');
-  if (rest['kind'] === 'correlation') {
-    const aliases = new Map((rest['aliases'] as [string, [string, string][]][]).map(([a, m]) => [a, new Map(m)]));
-    return withLazyRaw({ ...rest, aliases, file }, rawText) as unknown as SigmaCorrelation;
+/** A stored witness of this WITNESS_VERSION, else undefined (computed again when compiling). */
+function storedWitness(w: unknown): Cnf | undefined {
+  const o = w as { v?: unknown; sets?: unknown } | undefined;
+  return o !== undefined && o !== null && o.v === WITNESS_VERSION && Array.isArray(o.sets) ? (o.sets as Cnf) : undefined;
+}
+
+/**
+ * A stored text as a string, or as its bytes (a Buffer: SQLite's BLOB of it, a slice of a cache
+ * file). Bytes stay outside the JavaScript heap until a part of them is read: the 16 MB of
+ * SigmaHQ's stored forms are not copied into strings, or moved by the garbage collector, at load.
+ */
+export type StoredText = string | Buffer;
+
+const NL = 10;
+
+/** Version 3 texts are ASCII: a byte is a character. */
+function part(text: StoredText, start: number, end: number): string {
+  return typeof text === 'string' ? text.slice(start, end) : text.toString('latin1', start, end);
+}
+
+function decodeV3(text: StoredText, file: string | undefined): SigmaDocument | undefined {
+  const str = typeof text === 'string';
+  const at = (s: string, i: number): boolean => part(text, i, i + s.length) === s;
+  // Where each part starts and ends: after its newline and key, up to the next newline (the last: the closing brace).
+  const nls: number[] = [];
+  let from = 0;
+  for (let k = 0; k < PART_KEYS.length; k++) {
+    const i = str ? text.indexOf('\n', from) : text.indexOf(NL, from);
+    if (i < 0 || !at(PART_KEYS[k] as string, i + 1)) return undefined;
+    nls.push(i);
+    from = i + 1;
   }
-  return withLazyRaw({ ...rest, detection: decodeDetection(rest['detection'] as Obj), file }, rawText) as unknown as SigmaDocument;
+  if (!at(DOC_KEY, PREFIX.length) || !at('}', text.length - 1)) return undefined;
+  const starts = nls.map((i, k) => i + 1 + (PART_KEYS[k] as string).length);
+  const ends = [...nls.slice(1), text.length - 1];
+  const { facts, n, ...head } = JSON.parse(part(text, PREFIX.length + DOC_KEY.length, nls[0] as number)) as Obj;
+  if (typeof head['kind'] !== 'string' || !Array.isArray(n) || starts.some((st, k) => n[k] !== (ends[k] as number) - st)) return undefined;
+  const slice = (k: number): string => part(text, starts[k] as number, ends[k] as number);
+  const doc: Obj = head;
+  doc['file'] = file;
+  if (head['kind'] === 'correlation') doc['aliases'] = new Map((head['aliases'] as [string, [string, string][]][]).map(([al, m]) => [al, new Map(m)]));
+  else {
+    const f = facts as { witness?: unknown; fields?: unknown; ph?: unknown } | undefined;
+    if (f === undefined || !Array.isArray(f.fields) || typeof f.ph !== 'boolean') return undefined;
+    const witness = storedWitness(f.witness);
+    lazy(doc, 'detection', () => {
+      const d = JSON.parse(slice(0)) as Obj;
+      const detection: Detection = { identifiers: decodeIdentifiers(d['identifiers'] as Obj[]), conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
+      if (witness !== undefined) rememberWitness(detection, witness);
+      return detection;
+    });
+    rememberFacts(doc, { witness, fields: f.fields as string[], placeholders: f.ph });
+  }
+  lazy(doc, 'raw', () => JSON.parse(slice(1)) as unknown);
+  return doc as unknown as SigmaDocument;
+}
+
+/** Version 2 texts (`{"v":2,"doc":{..., "rawText": "...", "detection": {...}}}`), decoded whole. */
+function decodeV2(text: string, file: string | undefined): SigmaDocument {
+  const { rawText, ...rest } = (JSON.parse(text) as { doc: Obj }).doc;
+  if (typeof rawText !== 'string' || typeof rest['kind'] !== 'string') throw new TypeError('not a stored Sigma document');
+  const doc: Obj = { ...rest, file };
+  if (rest['kind'] === 'correlation') doc['aliases'] = new Map((rest['aliases'] as [string, [string, string][]][]).map(([al, m]) => [al, new Map(m)]));
+  else {
+    const d = rest['detection'] as Obj;
+    const detection: Detection = { identifiers: decodeIdentifiers(d['identifiers'] as Obj[]), conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
+    const witness = storedWitness(d['witness']);
+    if (witness !== undefined) rememberWitness(detection, witness);
+    doc['detection'] = detection;
+  }
+  lazy(doc, 'raw', () => JSON.parse(rawText) as unknown);
+  return doc as unknown as SigmaDocument;
 }
 
 /** encodeDocument's text -> the document, loaded from `file`; undefined when the text is of another format version or damaged. */
-export function decodeDocument(text: string, file: string | undefined): SigmaDocument | undefined {
-  if (!text.startsWith(PREFIX)) return undefined;
+export function decodeDocument(text: StoredText, file: string | undefined): SigmaDocument | undefined {
   try {
-    return decodeBody((JSON.parse(text) as { doc: Obj }).doc, file);
+    const start = part(text, 0, PREFIX.length);
+    if (start === PREFIX) return decodeV3(text, file);
+    if (start.startsWith(PREFIX_V2)) return decodeV2(typeof text === 'string' ? text : text.toString('utf8'), file);
+    return undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * What one rule file parsed to, for caches (as plain data inside a larger JSON document, so it is
- * parsed with it): its documents and issues, without the file name.
+ * What one rule file parsed to, for caches: its documents (encodeDocument's texts) and issues,
+ * without the file name.
  */
 export interface StoredFile {
   readonly v: number;
-  readonly docs: readonly unknown[];
+  readonly docs: readonly StoredText[];
   readonly issues: readonly SigmaIssue[];
 }
 
 /** A file's documents and issues (from parseSigma) as cacheable data; issues lose their `file`. */
 export function encodeFile(docs: readonly SigmaDocument[], issues: readonly SigmaIssue[]): StoredFile {
-  return { v: STORED_FORM_VERSION, docs: docs.map(encodeBody), issues: issues.map(({ file: _file, ...i }) => i) };
+  return { v: STORED_FORM_VERSION, docs: docs.map(encodeDocument), issues: issues.map(({ file: _file, ...i }) => i) };
 }
 
-/** StoredFile -> documents and issues of `file`; undefined when it is of another format version. */
+/** StoredFile -> documents and issues of `file`; undefined when it is of another format version or does not decode. */
 export function decodeFile(stored: StoredFile, file: string | undefined): { docs: SigmaDocument[]; issues: SigmaIssue[] } | undefined {
-  if (stored.v !== STORED_FORM_VERSION) return undefined;
-  return { docs: stored.docs.map((d) => decodeBody(d as Obj, file)), issues: stored.issues.map((i) => (file === undefined ? i : { ...i, file })) };
+  if (stored.v !== STORED_FORM_VERSION || !Array.isArray(stored.docs)) return undefined;
+  const docs: SigmaDocument[] = [];
+  for (const t of stored.docs) {
+    const d = typeof t === 'string' || Buffer.isBuffer(t) ? decodeDocument(t, file) : undefined;
+    if (d === undefined) return undefined;
+    docs.push(d);
+  }
+  return { docs, issues: stored.issues.map((i) => (file === undefined ? i : { ...i, file })) };
 }

@@ -90,7 +90,7 @@ const MUL = 0x9e3779b1;
  * windows that pass both bits are mostly keys.
  */
 const PRE_BITS = 18;
-const PRE_PER_KEY = Number(process.env.PRE_PER_KEY ?? 32);
+const PRE_PER_KEY = 32;
 const PRE1 = 0x85ebca6b | 0;
 const PRE2 = 0xc2b2ae35 | 0;
 

@@ -16,6 +16,9 @@
 // BENCH_EVENTS (default 200,000) changes the size. The rule-loading figures (1, 2) are each the
 // median of BENCH_REPS fresh processes (default 5; the range and CPU median beside it);
 // BENCH_ONLY=loading stops after them. BENCH_DIST=/other/dist measures another build (A/B runs).
+// The hunt figures (3 and 4) vary by a quarter from
+// run to run on the shared machine: each is run BENCH_REPEAT times (default 5) and given as the
+// median and the range, with the load before and after the series.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -48,6 +51,20 @@ const figure = (label, f) => {
   const r = f();
   console.log(`${label}: ${r}   [load ${before} -> ${load()}]`);
 };
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** Runs `f` REPEAT times (each returns { value, note }); prints the median and range of value, each run's note, and the load before and after. */
+const series = (label, unit, f) => {
+  const before = load();
+  const runs = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(f(i));
+  const v = runs.map((r) => r.value);
+  console.log(`${label}: median ${median(v).toFixed(unit === 'x' ? 2 : 0)} ${unit} (${Math.min(...v).toFixed(unit === 'x' ? 2 : 0)}-${Math.max(...v).toFixed(unit === 'x' ? 2 : 0)}, ${REPEAT} runs: ${runs.map((r) => r.note).join('; ')})   [load ${before} -> ${load()}]`);
+  return runs;
+};
 
 console.log(`machine: ${os.cpus().length} cores, Node ${process.versions.node}, taskset ${hasTaskset ? 'yes' : 'no'}; load average at start ${load()}`);
 
@@ -79,11 +96,6 @@ const storeScript = `
   const t2 = performance.now();
   process.stdout.write(JSON.stringify({ docs: r.documents, yaml: r.parsedFromYaml, loadMs: t1 - t0, compileMs: t2 - t1, cpuMs: cpu() - c0, rules: c.compiled.length }));
 `;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const secs = (ms) => (ms / 1000).toFixed(3);
 /** REPS runs of one loading figure: the median (and range) of ready to hunt, its CPU, load and compile. */
 const ready = (rs) => {
@@ -148,14 +160,14 @@ const huntScript = `
   let hits = 0;
   const s = await runHunt({ collection, pipeline: defaultPipeline, logs: [process.argv[2]], threads: 1, onHit: () => { hits++; } });
   const ms = s.elapsedMs - s.compileMs;
-  process.stdout.write(JSON.stringify({ events: s.events, hits, ms, compileMs: s.compileMs }));
+  const u = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ events: s.events, hits, ms, compileMs: s.compileMs, cpuMs: (u.user + u.system) / 1000 }));
 `;
-for (let i = 0; i < 2; i++) {
-  figure('engine: runHunt, rules/windows, one core, loading and compiling excluded', () => {
-    const r = run(huntScript, [windowsDir, ndjson, cacheDir]);
-    return `${r.events} events, ${r.hits} hits, ${Math.round(r.events / (r.ms / 1000))} events/s (compile ${(r.compileMs / 1000).toFixed(2)} s)`;
-  });
-}
+series('engine: runHunt, rules/windows, one core, loading and compiling excluded', 'events/s', () => {
+  const r = run(huntScript, [windowsDir, ndjson, cacheDir]);
+  const value = r.events / (r.ms / 1000);
+  return { value, note: `${Math.round(value)} (${r.hits} hits, CPU ${(r.cpuMs / 1000).toFixed(2)} s)` };
+});
 const cli = (threads, pin) => {
   const started = performance.now();
   const args = [path.join(root, 'dist', 'cli', 'main.js'), 'hunt', '--rules', windowsDir, '--format', 'jsonl', '--quiet', '--threads', String(threads), ndjson];
@@ -164,27 +176,15 @@ const cli = (threads, pin) => {
   const s = (performance.now() - started) / 1000;
   return { s, hits: r.stdout.split('\n').filter(Boolean).length };
 };
-for (let i = 0; i < 2; i++) {
-  figure('`ttpgraph hunt --rules rules/windows --threads 1` whole process, one core, warm rule cache', () => {
-    const r = cli(1, true);
-    return `${r.s.toFixed(2)} s, ${Math.round(EVENTS / r.s)} events/s, ${r.hits} hits`;
-  });
-}
+series('`ttpgraph hunt --rules rules/windows --threads 1` whole process, one core, warm rule cache', 'events/s', () => {
+  const r = cli(1, true);
+  return { value: EVENTS / r.s, note: `${r.s.toFixed(2)} s, ${r.hits} hits` };
+});
 
-// 4. Two cores.
-const one = [];
-const two = [];
-for (let i = 0; i < 2; i++) {
-  figure('`ttpgraph hunt --threads 1` whole process, unpinned', () => {
-    const r = cli(1, false);
-    one.push(r.s);
-    return `${r.s.toFixed(2)} s, ${Math.round(EVENTS / r.s)} events/s, ${r.hits} hits`;
-  });
-  figure('`ttpgraph hunt --threads 2` whole process, both cores', () => {
-    const r = cli(2, false);
-    two.push(r.s);
-    return `${r.s.toFixed(2)} s, ${Math.round(EVENTS / r.s)} events/s, ${r.hits} hits`;
-  });
-}
-console.log(`two threads against one: ${one.map((s, i) => (s / two[i]).toFixed(2)).join(', ')}x`);
+// 4. Two cores: --threads 1 and --threads 2 run in turn, the ratio per pair.
+series('`ttpgraph hunt --threads 2` against `--threads 1`, whole process, both cores, pairs run in turn', 'x', () => {
+  const a = cli(1, false);
+  const b = cli(2, false);
+  return { value: a.s / b.s, note: `${a.s.toFixed(2)} s / ${b.s.toFixed(2)} s (${Math.round(EVENTS / b.s)} events/s, ${b.hits} hits)` };
+});
 rmSync(dir, { recursive: true, force: true });

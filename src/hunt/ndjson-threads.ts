@@ -95,7 +95,7 @@ export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, 
       continue;
     }
     events++;
-    const ctx = eventContext(item.event);
+    const ctx = eventContext(item.event, item.json, item.jsonStart, item.jsonEnd);
     const matched = engine.matchContext(ctx);
     inv?.add(ctx);
     if (ctx.source < 0) unknown++;

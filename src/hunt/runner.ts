@@ -370,7 +370,7 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
             sinceProgress = 0;
             progress({ file: path, fileIndex: fi, files: o.logs.length, bytes: file.bytesRead(), size: file.size });
           }
-          const ctx = eventContext(item.event);
+          const ctx = eventContext(item.event, item.json, item.jsonStart, item.jsonEnd);
           const matched = engine.matchContext(ctx);
           inventory?.add(ctx);
           if (ctx.source < 0) unknown++;

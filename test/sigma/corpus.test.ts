@@ -56,6 +56,8 @@ describe('SigmaHQ rule folders', () => {
       const a = compiled.engine.match(e).map((r) => r.rule.id);
       const b = off.match(e).map((r) => r.rule.id);
       expect(a).toEqual(b);
+      // The same from the event's JSON text (as NDJSON lines are scanned), compact and pretty.
+      for (const text of [JSON.stringify(e), JSON.stringify(e, null, 1)]) expect(compiled.engine.matchContext(eventContext(e, Buffer.from(text))).map((r) => r.rule.id)).toEqual(b);
       hits += a.length;
     }
     expect(hits).toBeGreaterThan(events.length);

@@ -56,7 +56,7 @@ export function ndjsonLine(buf: Buffer, start: number, end: number, firstOfFile:
   try {
     const event = JSON.parse(text) as unknown;
     if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return { item: { kind: 'problem', source, line: n, message: `JSON nested more than ${MAX_EVENT_DEPTH} deep, skipped` } };
-    return { item: { kind: 'event', event, source, line: n }, text };
+    return { item: { kind: 'event', event, source, line: n, json: buf, jsonStart: s, jsonEnd: e }, text };
   } catch (err) {
     return { item: { kind: 'problem', source, line: n, message: `not JSON: ${(err as Error).message}` } };
   }

@@ -28,6 +28,10 @@ export interface InputEvent {
   readonly event: unknown;
   readonly source: string;
   readonly line: number;
+  /** The JSON text the event was parsed from, as bytes json[jsonStart..jsonEnd), when the reader has it (NDJSON): see EventContext.json. */
+  readonly json?: Uint8Array;
+  readonly jsonStart?: number;
+  readonly jsonEnd?: number;
 }
 
 export interface InputProblem {

@@ -17,7 +17,42 @@ function rule(detection: string): string {
     .join('\n')}\n`;
 }
 
-/** Hits of each rule (by title) on each event, with the index on; checked equal with it off. */
+/** A JSON string literal with every non-ASCII character, every `e` and every `/` escaped (`\\u....`, `\\/`). */
+function escapedString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    for (let i = 0; i < ch.length; i++) {
+      const c = ch.charCodeAt(i);
+      if (c >= 0x80 || ch === 'e') out += `\\u${c.toString(16).padStart(4, '0')}`;
+      else if (ch === '/') out += '\\/';
+      else out += JSON.stringify(ch[i]).slice(1, -1);
+    }
+  }
+  return `${out}"`;
+}
+
+/** JSON text of a value with escapedString for every string, keys included, and spaces around punctuation. */
+function escapedJson(v: unknown): string {
+  if (typeof v === 'string') return escapedString(v);
+  if (Array.isArray(v)) return `[ ${v.map(escapedJson).join(' , ')} ]`;
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${escapedString(k)} :\t${escapedJson(x)}`).join(' ,\n')} }`;
+  return JSON.stringify(v);
+}
+
+/**
+ * The JSON texts an event may be read from, as UTF-8 bytes (EventContext.json): compact, pretty,
+ * and with escapes; a test reads each of them next to the parsed event.
+ */
+function jsonTexts(e: unknown): Uint8Array[] {
+  const texts = [JSON.stringify(e), JSON.stringify(e, null, 2), escapedJson(e)];
+  for (const t of texts) expect(JSON.parse(t)).toEqual(e);
+  return texts.map((t) => new TextEncoder().encode(t));
+}
+
+/**
+ * Hits of each rule (by title) on each event, with the index on; checked equal with it off, and
+ * with the index scanning the event's JSON text instead of the parsed event.
+ */
 function run(yamls: string[], events: unknown[]): string[][] {
   const col = parseSigma(yamls.join('---\n'));
   expect(col.issues).toEqual([]);
@@ -27,6 +62,9 @@ function run(yamls: string[], events: unknown[]): string[][] {
   const a = events.map((e) => on.engine.match(e).map((r) => r.rule.title));
   const b = events.map((e) => off.engine.match(e).map((r) => r.rule.title));
   expect(a).toEqual(b);
+  for (const [i, e] of events.entries()) {
+    for (const json of jsonTexts(e)) expect(on.engine.matchContext(eventContext(e, json)).map((r) => r.rule.title)).toEqual(a[i]);
+  }
   return a;
 }
 
@@ -86,6 +124,43 @@ describe('the index never skips a rule that matches', () => {
   it('values that are arrays or evtx #text wrappers', () => {
     const d = 'sel:\n  a|endswith: \\svc.exe\ncondition: sel';
     expect(hits(d, [{ a: ['x', 'c:\\svc.exe'] }, { a: { '#text': 'C:\\SVC.EXE' } }, { a: [] }])).toEqual([0, 1]);
+  });
+});
+
+describe('the index reads the event from its JSON text (NDJSON lines)', () => {
+  /** Which JSON texts the single rule matches, with the JSON text scanned; checked equal to the parsed event scanned, and the index off. */
+  function textHits(detection: string, texts: string[]): number[] {
+    const col = parseSigma(rule(detection));
+    const on = compileCollection(col, { routing: false });
+    const off = compileCollection(col, { routing: false, index: false });
+    return texts.flatMap((t, i) => {
+      const e = JSON.parse(t) as unknown;
+      const bytes = new TextEncoder().encode(`  ${t}\r\n`);
+      const got = on.engine.matchContext(eventContext(e, bytes, 2, bytes.length - 2)).length;
+      expect(got).toBe(off.engine.match(e).length);
+      expect(got).toBe(on.engine.match(e).length);
+      return got > 0 ? [i] : [];
+    });
+  }
+  it('escapes in values: backslashes, quotes, \\u escapes of ASCII and beyond', () => {
+    const d = 'sel:\n  a|endswith: \\tool.exe\ncondition: sel';
+    expect(textHits(d, ['{"a":"C:\\\\tool.exe"}', '{"a":"C:\\u005ctool.exe"}', '{"a":"C:\\\\TOOL\\u002eEXE"}', '{"a":"x\\"y C:\\\\tool.exe"}', '{"a":"C:\\\\too\\"l.exe"}', '{"a":"C:/tool.exe"}'])).toEqual([0, 1, 2, 3]);
+    expect(textHits('sel:\n  a|contains: grüße\ncondition: sel', ['{"a":"x GR\\u00dc\\u00dfE"}', '{"a":"x GRÜSSE"}', '{"a":"x grüße"}', '{"a":"x gruße"}'])).toEqual([0, 2]);
+    expect(textHits('sel:\n  a|contains: "line1\\nline2"\ncondition: sel', ['{"a":"line1\\nline2"}', '{"a":"line1 line2"}'])).toEqual([0]);
+  });
+  it('numbers as their String() form, whatever their JSON text', () => {
+    const d = 'keywords:\n  - 31337\n  - 2345678901234568\ncondition: keywords';
+    expect(textHits(d, ['{"p":31337}', '{"p":3.1337e4}', '{"p":31337.000}', '{"p":[1,-31337]}', '{"p":123456789012345678}', '{"p":3133}', '{"p":"31337"}'])).toEqual([0, 1, 2, 3, 4, 6]);
+    expect(textHits('keywords:\n  - TRUE\ncondition: keywords', ['{"ok":true}', '{"ok":false}', '{"ok":null}', '[true]'])).toEqual([0, 3]);
+  });
+  it('object keys are not leaves, at any depth; arrays and nested objects are', () => {
+    const d = 'keywords:\n  - evilword\ncondition: keywords';
+    expect(textHits(d, ['{"evilword":1}', '{"x":{"evilword":[{"evilword":"no"}]}}', '{"x":{"k":["a",{"b":"an EVILWORD"}]}}', '"evilword"', '["x","evilword"]', '{"a":"x","a":"evilword"}', '{"a":"evilword","a":"x"}'])).toEqual([2, 3, 4, 5]);
+  });
+  it('no text: the parsed event is walked', () => {
+    const col = parseSigma(rule('sel:\n  a|contains: needle77\ncondition: sel'));
+    const { engine } = compileCollection(col, { routing: false });
+    expect(engine.matchContext(eventContext({ a: 'NEEDLE77' }))).toHaveLength(1);
   });
 });
 

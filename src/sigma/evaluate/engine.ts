@@ -82,8 +82,17 @@ interface Route {
 const MEMO_LEAVES = 128;
 
 const MUL = 0x9e3779b1;
-/** Bits of the 4-gram prefilter bitset (32 kB). */
+/**
+ * The 4-gram prefilter: a Bloom filter of the route's 4-gram keys with two bits per key (PRE1's and
+ * PRE2's), at most 2^PRE_BITS bits (32 kB, L1-sized), about PRE_PER_KEY bits per key. The scan tests
+ * the first bit on every window and the second only when the first is set: with one bit per key
+ * a third of all windows of random text reached the key table (a cache miss each); with two, the
+ * windows that pass both bits are mostly keys.
+ */
 const PRE_BITS = 18;
+const PRE_PER_KEY = 32;
+const PRE1 = 0x85ebca6b | 0;
+const PRE2 = 0xc2b2ae35 | 0;
 
 /**
  * Key kinds, as one number: a 4-gram is its 32-bit window (4 folded characters, the oldest in the
@@ -295,8 +304,8 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
   while (size < n4 * 2) size *= 2;
   const shift = 32 - Math.log2(size);
   const table = new Int32Array(size * 2);
-  // About 16 bits per 4-gram key (at least 1 kB, at most 32 kB): a route's index is as small as its rules.
-  const preBits = Math.max(13, Math.min(PRE_BITS, Math.ceil(Math.log2(n4 * 16 + 1))));
+  // About PRE_PER_KEY bits per 4-gram key (at least 1 kB, at most 32 kB): a route's index is as small as its rules.
+  const preBits = Math.max(13, Math.min(PRE_BITS, Math.ceil(Math.log2(n4 * PRE_PER_KEY + 1))));
   const preShift = 32 - preBits;
   const pre = new Uint32Array(1 << (preBits - 5));
   const bi = new Int32Array(1 << 16);
@@ -309,8 +318,10 @@ function buildIndex(ids: readonly number[], setsOf: (rule: number) => readonly (
       while (table[2 * i] !== 0) i = (i + 1) & (size - 1);
       table[2 * i] = h;
       table[2 * i + 1] = b;
-      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
+      const p = Math.imul(h, PRE1) >>> preShift;
       pre[p >>> 5] = (pre[p >>> 5] as number) | (1 << (p & 31));
+      const q = Math.imul(h, PRE2) >>> preShift;
+      pre[q >>> 5] = (pre[q >>> 5] as number) | (1 << (q & 31));
     } else if (k < UNI) {
       const g = k - BI;
       bi[g] = b + 1;
@@ -328,6 +339,17 @@ const ASCII = ((): Uint16Array => {
   }
   return ascii;
 })();
+
+/** Container kinds (1 = object, 0 = array) by depth, for scanJson: deeper JSON is walked as parsed. */
+const JSON_KINDS = new Uint8Array(256);
+const UTF8 = new TextDecoder();
+
+/** Bytes `from..to` as Latin-1 (a number's text). */
+function latin1(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
 
 export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline, options: EngineOptions = {}): Engine {
   const routing = options.routing ?? true;
@@ -552,9 +574,11 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     visit(b);
   };
 
-  /** The 4-gram window `h` passed the prefilter: its bucket, when it is a key. */
+  /** The 4-gram window `h` passed the prefilter's first bit: its second bit, then its bucket, when it is a key. */
   const probe = (h: number): void => {
     const ix = cur as LiteralIndex;
+    const q = Math.imul(h, PRE2) >>> ix.preShift;
+    if ((ix.pre[q >>> 5]! & (1 << (q & 31))) === 0) return;
     const table = ix.table;
     const tmask = (table.length >>> 1) - 1;
     let t = Math.imul(h, MUL) >>> ix.shift;
@@ -601,7 +625,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       h = (h << 8) | (c < 0x80 ? ASCII[c]! & 0xff : 0x80 | ((c ^ (c >>> 7)) & 0x7f));
-      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
+      const p = Math.imul(h, PRE1) >>> preShift;
       if ((pre[p >>> 5]! & (1 << (p & 31))) !== 0) probe(h);
     }
     scanRare(s);
@@ -629,7 +653,7 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       const fr = ascii[c]!;
       any |= fr;
       h = (h << 8) | (fr & 0xff);
-      const p = Math.imul(h, 0x85ebca6b) >>> preShift;
+      const p = Math.imul(h, PRE1) >>> preShift;
       if ((pre[p >>> 5]! & (1 << (p & 31))) !== 0) probe(h);
     }
     if ((any & 0x100) !== 0) scanRare(s);
@@ -685,6 +709,139 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
     }
   };
 
+  /**
+   * The event's leaves read from its JSON text (EventContext.json) instead of the parsed event:
+   * one pass over the bytes, object keys skipped, each value string's windows checked as
+   * scanString does (ASCII folded on the fly, escapes decoded; windows start at NUL before each
+   * value). A value string with a character beyond ASCII is decoded and handed to scanString;
+   * a number whose text is not its String() form (`1.0`, `1e3`, `-0`, 16+ digits) is scanned as
+   * String(Number(text)). Every leaf of the parsed event is scanned (a duplicate key's earlier value
+   * too: at worst an extra candidate), so the buckets hit are those of scanValue(ctx.raw) and more.
+   * Returns false when the text nests deeper than the scanner follows (the caller walks the event).
+   */
+  const scanJson = (b: Uint8Array, from: number, to: number): boolean => {
+    const { pre, preShift, bi, biBits, uni } = cur as LiteralIndex;
+    const ascii = ASCII;
+    const kinds = JSON_KINDS;
+    let depth = 0;
+    let expectKey = false;
+    let i = from;
+    while (i < to) {
+      const c = b[i]!;
+      if (c === 0x22) {
+        if (expectKey) {
+          // An object key: skipped.
+          let j = i + 1;
+          while (j < to) {
+            const d = b[j]!;
+            if (d === 0x22) break;
+            j += d === 0x5c ? 2 : 1;
+          }
+          i = j + 1;
+          expectKey = false;
+          continue;
+        }
+        // A value string.
+        recLen = 0;
+        let h = 0;
+        let prevRare = 0;
+        let j = i + 1;
+        for (;;) {
+          if (j >= to) break;
+          let d = b[j]!;
+          if (d === 0x22) break;
+          if (d === 0x5c) {
+            const e = b[j + 1]!;
+            if (e === 0x75) {
+              d = parseInt(String.fromCharCode(b[j + 2]!, b[j + 3]!, b[j + 4]!, b[j + 5]!), 16);
+              j += 6;
+            } else {
+              d = e === 0x6e ? 10 : e === 0x74 ? 9 : e === 0x72 ? 13 : e === 0x62 ? 8 : e === 0x66 ? 12 : e;
+              j += 2;
+            }
+            if (!(d < 0x80)) {
+              j = nonAscii(b, i, to);
+              break;
+            }
+          } else if (d >= 0x80) {
+            j = nonAscii(b, i, to);
+            break;
+          } else j++;
+          const fr = ascii[d]!;
+          const f = fr & 0xff;
+          h = (h << 8) | f;
+          const p = Math.imul(h, PRE1) >>> preShift;
+          if ((pre[p >>> 5]! & (1 << (p & 31))) !== 0) probe(h);
+          // The 1- and 2-gram keys always hold a rare character (witness.ts).
+          const r = fr >>> 8;
+          if ((r | prevRare) !== 0) {
+            if (r !== 0) {
+              const u = uni[f]!;
+              if (u !== 0) hit(u - 1);
+            }
+            const g = h & 0xffff;
+            if ((biBits[g >>> 5]! & (1 << (g & 31))) !== 0) hit(bi[g]! - 1);
+          }
+          prevRare = r;
+        }
+        i = j + 1;
+        continue;
+      }
+      if (c === 0x7b) {
+        if (++depth >= kinds.length) return false;
+        kinds[depth] = 1;
+        expectKey = true;
+      } else if (c === 0x5b) {
+        if (++depth >= kinds.length) return false;
+        kinds[depth] = 0;
+        expectKey = false;
+      } else if (c === 0x2c) expectKey = kinds[depth] === 1;
+      else if (c === 0x7d || c === 0x5d) depth--;
+      else if (c === 0x74 || c === 0x66 || (c >= 0x30 && c <= 0x39) || c === 0x2d) {
+        // true, false or a number: its text up to the next delimiter.
+        let j = i + 1;
+        let simple = c !== 0x2d || (b[j] !== 0x30 && j < to);
+        while (j < to) {
+          const d = b[j]!;
+          if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+          if (d === 0x2e || d === 0x65 || d === 0x45) simple = false;
+          j++;
+        }
+        if (c !== 0x74 && c !== 0x66 && (!simple || j - i > 15)) scanString(String(Number(latin1(b, i, j))));
+        else {
+          let h = 0;
+          for (let k = i; k < j; k++) {
+            h = (h << 8) | b[k]!;
+            const p = Math.imul(h, PRE1) >>> preShift;
+            if ((pre[p >>> 5]! & (1 << (p & 31))) !== 0) probe(h);
+          }
+        }
+        i = j;
+        continue;
+      }
+      // null, ':', whitespace: nothing to scan.
+      i++;
+    }
+    return true;
+  };
+  /** A value string (its opening quote at `at`) holding a character beyond ASCII: decoded and scanned as the parsed event holds it; the index after its closing quote - 1. */
+  const nonAscii = (b: Uint8Array, at: number, to: number): number => {
+    let j = at + 1;
+    while (j < to) {
+      const d = b[j]!;
+      if (d === 0x22) break;
+      j += d === 0x5c ? 2 : 1;
+    }
+    let s: unknown;
+    try {
+      s = JSON.parse(UTF8.decode(b.subarray(at, Math.min(j + 1, to))));
+    } catch {
+      // Not the JSON the event was parsed from (EventContext.json says it must be): nothing to add.
+    }
+    if (typeof s === 'string') scanString(s);
+    return j;
+  };
+
   const matchContext = (ctx: EventContext): CompiledRule[] => {
     const route = routeFor(ctx);
     ctx.aliases = route.aliases;
@@ -707,7 +864,8 @@ export function createEngine(rules: readonly CompiledRule[], pipeline: Pipeline,
       memoHits = route.memoHits;
       memoLen = route.memoLen;
       leafNo = 0;
-      scanValue(ctx.raw);
+      const json = ctx.json;
+      if (json === undefined || !scanJson(json, ctx.jsonStart, ctx.jsonEnd)) scanValue(ctx.raw);
     }
     counters.visited += visited;
     const always = route.always;

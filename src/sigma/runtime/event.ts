@@ -39,6 +39,14 @@ export interface EventContext {
   leavesLower: string[] | undefined;
   /** Lower-cased forms of the strings already folded for this event. */
   lower: Map<string, string> | undefined;
+  /**
+   * The JSON text `raw` was parsed from, as UTF-8 bytes `json[jsonStart..jsonEnd)`, when the reader
+   * has it (NDJSON lines): the engine scans it for witness literals instead of walking the parsed
+   * event. Undefined otherwise.
+   */
+  readonly json: Uint8Array | undefined;
+  readonly jsonStart: number;
+  readonly jsonEnd: number;
 }
 
 /** How deep field lookups descend into an event's arrays and objects. */
@@ -56,7 +64,12 @@ export function lowerOf(ctx: EventContext, s: string): string {
   return l;
 }
 
-export function eventContext(raw: unknown): EventContext {
+/**
+ * Wraps a parsed event. `json` (with `start`, `end`), when given, must be the exact UTF-8 JSON
+ * text `raw` was parsed from (JSON.parse of its decoding gives `raw`): the engine reads it for its
+ * literal index (EventContext.json).
+ */
+export function eventContext(raw: unknown, json?: Uint8Array, start = 0, end = json === undefined ? 0 : json.length): EventContext {
   if (isObj(raw)) {
     const ev = raw['Event'];
     if (isObj(ev) && isObj(ev['System'])) {
@@ -66,21 +79,21 @@ export function eventContext(raw: unknown): EventContext {
       if (isObj(ud)) {
         for (const v of Object.values(ud)) if (isObj(v)) user = v;
       }
-      return { raw, shape: SHAPE_EVTX, sys: ev['System'], data: isObj(ed) ? ed : undefined, user, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
+      return { raw, shape: SHAPE_EVTX, sys: ev['System'], data: isObj(ed) ? ed : undefined, user, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined, json, jsonStart: start, jsonEnd: end };
     }
     const wl = raw['winlog'];
     if (isObj(wl)) {
       const ed = wl['event_data'];
       const ud = wl['user_data'];
-      return { raw, shape: SHAPE_WINLOGBEAT, sys: wl, data: isObj(ed) ? ed : undefined, user: isObj(ud) ? ud : undefined, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
+      return { raw, shape: SHAPE_WINLOGBEAT, sys: wl, data: isObj(ed) ? ed : undefined, user: isObj(ud) ? ud : undefined, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined, json, jsonStart: start, jsonEnd: end };
     }
     const ed = raw['EventData'];
     if (ed !== undefined) {
       const data = typeof ed === 'string' ? parseEventDataString(ed) : isObj(ed) ? ed : undefined;
-      return { raw, shape: SHAPE_FLAT, sys: undefined, data, user: undefined, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
+      return { raw, shape: SHAPE_FLAT, sys: undefined, data, user: undefined, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined, json, jsonStart: start, jsonEnd: end };
     }
   }
-  return { raw, shape: SHAPE_FLAT, sys: undefined, data: undefined, user: undefined, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined };
+  return { raw, shape: SHAPE_FLAT, sys: undefined, data: undefined, user: undefined, aliases: undefined, source: -1, loose: false, looseKeys: undefined, leaves: undefined, leavesLower: undefined, lower: undefined, json, jsonStart: start, jsonEnd: end };
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };

@@ -16,7 +16,7 @@ import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src
 import { loadLogs } from '../../src/clickhouse/load.ts';
 import { runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { convertCollection, correlationQuery, ruleQuery, type ConvertedRule } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { convertCollection, correlationQuery, groupQuery, PREFILTER_LITERALS, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
 
@@ -225,6 +225,31 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
       expect(problems[0]).toMatch(/^rule 00000000-0000-0000-0000-000000000099 \(bad\.yml\): ClickHouse at .*pattern too large/);
     }
     expect(keys(remote)).toEqual(keys(local));
+  });
+
+  it('a group with more witness literals than one alternation holds: several match() calls, same hits', async () => {
+    // 300 literals that match nothing and one that does (event 2's 'cmd –c whoami'): the group's
+    // prefilter is cut into alternations of at most PREFILTER_LITERALS (18.16's RE2 runs one of
+    // hundreds of literals for minutes) and still lets that event through.
+    const many = Array.from({ length: 300 }, (_x, i) => `      - 'nomatch${String(i).padStart(4, '0')}'`).join('\n');
+    const big = parseSigma(rule('rule-97', PC, `  sel:\n    CommandLine|contains:\n${many}\n      - 'whoami'\n  condition: sel`), { file: 'big.yml' });
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...big.rules] };
+    const conv = convertCollection(col, defaultPipeline, { arrays: false });
+    const group = conv.groups.find((g) => g.rules.some((r) => r.rule.id === '00000000-0000-0000-0000-000000000097'));
+    const sql = groupQuery(conv.converter, group as RouteGroup, { table });
+    const prefilter = sql.slice(sql.indexOf(' WHERE match('));
+    const perAlternation = prefilter.split(/\) OR match\(/).map((a) => (a.match(/nomatch\d{4}/g) ?? []).length);
+    expect(perAlternation.length).toBeGreaterThanOrEqual(3);
+    expect(perAlternation.reduce((x, y) => x + y, 0)).toBe(300);
+    expect(Math.max(...perAlternation)).toBeLessThanOrEqual(PREFILTER_LITERALS);
+    const remote: HuntHit[] = [];
+    const near: HuntHit[] = [];
+    const problems: string[] = [];
+    await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    expect(problems).toEqual([]);
+    expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-000000000097 '))).toEqual(['00000000-0000-0000-0000-000000000097 events.ndjson:2']);
+    expect(keys(remote)).toEqual(keys(near));
   });
 
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {

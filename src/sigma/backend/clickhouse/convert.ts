@@ -614,19 +614,15 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   const groups: RouteGroup[] = [];
   for (const [route, all] of byRoute) {
     // Rules with a witness first: their groups get a prefilter (groupQuery), the rest share theirs.
-    // A group with a prefilter also stops at PREFILTER_LITERALS literals: one RE2 alternation of
-    // hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes.
+    // Groups are as large as the server's analysis allows: each query computes the fields its
+    // rules read over every event of the route, which costs more than the rules' own tests.
     let group: ConvertedRule[] = [];
-    let literals = 0;
     for (const r of all.filter((x) => x.witness !== undefined)) {
-      const n = (r.witness as readonly string[]).length;
-      if (group.length > 0 && (group.length >= max || literals + n > PREFILTER_LITERALS)) {
+      if (group.length >= max) {
         groups.push({ route, rules: group });
         group = [];
-        literals = 0;
       }
       group.push(r);
-      literals += n;
     }
     if (group.length > 0) groups.push({ route, rules: group });
     const rest = all.filter((r) => r.witness === undefined);
@@ -635,7 +631,11 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   return { converter: conv, rules, groups, issues };
 }
 
-/** Most witness literals in one group's prefilter (see convertCollection). */
+/**
+ * Most witness literals in one RE2 alternation of a prefilter (innerQuery): one alternation of
+ * hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes, so a group's
+ * literals are matched as several alternations of at most this many.
+ */
 export const PREFILTER_LITERALS = 128;
 
 /** Columns a condition reads beyond its slots: the whole entry arrays (keywords, loose lookups). */
@@ -701,8 +701,11 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   let filter = '';
   if (prefilter !== undefined && prefilter.length > 0 && ids.length > 0) {
     const texts = ids.flatMap((id) => (arrays ? [`lv_f${id}`, `lje_f${id}`] : [`lv_f${id}`]));
-    const alternation = [...new Set(prefilter)].map(reEscape).join('|');
-    filter = ` WHERE match(${texts.length === 1 ? texts[0] : `concat(${texts.join(", '\\n', ")})`}, ${literal(alternation)})`;
+    const text = texts.length === 1 ? (texts[0] as string) : `concat(${texts.join(", '\\n', ")})`;
+    const literals = [...new Set(prefilter)].map(reEscape);
+    const chunks: string[] = [];
+    for (let i = 0; i < literals.length; i += PREFILTER_LITERALS) chunks.push(`match(${text}, ${literal(literals.slice(i, i + PREFILTER_LITERALS).join('|'))})`);
+    filter = ` WHERE ${chunks.join(' OR ')}`;
   }
   return `SELECT ${l2.join(', ')} FROM (${first})${filter}`;
 }

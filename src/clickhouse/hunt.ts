@@ -10,7 +10,8 @@
  * that rule: it is reported as a rule problem naming it, and the others still run.
  */
 import { attackTags, createCorrelator, eventContext, eventHost, eventTimeMs, eventTimestamp, type SigmaCollection, type SigmaCorrelation, type SigmaRule, type Pipeline } from '../sigma/index.ts';
-import { convertCollection, groupQuery, rawQuery, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { convertCollection, groupQuery, passBatchQuery, passQuery, rawQuery, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { randomUUID } from 'node:crypto';
 import type { HuntHit } from '../hunt/hit.ts';
 import { issueProblem, passes, type HuntFilters, type HuntProblem, type HuntSummary } from '../hunt/runner.ts';
 import { ClickhouseError, type ClickhouseClient } from './client.ts';
@@ -29,6 +30,12 @@ export const OLD_SERVER_RULES_PER_QUERY = 300;
  */
 const FETCH_BATCH = 10_000;
 
+/**
+ * Rules per batch over a large group's prefiltered rows (passQuery): groups of more than twice this
+ * many run in two steps.
+ */
+export const PASS_BATCH_RULES = 25;
+
 export interface ClickhouseHuntOptions {
   /** Rules per query (default: by server version, see OLD_SERVER_RULES_PER_QUERY). */
   readonly maxRulesPerQuery?: number;
@@ -41,6 +48,8 @@ export interface ClickhouseHuntOptions {
   readonly routing?: boolean;
   /** Witness prefilters on route groups (default true). */
   readonly prefilter?: boolean;
+  /** Large groups in two steps through a temporary table (passQuery; default true). */
+  readonly twoStep?: boolean;
   readonly sinceMs?: number;
   readonly untilMs?: number;
   /**
@@ -129,7 +138,41 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   };
   const byPlace = (a: Match, b: Match): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line);
+  // Large groups in two steps (passQuery: the prefiltered rows once into a temporary table of a
+  // session, then the rules in batches over them); off for good when the server refuses temporary
+  // tables (a read-only user), and per group when a step fails (the group then runs as one query).
+  let session: ClickhouseClient | undefined = o.twoStep === false ? undefined : o.client.withSession(`ttpgraph-${randomUUID()}`);
+  const PASS_TABLE = 'ttpgraph_pass';
+  const runPass = async (g: RouteGroup): Promise<boolean> => {
+    if (session === undefined || g.rules.length <= 2 * PASS_BATCH_RULES || !g.rules.every((r) => r.witness !== undefined)) return false;
+    const freshBefore = fresh.length;
+    try {
+      queries += 2;
+      await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`);
+      await session.exec(`CREATE TEMPORARY TABLE ${PASS_TABLE} AS ${passQuery(converted.converter, g, q)}`);
+    } catch (e) {
+      if (!(e instanceof ClickhouseError) || /cannot connect|HTTP 401|HTTP 403|Authentication failed|doesn't exist|UNKNOWN_TABLE|code 60\)|code 516\)|code 192\)|code 193\)/.test(e.message)) throw e;
+      if (/readonly|code 164\)|code 497\)|[Ss]ession/.test(e.message)) session = undefined;
+      return false;
+    }
+    try {
+      for (let i = 0; i < g.rules.length; i += PASS_BATCH_RULES) {
+        const batch = g.rules.slice(i, i + PASS_BATCH_RULES);
+        queries++;
+        await session.select(passBatchQuery(converted.converter, batch, PASS_TABLE), (row) => add(row, batch));
+      }
+      return true;
+    } catch (e) {
+      if (!(e instanceof ClickhouseError)) throw e;
+      // Run the group the one-query way (which finds a bad rule); no pair is streamed twice.
+      fresh.length = freshBefore;
+      return false;
+    } finally {
+      await session?.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`).catch(() => undefined);
+    }
+  };
   const runGroup = async (g: RouteGroup): Promise<void> => {
+    if (await runPass(g)) return;
     queries++;
     try {
       await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules));

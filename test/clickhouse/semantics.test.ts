@@ -14,7 +14,7 @@ import { runHunt } from '../../src/hunt/runner.ts';
 import type { HuntHit } from '../../src/hunt/hit.ts';
 import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src/clickhouse/client.ts';
 import { loadLogs } from '../../src/clickhouse/load.ts';
-import { runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
+import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
 import { convertCollection, correlationQuery, groupQuery, PREFILTER_LITERALS, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
@@ -250,6 +250,31 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(problems).toEqual([]);
     expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-000000000097 '))).toEqual(['00000000-0000-0000-0000-000000000097 events.ndjson:2']);
     expect(keys(remote)).toEqual(keys(near));
+  });
+
+  it('runs a large group in two steps (prefiltered rows in a temporary table, rules in batches): same hits as one query and in-process', async () => {
+    // 80 process-creation rules with witnesses beside the 21: a group of more than 2 x PASS_BATCH_RULES.
+    const extra = Array.from({ length: 80 }, (_x, i) => rule(`rule-x${String(i).padStart(2, '0')}`, PC, `  sel:\n    CommandLine|contains: '${i % 2 === 0 ? 'whoami' : `abc${i}`}'\n    Image|endswith: '.exe'\n  condition: sel`).replace(/^id: .*$/m, `id: 00000000-0000-0000-0000-0000000001${String(i).padStart(2, '0')}`));
+    const more = parseSigma(extra.join('---\n'), { file: 'more.yml' });
+    expect(more.issues).toEqual([]);
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...more.rules] };
+    const near: HuntHit[] = [];
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    const run = async (twoStep: boolean) => {
+      const hits: HuntHit[] = [];
+      const problems: string[] = [];
+      const s = await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, twoStep, onHit: (h) => hits.push(h), onProblem: (p) => problems.push(p.message) });
+      expect(problems).toEqual([]);
+      return { hits, queries: s.queries };
+    };
+    const two = await run(true);
+    const one = await run(false);
+    expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-000000000100 '))).toEqual(['00000000-0000-0000-0000-000000000100 events.ndjson:2']);
+    expect(keys(two.hits)).toEqual(keys(near));
+    expect(keys(one.hits)).toEqual(keys(near));
+    // The two-step run made the temporary table and its batches: more queries than one per group.
+    expect(PASS_BATCH_RULES).toBeLessThan(40);
+    expect(two.queries).toBeGreaterThan(one.queries + 2);
   });
 
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {

@@ -71,6 +71,10 @@ const RULES = [
   rule('rule-20', PC, "  sel:\n    CommandLine|cased|contains: 'WHOAMI'\n  sel2:\n    Image|contains:\n      - '\\y.'\n      - '\\z.'\n      - 'x\\*'\n      - 'power?hell'\n  condition: sel or sel2"),
   rule('rule-21', PC, "  sel:\n    CommandLine|contains|all:\n      - 'abc'\n      - 'x'\n  condition: sel"),
 ];
+// 80 process-creation rules with witnesses: with the 21 above, a route group large enough to run in two steps.
+const MANY_RULES = Array.from({ length: 80 }, (_x, i) =>
+  rule(`rule-x${String(i).padStart(2, '0')}`, PC, `  sel:\n    CommandLine|contains: '${i % 2 === 0 ? 'whoami' : `abc${i}`}'\n    Image|endswith: '.exe'\n  condition: sel`).replace(/^id: .*$/m, `id: 00000000-0000-0000-0000-0000000001${String(i).padStart(2, '0')}`),
+).join('---\n');
 const CORRELATION = `title: two process creations on one host
 id: 00000000-0000-0000-0000-0000000000c1
 status: test
@@ -254,8 +258,7 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
 
   it('runs a large group in two steps (prefiltered rows in a temporary table, rules in batches): same hits as one query and in-process', async () => {
     // 80 process-creation rules with witnesses beside the 21: a group of more than 2 x PASS_BATCH_RULES.
-    const extra = Array.from({ length: 80 }, (_x, i) => rule(`rule-x${String(i).padStart(2, '0')}`, PC, `  sel:\n    CommandLine|contains: '${i % 2 === 0 ? 'whoami' : `abc${i}`}'\n    Image|endswith: '.exe'\n  condition: sel`).replace(/^id: .*$/m, `id: 00000000-0000-0000-0000-0000000001${String(i).padStart(2, '0')}`));
-    const more = parseSigma(extra.join('---\n'), { file: 'more.yml' });
+    const more = parseSigma(MANY_RULES, { file: 'more.yml' });
     expect(more.issues).toEqual([]);
     const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...more.rules] };
     const near: HuntHit[] = [];
@@ -317,5 +320,13 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     await runClickhouseHunt({ client, table: dist, collection, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
     expect(problems).toEqual([]);
     expect(keys(remote)).toEqual(keys(local));
+    // A group large enough for two steps: its temporary table is filled from the Distributed table.
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...parseSigma(MANY_RULES, { file: 'more.yml' }).rules] };
+    const near: HuntHit[] = [];
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    const two: HuntHit[] = [];
+    await runClickhouseHunt({ client, table: dist, collection: col, pipeline: defaultPipeline, onHit: (h) => two.push(h), onProblem: (p) => problems.push(p.message) });
+    expect(problems).toEqual([]);
+    expect(keys(two)).toEqual(keys(near));
   });
 });

@@ -72,8 +72,10 @@ try {
       throw new ClickhouseError(`ClickHouse at ${display}: ${String(e.message).split('\n')[0].slice(0, 500)}`);
     }
   };
+  // One chdb session: the hunt's own session (temporary tables of its two-step groups) is this one.
   const client = {
     target: { display },
+    withSession: () => client,
     exec: async (sql) => run(sql, 'TabSeparated'),
     select: async (sql, onRow) => {
       for (const line of run(sql, 'JSONEachRow').split('\n')) if (line !== '') onRow(JSON.parse(line));

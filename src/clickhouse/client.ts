@@ -63,13 +63,22 @@ function safeDecode(s: string): string {
 
 export class ClickhouseClient {
   readonly target: ClickhouseTarget;
-  constructor(target: ClickhouseTarget) {
+  /** A server session (its temporary tables live as long as it), when set. */
+  private readonly session: string | undefined;
+  constructor(target: ClickhouseTarget, session?: string) {
     this.target = target;
+    this.session = session;
+  }
+
+  /** The same server in a session of its own: queries one at a time, temporary tables shared. */
+  withSession(id: string): ClickhouseClient {
+    return new ClickhouseClient(this.target, id);
   }
 
   private url(extra: Record<string, string>): string {
     const p = new URLSearchParams({ ...QUERY_SETTINGS, ...extra });
     if (this.target.database !== undefined) p.set('database', this.target.database);
+    if (this.session !== undefined) p.set('session_id', this.session);
     return `${this.target.base}?${p.toString()}`;
   }
 

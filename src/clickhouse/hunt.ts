@@ -10,17 +10,31 @@
  * that rule: it is reported as a rule problem naming it, and the others still run.
  */
 import { attackTags, createCorrelator, eventContext, eventHost, eventTimeMs, eventTimestamp, type SigmaCollection, type SigmaCorrelation, type SigmaRule, type Pipeline } from '../sigma/index.ts';
-import { convertCollection, groupQuery, rawQuery, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { convertCollection, groupQuery, passBatchQuery, passQuery, rawQuery, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { randomUUID } from 'node:crypto';
 import type { HuntHit } from '../hunt/hit.ts';
 import { issueProblem, passes, type HuntFilters, type HuntProblem, type HuntSummary } from '../hunt/runner.ts';
 import { ClickhouseError, type ClickhouseClient } from './client.ts';
 
 /**
- * Rules per query on servers older than 20.x: their query analysis takes time quadratic in the
- * query's size (18.16 at load ~11, the process_creation route's first rules over an empty table:
- * 25 rules 0.2 s, 100 rules 0.7 s, 200 rules 1.1 s, 400 rules 7.5 s).
+ * Rules per query on servers older than 20.x. Each query computes the fields its rules read over
+ * every event of the route (18.16 at load ~9-12 over 200,000 realistic events: 100 rules per query
+ * 157.8 s, 200 111.8 s, 300 66.1-82.5 s, 600 122.6 s for all of sigma/rules/windows), and 18.16's
+ * analysis grows faster than the query past a few hundred rules.
  */
-export const OLD_SERVER_RULES_PER_QUERY = 100;
+export const OLD_SERVER_RULES_PER_QUERY = 300;
+
+/**
+ * Matching events fetched per query: each fetch reads the table's source and line columns in whole
+ * (the places are no key prefix), so at millions of events fewer, larger fetches cost less.
+ */
+const FETCH_BATCH = 10_000;
+
+/**
+ * Rules per batch over a large group's prefiltered rows (passQuery): groups of more than twice this
+ * many run in two steps.
+ */
+export const PASS_BATCH_RULES = 25;
 
 export interface ClickhouseHuntOptions {
   /** Rules per query (default: by server version, see OLD_SERVER_RULES_PER_QUERY). */
@@ -34,6 +48,8 @@ export interface ClickhouseHuntOptions {
   readonly routing?: boolean;
   /** Witness prefilters on route groups (default true). */
   readonly prefilter?: boolean;
+  /** Large groups in two steps through a temporary table (passQuery; default true). */
+  readonly twoStep?: boolean;
   readonly sinceMs?: number;
   readonly untilMs?: number;
   /**
@@ -113,16 +129,50 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   // The matching events themselves, once each (those not fetched yet).
   const fetchRaw = async (list: readonly Match[]): Promise<void> => {
     const missing = list.filter((m) => m.raw === undefined);
-    for (let i = 0; i < missing.length; i += 2000) {
+    for (let i = 0; i < missing.length; i += FETCH_BATCH) {
       queries++;
-      await o.client.select(rawQuery(o.table, missing.slice(i, i + 2000)), (row) => {
+      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH)), (row) => {
         const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
         if (m !== undefined) m.raw = String(row['raw']);
       });
     }
   };
   const byPlace = (a: Match, b: Match): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line);
+  // Large groups in two steps (passQuery: the prefiltered rows once into a temporary table of a
+  // session, then the rules in batches over them); off for good when the server refuses temporary
+  // tables (a read-only user), and per group when a step fails (the group then runs as one query).
+  let session: ClickhouseClient | undefined = o.twoStep === false ? undefined : o.client.withSession(`ttpgraph-${randomUUID()}`);
+  const PASS_TABLE = 'ttpgraph_pass';
+  const runPass = async (g: RouteGroup): Promise<boolean> => {
+    if (session === undefined || g.rules.length <= 2 * PASS_BATCH_RULES || !g.rules.every((r) => r.witness !== undefined)) return false;
+    const freshBefore = fresh.length;
+    try {
+      queries += 2;
+      await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`);
+      await session.exec(`CREATE TEMPORARY TABLE ${PASS_TABLE} AS ${passQuery(converted.converter, g, q)}`);
+    } catch (e) {
+      if (!(e instanceof ClickhouseError) || /cannot connect|HTTP 401|HTTP 403|Authentication failed|doesn't exist|UNKNOWN_TABLE|code 60\)|code 516\)|code 192\)|code 193\)/.test(e.message)) throw e;
+      if (/readonly|code 164\)|code 497\)|[Ss]ession/.test(e.message)) session = undefined;
+      return false;
+    }
+    try {
+      for (let i = 0; i < g.rules.length; i += PASS_BATCH_RULES) {
+        const batch = g.rules.slice(i, i + PASS_BATCH_RULES);
+        queries++;
+        await session.select(passBatchQuery(converted.converter, batch, PASS_TABLE), (row) => add(row, batch));
+      }
+      return true;
+    } catch (e) {
+      if (!(e instanceof ClickhouseError)) throw e;
+      // Run the group the one-query way (which finds a bad rule); no pair is streamed twice.
+      fresh.length = freshBefore;
+      return false;
+    } finally {
+      await session?.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`).catch(() => undefined);
+    }
+  };
   const runGroup = async (g: RouteGroup): Promise<void> => {
+    if (await runPass(g)) return;
     queries++;
     try {
       await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules));

@@ -14,9 +14,9 @@ import { runHunt } from '../../src/hunt/runner.ts';
 import type { HuntHit } from '../../src/hunt/hit.ts';
 import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src/clickhouse/client.ts';
 import { loadLogs } from '../../src/clickhouse/load.ts';
-import { runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
+import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { convertCollection, correlationQuery, ruleQuery, type ConvertedRule } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { convertCollection, correlationQuery, groupQuery, PREFILTER_LITERALS, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
 
@@ -71,6 +71,10 @@ const RULES = [
   rule('rule-20', PC, "  sel:\n    CommandLine|cased|contains: 'WHOAMI'\n  sel2:\n    Image|contains:\n      - '\\y.'\n      - '\\z.'\n      - 'x\\*'\n      - 'power?hell'\n  condition: sel or sel2"),
   rule('rule-21', PC, "  sel:\n    CommandLine|contains|all:\n      - 'abc'\n      - 'x'\n  condition: sel"),
 ];
+// 80 process-creation rules with witnesses: with the 21 above, a route group large enough to run in two steps.
+const MANY_RULES = Array.from({ length: 80 }, (_x, i) =>
+  rule(`rule-x${String(i).padStart(2, '0')}`, PC, `  sel:\n    CommandLine|contains: '${i % 2 === 0 ? 'whoami' : `abc${i}`}'\n    Image|endswith: '.exe'\n  condition: sel`).replace(/^id: .*$/m, `id: 00000000-0000-0000-0000-0000000001${String(i).padStart(2, '0')}`),
+).join('---\n');
 const CORRELATION = `title: two process creations on one host
 id: 00000000-0000-0000-0000-0000000000c1
 status: test
@@ -227,6 +231,55 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(keys(remote)).toEqual(keys(local));
   });
 
+  it('a group with more witness literals than one alternation holds: several match() calls, same hits', async () => {
+    // 300 literals that match nothing and one that does (event 2's 'cmd –c whoami'): the group's
+    // prefilter is cut into alternations of at most PREFILTER_LITERALS (18.16's RE2 runs one of
+    // hundreds of literals for minutes) and still lets that event through.
+    const many = Array.from({ length: 300 }, (_x, i) => `      - 'nomatch${String(i).padStart(4, '0')}'`).join('\n');
+    const big = parseSigma(rule('rule-97', PC, `  sel:\n    CommandLine|contains:\n${many}\n      - 'whoami'\n  condition: sel`), { file: 'big.yml' });
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...big.rules] };
+    const conv = convertCollection(col, defaultPipeline, { arrays: false });
+    const group = conv.groups.find((g) => g.rules.some((r) => r.rule.id === '00000000-0000-0000-0000-000000000097'));
+    const sql = groupQuery(conv.converter, group as RouteGroup, { table });
+    const prefilter = sql.slice(sql.indexOf(' WHERE match('));
+    const perAlternation = prefilter.split(/\) OR match\(/).map((a) => (a.match(/nomatch\d{4}/g) ?? []).length);
+    expect(perAlternation.length).toBeGreaterThanOrEqual(3);
+    expect(perAlternation.reduce((x, y) => x + y, 0)).toBe(300);
+    expect(Math.max(...perAlternation)).toBeLessThanOrEqual(PREFILTER_LITERALS);
+    const remote: HuntHit[] = [];
+    const near: HuntHit[] = [];
+    const problems: string[] = [];
+    await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    expect(problems).toEqual([]);
+    expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-000000000097 '))).toEqual(['00000000-0000-0000-0000-000000000097 events.ndjson:2']);
+    expect(keys(remote)).toEqual(keys(near));
+  });
+
+  it('runs a large group in two steps (prefiltered rows in a temporary table, rules in batches): same hits as one query and in-process', async () => {
+    // 80 process-creation rules with witnesses beside the 21: a group of more than 2 x PASS_BATCH_RULES.
+    const more = parseSigma(MANY_RULES, { file: 'more.yml' });
+    expect(more.issues).toEqual([]);
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...more.rules] };
+    const near: HuntHit[] = [];
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    const run = async (twoStep: boolean) => {
+      const hits: HuntHit[] = [];
+      const problems: string[] = [];
+      const s = await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, twoStep, onHit: (h) => hits.push(h), onProblem: (p) => problems.push(p.message) });
+      expect(problems).toEqual([]);
+      return { hits, queries: s.queries };
+    };
+    const two = await run(true);
+    const one = await run(false);
+    expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-000000000100 '))).toEqual(['00000000-0000-0000-0000-000000000100 events.ndjson:2']);
+    expect(keys(two.hits)).toEqual(keys(near));
+    expect(keys(one.hits)).toEqual(keys(near));
+    // The two-step run made the temporary table and its batches: more queries than one per group.
+    expect(PASS_BATCH_RULES).toBeLessThan(40);
+    expect(two.queries).toBeGreaterThan(one.queries + 2);
+  });
+
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {
     // The compiled loader (worker threads start from dist/, as for a user) with tiny ranges, against
     // this thread's loader: every column equal, problems in the same order with the same lines.
@@ -267,5 +320,13 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     await runClickhouseHunt({ client, table: dist, collection, pipeline: defaultPipeline, onHit: (h) => remote.push(h), onProblem: (p) => problems.push(p.message) });
     expect(problems).toEqual([]);
     expect(keys(remote)).toEqual(keys(local));
+    // A group large enough for two steps: its temporary table is filled from the Distributed table.
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...parseSigma(MANY_RULES, { file: 'more.yml' }).rules] };
+    const near: HuntHit[] = [];
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    const two: HuntHit[] = [];
+    await runClickhouseHunt({ client, table: dist, collection: col, pipeline: defaultPipeline, onHit: (h) => two.push(h), onProblem: (p) => problems.push(p.message) });
+    expect(problems).toEqual([]);
+    expect(keys(two)).toEqual(keys(near));
   });
 });

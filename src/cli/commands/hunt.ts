@@ -149,7 +149,7 @@ export function registerHuntCommand(program: Command): void {
     .option('--table <name>', `with --clickhouse: the event table, or DATABASE.NAME (default: ${DEFAULT_TABLE})`)
     .option('--since <time>', 'with --clickhouse: only events at or after this time (2026-01-02, 2026-01-02T10:00:00Z, epoch ms)', parseTime)
     .option('--until <time>', 'with --clickhouse: only events before this time', parseTime)
-    .option('--max-rules-per-query <n>', 'with --clickhouse: rules per query (default: 100 on servers before 20.x, whose query analysis slows down quadratically past ~200; 2000 after)', parseThreads)
+    .option('--max-rules-per-query <n>', 'with --clickhouse: rules per query (default: 300 on servers before 20.x, whose query analysis slows down past a few hundred rules; 2000 after)', parseThreads)
     .option('--save [label]', 'record the run (hits per technique and rule) in the store (--db / $TTPGRAPH_DB), with an optional label')
     .addHelpText('after', HELP)
     .action(async (logs: string[], flags: HuntFlags, command: Command) => {

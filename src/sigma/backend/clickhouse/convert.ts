@@ -614,19 +614,15 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   const groups: RouteGroup[] = [];
   for (const [route, all] of byRoute) {
     // Rules with a witness first: their groups get a prefilter (groupQuery), the rest share theirs.
-    // A group with a prefilter also stops at PREFILTER_LITERALS literals: one RE2 alternation of
-    // hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes.
+    // Groups are as large as the server's analysis allows: each query computes the fields its
+    // rules read over every event of the route, which costs more than the rules' own tests.
     let group: ConvertedRule[] = [];
-    let literals = 0;
     for (const r of all.filter((x) => x.witness !== undefined)) {
-      const n = (r.witness as readonly string[]).length;
-      if (group.length > 0 && (group.length >= max || literals + n > PREFILTER_LITERALS)) {
+      if (group.length >= max) {
         groups.push({ route, rules: group });
         group = [];
-        literals = 0;
       }
       group.push(r);
-      literals += n;
     }
     if (group.length > 0) groups.push({ route, rules: group });
     const rest = all.filter((r) => r.witness === undefined);
@@ -635,7 +631,11 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   return { converter: conv, rules, groups, issues };
 }
 
-/** Most witness literals in one group's prefilter (see convertCollection). */
+/**
+ * Most witness literals in one RE2 alternation of a prefilter (innerQuery): one alternation of
+ * hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes, so a group's
+ * literals are matched as several alternations of at most this many.
+ */
 export const PREFILTER_LITERALS = 128;
 
 /** Columns a condition reads beyond its slots: the whole entry arrays (keywords, loose lookups). */
@@ -672,7 +672,7 @@ function timeBounds(o: QueryOptions): string[] {
  * The inner query: the route's events (the sort key prunes by channel and event id) with their
  * recognised source and each resolved field the rules read computed once per event, as columns.
  */
-function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly string[]): string {
+function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly string[], entries = true): string {
   const ids = [...new Set(slots)].sort((x, y) => x - y);
   const l1 = [
     ...extra,
@@ -694,17 +694,46 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   const first = `SELECT ${l1.join(', ')} FROM ${o.table}${where === '1' ? '' : ` WHERE ${where}`}`;
   const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
   const arrays = conv.options.arrays !== false;
-  const l2 = [...passed, 'fv', 'fk', 'mval', 'mkin', 'xl', ...Converter.slotValueColumns(ids, arrays)];
+  const l2 = [...passed, ...(entries ? ['fv', 'fk', 'mval', 'mkin', 'xl'] : []), ...Converter.slotValueColumns(ids, arrays)];
   // The prefilter: events whose slots hold none of the group's witness literals cannot match any of
   // its rules; the rule conditions (above this level) are computed only for the events left (one
   // RE2 pass over the lower-cased values instead of every rule's tests over every event).
-  let filter = '';
-  if (prefilter !== undefined && prefilter.length > 0 && ids.length > 0) {
-    const texts = ids.flatMap((id) => (arrays ? [`lv_f${id}`, `lje_f${id}`] : [`lv_f${id}`]));
-    const alternation = [...new Set(prefilter)].map(reEscape).join('|');
-    filter = ` WHERE match(${texts.length === 1 ? texts[0] : `concat(${texts.join(", '\\n', ")})`}, ${literal(alternation)})`;
-  }
+  const filter = prefilter !== undefined ? prefilterWhere(ids, prefilter, arrays) : '';
   return `SELECT ${l2.join(', ')} FROM (${first})${filter}`;
+}
+
+/**
+ * ` WHERE ...` keeping the events whose lower-cased slot values hold one of the witness literals
+ * (empty when there is nothing to test): alternations of at most PREFILTER_LITERALS literals.
+ */
+function prefilterWhere(ids: readonly number[], prefilter: readonly string[], arrays: boolean): string {
+  if (prefilter.length === 0 || ids.length === 0) return '';
+  const texts = ids.flatMap((id) => (arrays ? [`lv_f${id}`, `lje_f${id}`] : [`lv_f${id}`]));
+  const text = texts.length === 1 ? (texts[0] as string) : `concat(${texts.join(", '\\n', ")})`;
+  const literals = [...new Set(prefilter)].map(reEscape);
+  const chunks: string[] = [];
+  for (let i = 0; i < literals.length; i += PREFILTER_LITERALS) chunks.push(`match(${text}, ${literal(literals.slice(i, i + PREFILTER_LITERALS).join('|'))})`);
+  return ` WHERE ${chunks.join(' OR ')}`;
+}
+
+/**
+ * A large group in two steps (hunt --clickhouse): first the events of its route that pass the
+ * group's prefilter, with the fields its rules read computed once (this query, kept in a temporary
+ * table), then the rules in small batches over those few rows (passBatchQuery). ClickHouse 18.16's
+ * execution slows down faster than the number of expressions in a query (300 rules over 7,043 rows:
+ * 12 s in one query, 2 s in batches of 10), and each batch here skips the route's full scan.
+ */
+export function passQuery(conv: Converter, group: RouteGroup, o: QueryOptions): string {
+  const slots = new Set(group.rules.flatMap((r) => r.slots));
+  return innerQuery(conv, group.route, slots, o, ['source', 'line'], group.rules.flatMap((r) => r.witness ?? []), false);
+}
+
+/** Rules of a group run by passQuery, over its rows in `from` (each batch with its own prefilter). */
+export function passBatchQuery(conv: Converter, rules: readonly ConvertedRule[], from: string): string {
+  const ids = [...new Set(rules.flatMap((r) => r.slots))].sort((x, y) => x - y);
+  const matched = `arrayFilter(x -> x > 0, [${rules.map((r, i) => `if(${r.condition}, ${i + 1}, 0)`).join(', ')}])`;
+  const where = prefilterWhere(ids, rules.flatMap((r) => r.witness ?? []), conv.options.arrays !== false);
+  return `SELECT source, line, ${matched} AS matched FROM (SELECT * FROM ${from}${where}) WHERE notEmpty(matched)`;
 }
 
 /**

@@ -65,8 +65,9 @@ export function fastYamlPlain(text: string): FastYamlResult | undefined {
  */
 function plainValue(t: string, isKey: boolean): unknown {
   const c = t.charCodeAt(0);
-  if ((c >= 48 && c <= 57) || c === 43 || c === DASH || c === 46 || c === 126 || c === 60) {
-    if (t === '~') return unsure();
+  // Digits, + - . ~ < and e/E (the 1.1 float pattern reads `e15` as a number).
+  if ((c >= 48 && c <= 57) || c === 43 || c === DASH || c === 46 || c === 126 || c === 60 || c === 101 || c === 69) {
+    if (t === '~') return isKey ? unsure() : null;
     if (DECIMAL.test(t)) return isKey ? unsure() : parseInt(t, 10);
     if (DATE.test(t)) {
       if (isKey) return unsure();
@@ -86,7 +87,7 @@ function plainValue(t: string, isKey: boolean): unknown {
 
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 const DATE = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$/;
-/** The other YAML 1.1 types a plain scalar starting with a digit, sign, dot, `~` or `<` can have. */
+/** The other YAML 1.1 types a plain scalar starting with a digit, sign, dot, `~`, `<` or `e` can have. */
 const OTHER_TYPES: readonly RegExp[] = [
   /^[-+]?0b[0-1_]+$/, // binary
   /^[-+]?0[0-7_]+$/, // octal

@@ -12,7 +12,9 @@
  * ancestor never ends). Over a limit, the document is refused with a `yaml-limit` issue at the
  * alias or node where it happened; the other documents of the file go on.
  */
-import { isMap, isScalar, isSeq, isAlias, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlPackage from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import type { Position, SigmaIssue } from '../issues.ts';
 import { fastYamlPlain } from './yaml-fast.ts';
 
@@ -73,8 +75,19 @@ export function parseYamlPlain(text: string, file?: string): PlainYamlResult {
   return fastYamlPlain(text) ?? parseYamlFull(text, file);
 }
 
+/**
+ * The `yaml` package, loaded on first use: texts the fast path reads (every rule file of SigmaHQ
+ * but a handful) and rules loaded from a cache or the store never need it, and loading it is
+ * ~25-50 ms of every process start. Its CommonJS build, the one `import` also gets under Node.
+ */
+let yamlPackage: typeof YamlPackage | undefined;
+function yamlLib(): typeof YamlPackage {
+  return (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof YamlPackage);
+}
+
 /** parseYamlPlain through the `yaml` package alone (what the fast path is checked against). */
 export function parseYamlFull(text: string, file?: string): PlainYamlResult {
+  const { isMap, isScalar, isSeq, isAlias, LineCounter, parseAllDocuments } = yamlLib();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { version: '1.1', lineCounter, uniqueKeys: false, prettyErrors: false });
   const issues: SigmaIssue[] = [];

@@ -63,6 +63,10 @@ detection:
       - ' -enc '
       - '''quoted'''
       - C:\\Windows\\System32\\
+      - :\\ProgramData'
+      - 00000429
+      - 0000042a
+      # - '\t'  a tab in a comment
       EventID: 4688
       Count: 0
       Flag: y
@@ -90,6 +94,7 @@ describe('YAML fast path', () => {
     const doc = r.documents[0]!.value as Record<string, unknown>;
     expect(doc['date']).toBe('2021-01-31');
     expect(doc['modified']).toBe('2023/02/03');
+    expect((doc['detection'] as Record<string, Record<string, unknown>>)['selection_cli']!['CommandLine|contains|all']).toEqual([' -enc ', "'quoted'", 'C:\\Windows\\System32\\', ":\\ProgramData'", 429, '0000042a']);
     expect(doc['description']).toBe('Detects a thing.\n\nSecond paragraph, kept as written:   spaces too\n  and a more indented line.\n');
   });
 
@@ -106,13 +111,14 @@ describe('YAML fast path', () => {
       'a: {b: 1}\n',
       'a: |-\n  x\n', // other block scalars
       'a: >\n  x\n',
-      'a:\n\t- x\n', // tabs
+      'a:\n\t- x\n', // tabs, but in comments
+      'a: x\t# y\n',
       'a: 1\r\nb: 2\r\n', // CRLF
       '%YAML 1.1\n---\na: 1\n', // directives
       'a: 0x1F\n', // numbers other than plain decimals
       'a: 1.5\n',
       'a: -3\n',
-      'a: 0755\n',
+      'a: 0755\n', // octal (00000429 is decimal, read)
       'a: 12:30\n',
       'a: 2001-12-14t21:59:43.10-05:00\n',
       'a: .inf\n',

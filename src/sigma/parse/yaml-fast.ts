@@ -36,8 +36,8 @@ const MAX_NODES = 20_000;
 /** The real parser refuses implicit keys longer than 1024 characters; longer ones go to it. */
 const MAX_KEY = 1000;
 
-/** Characters that make us hand the text over: tabs, CR, other C0/C1 controls, BOM, Unicode line separators. */
-const UNSUPPORTED_CHARS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
+/** Characters that make us hand the text over: CR, C0/C1 controls but tab and LF, BOM, Unicode line separators. */
+const UNSUPPORTED_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 const SPACE = 32;
 const HASH = 35;
@@ -49,13 +49,27 @@ const PIPE = 124;
 
 /** Parses `text` if it lies wholly within the subset above; undefined when the real parser must decide. */
 export function fastYamlPlain(text: string): FastYamlResult | undefined {
-  if (UNSUPPORTED_CHARS.test(text)) return undefined;
+  if (UNSUPPORTED_CHARS.test(text) || !tabsOnlyInComments(text)) return undefined;
   try {
     return new FastParser(text).parseAll();
   } catch (e) {
     if (e === UNSURE) return undefined;
     throw e;
   }
+}
+
+/**
+ * Tabs are separators and indentation to YAML, with rules of their own; we take them only after the
+ * `#` of a line that is a comment (spaces, then `#`), where they are text. (Such a line inside a `|`
+ * block is content, tab included, to both parsers.)
+ */
+function tabsOnlyInComments(text: string): boolean {
+  for (let i = text.indexOf('\t'); i >= 0; i = text.indexOf('\t', i + 1)) {
+    let f = text.lastIndexOf('\n', i) + 1;
+    while (text.charCodeAt(f) === SPACE) f++;
+    if (text.charCodeAt(f) !== HASH) return false;
+  }
+  return true;
 }
 
 /**
@@ -69,6 +83,8 @@ function plainValue(t: string, isKey: boolean): unknown {
   if ((c >= 48 && c <= 57) || c === 43 || c === DASH || c === 46 || c === 126 || c === 60 || c === 101 || c === 69) {
     if (t === '~') return isKey ? unsure() : null;
     if (DECIMAL.test(t)) return isKey ? unsure() : parseInt(t, 10);
+    // Leading zeros: octal when every digit is 0-7 (the 1.1 schema tries octal first), else decimal (`00000429` is 429).
+    if (DIGITS.test(t) && !OCTAL.test(t)) return isKey ? unsure() : parseInt(t, 10);
     if (DATE.test(t)) {
       if (isKey) return unsure();
       const m = DATE.exec(t) as RegExpExecArray;
@@ -86,6 +102,8 @@ function plainValue(t: string, isKey: boolean): unknown {
 }
 
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
+const DIGITS = /^[0-9]+$/;
+const OCTAL = /^0[0-7]+$/;
 const DATE = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$/;
 /** The other YAML 1.1 types a plain scalar starting with a digit, sign, dot, `~`, `<` or `e` can have. */
 const OTHER_TYPES: readonly RegExp[] = [
@@ -393,7 +411,9 @@ class FastParser {
       return q.value;
     }
     if (c === PIPE) return this.literal(parentCol, v);
-    if (isIndicator(c) || (c === DASH && this.isDash(v))) unsure();
+    // `:` and `?` start a plain scalar when a non-space follows (`- :\ProgramData'` is one, in SigmaHQ).
+    const plainStart = (c === COLON || c === 63) && v + 1 < this.le && s.charCodeAt(v + 1) !== SPACE;
+    if ((isIndicator(c) && !plainStart) || (c === DASH && this.isDash(v))) unsure();
     // A plain scalar: to a comment or the end of the line; `: ` would make it a key, which the real parser refuses here.
     const le = this.le;
     let end = le;

@@ -8,11 +8,11 @@
  *   starts a mapping inside an item), plain scalars (one line, or folded over more-indented lines),
  *   single- and double-quoted scalars on one line, `|` literal block scalars, comments, `---`
  *   between documents, and the YAML 1.1 types as yaml.ts gives them (null, booleans with `y`/`n`
- *   kept as strings, decimal integers, dates as `YYYY-MM-DD` strings).
+ *   kept as strings, decimal integers, dates as `YYYY-MM-DD` strings). Tabs only in comments.
  *
  * It is a fast path, not a parser: the moment it meets anything it is not sure of (anchors,
- * aliases, tags, flow collections, other block scalars, tabs, a directive, an empty item, any
- * number other than a plain decimal integer, a line it cannot place, a file deeper or larger than a
+ * aliases, tags, flow collections, other block scalars, other tabs, a directive, an empty item, any
+ * number other than a decimal integer, a line it cannot place, a file deeper or larger than a
  * rule needs...) it gives up and returns undefined, and yaml.ts parses the text with the real
  * parser. So every error, and its position, still comes from the `yaml` package, and the limits on
  * alias expansion and nesting (YAML_LIMITS) are checked where they always were. Its output is

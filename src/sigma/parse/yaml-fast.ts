@@ -37,6 +37,7 @@ const MAX_NODES = 20_000;
 const MAX_KEY = 1000;
 
 /** Characters that make us hand the text over: CR, C0/C1 controls but tab and LF, BOM, Unicode line separators. */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const UNSUPPORTED_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 const SPACE = 32;

@@ -2,7 +2,8 @@
  * YAML text -> plain documents with positions. SigmaHQ rules are YAML 1.1 (pySigma reads them with
  * PyYAML), so we parse with the `yaml` package in 1.1 mode and then undo the two places where it
  * types differently from PyYAML: single-letter `y`/`n` stay strings, and dates become `YYYY-MM-DD`
- * strings again. Positions of map keys and sequence items are kept in a side table so errors can
+ * strings again. yaml-fast.ts reads the subset of YAML rule files use into the same result first,
+ * and leaves every other text to the `yaml` package. Positions of map keys and sequence items are kept in a side table so errors can
  * name a line and column without the model carrying YAML nodes around.
  *
  * Aliases are expanded here (each `*ref` becomes a copy of what its anchor names), so this is where
@@ -76,8 +77,8 @@ export function parseYamlPlain(text: string, file?: string): PlainYamlResult {
 }
 
 /**
- * The `yaml` package, loaded on first use: texts the fast path reads (every rule file of SigmaHQ
- * but a handful) and rules loaded from a cache or the store never need it, and loading it is
+ * The `yaml` package, loaded on first use: texts the fast path reads (every rule file of SigmaHQ,
+ * in 2026-12) and rules loaded from a cache or the store never need it, and loading it is
  * ~25-50 ms of every process start. Its CommonJS build, the one `import` also gets under Node.
  */
 let yamlPackage: typeof YamlPackage | undefined;

@@ -1,6 +1,5 @@
 /** Reads rule files and directories (recursively, *.yml / *.yaml) into one Sigma collection. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import {
@@ -31,18 +30,17 @@ export function listRuleFiles(paths: readonly string[]): string[] {
   return walkFiles(paths, { extensions: RULE_EXTENSIONS });
 }
 
-/** From this many files on, YAML is parsed in worker threads. */
-const THREADED_FROM = 200;
 /** A worker that posts nothing for this long is given up on; its files are parsed here. */
 const STALL_MS = 10_000;
 
 export interface LoadOptions {
   /**
-   * Worker threads for the YAML step. Default: for 200 files or more on a machine with 4 or more
-   * cores, one per core but one (at most 4); otherwise 0 (this thread only). On 2 cores they do not
-   * pay: this thread's parse already keeps the second core busy with V8's GC and compiler threads,
-   * and each worker adds its own start-up, JIT warm-up and the copying of results (measured: same
-   * wall time, +1.4 s CPU for SigmaHQ's 3,141 rules).
+   * Worker threads for the YAML step. Default 0 (this thread only). They paid on 4 or more cores
+   * while the `yaml` package was most of loading; since the YAML fast path (sigma/parse/yaml-fast.ts)
+   * the step they take over is ~0.2 s for 2,407 files, less than what this thread spends taking
+   * their results back (the structured clone), and building rules stays here anyway (measured with
+   * one worker on a core of its own: 2,407 files in 1.46-1.54 s against 1.27-1.31 s, +15% CPU;
+   * docs/benchmarks.md, round 5).
    */
   readonly threads?: number;
   /**
@@ -61,8 +59,7 @@ export interface LoadedRules {
 
 /**
  * Reads rule files and folders into one collection, in file order. The YAML step may run in worker
- * threads for large rule sets on machines with cores to spare (see LoadOptions); building and
- * compiling stay on this thread. It stays synchronous: the workers' results are taken with
+ * threads when asked (see LoadOptions); building and compiling stay on this thread. It stays synchronous: the workers' results are taken with
  * Atomics.wait + receiveMessageOnPort.
  */
 export function loadRuleFiles(paths: readonly string[], options: LoadOptions = {}): LoadedRules {
@@ -71,12 +68,11 @@ export function loadRuleFiles(paths: readonly string[], options: LoadOptions = {
   return { collection: mergeCollections(parseFiles(files, options, (f) => readFileSync(f, 'utf8'))), files: files.length, cached: 0 };
 }
 
-/** Parses files (in worker threads for large sets on machines with cores to spare), one collection per file. */
+/** Parses files (in worker threads when LoadOptions.threads asks), one collection per file. */
 function parseFiles(files: readonly string[], options: LoadOptions, textOf: (f: string) => string): SigmaCollection[] {
   const parseHere = (f: string): SigmaCollection => parseSigma(textOf(f), { file: f });
   const worker = workerScript();
-  const cores = availableParallelism();
-  const threads = Math.min(options.threads ?? (files.length >= THREADED_FROM && cores >= 4 ? Math.min(cores - 1, 4) : 0), files.length);
+  const threads = Math.min(options.threads ?? 0, files.length);
   if (threads < 1 || worker === undefined) return files.map(parseHere);
   return loadThreaded(files, threads, worker, parseHere);
 }

@@ -5,9 +5,17 @@
  * `technique-administration`), so its users can bring theirs. A malformed file is one error
  * naming FILE:LINE:COL.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlPackage from 'yaml';
+import type { LineCounter, Node as YamlNode, YAMLMap } from 'yaml';
 import { TtpgraphError } from '../../errors.ts';
 import { COVERAGE_LEVELS, type CoverageLevel } from './levels.ts';
+
+/** The `yaml` package, loaded on first use: most processes that import this module (every hunt, through the graph) never read a declaration. */
+let yamlPackage: typeof YamlPackage | undefined;
+function yaml(): typeof YamlPackage {
+  return (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof YamlPackage);
+}
 
 export interface DeclaredLogSource {
   /** An ATT&CK log source name (`WinEventLog:Security`, `m365:unified`). */
@@ -46,7 +54,7 @@ export const EMPTY_DECLARATION: Declaration = { source: '', format: 'ttpgraph', 
 const TECHNIQUE_ID = /^T\d{4}(\.\d{3})?$/;
 
 class Positioned {
-  private readonly lines = new LineCounter();
+  private readonly lines = new (yaml().LineCounter)();
   readonly source: string;
   constructor(source: string) {
     this.source = source;
@@ -61,7 +69,7 @@ class Positioned {
   }
 }
 
-const str = (n: unknown): string | undefined => (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : undefined);
+const str = (n: unknown): string | undefined => (yaml().isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : undefined);
 
 function field(map: YAMLMap, key: string): YamlNode | undefined {
   return map.get(key, true);
@@ -70,14 +78,14 @@ function field(map: YAMLMap, key: string): YamlNode | undefined {
 /** Parses a declaration file's text; throws a TtpgraphError naming FILE:LINE:COL when it is malformed. */
 export function parseDeclaration(text: string, source: string): Declaration {
   const pos = new Positioned(source);
-  const doc = parseDocument(text, { lineCounter: pos.counter(), prettyErrors: false, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { lineCounter: pos.counter(), prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
   if (err !== undefined) {
     const [line, col] = err.linePos?.[0] !== undefined ? [err.linePos[0].line, err.linePos[0].col] : [1, 1];
     throw new TtpgraphError('invalid-input', `not YAML: ${err.message.split('\n')[0] ?? err.code}`, { source, line, column: col });
   }
   const root = doc.contents;
-  if (!isMap(root)) return pos.fail(root, 'a coverage declaration is a map with logSources, dataComponents, sigma and techniques (docs/formats/coverage.md)');
+  if (!yaml().isMap(root)) return pos.fail(root, 'a coverage declaration is a map with logSources, dataComponents, sigma and techniques (docs/formats/coverage.md)');
   const fileType = str(field(root, 'file_type'));
   if (fileType === 'data-source-administration') return dettectDataSources(root, pos);
   if (fileType === 'technique-administration') return dettectTechniques(root, pos);
@@ -89,26 +97,26 @@ export function parseDeclaration(text: string, source: string): Declaration {
   }
   const list = (key: string): YamlNode[] => {
     const n = field(root, key);
-    if (n === undefined || (isScalar(n) && n.value === null)) return [];
-    if (!isSeq(n)) return pos.fail(n, `${key} must be a list`);
+    if (n === undefined || (yaml().isScalar(n) && n.value === null)) return [];
+    if (!yaml().isSeq(n)) return pos.fail(n, `${key} must be a list`);
     return n.items as YamlNode[];
   };
   const noteOf = (m: YAMLMap): string | null => str(field(m, 'note')) ?? null;
   const logSources = list('logSources').map((n): DeclaredLogSource => {
-    if (isScalar(n)) {
+    if (yaml().isScalar(n)) {
       const name = str(n);
       if (name === undefined || name === '') return pos.fail(n, 'a log source is a name (WinEventLog:Security) or a map with name and eventIds');
       return { name, eventIds: null, note: null };
     }
-    if (!isMap(n)) return pos.fail(n, 'a log source is a name (WinEventLog:Security) or a map with name and eventIds');
+    if (!yaml().isMap(n)) return pos.fail(n, 'a log source is a name (WinEventLog:Security) or a map with name and eventIds');
     const name = str(field(n, 'name'));
     if (name === undefined || name === '') return pos.fail(n, 'a log source needs a name (an ATT&CK log source such as WinEventLog:Security)');
     const ids = field(n, 'eventIds');
     let eventIds: string[] | null = null;
     if (ids !== undefined) {
-      if (!isSeq(ids)) return pos.fail(ids, 'eventIds must be a list of numbers');
+      if (!yaml().isSeq(ids)) return pos.fail(ids, 'eventIds must be a list of numbers');
       eventIds = (ids.items as YamlNode[]).map((i) => {
-        const v = isScalar(i) ? i.value : undefined;
+        const v = yaml().isScalar(i) ? i.value : undefined;
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return pos.fail(i, 'an event id is a whole number');
         return String(v);
       });
@@ -121,7 +129,7 @@ export function parseDeclaration(text: string, source: string): Declaration {
     return name;
   });
   const sigma = list('sigma').map((n): DeclaredSigmaLogsource => {
-    if (!isMap(n)) return pos.fail(n, 'a Sigma logsource is a map of product, category, service');
+    if (!yaml().isMap(n)) return pos.fail(n, 'a Sigma logsource is a map of product, category, service');
     const product = str(field(n, 'product'))?.toLowerCase() ?? null;
     const category = str(field(n, 'category'))?.toLowerCase() ?? null;
     const service = str(field(n, 'service'))?.toLowerCase() ?? null;
@@ -129,7 +137,7 @@ export function parseDeclaration(text: string, source: string): Declaration {
     return { product, category, service, note: noteOf(n) };
   });
   const techniques = list('techniques').map((n): DeclaredTechnique => {
-    if (!isMap(n)) return pos.fail(n, 'a technique is a map with id, level (visible, detectable, detected) and note');
+    if (!yaml().isMap(n)) return pos.fail(n, 'a technique is a map with id, level (visible, detectable, detected) and note');
     const id = str(field(n, 'id'))?.toUpperCase();
     if (id === undefined || !TECHNIQUE_ID.test(id)) return pos.fail(field(n, 'id') ?? n, 'a technique needs an id like T1114 or T1114.003');
     const levelNode = field(n, 'level');
@@ -142,17 +150,17 @@ export function parseDeclaration(text: string, source: string): Declaration {
 
 /** The newest score of a DeTT&CT score_logbook (the entry with the latest date, else the first). */
 function latestScore(obj: YamlNode | undefined, pos: Positioned): number | undefined {
-  const entries = obj === undefined ? [] : isSeq(obj) ? (obj.items as YamlNode[]) : [obj];
+  const entries = obj === undefined ? [] : yaml().isSeq(obj) ? (obj.items as YamlNode[]) : [obj];
   let best: { date: string; score: number } | undefined;
   for (const e of entries) {
-    if (!isMap(e)) continue;
+    if (!yaml().isMap(e)) continue;
     const log = field(e, 'score_logbook');
     if (log === undefined) continue;
-    if (!isSeq(log)) pos.fail(log, 'score_logbook must be a list');
+    if (!yaml().isSeq(log)) pos.fail(log, 'score_logbook must be a list');
     for (const s of (log as { items: YamlNode[] }).items) {
-      if (!isMap(s)) continue;
+      if (!yaml().isMap(s)) continue;
       const scoreNode = field(s, 'score');
-      const score = isScalar(scoreNode) ? scoreNode.value : undefined;
+      const score = yaml().isScalar(scoreNode) ? scoreNode.value : undefined;
       if (typeof score !== 'number') pos.fail(scoreNode ?? s, 'a score_logbook score is a number');
       const date = str(field(s, 'date')) ?? '';
       if (best === undefined || date > best.date) best = { date, score: score };
@@ -164,10 +172,10 @@ function latestScore(obj: YamlNode | undefined, pos: Positioned): number | undef
 
 function dettectTechniques(root: YAMLMap, pos: Positioned): Declaration {
   const list = field(root, 'techniques');
-  if (!isSeq(list)) return pos.fail(list ?? root, 'techniques must be a list');
+  if (!yaml().isSeq(list)) return pos.fail(list ?? root, 'techniques must be a list');
   const techniques: DeclaredTechnique[] = [];
   for (const n of list.items as YamlNode[]) {
-    if (!isMap(n)) pos.fail(n, 'a technique is a map with technique_id, detection and visibility');
+    if (!yaml().isMap(n)) pos.fail(n, 'a technique is a map with technique_id, detection and visibility');
     const m = n;
     const id = str(field(m, 'technique_id'))?.toUpperCase();
     if (id === undefined || !TECHNIQUE_ID.test(id)) pos.fail(field(m, 'technique_id') ?? m, 'technique_id must be an ATT&CK technique ID like T1055');
@@ -183,23 +191,23 @@ function dettectTechniques(root: YAMLMap, pos: Positioned): Declaration {
 
 function dettectDataSources(root: YAMLMap, pos: Positioned): Declaration {
   const list = field(root, 'data_sources');
-  if (!isSeq(list)) return pos.fail(list ?? root, 'data_sources must be a list');
+  if (!yaml().isSeq(list)) return pos.fail(list ?? root, 'data_sources must be a list');
   const dataComponents: string[] = [];
   for (const n of list.items as YamlNode[]) {
-    if (!isMap(n)) pos.fail(n, 'a data source is a map with data_source_name');
+    if (!yaml().isMap(n)) pos.fail(n, 'a data source is a map with data_source_name');
     const m = n;
     const name = str(field(m, 'data_source_name'));
     if (name === undefined || name === '') pos.fail(m, 'a data source needs data_source_name');
     // DeTT&CT 1.x keeps the details on the entry; 2.x in a `data_source` list of entries (per system).
     const inner = field(m, 'data_source');
-    const details = inner !== undefined && isSeq(inner) ? (inner.items as YamlNode[]).filter(isMap) : [m];
+    const details = inner !== undefined && yaml().isSeq(inner) ? (inner.items as YamlNode[]).filter((x) => yaml().isMap(x)) : [m];
     const connected = details.some((d) => {
       const dm = d;
       const available = field(dm, 'available_for_data_analytics');
       const date = str(field(dm, 'date_connected'));
       const quality = field(dm, 'data_quality');
-      const someQuality = quality !== undefined && isMap(quality) && quality.items.some((q) => isScalar(q.value) && typeof q.value.value === 'number' && q.value.value > 0);
-      return (isScalar(available) && available.value === true) || (date !== undefined && date !== '') || someQuality;
+      const someQuality = quality !== undefined && yaml().isMap(quality) && quality.items.some((q) => yaml().isScalar(q.value) && typeof q.value.value === 'number' && q.value.value > 0);
+      return (yaml().isScalar(available) && available.value === true) || (date !== undefined && date !== '') || someQuality;
     });
     if (connected) dataComponents.push(name);
   }

@@ -59,36 +59,49 @@ export function isModifier(name: string): name is ModifierName {
 /** Parses a Sigma string value into parts: `*`/`?` wildcards, backslash escapes as pySigma's SigmaString. */
 export function parseSigmaString(s: string, expand = false): StringPart[] {
   const parts: StringPart[] = [];
+  // Literal text is taken as slices of `s` (from `from` up to the next escape or wildcard), not
+  // character by character: a string grown one character at a time is a chain of as many
+  // string nodes, to allocate and later flatten (SigmaHQ's windows rules: 700,000 characters).
   let lit = '';
-  const flush = (): void => {
+  let from = 0;
+  const take = (end: number): void => {
+    if (end > from) lit += s.slice(from, end);
+  };
+  const flush = (end: number): void => {
+    take(end);
     if (lit !== '') parts.push(lit);
     lit = '';
   };
   for (let i = 0; i < s.length; i++) {
-    const c = s[i] ?? '';
+    const c = s[i];
     if (c === '\\') {
       const n = s[i + 1];
       if (n === '*' || n === '?' || n === '\\' || (expand && n === '%')) {
+        take(i);
         lit += n;
         i++;
-      } else lit += c;
+        from = i + 1;
+      } // else the backslash is literal text
     } else if (c === '*') {
-      flush();
+      flush(i);
       parts.push(ANY);
+      from = i + 1;
     } else if (c === '?') {
-      flush();
+      flush(i);
       parts.push(ONE);
+      from = i + 1;
     } else if (expand && c === '%') {
       const end = s.indexOf('%', i + 1);
       const name = end > i + 1 ? s.slice(i + 1, end) : '';
       if (end > 0 && /^[A-Za-z0-9_.-]+$/.test(name)) {
-        flush();
+        flush(i);
         parts.push({ placeholder: name });
         i = end;
-      } else lit += c;
-    } else lit += c;
+        from = end + 1;
+      } // else the % is literal text
+    }
   }
-  flush();
+  flush(s.length);
   return parts;
 }
 

@@ -117,40 +117,93 @@ function part(text: StoredText, start: number, end: number): string {
   return typeof text === 'string' ? text.slice(start, end) : text.toString('latin1', start, end);
 }
 
+/** Does `text` hold `s` at `i`? (bytes compared as they are: no string made) */
+function textAt(text: StoredText, i: number, s: string): boolean {
+  if (typeof text === 'string') return text.startsWith(s, i);
+  if (i < 0 || i + s.length > text.length) return false;
+  for (let k = 0; k < s.length; k++) if (text[i + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Where a version 3 document's lazily parsed parts are: its detection's and raw's slices of its text. */
+interface LazyParts {
+  readonly text: StoredText;
+  readonly det: number;
+  readonly detEnd: number;
+  readonly raw: number;
+  readonly rawEnd: number;
+  readonly witness: Cnf | undefined;
+}
+
+const lazyParts = new WeakMap<object, LazyParts>();
+
+/** The parts of the document `obj` is (or inherits from). */
+function partsOf(obj: object): LazyParts {
+  for (let o: object | null = obj; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const p = lazyParts.get(o);
+    if (p !== undefined) return p;
+  }
+  throw new TypeError('not a decoded Sigma document');
+}
+
+/** Replaces the accessor `key` of `obj` by its value, now computed. */
+function settle(obj: object, key: string, value: unknown): unknown {
+  Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+  return value;
+}
+
+function readDetection(this: object): unknown {
+  const p = partsOf(this);
+  const d = JSON.parse(part(p.text, p.det, p.detEnd)) as Obj;
+  const detection: Detection = { identifiers: decodeIdentifiers(d['identifiers'] as Obj[]), conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
+  if (p.witness !== undefined) rememberWitness(detection, p.witness);
+  return settle(this, 'detection', detection);
+}
+
+function readRaw(this: object): unknown {
+  const p = partsOf(this);
+  return settle(this, 'raw', JSON.parse(part(p.text, p.raw, p.rawEnd)) as unknown);
+}
+
+/**
+ * The accessors of every decoded document, one pair for all: an object given an accessor by
+ * defineProperty shares its hidden class with the others only when the getter is the same
+ * function (a closure per document made one class per document: ~5 us each, and every later
+ * read of the documents' fields polymorphic). Each document's own parts are in `lazyParts`.
+ */
+const DETECTION_ACCESSOR: PropertyDescriptor = { enumerable: true, configurable: true, get: readDetection };
+const RAW_ACCESSOR: PropertyDescriptor = { enumerable: true, configurable: true, get: readRaw };
+
 function decodeV3(text: StoredText, file: string | undefined): SigmaDocument | undefined {
   const str = typeof text === 'string';
-  const at = (s: string, i: number): boolean => part(text, i, i + s.length) === s;
-  // Where each part starts and ends: after its newline and key, up to the next newline (the last: the closing brace).
-  const nls: number[] = [];
-  let from = 0;
-  for (let k = 0; k < PART_KEYS.length; k++) {
-    const i = str ? text.indexOf('\n', from) : text.indexOf(NL, from);
-    if (i < 0 || !at(PART_KEYS[k] as string, i + 1)) return undefined;
-    nls.push(i);
-    from = i + 1;
-  }
-  if (!at(DOC_KEY, PREFIX.length) || !at('}', text.length - 1)) return undefined;
-  const starts = nls.map((i, k) => i + 1 + (PART_KEYS[k] as string).length);
-  const ends = [...nls.slice(1), text.length - 1];
-  const { facts, n, ...head } = JSON.parse(part(text, PREFIX.length + DOC_KEY.length, nls[0] as number)) as Obj;
-  if (typeof head['kind'] !== 'string' || !Array.isArray(n) || starts.some((st, k) => n[k] !== (ends[k] as number) - st)) return undefined;
-  const slice = (k: number): string => part(text, starts[k] as number, ends[k] as number);
-  const doc: Obj = head;
+  const len = text.length;
+  // The two newlines that end HEAD and DETECTION, each followed by the next part's key.
+  const nl0 = str ? text.indexOf('\n', PREFIX.length) : text.indexOf(NL, PREFIX.length);
+  if (nl0 < 0 || !textAt(text, nl0 + 1, PART_KEYS[0])) return undefined;
+  const nl1 = str ? text.indexOf('\n', nl0 + 1) : text.indexOf(NL, nl0 + 1);
+  if (nl1 < 0 || !textAt(text, nl1 + 1, PART_KEYS[1])) return undefined;
+  if (!textAt(text, PREFIX.length, DOC_KEY) || !textAt(text, len - 1, '}')) return undefined;
+  const det = nl0 + 1 + PART_KEYS[0].length;
+  const raw = nl1 + 1 + PART_KEYS[1].length;
+  const doc = JSON.parse(part(text, PREFIX.length + DOC_KEY.length, nl0)) as Obj;
+  const facts = doc['facts'];
+  const n = doc['n'];
+  // `n` then `facts` are the head's last keys: deleting the last key keeps the object's fast shape.
+  delete doc['n'];
+  delete doc['facts'];
+  if (typeof doc['kind'] !== 'string' || !Array.isArray(n) || n[0] !== nl1 - det || n[1] !== len - 1 - raw) return undefined;
   doc['file'] = file;
-  if (head['kind'] === 'correlation') doc['aliases'] = new Map((head['aliases'] as [string, [string, string][]][]).map(([al, m]) => [al, new Map(m)]));
+  let witness: Cnf | undefined;
+  if (doc['kind'] === 'correlation') doc['aliases'] = new Map((doc['aliases'] as [string, [string, string][]][]).map(([al, m]) => [al, new Map(m)]));
   else {
     const f = facts as { witness?: unknown; fields?: unknown; ph?: unknown } | undefined;
-    if (f === undefined || !Array.isArray(f.fields) || typeof f.ph !== 'boolean') return undefined;
-    const witness = storedWitness(f.witness);
-    lazy(doc, 'detection', () => {
-      const d = JSON.parse(slice(0)) as Obj;
-      const detection: Detection = { identifiers: decodeIdentifiers(d['identifiers'] as Obj[]), conditions: d['conditions'] as string[], condition: d['condition'] as Detection['condition'] };
-      if (witness !== undefined) rememberWitness(detection, witness);
-      return detection;
-    });
+    if (f === undefined || f === null || !Array.isArray(f.fields) || typeof f.ph !== 'boolean') return undefined;
+    witness = storedWitness(f.witness);
+    Object.defineProperty(doc, 'detection', DETECTION_ACCESSOR);
     rememberFacts(doc, { witness, fields: f.fields as string[], placeholders: f.ph });
   }
-  lazy(doc, 'raw', () => JSON.parse(slice(1)) as unknown);
+  Object.defineProperty(doc, 'raw', RAW_ACCESSOR);
+  lazyParts.set(doc, { text, det, detEnd: nl1, raw, rawEnd: len - 1, witness });
   return doc as unknown as SigmaDocument;
 }
 
@@ -174,9 +227,8 @@ function decodeV2(text: string, file: string | undefined): SigmaDocument {
 /** encodeDocument's text -> the document, loaded from `file`; undefined when the text is of another format version or damaged. */
 export function decodeDocument(text: StoredText, file: string | undefined): SigmaDocument | undefined {
   try {
-    const start = part(text, 0, PREFIX.length);
-    if (start === PREFIX) return decodeV3(text, file);
-    if (start.startsWith(PREFIX_V2)) return decodeV2(typeof text === 'string' ? text : text.toString('utf8'), file);
+    if (textAt(text, 0, PREFIX)) return decodeV3(text, file);
+    if (textAt(text, 0, PREFIX_V2)) return decodeV2(typeof text === 'string' ? text : text.toString('utf8'), file);
     return undefined;
   } catch {
     return undefined;

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine, Pipeline } from '../sigma/index.ts';
 import { compileForWorker } from './evtx-match.ts';
 import { ANYONE, NONE, SharedRanges, WAIT, type RangeShare } from './ndjson-ranges.ts';
-import { matchJob, type NdjsonWorkerMessage } from './ndjson-threads.ts';
+import { initFromText, matchJob, type NdjsonWorkerMessage } from './ndjson-threads.ts';
 
 const me = (workerData as { owner: number }).owner;
 const port = parentPort!;
@@ -41,7 +41,7 @@ async function work(): Promise<void> {
 
 port.on('message', (m: NdjsonWorkerMessage) => {
   if (m.kind === 'init') {
-    engine = compileForWorker(m.init);
+    engine = compileForWorker(initFromText(m.rules, m.init));
     indexOf = new Map<unknown, number>(engine.rules.map((r, i) => [r, i]));
     inventory = m.init.inventory === true ? m.init.pipeline : undefined;
     return;

@@ -37,12 +37,14 @@ interface Run {
   workerRanges: number;
 }
 
-async function huntWith(threads: number, assign?: (range: number) => 'caller' | number): Promise<Run> {
+/** `kill`: end every worker as it starts, or once it answered its first range. */
+async function huntWith(threads: number, assign?: (range: number) => 'caller' | number, kill?: 'at-start' | 'after-first'): Promise<Run> {
   const out: string[] = [];
   let workerRanges = 0;
   const watch = (w: Worker): void => {
+    if (kill === 'at-start') void w.terminate();
     w.on('message', (m: unknown) => {
-      if (typeof m === 'object' && m !== null && 'matches' in m) workerRanges++;
+      if (typeof m === 'object' && m !== null && 'matches' in m && workerRanges++ === 0 && kill === 'after-first') void w.terminate();
     });
   };
   process.on('worker', watch);
@@ -121,5 +123,18 @@ describe('hunt over one large NDJSON file on several threads', () => {
       expect(run.out.length).toBe(one.out.length);
       expect(run.out).toEqual(one.out);
     }
+  });
+
+  it('a worker that dies, before its first range or during one: the hunt thread does its ranges, output unchanged', async () => {
+    const one = await huntWith(1);
+    const everyOther = (k: number): 'caller' | number => (k % 2 === 0 ? 'caller' : 0);
+    const early = await huntWith(2, everyOther, 'at-start');
+    expect(early.workerRanges).toBe(0);
+    expect(early.out).toEqual(one.out);
+    expect(early.summary).toEqual(one.summary);
+    const late = await huntWith(2, everyOther, 'after-first');
+    expect(late.workerRanges).toBeGreaterThanOrEqual(1);
+    expect(late.out).toEqual(one.out);
+    expect(late.summary).toEqual(one.summary);
   });
 });

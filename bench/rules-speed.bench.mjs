@@ -15,7 +15,8 @@
 //  4. the same file (~300 MB) hunted with --threads 1 and 2 (two cores, no taskset): whole process.
 // BENCH_EVENTS (default 200,000) changes the size. The rule-loading figures (1, 2) are each the
 // median of BENCH_REPS fresh processes (default 5; the range and CPU median beside it);
-// BENCH_ONLY=loading stops after them. BENCH_DIST=/other/dist measures another build (A/B runs).
+// BENCH_ONLY=loading stops after them; BENCH_ONLY=threads runs only the two-core series (4; the rule
+// cache is warmed first). BENCH_DIST=/other/dist measures another build (A/B runs), CLI runs included.
 // The hunt figures (3 and 4) vary by a quarter from
 // run to run on the shared machine: each is run BENCH_REPEAT times (default 5) and given as the
 // median and the range, with the load before and after the series.
@@ -81,7 +82,8 @@ const importScript = `
   store.close();
   process.stdout.write(JSON.stringify({ files: files.length, rules: r.rules }));
 `;
-const imported = run(importScript, [db, sigmaDir], { pin: false });
+const ONLY = process.env.BENCH_ONLY;
+const imported = ONLY === 'threads' ? undefined : run(importScript, [db, sigmaDir], { pin: false });
 const storeScript = `
   const { openStore } = await import(${dist('store/sqlite/store.js')});
   const { loadStoredRules } = await import(${dist('query/stored-rules.js')});
@@ -103,7 +105,7 @@ const ready = (rs) => {
   return `ready to hunt in ${secs(median(total))} s median of ${rs.length} (${secs(Math.min(...total))}-${secs(Math.max(...total))}), CPU ${secs(median(rs.map((r) => r.cpuMs)))} s (${rs.map((r) => secs(r.cpuMs)).join(', ')}): loaded in ${secs(median(rs.map((r) => r.loadMs)))} s, compiled in ${secs(median(rs.map((r) => r.compileMs)))} s`;
 };
 const reps = (f) => Array.from({ length: REPS }, (_, i) => f(i));
-figure(`store: all of sigma/ (${imported.files} files imported) loaded from the parsed form, one core`, () => {
+if (imported !== undefined) figure(`store: all of sigma/ (${imported.files} files imported) loaded from the parsed form, one core`, () => {
   const rs = reps(() => run(storeScript, [db]));
   return `${rs[0].docs} documents (${rs[0].yaml} from YAML), ${rs[0].rules} rules: ${ready(rs)}`;
 });
@@ -128,11 +130,14 @@ const folder = (label, argOf) =>
     const rs = reps((i) => run(folderScript, [windowsDir, argOf(i)]));
     return `${rs[0].files} files (${rs[0].cached} from the cache): ${ready(rs)}`;
   });
-folder('without cache (YAML)', () => '-');
-// Each cold run writes a cache folder of its own; the last one is the warm cache below.
-folder('cold cache (YAML, cache written)', (i) => (i === REPS - 1 ? cacheDir : `${cacheDir}-${i}`));
-folder('warm cache', () => cacheDir);
-if (process.env.BENCH_ONLY === 'loading') {
+if (ONLY === 'threads') run(folderScript, [windowsDir, cacheDir]); // writes the cache the hunts below read
+else {
+  folder('without cache (YAML)', () => '-');
+  // Each cold run writes a cache folder of its own; the last one is the warm cache below.
+  folder('cold cache (YAML, cache written)', (i) => (i === REPS - 1 ? cacheDir : `${cacheDir}-${i}`));
+  folder('warm cache', () => cacheDir);
+}
+if (ONLY === 'loading') {
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
@@ -149,7 +154,7 @@ const parseScript = `
   for await (const line of createInterface({ input: createReadStream(process.argv[1]), crlfDelay: Infinity })) { JSON.parse(line); n++; }
   process.stdout.write(JSON.stringify({ n, ms: performance.now() - t0 }));
 `;
-figure('parse limit: readline + JSON.parse alone, one core', () => {
+if (ONLY !== 'threads') figure('parse limit: readline + JSON.parse alone, one core', () => {
   const r = run(parseScript, [ndjson]);
   return `${Math.round(r.n / (r.ms / 1000))} events/s`;
 });
@@ -163,20 +168,20 @@ const huntScript = `
   const u = process.cpuUsage();
   process.stdout.write(JSON.stringify({ events: s.events, hits, ms, compileMs: s.compileMs, cpuMs: (u.user + u.system) / 1000 }));
 `;
-series('engine: runHunt, rules/windows, one core, loading and compiling excluded', 'events/s', () => {
+if (ONLY !== 'threads') series('engine: runHunt, rules/windows, one core, loading and compiling excluded', 'events/s', () => {
   const r = run(huntScript, [windowsDir, ndjson, cacheDir]);
   const value = r.events / (r.ms / 1000);
   return { value, note: `${Math.round(value)} (${r.hits} hits, CPU ${(r.cpuMs / 1000).toFixed(2)} s)` };
 });
 const cli = (threads, pin) => {
   const started = performance.now();
-  const args = [path.join(root, 'dist', 'cli', 'main.js'), 'hunt', '--rules', windowsDir, '--format', 'jsonl', '--quiet', '--threads', String(threads), ndjson];
+  const args = [path.join(distDir, 'cli', 'main.js'), 'hunt', '--rules', windowsDir, '--format', 'jsonl', '--quiet', '--threads', String(threads), ndjson];
   const r = pin && hasTaskset ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, TTPGRAPH_CACHE_DIR: cacheDir } }) : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, TTPGRAPH_CACHE_DIR: cacheDir } });
   if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr);
   const s = (performance.now() - started) / 1000;
   return { s, hits: r.stdout.split('\n').filter(Boolean).length };
 };
-series('`ttpgraph hunt --rules rules/windows --threads 1` whole process, one core, warm rule cache', 'events/s', () => {
+if (ONLY !== 'threads') series('`ttpgraph hunt --rules rules/windows --threads 1` whole process, one core, warm rule cache', 'events/s', () => {
   const r = cli(1, true);
   return { value: EVENTS / r.s, note: `${r.s.toFixed(2)} s, ${r.hits} hits` };
 });

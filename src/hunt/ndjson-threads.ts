@@ -1,26 +1,28 @@
 /**
  * Large plain NDJSON files on several threads. The file is cut into byte ranges of about
- * {@link CHUNK_BYTES}, each ending just after a newline; worker threads (ndjson-worker.ts) and this
- * thread each take ranges in turn, read them, parse and test every line with the same compiled rules
+ * {@link CHUNK_BYTES}, each ending just after a newline (ndjson-ranges.ts); worker threads
+ * (ndjson-worker.ts) and this thread each take the lowest free range whenever they are free, read
+ * it, parse and test every line with the same compiled rules
  * (the collection of the hunt, compiled in each worker: engine indexes agree), and keep only the
  * matching lines (their text) and the lines that are not JSON. Results come back out of order and
  * are handed on in file order, with line numbers made absolute by counting the lines of the ranges
  * before; the hunt thread then does what must happen in order: filters, correlations, output. So a
  * threaded hunt gives byte for byte the output of one thread.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Cnf, Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
+import type { BatchOwner } from '../evtx/index.ts';
+import type { Cnf, Detection, Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
 import { eventContext } from '../sigma/index.ts';
 import { ndjsonLine } from './inputs/ndjson.ts';
 import { InventoryCollector, type InventoryEntry } from './inventory.ts';
+import { ANYONE, CALLER, shareRanges, SharedRanges, workerOwner, type NdjsonJob, type RangeShare } from './ndjson-ranges.ts';
+
+export type { NdjsonJob } from './ndjson-ranges.ts';
 
 /** Bytes per range: ~1,400 events of the benchmark, tens of milliseconds of work. */
 export const CHUNK_BYTES = 2 * 1024 * 1024;
-/** Ranges given to a worker ahead, so that it never waits for this thread. */
-const AHEAD = 2;
 
 export interface NdjsonMatchInit {
   readonly collection: SigmaCollection;
@@ -35,6 +37,8 @@ export interface NdjsonMatchInit {
 /** One range's outcome; `rel` is the 1-based line within the range. */
 export interface NdjsonChunkResult {
   readonly id: number;
+  /** The range's end in the file (for progress). */
+  readonly end: number;
   /** Lines in the range (newlines, and a last line without one at the end of the file). */
   readonly lines: number;
   readonly events: number;
@@ -46,19 +50,43 @@ export interface NdjsonChunkResult {
   readonly inventory?: InventoryEntry[];
 }
 
-/** The job of one range, as posted to a worker. */
-export interface NdjsonJob {
-  readonly id: number;
-  readonly path: string;
-  readonly start: number;
-  readonly end: number;
-  /** Lines longer than this many bytes are problems (LogFile.maxRecordBytes). */
-  readonly cap: number;
+/**
+ * What the hunt thread posts to a worker: the rules once (the collection and its witnesses as JSON
+ * text, see {@link rulesText}; the rest as it is), then each file whose ranges it may take.
+ */
+export type NdjsonWorkerMessage =
+  | { readonly kind: 'init'; readonly rules: string; readonly init: Omit<NdjsonMatchInit, 'collection' | 'witnesses'> }
+  | { readonly kind: 'file'; readonly file: RangeShare };
+
+type Doc = { readonly detection?: Detection };
+
+/**
+ * The init's collection and witnesses as JSON text. JSON.parse rebuilds the ~2,400 rules of
+ * rules/windows in a third of the time structured cloning takes to deserialise them (50 against
+ * 140 ms, measured in the worker; writing costs the same), and that time is spent before a worker
+ * can take its first range. A parsed rule is plain data but for its detection's Map of
+ * identifiers, sent as entries. JSON drops undefined members, which the compiler reads as absent
+ * anyway: rules from the rule cache or the store have made the same JSON round trip.
+ */
+export function rulesText(init: NdjsonMatchInit): string {
+  const plain = (d: Doc): unknown => (d.detection === undefined ? d : { ...d, detection: { ...d.detection, identifiers: [...d.detection.identifiers] } });
+  const { rules, filters, correlations, issues } = init.collection;
+  return JSON.stringify({ collection: { rules: rules.map(plain), filters: filters.map(plain), correlations, issues }, witnesses: init.witnesses });
+}
+
+/** {@link rulesText} read back, with the rest of the init. */
+export function initFromText(text: string, rest: Omit<NdjsonMatchInit, 'collection' | 'witnesses'>): NdjsonMatchInit {
+  const { collection, witnesses } = JSON.parse(text) as { collection: SigmaCollection; witnesses?: Cnf[] };
+  for (const d of [...collection.rules, ...collection.filters] as { detection?: { identifiers: unknown } }[]) {
+    if (d.detection !== undefined) d.detection.identifiers = new Map(d.detection.identifiers as [string, unknown][]);
+  }
+  return { ...rest, collection, ...(witnesses !== undefined ? { witnesses } : {}) };
 }
 
 /** Reads bytes start..end of a file. */
 export function readRange(path: string, start: number, end: number): Buffer {
   const buf = Buffer.allocUnsafe(end - start);
+  if (buf.length === 0) return buf;
   const fd = openSync(path, 'r');
   try {
     let got = 0;
@@ -73,8 +101,13 @@ export function readRange(path: string, start: number, end: number): Buffer {
   }
 }
 
+/** Reads one range and tests its lines (matchNdjsonRange), in whichever thread took it. */
+export function matchJob(job: NdjsonJob, engine: Engine, indexOf: ReadonlyMap<unknown, number>, inventory?: Pipeline): NdjsonChunkResult {
+  return matchNdjsonRange(job.id, job.end, readRange(job.path, job.start, job.end), job.start === 0, engine, indexOf, job.path, job.cap, inventory);
+}
+
 /** Parses and tests every line of one range (bytes of whole lines; `firstOfFile`: it starts the file). */
-export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, engine: Engine, indexOf: ReadonlyMap<unknown, number>, source: string, cap: number, inventory?: Pipeline): NdjsonChunkResult {
+export function matchNdjsonRange(id: number, end: number, buf: Buffer, firstOfFile: boolean, engine: Engine, indexOf: ReadonlyMap<unknown, number>, source: string, cap: number, inventory?: Pipeline): NdjsonChunkResult {
   const inv = inventory === undefined ? undefined : new InventoryCollector(inventory.sources);
   const matches: NdjsonChunkResult['matches'] = [];
   const problems: NdjsonChunkResult['problems'] = [];
@@ -101,7 +134,7 @@ export function matchNdjsonRange(id: number, buf: Buffer, firstOfFile: boolean, 
     if (ctx.source < 0) unknown++;
     if (matched.length > 0) matches.push({ rel, text: text!, rules: matched.map((r) => indexOf.get(r)!) });
   }
-  return { id, lines: rel, events, unknown, matches, problems, ...(inv === undefined ? {} : { inventory: inv.entries() }) };
+  return { id, end, lines: rel, events, unknown, matches, problems, ...(inv === undefined ? {} : { inventory: inv.entries() }) };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */
@@ -111,30 +144,15 @@ export function ndjsonWorkerScript(): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-/** The end of the range starting at `start`: just after the first newline at or after start + CHUNK_BYTES, or the file's end. */
-function rangeEnd(fd: number, start: number, size: number, chunk: number): number {
-  let at = start + chunk;
-  if (at >= size) return size;
-  const window = Buffer.allocUnsafe(64 * 1024);
-  while (at < size) {
-    const n = readSync(fd, window, 0, Math.min(window.length, size - at), at);
-    if (n === 0) return size;
-    const nl = window.subarray(0, n).indexOf(10);
-    if (nl >= 0) return at + nl + 1;
-    at += n;
-  }
-  return size;
-}
-
 interface Slot {
   readonly worker: Worker;
-  readonly pending: Set<number>;
   dead: boolean;
 }
 
 /**
- * Worker threads for NDJSON matching, started once per hunt and used for every large file. Each
- * compiles the rules (matchingCollection of the hunt's collection) when it starts.
+ * Worker threads for NDJSON matching, started once per hunt and used for every large file. They
+ * start before the rules are sent ({@link init}), so that starting a thread and loading its modules
+ * overlap the hunt thread's preparing of what it sends; each then compiles the rules.
  */
 export class NdjsonWorkers {
   private readonly slots: Slot[] = [];
@@ -142,15 +160,17 @@ export class NdjsonWorkers {
   private wake: (() => void) | undefined;
   /** Range ids are unique across files: a result never answers another file's range. */
   private seq = 0;
+  /** Results with a lower id were handed on (or belong to a file given up): late copies are dropped. */
+  private floor = 0;
+  private initialised = false;
 
-  constructor(script: string, init: NdjsonMatchInit, workers: number) {
+  constructor(script: string, workers: number) {
     for (let i = 0; i < workers; i++) {
       // No inherited execArgv: flags given to the parent (--input-type, loaders...) can stop a worker from starting.
-      const worker = new Worker(script, { workerData: init, execArgv: [] });
-      const slot: Slot = { worker, pending: new Set(), dead: false };
+      const worker = new Worker(script, { workerData: { owner: workerOwner(i) }, execArgv: [] });
+      const slot: Slot = { worker, dead: false };
       worker.on('message', (r: NdjsonChunkResult) => {
-        slot.pending.delete(r.id);
-        this.results.set(r.id, r);
+        if (r.id >= this.floor) this.results.set(r.id, r);
         this.notify();
       });
       // A worker that fails: its ranges are done on this thread (see match).
@@ -164,80 +184,79 @@ export class NdjsonWorkers {
     }
   }
 
+  /** Sends every worker the rules to compile; before the first {@link match}. */
+  init(init: NdjsonMatchInit): void {
+    const { collection: _c, witnesses: _w, ...rest } = init;
+    const message: NdjsonWorkerMessage = { kind: 'init', rules: rulesText(init), init: rest };
+    for (const s of this.slots) s.worker.postMessage(message);
+    this.initialised = true;
+  }
+
   private notify(): void {
     const w = this.wake;
     this.wake = undefined;
     w?.();
   }
 
+  /** Whether a range of this plan value may be taken by this thread: its own, anyone's, or a dead worker's. */
+  private mayTake = (plan: number): boolean => plan === ANYONE || plan === CALLER || this.slots[plan - workerOwner(0)]?.dead !== false;
+
   /**
-   * The file's ranges' results in file order, with the lines before each. `local` tests a range on
-   * this thread; it takes ranges whenever the results it waits for are not there yet.
+   * The file's ranges' results in file order, with the lines before each. Every thread takes the
+   * lowest free range whenever it is free (ndjson-ranges.ts); this one, between handing results on,
+   * whenever the result it waits for is not there yet, and it tests its ranges with `local`.
+   * `plan` (a test hook) fixes who takes each range: 'caller' or a worker's index (modulo the
+   * workers); a range planned for a worker that died is done here.
    */
-  async *match(path: string, size: number, cap: number, local: (job: NdjsonJob) => NdjsonChunkResult): AsyncGenerator<{ result: NdjsonChunkResult; linesBefore: number; end: number }> {
-    const fd = openSync(path, 'r');
-    const jobs: NdjsonJob[] = [];
-    let next = 0; // first range not yet given out
+  async *match(path: string, size: number, cap: number, local: (job: NdjsonJob) => NdjsonChunkResult, plan?: (range: number) => BatchOwner): AsyncGenerator<{ result: NdjsonChunkResult; linesBefore: number; end: number }> {
+    if (!this.initialised) throw new Error('NdjsonWorkers.match before init');
     const base = this.seq;
+    const owner = plan === undefined ? undefined : (k: number): number => {
+      const o = plan(k);
+      return o === 'caller' ? CALLER : workerOwner(o % this.slots.length);
+    };
+    const share = shareRanges(base, path, size, cap, CHUNK_BYTES, owner);
+    this.seq = base + share.count;
+    this.floor = base;
+    const ranges = new SharedRanges(share);
+    const message: NdjsonWorkerMessage = { kind: 'file', file: share };
+    for (const s of this.slots) if (!s.dead) s.worker.postMessage(message);
     const mine = new Map<number, NdjsonChunkResult>();
     let linesBefore = 0;
     try {
-      const jobAt = (i: number): NdjsonJob | undefined => {
-        while (jobs.length <= i) {
-          const start = jobs.length === 0 ? 0 : jobs[jobs.length - 1]!.end;
-          if (start >= size) return undefined;
-          jobs.push({ id: base + jobs.length, path, start, end: rangeEnd(fd, start, size, CHUNK_BYTES), cap });
-          this.seq = base + jobs.length;
+      for (let want = 0; want < share.count; ) {
+        const got = mine.get(want) ?? this.results.get(base + want);
+        if (got !== undefined) {
+          mine.delete(want);
+          this.results.delete(base + want);
+          yield { result: got, linesBefore, end: got.end };
+          linesBefore += got.lines;
+          want++;
+          this.floor = base + want;
+          ranges.setHanded(want);
+          continue;
         }
-        return jobs[i];
-      };
-      for (let w = 0; jobAt(w) !== undefined; w++) {
-        const want = jobs[w]!.id;
-        for (;;) {
-          // Keep every live worker AHEAD ranges ahead.
-          for (const s of this.slots) {
-            while (!s.dead && s.pending.size < AHEAD) {
-              const job = jobAt(next);
-              if (job === undefined) break;
-              next++;
-              s.pending.add(job.id);
-              s.worker.postMessage(job);
-            }
-          }
-          const got = mine.get(want) ?? this.results.get(want);
-          if (got !== undefined) {
-            mine.delete(want);
-            this.results.delete(want);
-            yield { result: got, linesBefore, end: jobs[w]!.end };
-            linesBefore += got.lines;
-            break;
-          }
-          // The range waited for is a dead worker's: do it here.
-          const orphan = this.slots.find((s) => s.dead && s.pending.has(want));
-          if (orphan !== undefined) {
-            orphan.pending.delete(want);
-            mine.set(want, local(jobs[w]!));
-            continue;
-          }
-          // Otherwise take the next range here (results are kept until their turn); when every range
-          // is out, wait for a worker.
-          const job = jobAt(next);
-          if (job !== undefined) {
-            next++;
-            mine.set(job.id, local(job));
-            // Let the workers' messages in before going on.
-            await new Promise<void>((r) => setImmediate(r));
-            continue;
-          }
-          await new Promise<void>((r) => {
-            this.wake = r;
-            // A result or a death may have come in before the promise was made.
-            if (this.results.has(want) || this.slots.some((s) => s.dead && s.pending.has(want))) this.notify();
-          });
+        // The range waited for is a dead worker's: do it here.
+        const by = ranges.owner(want);
+        if (by >= workerOwner(0) && this.slots[by - workerOwner(0)]!.dead) {
+          mine.set(want, local(ranges.job(want)));
+          continue;
         }
+        // Otherwise take the lowest free range here (results are kept until their turn), then let
+        // the workers' messages in; when none is free, wait for a worker.
+        const k = ranges.claim(CALLER, want, this.mayTake);
+        if (k >= 0) {
+          mine.set(k, local(ranges.job(k)));
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
+        await new Promise<void>((r) => {
+          this.wake = r;
+        });
       }
     } finally {
-      closeSync(fd);
+      ranges.close();
+      this.floor = this.seq;
     }
   }
 

@@ -14,7 +14,7 @@ import type { InventoryCollector } from './inventory.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
 import { DEFAULT_MAX_RECORD_BYTES, openLogFile } from './inputs/open.ts';
-import { matchNdjsonRange, ndjsonWorkerScript, NdjsonWorkers, readRange, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
+import { matchJob, ndjsonWorkerScript, NdjsonWorkers, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
 import type { InputItem, InputProblem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
@@ -51,6 +51,11 @@ export interface HuntOptions {
   readonly threads?: number;
   /** Test hook: who parses each batch of an .evtx file, instead of timing (ParseOptions.assign, src/evtx/options.ts). */
   readonly evtxAssign?: (batch: number) => BatchOwner;
+  /**
+   * Test hook: who tests each range of a plain NDJSON file on threads (`'caller'` or a worker by
+   * index, modulo the workers), instead of whoever is free; a dead worker's ranges go to the caller.
+   */
+  readonly ndjsonAssign?: (range: number) => BatchOwner;
   /**
    * Counts what the logs hold (hunt/inventory.ts; make it over this pipeline's sources): every
    * event read, in whichever thread, is added. With no rules at all this is `logs inventory`.
@@ -188,13 +193,19 @@ function ndjsonBytes(paths: readonly string[]): number {
   return total;
 }
 
-/** Workers for the hunt's plain NDJSON files, or undefined when they would not pay (see HuntOptions.threads). */
+/**
+ * Workers for the hunt's plain NDJSON files, or undefined when they would not pay (see
+ * HuntOptions.threads). They start first and get the rules after (`init`): the thread starts and
+ * loads its modules while this one prepares the rules it sends.
+ */
 function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit, kinds: () => { plain: boolean }): NdjsonWorkers | undefined {
   const script = ndjsonWorkerScript();
   if (script === undefined) return undefined;
   const threads = o.threads ?? defaultEvtxThreads(ndjsonBytes(o.logs));
   if (threads < 2 || !kinds().plain) return undefined;
-  return new NdjsonWorkers(script, init(), threads - 1);
+  const pool = new NdjsonWorkers(script, threads - 1);
+  pool.init(init());
+  return pool;
 }
 
 /** The notice for events of unknown log source in a file. */
@@ -334,9 +345,9 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
         }
       } else if (ndjsonPool !== undefined && reader.name === 'ndjson' && !file.gzip) {
         // Ranges of lines tested in every thread; matching lines and bad lines come back in file order.
-        const local = (job: NdjsonJob) => matchNdjsonRange(job.id, readRange(job.path, job.start, job.end), job.start === 0, engine, ruleIndex, job.path, job.cap, inventory === undefined ? undefined : o.pipeline);
+        const local = (job: NdjsonJob) => matchJob(job, engine, ruleIndex, inventory === undefined ? undefined : o.pipeline);
         let unknown = 0;
-        for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, local)) {
+        for await (const { result, linesBefore, end } of ndjsonPool.match(path, file.size, file.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, local, o.ndjsonAssign)) {
           events += result.events;
           unknown += result.unknown;
           if (result.inventory !== undefined) inventory?.merge(result.inventory);

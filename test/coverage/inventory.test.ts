@@ -99,9 +99,9 @@ describe('threads (built dist/)', () => {
   const RULE = ['title: Most Sysmon events', 'logsource: {product: windows}', 'detection:', '  sel: {EventID: [1, 3, 7, 10, 11, 12, 13]}', '  condition: sel', ''].join('\n');
 
   /**
-   * With threads, EVTX batches follow a plan (the scheduler's `assign` hook: every other batch to a
-   * worker), so workers take part however busy the machine is; NDJSON ranges are handed to workers
-   * from the start.
+   * With threads, EVTX batches and NDJSON ranges follow a plan (the `evtxAssign` and
+   * `ndjsonAssign` hooks: every other one to a worker), so workers take part however busy the
+   * machine is (unplanned, the hunt thread may take every range before a worker is ready).
    */
   async function inventoryWith(logs: string[], threads: number): Promise<{ entries: Hunt.InventoryEntry[]; events: number; fromWorkers: number }> {
     let fromWorkers = 0;
@@ -117,7 +117,7 @@ describe('threads (built dist/)', () => {
       const inventory = new hunt.InventoryCollector(pipeline.sources);
       const collection = sigma.parseSigma(RULE, { file: 'most-sysmon.yml' });
       const everyOther = (batch: number): 'caller' | number => (batch % 2 === 0 ? 0 : 'caller');
-      const summary = await hunt.runHunt({ collection, pipeline, logs, threads, inventory, onHit: () => undefined, ...(threads > 1 ? { evtxAssign: everyOther } : {}) });
+      const summary = await hunt.runHunt({ collection, pipeline, logs, threads, inventory, onHit: () => undefined, ...(threads > 1 ? { evtxAssign: everyOther, ndjsonAssign: everyOther } : {}) });
       return { entries: inventory.entries(), events: summary.events, fromWorkers };
     } finally {
       process.off('worker', watch);

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Hunt from '../../src/hunt/index.ts';
+import type * as Threads from '../../src/hunt/ndjson-threads.ts';
 import type * as Sigma from '../../src/sigma/index.ts';
 import { dataPath, projectRoot } from '../helpers/paths.ts';
 import { sigmaRulesCache } from '../helpers/fixture-names.ts';
@@ -21,6 +22,7 @@ import { sigmaRulesCache } from '../helpers/fixture-names.ts';
 const dist = (...p: string[]): string => pathToFileURL(path.join(projectRoot, 'dist', ...p)).href;
 
 let hunt: typeof Hunt;
+let rangeBytes = 0;
 let collection: Sigma.SigmaCollection;
 let pipeline: Sigma.Pipeline;
 let dir = '';
@@ -35,12 +37,14 @@ interface Run {
   workerRanges: number;
 }
 
-async function huntWith(threads: number): Promise<Run> {
+/** `kill`: end every worker as it starts, or once it answered its first range. */
+async function huntWith(threads: number, assign?: (range: number) => 'caller' | number, kill?: 'at-start' | 'after-first'): Promise<Run> {
   const out: string[] = [];
   let workerRanges = 0;
   const watch = (w: Worker): void => {
+    if (kill === 'at-start') void w.terminate();
     w.on('message', (m: unknown) => {
-      if (typeof m === 'object' && m !== null && 'matches' in m) workerRanges++;
+      if (typeof m === 'object' && m !== null && 'matches' in m && workerRanges++ === 0 && kill === 'after-first') void w.terminate();
     });
   };
   process.on('worker', watch);
@@ -50,6 +54,7 @@ async function huntWith(threads: number): Promise<Run> {
       pipeline,
       logs: [file],
       threads,
+      ...(assign !== undefined ? { ndjsonAssign: assign } : {}),
       onHit: (h) => out.push(JSON.stringify(h)),
       onProblem: (p) => out.push(`problem ${JSON.stringify(p)}`),
     });
@@ -62,6 +67,7 @@ async function huntWith(threads: number): Promise<Run> {
 beforeAll(async () => {
   if (!existsSync(path.join(projectRoot, 'dist', 'hunt', 'ndjson-worker.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   hunt = (await import(dist('hunt', 'index.js'))) as typeof Hunt;
+  rangeBytes = ((await import(dist('hunt', 'ndjson-threads.js'))) as typeof Threads).CHUNK_BYTES;
   const sigma = (await import(dist('sigma', 'index.js'))) as typeof Sigma;
   // The parsed form of the rules comes from the run's rule cache (test/helpers/global-fixtures.ts).
   const cacheDir = sigmaRulesCache();
@@ -107,12 +113,28 @@ describe('hunt over one large NDJSON file on several threads', () => {
     const problemLines = one.out.filter((l) => l.startsWith('problem ')).map((l) => (JSON.parse(l.slice(8)) as Hunt.HuntProblem).line);
     expect(problemLines.filter((l) => l !== undefined)).toEqual(badLines);
     expect(one.summary.unknownLogsource).toBeGreaterThan(3);
-    for (const threads of [2, 3]) {
-      const run = await huntWith(threads);
-      expect(run.workerRanges).toBeGreaterThan(0);
+    // Planned (the test hook): every other range goes to a worker, so the workers surely take
+    // part whatever the machine's speed; then as it comes (whoever is free takes the next range).
+    const everyOther = (k: number): 'caller' | number => (k % 2 === 0 ? 'caller' : k >> 1);
+    for (const [threads, assign] of [[2, everyOther], [3, everyOther], [2, undefined]] as const) {
+      const run = await huntWith(threads, assign);
+      if (assign !== undefined) expect(run.workerRanges).toBe(Math.floor(Math.ceil(statSync(file).size / rangeBytes) / 2));
       expect(run.summary).toEqual(one.summary);
       expect(run.out.length).toBe(one.out.length);
       expect(run.out).toEqual(one.out);
     }
+  });
+
+  it('a worker that dies, before its first range or during one: the hunt thread does its ranges, output unchanged', async () => {
+    const one = await huntWith(1);
+    const everyOther = (k: number): 'caller' | number => (k % 2 === 0 ? 'caller' : 0);
+    const early = await huntWith(2, everyOther, 'at-start');
+    expect(early.workerRanges).toBe(0);
+    expect(early.out).toEqual(one.out);
+    expect(early.summary).toEqual(one.summary);
+    const late = await huntWith(2, everyOther, 'after-first');
+    expect(late.workerRanges).toBeGreaterThanOrEqual(1);
+    expect(late.out).toEqual(one.out);
+    expect(late.summary).toEqual(one.summary);
   });
 });

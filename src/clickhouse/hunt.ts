@@ -80,6 +80,34 @@ interface Match {
   readonly rules: Set<number>;
 }
 
+/**
+ * The groups in the order to run them, cheapest first: by the events of their scope (the route's
+ * sort key tests), counted by one query over the sort key columns (no event column is read), then
+ * by rules. Hits come out per group, so the first come from the small routes, not after a scan of
+ * every event by a channel-less group. A group whose scope holds no event cannot match and is left
+ * out (its query would read nothing).
+ */
+async function plan(client: ClickhouseClient, table: string, bounds: readonly string[], groups: readonly RouteGroup[]): Promise<RouteGroup[]> {
+  if (groups.length === 0) return [];
+  const scopes = [...new Set(groups.map((g) => g.scope))];
+  const where = bounds.length > 0 ? ` WHERE ${bounds.join(' AND ')}` : '';
+  const sums = scopes.map((s) => (s === '1' ? 'sum(c)' : `sumIf(c, ${s})`));
+  let counts: number[];
+  try {
+    counts = (await client.exec(`SELECT ${sums.join(', ')} FROM (SELECT channel, event_id, count() AS c FROM ${table}${where} GROUP BY channel, event_id) FORMAT TabSeparated`)).trim().split('\t').map(Number);
+  } catch (e) {
+    if (!(e instanceof ClickhouseError)) throw e;
+    counts = [];
+  }
+  // Unknown counts (the query failed): every group runs, in the converter's order.
+  if (counts.length !== scopes.length || counts.some((n) => !Number.isFinite(n))) return [...groups];
+  const size = new Map(scopes.map((s, i) => [s, counts[i] as number]));
+  const rank = new Map(groups.map((g, i) => [g, i]));
+  return groups
+    .filter((g) => size.get(g.scope) !== 0)
+    .sort((a, b) => (size.get(a.scope) as number) - (size.get(b.scope) as number) || a.rules.length - b.rules.length || (rank.get(a) as number) - (rank.get(b) as number));
+}
+
 export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<ClickhouseHuntSummary> {
   const started = performance.now();
   const problem = (p: HuntProblem): void => o.onProblem?.(p);
@@ -189,7 +217,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     for (const r of g.rules) {
       queries++;
       try {
-        await o.client.select(groupQuery(converted.converter, { route: g.route, rules: [r] }, q), (row) => add(row, [r]));
+        await o.client.select(groupQuery(converted.converter, { route: g.route, scope: g.scope, rules: [r] }, q), (row) => add(row, [r]));
       } catch (e) {
         if (!(e instanceof ClickhouseError)) throw e;
         rulesFailed++;
@@ -222,8 +250,10 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     rulesHit.add(rule.id ?? rule.title);
     o.onHit(metaHit(rule, 'rule', m, ts, host, event));
   };
+  const groups = await plan(o.client, o.table, bounds, converted.groups);
+  queries++;
   let done = 0;
-  for (const g of converted.groups) {
+  for (const g of groups) {
     await runGroup(g);
     if (stream && fresh.length > 0) {
       const pairs = fresh;
@@ -232,7 +262,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
       pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
       for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
     }
-    o.onProgress?.({ done: ++done, groups: converted.groups.length });
+    o.onProgress?.({ done: ++done, groups: groups.length });
   }
   if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
 

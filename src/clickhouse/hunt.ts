@@ -199,8 +199,8 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
       await session?.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`).catch(() => undefined);
     }
   };
-  const runGroup = async (g: RouteGroup): Promise<void> => {
-    if (await runPass(g)) return;
+  const runGroup = async (g: RouteGroup, pass = true): Promise<void> => {
+    if (pass && (await runPass(g))) return;
     queries++;
     try {
       await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules));
@@ -252,9 +252,25 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   };
   const groups = await plan(o.client, o.table, bounds, converted.groups);
   queries++;
-  let done = 0;
+  // The prefiltered groups of one route share one two-step pass (one scan of the route, not one
+  // per group: the groups are cut for 18.16's one-query way, the passes' batches are small anyway);
+  // when it cannot run, each group runs the one-query way.
+  const units: RouteGroup[][] = [];
+  const byRoute = new Map<string, RouteGroup[]>();
   for (const g of groups) {
-    await runGroup(g);
+    const prefiltered = session !== undefined && g.rules.every((r) => r.witness !== undefined);
+    const unit = prefiltered ? byRoute.get(g.route) : undefined;
+    if (unit !== undefined) unit.push(g);
+    else {
+      units.push([g]);
+      if (prefiltered) byRoute.set(g.route, units[units.length - 1] as RouteGroup[]);
+    }
+  }
+  let done = 0;
+  for (const unit of units) {
+    const first = unit[0] as RouteGroup;
+    if (unit.length === 1) await runGroup(first);
+    else if (!(await runPass({ route: first.route, scope: first.scope, rules: unit.flatMap((g) => g.rules) }))) for (const g of unit) await runGroup(g, false);
     if (stream && fresh.length > 0) {
       const pairs = fresh;
       fresh = [];
@@ -262,7 +278,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
       pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
       for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
     }
-    o.onProgress?.({ done: ++done, groups: groups.length });
+    o.onProgress?.({ done: ++done, groups: units.length });
   }
   if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
 

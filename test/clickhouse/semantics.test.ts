@@ -301,10 +301,10 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...more.rules] };
     const near: HuntHit[] = [];
     await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
-    const run = async (twoStep: boolean) => {
+    const run = async (twoStep: boolean, maxRulesPerQuery?: number) => {
       const hits: HuntHit[] = [];
       const problems: string[] = [];
-      const s = await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, twoStep, onHit: (h) => hits.push(h), onProblem: (p) => problems.push(p.message) });
+      const s = await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, twoStep, ...(maxRulesPerQuery !== undefined ? { maxRulesPerQuery } : {}), onHit: (h) => hits.push(h), onProblem: (p) => problems.push(p.message) });
       expect(problems).toEqual([]);
       return { hits, queries: s.queries };
     };
@@ -316,6 +316,11 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     // The two-step run made the temporary table and its batches: more queries than one per group.
     expect(PASS_BATCH_RULES).toBeLessThan(40);
     expect(two.queries).toBeGreaterThan(one.queries + 2);
+    // The route cut into groups of 40 (as 18.16's one-query way cuts it at 300): one shared pass,
+    // its batches over all of them, the same hits.
+    const cut = await run(true, 40);
+    expect(keys(cut.hits)).toEqual(keys(near));
+    expect(cut.queries).toBe(two.queries);
   });
 
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {

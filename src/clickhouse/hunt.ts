@@ -28,7 +28,7 @@ export const OLD_SERVER_RULES_PER_QUERY = 300;
  * Matching events fetched per query: each fetch reads the table's source and line columns in whole
  * (the places are no key prefix), so at millions of events fewer, larger fetches cost less.
  */
-const FETCH_BATCH = 10_000;
+const FETCH_BATCH = 50_000;
 
 /**
  * Rules per batch over a large group's prefiltered rows (passQuery): groups of more than twice this
@@ -142,12 +142,15 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const stream = o.order === 'stream';
   // The (event, rule) pairs of the group being run, when hits are streamed.
   let fresh: { m: Match; rule: number }[] = [];
+  // The events matched by the unit of groups being run (their raw is fetched after it, within its scope).
+  let touched = new Set<Match>();
   const add = (rows: Record<string, unknown>, list: readonly ConvertedRule[]): void => {
     const source = String(rows['source']);
     const line = Number(rows['line']);
     const key = `${source}\u0000${line}`;
     let m = matches.get(key);
     if (m === undefined) matches.set(key, (m = { source, line, raw: undefined, rules: new Set() }));
+    touched.add(m);
     for (const pos of rows['matched'] as number[]) {
       const rule = order.get((list[pos - 1] as ConvertedRule).rule) as number;
       m.rules.add(rule);
@@ -155,11 +158,11 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   };
   // The matching events themselves, once each (those not fetched yet).
-  const fetchRaw = async (list: readonly Match[]): Promise<void> => {
-    const missing = list.filter((m) => m.raw === undefined);
+  const fetchRaw = async (list: Iterable<Match>, scope?: string): Promise<void> => {
+    const missing = [...list].filter((m) => m.raw === undefined);
     for (let i = 0; i < missing.length; i += FETCH_BATCH) {
       queries++;
-      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH)), (row) => {
+      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH), scope), (row) => {
         const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
         if (m !== undefined) m.raw = String(row['raw']);
       });
@@ -271,10 +274,12 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     const first = unit[0] as RouteGroup;
     if (unit.length === 1) await runGroup(first);
     else if (!(await runPass({ route: first.route, scope: first.scope, rules: unit.flatMap((g) => g.rules) }))) for (const g of unit) await runGroup(g, false);
+    const mine = touched;
+    touched = new Set();
+    await fetchRaw(mine, first.scope);
     if (stream && fresh.length > 0) {
       const pairs = fresh;
       fresh = [];
-      await fetchRaw([...new Set(pairs.map((p) => p.m))]);
       pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
       for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
     }

@@ -320,7 +320,8 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     // its batches over all of them, the same hits.
     const cut = await run(true, 40);
     expect(keys(cut.hits)).toEqual(keys(near));
-    expect(cut.queries).toBe(two.queries);
+    // (Three passes would make 4 queries more; the groups of 40 may add one fetch of events.)
+    expect(cut.queries).toBeLessThanOrEqual(two.queries + 1);
   });
 
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {

@@ -792,8 +792,11 @@ export function groupQuery(conv: Converter, group: RouteGroup, o: QueryOptions):
 }
 
 /** The events at these places, as read. */
-export function rawQuery(table: string, keys: readonly { source: string; line: number }[]): string {
-  return `SELECT source, line, raw FROM ${table} WHERE (source, line) IN (${keys.map((k) => `(${literal(k.source)}, ${Math.floor(k.line)})`).join(', ')})`;
+export function rawQuery(table: string, keys: readonly { source: string; line: number }[], scope = '1'): string {
+  // The places are no key prefix: the scope (a route's sort key tests, RouteGroup) lets ClickHouse
+  // read only the granules of the route the events matched in.
+  const places = `(source, line) IN (${keys.map((k) => `(${literal(k.source)}, ${Math.floor(k.line)})`).join(', ')})`;
+  return `SELECT source, line, raw FROM ${table} WHERE ${scope === '1' ? places : `(${scope}) AND ${places}`}`;
 }
 
 /** One rule as a stand-alone query (what `sigma convert --target clickhouse` prints per rule). */

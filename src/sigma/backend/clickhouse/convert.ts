@@ -324,7 +324,7 @@ export class Converter {
       const [field, loose] = this.slotFields[id] as [string, boolean];
       for (const t of this.pipeline.fieldMappings[field] ?? [field]) {
         names.add(t);
-        for (const a of this.pipeline.eventAliases) if (a.fields[t] !== undefined) names.add(a.fields[t] as string);
+        for (const a of this.pipeline.eventAliases) if (a.fields[t] !== undefined) names.add(a.fields[t]);
         if (loose && this.looseSources.length > 0) keys.add(looseKey(t));
       }
     }

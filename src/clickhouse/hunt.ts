@@ -28,7 +28,7 @@ export const OLD_SERVER_RULES_PER_QUERY = 300;
  * Matching events fetched per query: each fetch reads the table's source and line columns in whole
  * (the places are no key prefix), so at millions of events fewer, larger fetches cost less.
  */
-const FETCH_BATCH = 10_000;
+const FETCH_BATCH = 50_000;
 
 /**
  * Rules per batch over a large group's prefiltered rows (passQuery): groups of more than twice this
@@ -80,6 +80,34 @@ interface Match {
   readonly rules: Set<number>;
 }
 
+/**
+ * The groups in the order to run them, cheapest first: by the events of their scope (the route's
+ * sort key tests), counted by one query over the sort key columns (no event column is read), then
+ * by rules. Hits come out per group, so the first come from the small routes, not after a scan of
+ * every event by a channel-less group. A group whose scope holds no event cannot match and is left
+ * out (its query would read nothing).
+ */
+async function plan(client: ClickhouseClient, table: string, bounds: readonly string[], groups: readonly RouteGroup[]): Promise<RouteGroup[]> {
+  if (groups.length === 0) return [];
+  const scopes = [...new Set(groups.map((g) => g.scope))];
+  const where = bounds.length > 0 ? ` WHERE ${bounds.join(' AND ')}` : '';
+  const sums = scopes.map((s) => (s === '1' ? 'sum(c)' : `sumIf(c, ${s})`));
+  let counts: number[];
+  try {
+    counts = (await client.exec(`SELECT ${sums.join(', ')} FROM (SELECT channel, event_id, count() AS c FROM ${table}${where} GROUP BY channel, event_id) FORMAT TabSeparated`)).trim().split('\t').map(Number);
+  } catch (e) {
+    if (!(e instanceof ClickhouseError)) throw e;
+    counts = [];
+  }
+  // Unknown counts (the query failed): every group runs, in the converter's order.
+  if (counts.length !== scopes.length || counts.some((n) => !Number.isFinite(n))) return [...groups];
+  const size = new Map(scopes.map((s, i) => [s, counts[i] as number]));
+  const rank = new Map(groups.map((g, i) => [g, i]));
+  return groups
+    .filter((g) => size.get(g.scope) !== 0)
+    .sort((a, b) => (size.get(a.scope) as number) - (size.get(b.scope) as number) || a.rules.length - b.rules.length || (rank.get(a) as number) - (rank.get(b) as number));
+}
+
 export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<ClickhouseHuntSummary> {
   const started = performance.now();
   const problem = (p: HuntProblem): void => o.onProblem?.(p);
@@ -114,12 +142,15 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const stream = o.order === 'stream';
   // The (event, rule) pairs of the group being run, when hits are streamed.
   let fresh: { m: Match; rule: number }[] = [];
+  // The events matched by the unit of groups being run (their raw is fetched after it, within its scope).
+  let touched = new Set<Match>();
   const add = (rows: Record<string, unknown>, list: readonly ConvertedRule[]): void => {
     const source = String(rows['source']);
     const line = Number(rows['line']);
     const key = `${source}\u0000${line}`;
     let m = matches.get(key);
     if (m === undefined) matches.set(key, (m = { source, line, raw: undefined, rules: new Set() }));
+    touched.add(m);
     for (const pos of rows['matched'] as number[]) {
       const rule = order.get((list[pos - 1] as ConvertedRule).rule) as number;
       m.rules.add(rule);
@@ -127,11 +158,11 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   };
   // The matching events themselves, once each (those not fetched yet).
-  const fetchRaw = async (list: readonly Match[]): Promise<void> => {
-    const missing = list.filter((m) => m.raw === undefined);
+  const fetchRaw = async (list: Iterable<Match>, scope?: string): Promise<void> => {
+    const missing = [...list].filter((m) => m.raw === undefined);
     for (let i = 0; i < missing.length; i += FETCH_BATCH) {
       queries++;
-      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH)), (row) => {
+      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH), scope), (row) => {
         const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
         if (m !== undefined) m.raw = String(row['raw']);
       });
@@ -171,8 +202,8 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
       await session?.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`).catch(() => undefined);
     }
   };
-  const runGroup = async (g: RouteGroup): Promise<void> => {
-    if (await runPass(g)) return;
+  const runGroup = async (g: RouteGroup, pass = true): Promise<void> => {
+    if (pass && (await runPass(g))) return;
     queries++;
     try {
       await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules));
@@ -189,7 +220,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     for (const r of g.rules) {
       queries++;
       try {
-        await o.client.select(groupQuery(converted.converter, { route: g.route, rules: [r] }, q), (row) => add(row, [r]));
+        await o.client.select(groupQuery(converted.converter, { route: g.route, scope: g.scope, rules: [r] }, q), (row) => add(row, [r]));
       } catch (e) {
         if (!(e instanceof ClickhouseError)) throw e;
         rulesFailed++;
@@ -222,17 +253,37 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     rulesHit.add(rule.id ?? rule.title);
     o.onHit(metaHit(rule, 'rule', m, ts, host, event));
   };
+  const groups = await plan(o.client, o.table, bounds, converted.groups);
+  queries++;
+  // The prefiltered groups of one route share one two-step pass (one scan of the route, not one
+  // per group: the groups are cut for 18.16's one-query way, the passes' batches are small anyway);
+  // when it cannot run, each group runs the one-query way.
+  const units: RouteGroup[][] = [];
+  const byRoute = new Map<string, RouteGroup[]>();
+  for (const g of groups) {
+    const prefiltered = session !== undefined && g.rules.every((r) => r.witness !== undefined);
+    const unit = prefiltered ? byRoute.get(g.route) : undefined;
+    if (unit !== undefined) unit.push(g);
+    else {
+      units.push([g]);
+      if (prefiltered) byRoute.set(g.route, units[units.length - 1] as RouteGroup[]);
+    }
+  }
   let done = 0;
-  for (const g of converted.groups) {
-    await runGroup(g);
+  for (const unit of units) {
+    const first = unit[0] as RouteGroup;
+    if (unit.length === 1) await runGroup(first);
+    else if (!(await runPass({ route: first.route, scope: first.scope, rules: unit.flatMap((g) => g.rules) }))) for (const g of unit) await runGroup(g, false);
+    const mine = touched;
+    touched = new Set();
+    await fetchRaw(mine, first.scope);
     if (stream && fresh.length > 0) {
       const pairs = fresh;
       fresh = [];
-      await fetchRaw([...new Set(pairs.map((p) => p.m))]);
       pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
       for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
     }
-    o.onProgress?.({ done: ++done, groups: converted.groups.length });
+    o.onProgress?.({ done: ++done, groups: units.length });
   }
   if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
 

@@ -176,6 +176,44 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     }
   });
 
+  it('runs the route groups cheapest first, leaves out the routes with no event, and streams the same hits', async () => {
+    // A rule of the System channel, which holds no event here: its group runs no query at all.
+    const system = parseSigma(rule('rule-98', '  product: windows\n  service: system', "  sel:\n    Provider_Name: 'Service Control Manager'\n  condition: sel"), { file: 'system.yml' });
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...system.rules] };
+    const conv = convertCollection(col, defaultPipeline, { arrays: false });
+    const scopeOf = (id: string) => conv.groups.find((g) => g.rules.some((r) => r.rule.id === id))!.scope;
+    expect(scopeOf('00000000-0000-0000-0000-000000000098')).toBe("channel IN ('system')");
+    // The sort key tests of a route, not its field tests: Defender's one event, then the network
+    // connections (2), process creations (6), the rules of no channel (every event).
+    const counts = new Map<string, number>();
+    for (const id of ['17', '07', '01', '15']) counts.set(id, Number((await client.exec(`SELECT count() FROM ${table} WHERE ${scopeOf(`00000000-0000-0000-0000-0000000000${id}`)}`)).trim()));
+    expect([...counts.values()]).toEqual([1, 2, 6, EVENTS.length]);
+    const sql: string[] = [];
+    const spied = Object.assign(Object.create(client) as ClickhouseClient, {
+      select: (q: string, onRow: (row: Record<string, unknown>) => void) => {
+        sql.push(q);
+        return client.select(q, onRow);
+      },
+    });
+    const streamed: HuntHit[] = [];
+    const sorted: HuntHit[] = [];
+    let groups = 0;
+    await runClickhouseHunt({ client: spied, table, collection: col, pipeline: defaultPipeline, order: 'stream', onHit: (h) => streamed.push(h), onProgress: (p) => (groups = p.groups) });
+    await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, onHit: (h) => sorted.push(h) });
+    const near: HuntHit[] = [];
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    expect(keys(sorted)).toEqual(keys(near));
+    expect(keys(streamed)).toEqual(keys(near));
+    // --sorted (the default order) is the in-process hunt's, hit by hit.
+    expect(sorted.map((h) => `${h.ruleId} ${h.line}`)).toEqual(near.map((h) => `${h.ruleId} ${h.line}`));
+    expect(groups).toBe(conv.groups.length - 1);
+    expect(sql.some((q) => q.includes("channel IN ('system')"))).toBe(false);
+    // Groups by the events of their scope: the Defender rule's hit comes first.
+    const groupSql = sql.filter((q) => q.includes('AS matched'));
+    expect(groupSql[0]).toContain("'microsoft-windows-windows defender/operational'");
+    expect(streamed[0]!.ruleId).toBe('00000000-0000-0000-0000-000000000017');
+  });
+
   it('--since/--until: only the events of that time', async () => {
     const since = Date.parse('2026-01-01T00:00:05Z');
     const until = Date.parse('2026-01-01T00:01:05Z');
@@ -263,10 +301,10 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...more.rules] };
     const near: HuntHit[] = [];
     await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
-    const run = async (twoStep: boolean) => {
+    const run = async (twoStep: boolean, maxRulesPerQuery?: number) => {
       const hits: HuntHit[] = [];
       const problems: string[] = [];
-      const s = await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, twoStep, onHit: (h) => hits.push(h), onProblem: (p) => problems.push(p.message) });
+      const s = await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, twoStep, ...(maxRulesPerQuery !== undefined ? { maxRulesPerQuery } : {}), onHit: (h) => hits.push(h), onProblem: (p) => problems.push(p.message) });
       expect(problems).toEqual([]);
       return { hits, queries: s.queries };
     };
@@ -278,6 +316,12 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     // The two-step run made the temporary table and its batches: more queries than one per group.
     expect(PASS_BATCH_RULES).toBeLessThan(40);
     expect(two.queries).toBeGreaterThan(one.queries + 2);
+    // The route cut into groups of 40 (as 18.16's one-query way cuts it at 300): one shared pass,
+    // its batches over all of them, the same hits.
+    const cut = await run(true, 40);
+    expect(keys(cut.hits)).toEqual(keys(near));
+    // (Three passes would make 4 queries more; the groups of 40 may add one fetch of events.)
+    expect(cut.queries).toBeLessThanOrEqual(two.queries + 1);
   });
 
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {

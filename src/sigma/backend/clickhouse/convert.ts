@@ -50,6 +50,11 @@ export interface ConvertedRule {
   readonly condition: string;
   /** SQL boolean: the events of the rule's log source (recognised source and routing conditions), over the inner query. */
   readonly route: string;
+  /**
+   * SQL boolean over the sort key columns only (channel, event_id): holds for every event of the
+   * route (the route's other tests dropped), so a count of it bounds the events a group scans.
+   */
+  readonly scope: string;
   /** The slots (resolved fields) the condition reads. */
   readonly slots: readonly number[];
   /**
@@ -62,6 +67,8 @@ export interface ConvertedRule {
 
 export interface RouteGroup {
   readonly route: string;
+  /** The rules' scope (the same for one route). */
+  readonly scope: string;
   readonly rules: readonly ConvertedRule[];
 }
 
@@ -104,8 +111,10 @@ const inner = (ix: string): Access => {
 /** A slot: a resolved field computed once per event by the inner query (columns v_fN, k_fN, lv_fN, n_fN). */
 const slotAccess = (slot: string): Access => ({ v: `v_${slot}`, k: `k_${slot}`, lv: `lv_${slot}`, mv: `mv_${slot}`, mk: `mk_${slot}`, se: `se_${slot}`, je: `je_${slot}`, lje: `lje_${slot}` });
 
-const and = (parts: readonly string[]): string => (parts.length === 0 ? '1' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' AND '));
-const or = (parts: readonly string[]): string => (parts.length === 0 ? '0' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' OR '));
+const andAll = (parts: readonly string[]): string => (parts.length === 0 ? '1' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' AND '));
+const orAll = (parts: readonly string[]): string => (parts.length === 0 ? '0' : parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join(' OR '));
+const and = andAll;
+const or = orAll;
 const not = (p: string): string => `NOT (${p})`;
 
 /** A value test over one scalar: `v` its text, `k` its kind (0 absent, 1 string, 2 number, 3 bool, 4 null, 5 container). */
@@ -294,9 +303,34 @@ export class Converter {
       id = this.slotExprs.length;
       this.slotIds.set(key, id);
       this.slotExprs.push(this.resolve(field, loose));
+      this.slotFields.push([field, loose]);
     }
     this.used?.add(id);
     return `f${id}`;
+  }
+
+  private readonly slotFields: [string, boolean][] = [];
+
+  /**
+   * SQL boolean over the table's own arrays: one of these slots may resolve to an entry (some name
+   * resolve() tries is in the event). Every slot of an event that fails it is absent (its value
+   * ''), so no witness literal can be found in it: a cheap test that needs only the names
+   * (PREWHERE in innerQuery), before the values are read.
+   */
+  slotPresence(ids: readonly number[]): string {
+    const names = new Set<string>();
+    const keys = new Set<string>();
+    for (const id of ids) {
+      const [field, loose] = this.slotFields[id] as [string, boolean];
+      for (const t of this.pipeline.fieldMappings[field] ?? [field]) {
+        names.add(t);
+        for (const a of this.pipeline.eventAliases) if (a.fields[t] !== undefined) names.add(a.fields[t]);
+        if (loose && this.looseSources.length > 0) keys.add(looseKey(t));
+      }
+    }
+    const parts = [`hasAny(fields.name, [${literalList([...names].sort())}])`];
+    if (keys.size > 0) parts.push(`hasAny(fields.key, [${literalList([...keys].sort())}])`);
+    return or(parts);
   }
 
   slotCount(): number {
@@ -447,9 +481,11 @@ export class Converter {
    * not null; null = absent or null), fields AND-ed. Channel and EventID with plain values use the
    * lower-cased key columns, so the table's sort key skips other channels and event ids.
    */
-  conditionMap(map: ConditionMap): string {
+  conditionMap(map: ConditionMap, keyOnly = false): string {
     const parts = Object.entries(map).map(([field, want]) => {
       const ix = this.idx(field);
+      // Key-only (a route's scope): the tests on the sort key columns; any other test may hold.
+      if (keyOnly && (want === null || want === '*' || (field !== 'Channel' && field !== 'EventID'))) return '1';
       if (want === null) return `${KIND(ix)} IN (0, 4)`;
       if (want === '*') return `${KIND(ix)} NOT IN (0, 4)`;
       const list = (Array.isArray(want) ? want : [want]).map((w) => (typeof w === 'string' ? parseSigmaString(w) : [String(w)]));
@@ -462,7 +498,7 @@ export class Converter {
       const scalar = `${SCALAR(a.k)} AND (${patternsSql(norms, a.lv)})`;
       return this.options.arrays === false ? scalar : `(${scalar}) OR (${a.k} = 5 AND (${elementsPatternSql(norms, a.lje, a.se)}))`;
     });
-    return and(parts);
+    return and(parts.filter((p) => p !== '1'));
   }
 
   /** Which sources' events a rule of this logsource may see (compile.ts logsourceAdmits), -1 for unknown. */
@@ -482,8 +518,11 @@ export class Converter {
   }
 
   /** The rule's route: admitted sources and the pipeline's logsource conditions (compile.ts compileLogsource). */
-  route(ls: Logsource): string {
+  route(ls: Logsource, keyOnly = false): string {
     if (this.options.routing === false) return '1';
+    // In a scope a disjunction with a part that may always hold may always hold.
+    const or = (parts: readonly string[]): string => (keyOnly && parts.includes('1') ? '1' : orAll(parts));
+    const and = (parts: readonly string[]): string => andAll(parts.filter((p) => p !== '1'));
     const fits = (m: Logsource, l: Logsource): boolean =>
       (m.product === undefined || m.product === l.product) && (m.category === undefined || m.category === l.category) && (m.service === undefined || m.service === l.service);
     const all = this.pipeline.logsources.filter((r) => fits(r.match, ls));
@@ -491,11 +530,11 @@ export class Converter {
     const entries = all.filter((r) => declared === undefined || !fits(r.match, declared));
     let pre: string;
     if (all.length > 0 && entries.length === 0) pre = '1';
-    else if (entries.length === 0) pre = this.pipeline.fallback.length === 0 ? '1' : or(this.pipeline.fallback.map((c) => this.conditionMap(c)));
-    else pre = and(entries.map((e) => or(e.conditions.map((c) => this.conditionMap(c)))));
+    else if (entries.length === 0) pre = this.pipeline.fallback.length === 0 ? '1' : or(this.pipeline.fallback.map((c) => this.conditionMap(c, keyOnly)));
+    else pre = and(entries.map((e) => or(e.conditions.map((c) => this.conditionMap(c, keyOnly)))));
     const admitted = this.admittedSources(ls);
     if (admitted.length === 0) return '0';
-    const srcTest = this.impliesSources(entries, admitted) ? '1' : `src IN (${admitted.join(', ')})`;
+    const srcTest = keyOnly || this.impliesSources(entries, admitted) ? '1' : `src IN (${admitted.join(', ')})`;
     return and([pre, srcTest].filter((x) => x !== '1'));
   }
 
@@ -566,7 +605,7 @@ export class Converter {
     try {
       const det = this.detection(rule.detection, loose);
       const condition = applied.length === 0 ? det : and([det, ...applied.map((f) => this.detection(f.detection, loose))]);
-      return { rule, condition, route: this.route(rule.logsource), slots: [...used] };
+      return { rule, condition, route: this.route(rule.logsource), scope: this.route(rule.logsource, true), slots: [...used] };
     } finally {
       this.used = undefined;
     }
@@ -619,14 +658,14 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
     let group: ConvertedRule[] = [];
     for (const r of all.filter((x) => x.witness !== undefined)) {
       if (group.length >= max) {
-        groups.push({ route, rules: group });
+        groups.push({ route, scope: all[0]?.scope ?? '1', rules: group });
         group = [];
       }
       group.push(r);
     }
-    if (group.length > 0) groups.push({ route, rules: group });
+    if (group.length > 0) groups.push({ route, scope: all[0]?.scope ?? '1', rules: group });
     const rest = all.filter((r) => r.witness === undefined);
-    for (let i = 0; i < rest.length; i += Number.isFinite(max) ? max : rest.length) groups.push({ route, rules: rest.slice(i, i + (Number.isFinite(max) ? max : rest.length)) });
+    for (let i = 0; i < rest.length; i += Number.isFinite(max) ? max : rest.length) groups.push({ route, scope: all[0]?.scope ?? '1', rules: rest.slice(i, i + (Number.isFinite(max) ? max : rest.length)) });
   }
   return { converter: conv, rules, groups, issues };
 }
@@ -691,7 +730,11 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
     l1.splice(l1.indexOf(`${conv.sourceExpr()} AS src`), 1);
   }
   const where = and([...(route === '1' ? [] : [route]), ...timeBounds(o)]);
-  const first = `SELECT ${l1.join(', ')} FROM ${o.table}${where === '1' ? '' : ` WHERE ${where}`}`;
+  // With a prefilter, events holding none of the slots' names are dropped before the values (the
+  // largest column) are read: most events of a wide route (the channel-less Windows rules read
+  // every Windows event) have none of a few rules' fields.
+  const presence = prefilter !== undefined && prefilter.length > 0 && ids.length > 0 ? ` PREWHERE ${conv.slotPresence(ids)}` : '';
+  const first = `SELECT ${l1.join(', ')} FROM ${o.table}${presence}${where === '1' ? '' : ` WHERE ${where}`}`;
   const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
   const arrays = conv.options.arrays !== false;
   const l2 = [...passed, ...(entries ? ['fv', 'fk', 'mval', 'mkin', 'xl'] : []), ...Converter.slotValueColumns(ids, arrays)];
@@ -749,8 +792,11 @@ export function groupQuery(conv: Converter, group: RouteGroup, o: QueryOptions):
 }
 
 /** The events at these places, as read. */
-export function rawQuery(table: string, keys: readonly { source: string; line: number }[]): string {
-  return `SELECT source, line, raw FROM ${table} WHERE (source, line) IN (${keys.map((k) => `(${literal(k.source)}, ${Math.floor(k.line)})`).join(', ')})`;
+export function rawQuery(table: string, keys: readonly { source: string; line: number }[], scope = '1'): string {
+  // The places are no key prefix: the scope (a route's sort key tests, RouteGroup) lets ClickHouse
+  // read only the granules of the route the events matched in.
+  const places = `(source, line) IN (${keys.map((k) => `(${literal(k.source)}, ${Math.floor(k.line)})`).join(', ')})`;
+  return `SELECT source, line, raw FROM ${table} WHERE ${scope === '1' ? places : `(${scope}) AND ${places}`}`;
 }
 
 /** One rule as a stand-alone query (what `sigma convert --target clickhouse` prints per rule). */

@@ -59,8 +59,8 @@ export interface LoadedRules {
 
 /**
  * Reads rule files and folders into one collection, in file order. The YAML step may run in worker
- * threads when asked (see LoadOptions); building and compiling stay on this thread. It stays synchronous: the workers' results are taken with
- * Atomics.wait + receiveMessageOnPort.
+ * threads when asked (see LoadOptions); building and compiling stay on this thread. It stays
+ * synchronous: the workers' results are taken with Atomics.wait + receiveMessageOnPort.
  */
 export function loadRuleFiles(paths: readonly string[], options: LoadOptions = {}): LoadedRules {
   const files = listRuleFiles(paths);

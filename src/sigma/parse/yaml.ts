@@ -3,8 +3,9 @@
  * PyYAML), so we parse with the `yaml` package in 1.1 mode and then undo the two places where it
  * types differently from PyYAML: single-letter `y`/`n` stay strings, and dates become `YYYY-MM-DD`
  * strings again. yaml-fast.ts reads the subset of YAML rule files use into the same result first,
- * and leaves every other text to the `yaml` package. Positions of map keys and sequence items are kept in a side table so errors can
- * name a line and column without the model carrying YAML nodes around.
+ * and leaves every other text to the `yaml` package. Positions of map keys and sequence items are
+ * kept in a side table so errors can name a line and column without the model carrying YAML nodes
+ * around.
  *
  * Aliases are expanded here (each `*ref` becomes a copy of what its anchor names), so this is where
  * a hostile file's expansion is bounded: a document may expand at most YAML_LIMITS.aliases aliases

@@ -7,20 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fastYamlPlain } from '../../src/sigma/parse/yaml-fast.ts';
-import { parseYamlFull, type PlainYamlResult } from '../../src/sigma/parse/yaml.ts';
+import { parseYamlFull } from '../../src/sigma/parse/yaml.ts';
 import { dataPath, filesUnder } from '../helpers/paths.ts';
-
-/** Every container's key/index positions in document order (each result keys its Map by its own objects). */
-function positionsOf(r: PlainYamlResult): unknown[] {
-  const out: unknown[] = [];
-  const walk = (v: unknown, path: string): void => {
-    if (v === null || typeof v !== 'object') return;
-    out.push([path, [...(r.positions.get(v) ?? new Map<string | number, unknown>())]]);
-    for (const [k, x] of Object.entries(v)) walk(x, `${path}/${k}`);
-  };
-  r.documents.forEach((d, i) => walk(d.value, String(i)));
-  return out;
-}
+import { positionsOf } from '../helpers/yaml-positions.ts';
 
 describe('YAML fast path on SigmaHQ', () => {
   it('reads every file as the yaml package does, or hands it over', () => {

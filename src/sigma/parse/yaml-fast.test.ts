@@ -6,18 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { fastYamlPlain } from './yaml-fast.ts';
 import { parseYamlFull, parseYamlPlain, type PlainYamlResult } from './yaml.ts';
-
-/** Every container's key/index positions, as a list in document order (the Maps are keyed by each result's own objects). */
-function positionsOf(r: PlainYamlResult): unknown[] {
-  const out: unknown[] = [];
-  const walk = (v: unknown, path: string): void => {
-    if (v === null || typeof v !== 'object') return;
-    out.push([path, [...(r.positions.get(v) ?? new Map<string | number, unknown>())]]);
-    for (const [k, x] of Object.entries(v)) walk(x, `${path}/${k}`);
-  };
-  r.documents.forEach((d, i) => walk(d.value, String(i)));
-  return out;
-}
+import { positionsOf } from '../../../test/helpers/yaml-positions.ts';
 
 /** The fast path accepted `text` and agrees with the real parser in every respect. */
 function expectSame(text: string): PlainYamlResult {

@@ -58,7 +58,7 @@ export interface ConvertedRule {
   /** The slots (resolved fields) the condition reads. */
   readonly slots: readonly number[];
   /**
-   * Lower-cased printable-ASCII literals one of which every event the rule matches holds, each where
+   * Lower-cased literals (foldsAlike) one of which every event the rule matches holds, each where
    * it may be found (a set of the engine's witness, compile/witness.ts, with the fields of the items
    * it came from); undefined when there is none (the rule is tested on every event of its route).
    */

@@ -16,7 +16,7 @@ import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src
 import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { convertCollection, correlationQuery, groupQuery, PREFILTER_LITERALS, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { convertCollection, correlationQuery, groupQuery, LEAVES, PREFILTER_LITERALS, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
 
@@ -70,6 +70,7 @@ const RULES = [
   rule('rule-19', '  category: test', "  sel:\n    at|hour: 4\n    n|lt: 43\n  condition: sel"),
   rule('rule-20', PC, "  sel:\n    CommandLine|cased|contains: 'WHOAMI'\n  sel2:\n    Image|contains:\n      - '\\y.'\n      - '\\z.'\n      - 'x\\*'\n      - 'power?hell'\n  condition: sel or sel2"),
   rule('rule-21', PC, "  sel:\n    CommandLine|contains|all:\n      - 'abc'\n      - 'x'\n  condition: sel"),
+  rule('rule-22', '  category: test', "  keywords:\n    - 'ALPHA'\n  condition: keywords"),
 ];
 // 80 process-creation rules with witnesses: with the 21 above, a route group large enough to run in two steps.
 const MANY_RULES = Array.from({ length: 80 }, (_x, i) =>
@@ -292,6 +293,59 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(problems).toEqual([]);
     expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-000000000097 '))).toEqual(['00000000-0000-0000-0000-000000000097 events.ndjson:2']);
     expect(keys(remote)).toEqual(keys(near));
+  });
+
+  it('prefilters each witness literal on its own field, keyword rules on every leaf, and tests only the log sources a route needs', async () => {
+    const extra = parseSigma(
+      [
+        rule('rule-95', '  product: windows\n  category: file_access', "  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel"),
+        rule('rule-96', PC, "  sel:\n    CommandLine|contains: 'İnstall'\n  condition: sel"),
+      ].join('---\n'),
+      { file: 'extra.yml' },
+    );
+    const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...extra.rules] };
+    const conv = convertCollection(col, defaultPipeline);
+    const byId = (id: string) => conv.rules.find((r) => r.rule.id === `00000000-0000-0000-0000-0000000000${id}`) as ConvertedRule;
+    const slotOf = (field: string) => Number(conv.converter.slot(field, false).slice(1));
+    const groupOf = (id: string) => conv.groups.find((g) => g.rules.includes(byId(id))) as RouteGroup;
+    // rule-14 (Image ends with \CMD.EXE, User alice): its literal is looked for in Image's value only.
+    expect(byId('14').witness).toEqual([{ text: '\\cmd.exe', slots: [slotOf('Image')] }]);
+    const sql = groupQuery(conv.converter, groupOf('14'), { table });
+    const alternations = sql.slice(sql.lastIndexOf(') WHERE match(') + 8).split(' OR ');
+    expect(alternations.length).toBeGreaterThan(1);
+    for (const a of alternations) expect(a).toMatch(/^match\(concat\(lv_f(\d+), '\\n', lje_f\1\), '/);
+    expect(alternations.filter((a) => a.includes('cmd\\\\.exe')).every((a) => a.startsWith(`match(concat(lv_f${slotOf('Image')}, `))).toBe(true);
+    // windash's dashes have no case: rule-05 has a prefilter ('–c whoami' is how event 2 passes it).
+    expect(byId('05').witness?.some((w) => w.text.includes('–'))).toBe(true);
+    // 'İnstall' lower-cases to 'i̇nstall' in JavaScript, not in ClickHouse: no prefilter of it.
+    expect(byId('96').witness).toBeUndefined();
+    // Keyword rules: a prefilter over every leaf of the event, in a group of their own.
+    expect(byId('22').witness).toEqual([{ text: 'alpha', slots: [LEAVES] }]);
+    expect(byId('22').entries).toBe(true);
+    const kw = groupQuery(conv.converter, groupOf('22'), { table });
+    expect(kw).toContain("WHERE match(lowerUTF8(concat(arrayStringConcat(fv, '\\n'), '\\n', arrayStringConcat(mval, '\\n'), '\\n', arrayStringConcat(xl, '\\n'))), 'alpha|deep')");
+    expect(groupOf('22').rules.every((r) => r.entries)).toBe(true);
+    // A Windows rule of no channel tests the sources up to Windows' own, not the cloud ones (their
+    // conditions read many fields); a rule of no product may see any source's events: all of them.
+    const fileAccess = groupQuery(conv.converter, groupOf('95'), { table });
+    expect(fileAccess).toContain('src IN (');
+    expect(fileAccess).not.toContain("'signinlogs'");
+    expect(groupQuery(conv.converter, groupOf('15'), { table })).toContain("'signinlogs'");
+    // The same hits as in-process (rule-95 through Security 4688's NewProcessName too, rule-22 in an array).
+    const remote: HuntHit[] = [];
+    const near: HuntHit[] = [];
+    await runClickhouseHunt({ client, table, collection: col, pipeline: defaultPipeline, onHit: (h) => remote.push(h) });
+    await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
+    expect(keys(near).filter((k) => /0{10}(22|95) /.test(k))).toEqual([
+      '00000000-0000-0000-0000-000000000022 events.ndjson:5',
+      '00000000-0000-0000-0000-000000000095 events.ndjson:1',
+      '00000000-0000-0000-0000-000000000095 events.ndjson:3',
+    ]);
+    expect(keys(remote)).toEqual(keys(near));
+    // Matched events are fetched with the scope and the lines in PREWHERE, the places per file.
+    expect(rawQuery(table, [{ source: 'a.ndjson', line: 3 }, { source: 'b.ndjson', line: 1 }, { source: 'a.ndjson', line: 7 }], "channel IN ('security')")).toBe(
+      `SELECT source, line, raw FROM ${table} PREWHERE (channel IN ('security')) AND line IN (1, 3, 7) WHERE (source = 'a.ndjson' AND line IN (3, 7)) OR (source = 'b.ndjson' AND line IN (1))`,
+    );
   });
 
   it('runs a large group in two steps (prefiltered rows in a temporary table, rules in batches): same hits as one query and in-process', async () => {

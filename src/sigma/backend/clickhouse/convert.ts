@@ -17,14 +17,14 @@
 import { SigmaBuildError, type SigmaIssue } from '../../issues.ts';
 import { parseSigmaString } from '../../modifiers/modifiers.ts';
 import { parseIp } from '../../modifiers/cidr.ts';
-import { ANY, ONE, wrapAny, type ConditionNode, type DetectionItem, type Logsource, type SigmaCorrelation, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../../rule/model.ts';
+import { ANY, ONE, wrapAny, type ConditionNode, type Detection, type DetectionItem, type Logsource, type SigmaCorrelation, type SigmaFilter, type SigmaRule, type SigmaValue, type StringPart } from '../../rule/model.ts';
 import type { ConditionMap, Pipeline } from '../../pipeline/pipeline.ts';
 import type { SigmaCollection } from '../../parse/rule.ts';
 import { normalizePattern, type NormalPattern } from '../../compile/strings.ts';
 import { resolvePlaceholders } from '../../compile/placeholders.ts';
 import { likeEscape, literal, literalList } from './sql.ts';
 import { looseKey } from './row.ts';
-import { detectionWitness } from '../../compile/witness.ts';
+import { detectionWitness, itemCnf } from '../../compile/witness.ts';
 
 export interface ConvertOptions {
   /**
@@ -58,11 +58,30 @@ export interface ConvertedRule {
   /** The slots (resolved fields) the condition reads. */
   readonly slots: readonly number[];
   /**
-   * Lower-cased printable-ASCII literals one of which every event the rule matches holds in one of
-   * its slots' lower-cased values (a set of the engine's witness, compile/witness.ts); undefined
-   * when there is none or the condition reads more than its slots (keywords).
+   * Lower-cased literals (foldsAlike) one of which every event the rule matches holds, each where
+   * it may be found (a set of the engine's witness, compile/witness.ts, with the fields of the items
+   * it came from); undefined when there is none (the rule is tested on every event of its route).
    */
-  readonly witness?: readonly string[];
+  readonly witness?: readonly WitnessLiteral[];
+  /**
+   * The condition reads the event's entry arrays, not only its slots (keywords): a two-step pass,
+   * which keeps only the slots, cannot run it.
+   */
+  readonly entries: boolean;
+}
+
+/** Where a witness literal may be found: LEAVES, any scalar leaf of the event (a keyword's literal). */
+export const LEAVES = -1;
+
+/**
+ * A prefilter literal and the slots whose lower-cased value holds it in every event it lets a rule
+ * match: those of the detection items it comes from (LEAVES for keywords). Matching each literal
+ * only against its own fields' values (not all of a group's fields at once) keeps each regex's text
+ * short and its alternation small.
+ */
+export interface WitnessLiteral {
+  readonly text: string;
+  readonly slots: readonly number[];
 }
 
 export interface RouteGroup {
@@ -240,14 +259,24 @@ export class Converter {
     this.looseSources = pipeline.sources.flatMap((s, i) => (s.looseNames === true ? [i] : []));
   }
 
-  /** The index of the event's recognised log source in the pipeline's `sources` (-1: unknown), as SQL. */
-  sourceExpr(): string {
+  /**
+   * The index of the event's recognised log source in the pipeline's `sources` (-1: unknown), as SQL.
+   * With `upTo`, only the sources up to that index are tested (-2 for any later one or none): exact
+   * for events of those sources, and much cheaper when the later ones are the cloud sources, whose
+   * conditions look up many names (ClickHouse 18.16 computes every arm of a multiIf for every row:
+   * the whole expression took 9.3 s of CPU over 2,000,000 Windows events, the first three arms 0.7 s).
+   */
+  sourceExpr(upTo = Infinity): string {
     const arms: string[] = [];
     this.pipeline.sources.forEach((s, i) => {
-      arms.push(or(s.conditions.map((c) => this.conditionMap(c))), String(i));
+      if (i <= upTo) arms.push(or(s.conditions.map((c) => this.conditionMap(c))), String(i));
     });
-    return arms.length === 0 ? '-1' : `multiIf(${arms.join(', ')}, -1)`;
+    const last = upTo >= this.pipeline.sources.length - 1 ? '-1' : '-2';
+    return arms.length === 0 ? last : `multiIf(${arms.join(', ')}, ${last})`;
   }
+
+  /** The sources a route string's own `src IN (...)` test admits (route()), when it has one. */
+  readonly routeSources = new Map<string, readonly number[]>();
 
   /** Index in fields of an event field name (0: absent). */
   private idx(name: string): string {
@@ -310,6 +339,8 @@ export class Converter {
   }
 
   private readonly slotFields: [string, boolean][] = [];
+  /** The slot of each detection item of the rule being converted (LEAVES: a keyword item). */
+  private itemSlots: Map<DetectionItem, number> | undefined;
 
   /**
    * SQL boolean over the table's own arrays: one of these slots may resolve to an entry (some name
@@ -317,7 +348,7 @@ export class Converter {
    * ''), so no witness literal can be found in it: a cheap test that needs only the names
    * (PREWHERE in innerQuery), before the values are read.
    */
-  slotPresence(ids: readonly number[]): string {
+  slotPresence(ids: Iterable<number>): string {
     const names = new Set<string>();
     const keys = new Set<string>();
     for (const id of ids) {
@@ -438,8 +469,13 @@ export class Converter {
   }
 
   item(item: DetectionItem, loose: boolean): string {
-    if (item.field === null) return this.keywordItem(item);
-    const a = slotAccess(this.slot(item.field, loose));
+    if (item.field === null) {
+      this.itemSlots?.set(item, LEAVES);
+      return this.keywordItem(item);
+    }
+    const slot = this.slot(item.field, loose);
+    this.itemSlots?.set(item, Number(slot.slice(1)));
+    const a = slotAccess(slot);
     if (!item.all && item.values.length > 0 && item.values.every((v) => v.type === 'string')) {
       // The common item: string patterns OR-ed. Few SQL nodes, no lambda (large rule sets make
       // large queries, and ClickHouse's analysis time grows with them).
@@ -535,7 +571,9 @@ export class Converter {
     const admitted = this.admittedSources(ls);
     if (admitted.length === 0) return '0';
     const srcTest = keyOnly || this.impliesSources(entries, admitted) ? '1' : `src IN (${admitted.join(', ')})`;
-    return and([pre, srcTest].filter((x) => x !== '1'));
+    const route = and([pre, srcTest].filter((x) => x !== '1'));
+    if (srcTest !== '1') this.routeSources.set(route, admitted);
+    return route;
   }
 
   /**
@@ -602,12 +640,17 @@ export class Converter {
     const applied = filters.filter((f) => filterApplies(f, rule));
     const used = new Set<number>();
     this.used = used;
+    const itemSlots = new Map<DetectionItem, number>();
+    this.itemSlots = itemSlots;
     try {
       const det = this.detection(rule.detection, loose);
       const condition = applied.length === 0 ? det : and([det, ...applied.map((f) => this.detection(f.detection, loose))]);
-      return { rule, condition, route: this.route(rule.logsource), scope: this.route(rule.logsource, true), slots: [...used] };
+      const witness = this.options.prefilter === false ? undefined : ruleWitness(rule.detection, itemSlots);
+      const entries = BEYOND_SLOTS.test(condition);
+      return { rule, condition, route: this.route(rule.logsource), scope: this.route(rule.logsource, true), slots: [...used], entries, ...(witness !== undefined ? { witness } : {}) };
     } finally {
       this.used = undefined;
+      this.itemSlots = undefined;
     }
   }
 }
@@ -639,10 +682,6 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
       });
     }
   }
-  for (const [i, r] of rules.entries()) {
-    const witness = options.prefilter === false ? undefined : slotWitness(r);
-    if (witness !== undefined) rules[i] = { ...r, witness };
-  }
   const byRoute = new Map<string, ConvertedRule[]>();
   for (const r of rules) {
     const list = byRoute.get(r.route);
@@ -652,44 +691,78 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   const max = Math.max(1, options.maxRulesPerGroup ?? Infinity);
   const groups: RouteGroup[] = [];
   for (const [route, all] of byRoute) {
-    // Rules with a witness first: their groups get a prefilter (groupQuery), the rest share theirs.
-    // Groups are as large as the server's analysis allows: each query computes the fields its
-    // rules read over every event of the route, which costs more than the rules' own tests.
-    let group: ConvertedRule[] = [];
-    for (const r of all.filter((x) => x.witness !== undefined)) {
-      if (group.length >= max) {
-        groups.push({ route, scope: all[0]?.scope ?? '1', rules: group });
-        group = [];
-      }
-      group.push(r);
+    // Rules with a witness over their slots first: their groups get a prefilter (groupQuery) and may
+    // run in two steps (passQuery); then those with a witness that read the entry arrays (keywords:
+    // a prefilter over every leaf, and no two steps); the rest share no prefilter. Groups are as
+    // large as the server's analysis allows: each query computes the fields its rules read over
+    // every event of the route, which costs more than the rules' own tests.
+    const classes = [all.filter((r) => r.witness !== undefined && !r.entries), all.filter((r) => r.witness !== undefined && r.entries), all.filter((r) => r.witness === undefined)];
+    for (const list of classes) {
+      const step = Number.isFinite(max) ? max : list.length;
+      for (let i = 0; i < list.length; i += step) groups.push({ route, scope: all[0]?.scope ?? '1', rules: list.slice(i, i + step) });
     }
-    if (group.length > 0) groups.push({ route, scope: all[0]?.scope ?? '1', rules: group });
-    const rest = all.filter((r) => r.witness === undefined);
-    for (let i = 0; i < rest.length; i += Number.isFinite(max) ? max : rest.length) groups.push({ route, scope: all[0]?.scope ?? '1', rules: rest.slice(i, i + (Number.isFinite(max) ? max : rest.length)) });
   }
   return { converter: conv, rules, groups, issues };
 }
 
 /**
- * Most witness literals in one RE2 alternation of a prefilter (innerQuery): one alternation of
- * hundreds of literals outgrows RE2's DFA memory on 18.16 and runs for minutes, so a group's
- * literals are matched as several alternations of at most this many.
+ * Most witness literals, and most characters of them, in one RE2 alternation of a prefilter
+ * (prefilterWhere): one alternation of too many outgrows RE2's DFA memory on 18.16 and runs for
+ * minutes, so a slot's literals are matched as several alternations. Within the limit, fewer and
+ * larger alternations cost less: the process-creation pass of 2,000,000 realistic events took
+ * 17.8 s of server CPU in alternations of 64 literals, 13.2 s of 128, 10.9 s of 256, 10.0-10.4 s of
+ * 4,000-6,000 characters, and 47.6 s of 512 (past the DFA's memory).
  */
-export const PREFILTER_LITERALS = 128;
+export const PREFILTER_LITERALS = 256;
+export const PREFILTER_CHARS = 4000;
 
-/** Columns a condition reads beyond its slots: the whole entry arrays (keywords, loose lookups). */
+/** Columns a condition reads beyond its slots: the whole entry arrays (keywords). */
 const BEYOND_SLOTS = /\b(?:fv|fk|fnam|mval|mnam|mkin|xl)\b/;
 
 /**
- * The rule's prefilter literals: the first set of its witness (every set is a necessary condition)
- * made of printable ASCII only (where JavaScript's toLowerCase and ClickHouse's lowerUTF8 agree),
- * when its condition reads only its slots: then every literal of a set comes from an item over one
- * of those fields, so an event the rule matches holds one in a slot's lower-cased value.
+ * Can a witness literal be looked for in lowerUTF8 of a value? Its characters are printable ASCII or
+ * have no case (dashes of `windash`, quotes, emoji), where JavaScript's toLowerCase (which made the
+ * literal) and ClickHouse's lowerUTF8 agree; U+0307 is left out, as toLowerCase makes it of `İ`.
  */
-function slotWitness(r: ConvertedRule): string[] | undefined {
-  if (r.slots.length === 0 || BEYOND_SLOTS.test(r.condition)) return undefined;
-  const set = detectionWitness(r.rule.detection).find((lits) => lits.length > 0 && lits.every((l) => /^[\x20-\x7e]+$/.test(l)));
-  return set === undefined ? undefined : [...set];
+function foldsAlike(literal: string): boolean {
+  for (const c of literal) {
+    if (c >= ' ' && c <= '~') continue;
+    if (c < '\u00a0' || c === '\u0307' || c.toLowerCase() !== c || c.toUpperCase() !== c) return false;
+  }
+  return literal.length > 0;
+}
+
+/**
+ * The rule's prefilter literals: the first set of its witness (every set is a necessary condition)
+ * whose literals all fold alike in both engines (foldsAlike),
+ * each with the slots of the detection items whose own witness holds a literal containing it. The
+ * witness is built from the items' witnesses by keeping, dropping and uniting their literals, and
+ * dropping a literal only for a shorter one it contains, so an event the rule matches holds one
+ * literal of the set in the value of an item that yields it (or a literal containing it).
+ */
+function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem, number>): WitnessLiteral[] | undefined {
+  const set = detectionWitness(detection).find((lits) => lits.length > 0 && lits.every(foldsAlike));
+  if (set === undefined) return undefined;
+  const items: { slot: number; literals: string[] }[] = [];
+  for (const sid of detection.identifiers.values()) {
+    for (const item of sid.groups.flat()) {
+      const slot = itemSlots.get(item);
+      if (slot !== undefined) items.push({ slot, literals: itemCnf(item).flat() });
+    }
+  }
+  const out: WitnessLiteral[] = [];
+  for (const text of new Set(set)) {
+    const slots = [...new Set(items.filter((i) => i.literals.some((l) => l.includes(text))).map((i) => i.slot))].sort((a, b) => a - b);
+    // Every literal comes from an item; were one not found, no prefilter rather than a wrong one.
+    if (slots.length === 0) return undefined;
+    out.push({ text, slots });
+  }
+  return out;
+}
+
+/** Rules that can run in two steps (passQuery): all have a witness, none reads more than its slots. */
+export function passable(rules: readonly ConvertedRule[]): boolean {
+  return rules.every((r) => r.witness !== undefined && !r.entries);
 }
 
 export interface QueryOptions {
@@ -711,8 +784,10 @@ function timeBounds(o: QueryOptions): string[] {
  * The inner query: the route's events (the sort key prunes by channel and event id) with their
  * recognised source and each resolved field the rules read computed once per event, as columns.
  */
-function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly string[], entries = true): string {
+function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly WitnessLiteral[], entries = true): string {
   const ids = [...new Set(slots)].sort((x, y) => x - y);
+  const indexColumns = conv.slotIndexColumns(ids);
+  const src = sourceColumn(conv, route, [...indexColumns, ...extra]);
   const l1 = [
     ...extra,
     'fields.value AS fv',
@@ -722,41 +797,81 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
     'multi.name AS mnam',
     'multi.kind AS mkin',
     'extra_leaves AS xl',
-    `${conv.sourceExpr()} AS src`,
-    ...conv.slotIndexColumns(ids),
+    ...(src !== undefined ? [`${src} AS src`] : []),
+    ...indexColumns,
   ];
-  // The source index only when something reads it (the cloud conditions cost analysis time).
-  if (!/\bsrc IN\b/.test(route) && !ids.some((id) => conv.slotIndexColumns([id]).some((c) => /\bsrc IN\b/.test(c))) && !extra.some((e) => /\bsrc IN\b/.test(e))) {
-    l1.splice(l1.indexOf(`${conv.sourceExpr()} AS src`), 1);
-  }
   const where = and([...(route === '1' ? [] : [route]), ...timeBounds(o)]);
-  // With a prefilter, events holding none of the slots' names are dropped before the values (the
-  // largest column) are read: most events of a wide route (the channel-less Windows rules read
-  // every Windows event) have none of a few rules' fields.
-  const presence = prefilter !== undefined && prefilter.length > 0 && ids.length > 0 ? ` PREWHERE ${conv.slotPresence(ids)}` : '';
+  // With a prefilter over slots only, events holding none of the names its slots resolve through
+  // are dropped before the values (the largest column) are read: most events of a wide route (the
+  // channel-less Windows rules read every Windows event) have none of a few rules' fields.
+  const witnessSlots = new Set((prefilter ?? []).flatMap((w) => w.slots));
+  const presence = prefilter !== undefined && witnessSlots.size > 0 && !witnessSlots.has(LEAVES) ? ` PREWHERE ${conv.slotPresence([...witnessSlots].sort((x, y) => x - y))}` : '';
   const first = `SELECT ${l1.join(', ')} FROM ${o.table}${presence}${where === '1' ? '' : ` WHERE ${where}`}`;
   const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
   const arrays = conv.options.arrays !== false;
   const l2 = [...passed, ...(entries ? ['fv', 'fk', 'mval', 'mkin', 'xl'] : []), ...Converter.slotValueColumns(ids, arrays)];
   // The prefilter: events whose slots hold none of the group's witness literals cannot match any of
   // its rules; the rule conditions (above this level) are computed only for the events left (one
-  // RE2 pass over the lower-cased values instead of every rule's tests over every event).
-  const filter = prefilter !== undefined ? prefilterWhere(ids, prefilter, arrays) : '';
+  // RE2 pass per field over its lower-cased value instead of every rule's tests over every event).
+  const filter = prefilter !== undefined ? prefilterWhere(prefilter, arrays) : '';
   return `SELECT ${l2.join(', ')} FROM (${first})${filter}`;
 }
 
 /**
- * ` WHERE ...` keeping the events whose lower-cased slot values hold one of the witness literals
- * (empty when there is nothing to test): alternations of at most PREFILTER_LITERALS literals.
+ * The `src` column an inner query needs (undefined: none reads it). When the route itself admits
+ * only some sources (its `src IN (...)`), only the sources up to the last of those are tested: the
+ * query keeps no event of another source, and for the events it keeps every `src` test (the slots'
+ * loose lookups too) reads the same value. Otherwise up to the last source any test names, or all
+ * when one admits an unrecognised event (-1).
  */
-function prefilterWhere(ids: readonly number[], prefilter: readonly string[], arrays: boolean): string {
-  if (prefilter.length === 0 || ids.length === 0) return '';
-  const texts = ids.flatMap((id) => (arrays ? [`lv_f${id}`, `lje_f${id}`] : [`lv_f${id}`]));
-  const text = texts.length === 1 ? (texts[0] as string) : `concat(${texts.join(", '\\n', ")})`;
-  const literals = [...new Set(prefilter)].map(reEscape);
+function sourceColumn(conv: Converter, route: string, others: readonly string[]): string | undefined {
+  const lists = [route, ...others].flatMap((t) => [...t.matchAll(/\bsrc IN \(([-\d, ]+)\)/g)].map((m) => (m[1] as string).split(',').map(Number)));
+  if (lists.length === 0) return undefined;
+  const own = conv.routeSources.get(route);
+  const decisive = own !== undefined && !own.includes(-1) ? [own] : lists;
+  return decisive.some((l) => l.includes(-1)) ? conv.sourceExpr() : conv.sourceExpr(Math.max(...decisive.flat()));
+}
+
+/**
+ * ` WHERE ...` keeping the events in which some witness literal is in one of the slots it may be
+ * found in (empty when there is nothing to test): per slot, its literals as alternations over its
+ * lower-cased value (and array elements); LEAVES: over every scalar leaf of the event.
+ */
+function prefilterWhere(prefilter: readonly WitnessLiteral[], arrays: boolean): string {
+  const bySlot = new Map<number, Set<string>>();
+  for (const w of prefilter) {
+    for (const slot of w.slots) {
+      let set = bySlot.get(slot);
+      if (set === undefined) bySlot.set(slot, (set = new Set()));
+      set.add(w.text);
+    }
+  }
+  if (bySlot.size === 0) return '';
+  const leaves = `lowerUTF8(concat(arrayStringConcat(fv, '\\n'), '\\n', ${arrays ? "arrayStringConcat(mval, '\\n'), '\\n', " : ''}arrayStringConcat(xl, '\\n')))`;
   const chunks: string[] = [];
-  for (let i = 0; i < literals.length; i += PREFILTER_LITERALS) chunks.push(`match(${text}, ${literal(literals.slice(i, i + PREFILTER_LITERALS).join('|'))})`);
+  for (const [slot, set] of [...bySlot].sort((a, b) => a[0] - b[0])) {
+    const text = slot === LEAVES ? leaves : arrays ? `concat(lv_f${slot}, '\\n', lje_f${slot})` : `lv_f${slot}`;
+    for (const alternation of alternations([...set].sort().map(reEscape))) chunks.push(`match(${text}, ${literal(alternation)})`);
+  }
   return ` WHERE ${chunks.join(' OR ')}`;
+}
+
+/** Escaped literals joined into alternations of at most PREFILTER_LITERALS and PREFILTER_CHARS. */
+function alternations(escaped: readonly string[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let chars = 0;
+  for (const e of escaped) {
+    if (current.length > 0 && (current.length >= PREFILTER_LITERALS || chars + e.length + 1 > PREFILTER_CHARS)) {
+      out.push(current.join('|'));
+      current = [];
+      chars = 0;
+    }
+    current.push(e);
+    chars += e.length + 1;
+  }
+  if (current.length > 0) out.push(current.join('|'));
+  return out;
 }
 
 /**
@@ -773,9 +888,8 @@ export function passQuery(conv: Converter, group: RouteGroup, o: QueryOptions): 
 
 /** Rules of a group run by passQuery, over its rows in `from` (each batch with its own prefilter). */
 export function passBatchQuery(conv: Converter, rules: readonly ConvertedRule[], from: string): string {
-  const ids = [...new Set(rules.flatMap((r) => r.slots))].sort((x, y) => x - y);
   const matched = `arrayFilter(x -> x > 0, [${rules.map((r, i) => `if(${r.condition}, ${i + 1}, 0)`).join(', ')}])`;
-  const where = prefilterWhere(ids, rules.flatMap((r) => r.witness ?? []), conv.options.arrays !== false);
+  const where = prefilterWhere(rules.flatMap((r) => r.witness ?? []), conv.options.arrays !== false);
   return `SELECT source, line, ${matched} AS matched FROM (SELECT * FROM ${from}${where}) WHERE notEmpty(matched)`;
 }
 
@@ -794,9 +908,23 @@ export function groupQuery(conv: Converter, group: RouteGroup, o: QueryOptions):
 /** The events at these places, as read. */
 export function rawQuery(table: string, keys: readonly { source: string; line: number }[], scope = '1'): string {
   // The places are no key prefix: the scope (a route's sort key tests, RouteGroup) lets ClickHouse
-  // read only the granules of the route the events matched in.
-  const places = `(source, line) IN (${keys.map((k) => `(${literal(k.source)}, ${Math.floor(k.line)})`).join(', ')})`;
-  return `SELECT source, line, raw FROM ${table} WHERE ${scope === '1' ? places : `(${scope}) AND ${places}`}`;
+  // read only the granules of the route the events matched in. Lines are listed per log file (a
+  // set of numbers per file name, not a tuple per event: a short query, a cheap lookup per row).
+  // The scope and every line wanted go in PREWHERE, the places in WHERE: ClickHouse 18.16 reads
+  // the whole table when an OR of several files' places stands beside the scope (its key analysis
+  // gives up), and with the lines first it reads `raw` only in granules holding one of them.
+  const bySource = new Map<string, number[]>();
+  const all = new Set<number>();
+  for (const k of keys) {
+    const line = Math.floor(k.line);
+    all.add(line);
+    const lines = bySource.get(k.source);
+    if (lines === undefined) bySource.set(k.source, [line]);
+    else lines.push(line);
+  }
+  const places = or([...bySource].map(([source, lines]) => `source = ${literal(source)} AND line IN (${lines.join(', ')})`));
+  const lines = `line IN (${[...all].sort((a, b) => a - b).join(', ')})`;
+  return `SELECT source, line, raw FROM ${table} PREWHERE ${scope === '1' ? lines : `(${scope}) AND ${lines}`} WHERE ${places}`;
 }
 
 /** One rule as a stand-alone query (what `sigma convert --target clickhouse` prints per rule). */

@@ -26,7 +26,7 @@ import { asciiJson, STORED_FORM_VERSION, type StoredFile } from '../sigma/index.
 
 const FORMAT = 'ttpgraph-rule-cache';
 /** Bump with anything that changes what a text parses to (the parser's rules), not only the stored form (.2: detections keep their index witness, see parse/stored-form.ts; .3: the file is a head line and the documents' texts). */
-const CACHE_VERSION = `${STORED_FORM_VERSION}.3`;
+export const RULE_CACHE_VERSION = `${STORED_FORM_VERSION}.3`;
 /** Files modified this close before the cache was written are re-hashed: same size and times do not prove the same text. */
 const RACY_MS = 2000;
 
@@ -158,7 +158,7 @@ export class RuleCache {
         at += d.length;
       }
     }
-    const head: CacheHead = { format: FORMAT, version: CACHE_VERSION, writtenAt: Date.now(), files: this.files, forms };
+    const head: CacheHead = { format: FORMAT, version: RULE_CACHE_VERSION, writtenAt: Date.now(), files: this.files, forms };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
@@ -183,7 +183,7 @@ function readCache(file: string): CacheData | undefined {
     const nl = bytes.indexOf(10);
     if (nl < 0) return undefined;
     const head = JSON.parse(bytes.toString('latin1', 0, nl)) as Partial<CacheHead> | null;
-    if (head === null || typeof head !== 'object' || head.format !== FORMAT || head.version !== CACHE_VERSION) return undefined;
+    if (head === null || typeof head !== 'object' || head.format !== FORMAT || head.version !== RULE_CACHE_VERSION) return undefined;
     if (typeof head.writtenAt !== 'number' || typeof head.files !== 'object' || head.files === null || typeof head.forms !== 'object' || head.forms === null) return undefined;
     const body = bytes.subarray(nl + 1);
     for (const f of Object.values(head.forms)) {

@@ -19,7 +19,7 @@ import {
   type StoredFile,
 } from '../sigma/index.ts';
 import type { ParseResult } from './parse-worker.ts';
-import { RuleCache } from './rule-cache.ts';
+import { RULE_CACHE_VERSION, RuleCache, sha256 } from './rule-cache.ts';
 import { fileReason, TtpgraphError } from '../errors.ts';
 import { walkFiles } from '../sources/walk.ts';
 
@@ -55,6 +55,18 @@ export interface LoadedRules {
   readonly files: number;
   /** Files taken from the cache without YAML parsing. */
   readonly cached: number;
+  /**
+   * With a cache: what was loaded, as the files' paths and the hashes of their texts (see
+   * {@link filesDigest}). Two loads with the same digest give the same collection, whether each
+   * file was parsed or decoded from the cache; a worker thread that loaded the rules itself checks
+   * its digest against the hunt thread's (hunt/ndjson-threads.ts).
+   */
+  readonly digest?: string;
+}
+
+/** The digest of a load through the cache: every file's path and text hash, in order, and the cache's version. */
+function filesDigest(files: readonly string[], hashes: readonly string[]): string {
+  return sha256(JSON.stringify([RULE_CACHE_VERSION, files, hashes]));
 }
 
 /**
@@ -101,10 +113,12 @@ function decodeCached(form: StoredFile, file: string): SigmaCollection | undefin
 function loadCached(paths: readonly string[], files: readonly string[], cacheDir: string, options: LoadOptions): LoadedRules {
   const cache = new RuleCache(cacheDir, paths);
   const parts = new Array<SigmaCollection>(files.length);
+  const hashes = new Array<string>(files.length);
   const todo: { index: number; hash: string; text: string }[] = [];
   let cached = 0;
   files.forEach((f, index) => {
     const got = cache.lookup(f);
+    hashes[index] = got.hash;
     if ('form' in got) {
       const c = decodeCached(got.form, f);
       if (c !== undefined) {
@@ -123,7 +137,27 @@ function loadCached(paths: readonly string[], files: readonly string[], cacheDir
     cache.put(t.hash, encodeFile([...c.rules, ...c.correlations, ...c.filters], c.issues));
   });
   cache.save();
-  return { collection: mergeCollections(parts), files: files.length, cached };
+  return { collection: mergeCollections(parts), files: files.length, cached, digest: filesDigest(files, hashes) };
+}
+
+/**
+ * loadRuleFiles through the cache when the cache holds every file as it is now; undefined as soon as
+ * one file would have to be parsed (or its form does not decode). Writes nothing: this is how a
+ * worker thread loads the hunt's rules itself, while the hunt thread loads (and caches) them.
+ */
+export function loadRuleFilesFromCache(paths: readonly string[], cacheDir: string): LoadedRules | undefined {
+  const files = listRuleFiles(paths);
+  const cache = new RuleCache(cacheDir, paths);
+  const parts: SigmaCollection[] = [];
+  const hashes: string[] = [];
+  for (const f of files) {
+    const got = cache.lookup(f);
+    const c = 'form' in got ? decodeCached(got.form, f) : undefined;
+    if (c === undefined) return undefined;
+    parts.push(c);
+    hashes.push(got.hash);
+  }
+  return { collection: mergeCollections(parts), files: files.length, cached: files.length, digest: filesDigest(files, hashes) };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */

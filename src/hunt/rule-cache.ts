@@ -73,7 +73,7 @@ export function sha256(text: string): string {
 }
 
 /** One rule file as the cache sees it: its form when the cache has it, else its text to parse. */
-export type CachedFile = { readonly path: string; readonly hash: string; readonly form: StoredFile } | { readonly path: string; readonly hash: string; readonly text: string };
+export type CachedFile = { readonly path: string; readonly abs: string; readonly hash: string; readonly form: StoredFile } | { readonly path: string; readonly abs: string; readonly hash: string; readonly text: string };
 
 export class RuleCache {
   private readonly file: string;
@@ -104,7 +104,7 @@ export class RuleCache {
       const form = this.oldForm(seen.hash);
       if (form !== undefined) {
         this.keep(abs, seen, form);
-        return { path: file, hash: seen.hash, form };
+        return { path: file, abs, hash: seen.hash, form };
       }
     }
     const text = readFileSync(file, 'utf8');
@@ -114,11 +114,28 @@ export class RuleCache {
     if (form !== undefined) {
       if (entry !== undefined) this.keep(abs, entry, form);
       this.changed ||= seen === undefined || seen.hash !== hash || !sameFile(seen, entry!);
-      return { path: file, hash, form };
+      return { path: file, abs, hash, form };
     }
     if (entry !== undefined) this.files[abs] = entry;
     this.changed = true;
-    return { path: file, hash, text };
+    return { path: file, abs, hash, text };
+  }
+
+  /**
+   * Every file the cache recorded, in the order it recorded them (the order of the load that wrote
+   * it), with its recorded hash and form, taken on trust: no file is listed, statted or read.
+   * Undefined when there is no cache or a form is missing. Only for a load whose result is checked
+   * against a load that did look at the files (a worker's rules against the hunt thread's, by digest).
+   */
+  recorded(): { abs: string; hash: string; form: StoredFile }[] | undefined {
+    if (this.old === undefined) return undefined;
+    const out: { abs: string; hash: string; form: StoredFile }[] = [];
+    for (const [abs, entry] of Object.entries(this.old.files)) {
+      const form = this.oldForm(entry.hash);
+      if (form === undefined) return undefined;
+      out.push({ abs, hash: entry.hash, form });
+    }
+    return out;
   }
 
   /** Records what a file's text (of this hash) parsed to. */

@@ -64,7 +64,7 @@ export interface LoadedRules {
   readonly digest?: string;
 }
 
-/** The digest of a load through the cache: every file's path and text hash, in order, and the cache's version. */
+/** The digest of a load through the cache: every file's absolute path and text hash, in order, and the cache's version. */
 function filesDigest(files: readonly string[], hashes: readonly string[]): string {
   return sha256(JSON.stringify([RULE_CACHE_VERSION, files, hashes]));
 }
@@ -114,11 +114,13 @@ function loadCached(paths: readonly string[], files: readonly string[], cacheDir
   const cache = new RuleCache(cacheDir, paths);
   const parts = new Array<SigmaCollection>(files.length);
   const hashes = new Array<string>(files.length);
+  const absolute = new Array<string>(files.length);
   const todo: { index: number; hash: string; text: string }[] = [];
   let cached = 0;
   files.forEach((f, index) => {
     const got = cache.lookup(f);
     hashes[index] = got.hash;
+    absolute[index] = got.abs;
     if ('form' in got) {
       const c = decodeCached(got.form, f);
       if (c !== undefined) {
@@ -137,27 +139,34 @@ function loadCached(paths: readonly string[], files: readonly string[], cacheDir
     cache.put(t.hash, encodeFile([...c.rules, ...c.correlations, ...c.filters], c.issues));
   });
   cache.save();
-  return { collection: mergeCollections(parts), files: files.length, cached, digest: filesDigest(files, hashes) };
+  return { collection: mergeCollections(parts), files: files.length, cached, digest: filesDigest(absolute, hashes) };
 }
 
 /**
- * loadRuleFiles through the cache when the cache holds every file as it is now; undefined as soon as
- * one file would have to be parsed (or its form does not decode). Writes nothing: this is how a
- * worker thread loads the hunt's rules itself, while the hunt thread loads (and caches) them.
+ * The rules of these paths as their cache last recorded them, taken on trust (RuleCache.recorded:
+ * no folder walked, no file statted or read, nothing written); undefined when there is no cache or
+ * a form does not decode. Its digest is what loadRuleFiles would give if no file changed since;
+ * this is how a worker thread loads the hunt's rules itself while the hunt thread loads them
+ * properly, and it uses them only when the digests are the same (hunt/ndjson-threads.ts).
  */
 export function loadRuleFilesFromCache(paths: readonly string[], cacheDir: string): LoadedRules | undefined {
-  const files = listRuleFiles(paths);
-  const cache = new RuleCache(cacheDir, paths);
+  const recorded = new RuleCache(cacheDir, paths).recorded();
+  if (recorded === undefined) return undefined;
   const parts: SigmaCollection[] = [];
-  const hashes: string[] = [];
-  for (const f of files) {
-    const got = cache.lookup(f);
-    const c = 'form' in got ? decodeCached(got.form, f) : undefined;
+  for (const r of recorded) {
+    const c = decodeCached(r.form, r.abs);
     if (c === undefined) return undefined;
     parts.push(c);
-    hashes.push(got.hash);
   }
-  return { collection: mergeCollections(parts), files: files.length, cached: files.length, digest: filesDigest(files, hashes) };
+  return {
+    collection: mergeCollections(parts),
+    files: recorded.length,
+    cached: recorded.length,
+    digest: filesDigest(
+      recorded.map((r) => r.abs),
+      recorded.map((r) => r.hash),
+    ),
+  };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */

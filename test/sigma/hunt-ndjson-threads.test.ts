@@ -189,8 +189,8 @@ describe('workers that load the rules themselves (started ahead, with a rule sou
     expect(other.rulesSent).toBe(1);
     expect(mismatch.workerRanges).toBeGreaterThan(0);
     expect(mismatch.out).toEqual(one.out);
-    // A rule changed since the cache the worker reads was written: the worker cannot load it
-    // without YAML; the hunt thread loaded it (through another cache folder).
+    // A rule changed since the cache the worker reads was written: the worker loads the old rules
+    // from it (on trust), the hunt thread the new ones (through another cache folder): the digests differ.
     const stale = path.join(dir, 'cache-stale');
     cpSync(cacheDir, stale, { recursive: true });
     // The change: a rule that fires no longer does, so a worker with the old rules would differ.

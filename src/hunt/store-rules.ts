@@ -1,8 +1,9 @@
 /**
  * The rules `hunt` uses when no `--rules` is given: the Sigma rules in the store (SigmaHQ's from
  * `sync`, and any added with `import sigma`). This is the one place that turns stored rules into a
- * collection the hunt runs: they come decoded from the parsed form the import kept
- * (Graph.sigmaRules), with no YAML parsing.
+ * collection the hunt thread runs: they come decoded from the parsed form the import kept
+ * (Graph.sigmaRules), with no YAML parsing. (An NDJSON worker thread loads the same rows through
+ * the same query itself, rule-source.ts, and uses them only when their digest is this load's.)
  */
 import type { StoredRuleFilters, StoredRules } from '../query/stored-rules.ts';
 import type { SigmaCollection } from '../sigma/index.ts';

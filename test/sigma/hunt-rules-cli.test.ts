@@ -69,36 +69,40 @@ describe('hunt --from-store and the --rules cache', () => {
     expect(r.stderr).toMatch(/^[\d,]+ rules from the store \(/m);
   });
 
-  it('--threads 2 over NDJSON: the worker loads the rules itself (cache, store, both), output as on one thread', async () => {
+  it('--threads 2 over NDJSON: the worker loads the rules itself (cache, store, both; not with --no-cache), output as on one thread', async () => {
     // The regression events as NDJSON, repeated over several 2 MB ranges.
     const events = logs.flatMap((f) => readFileSync(f, 'utf8').split(/(?<=\})\s*(?=\{)/).map((t) => JSON.stringify(JSON.parse(t))));
     const lines: string[] = [];
     for (let i = 0; lines.join('\n').length < 6 * 1024 * 1024 && i < 100; i++) lines.push(...events);
     const ndjson = path.join(dir, 'events.ndjson');
     writeFileSync(ndjson, `${lines.join('\n')}\n`);
-    // What the hunt thread posts to its workers: an init with the rules in it, or without.
+    // What the hunt thread posts to its workers besides files: an init with the rules in it or
+    // without, and the rules when a worker asks for them.
     const proto = Worker.prototype as unknown as { postMessage: (this: Worker, m: unknown, ...rest: unknown[]) => void };
     const post = proto.postMessage;
-    const inits: boolean[] = [];
+    const sent: string[] = [];
     proto.postMessage = function (this: Worker, m: unknown, ...rest: unknown[]) {
-      if (typeof m === 'object' && m !== null && (m as { kind?: string }).kind === 'init') inits.push((m as { rules?: string }).rules !== undefined);
+      const kind = typeof m === 'object' && m !== null ? (m as { kind?: string }).kind : undefined;
+      if (kind === 'init' || kind === 'rules') sent.push(`${kind}${(m as { rules?: string }).rules !== undefined ? ' with rules' : ''}`);
       post.call(this, m, ...rest);
     };
     try {
-      const cases: [string[], string[]][] = [
-        [[], ['--rules', rules]],
-        [['--db', db], []],
-        [['--db', db], ['--rules', rules, '--from-store']],
-        [['--db', db], ['--min-level', 'high']],
+      // With --no-cache the worker cannot load the rules without YAML: it is sent them.
+      const cases: [string[], string[], string[]][] = [
+        [[], ['--rules', rules], ['init']],
+        [['--db', db], [], ['init']],
+        [['--db', db], ['--rules', rules, '--from-store'], ['init']],
+        [['--db', db], ['--min-level', 'high'], ['init']],
+        [[], ['--rules', rules, '--no-cache'], ['init with rules']],
       ];
-      for (const [global, options] of cases) {
+      for (const [global, options, posted] of cases) {
         const hunt = (threads: string): ReturnType<typeof cliInProcess> => cliInProcess([...global, 'hunt', ...options, '--threads', threads, '--format', 'jsonl', ndjson], { TTPGRAPH_CACHE_DIR: cache });
         const one = await hunt('1');
         expect(one.status, one.stderr).toBe(0);
-        inits.length = 0;
+        sent.length = 0;
         const two = await hunt('2');
         expect(two.status, two.stderr).toBe(0);
-        expect(inits, options.join(' ')).toEqual([false]);
+        expect(sent, options.join(' ')).toEqual(posted);
         expect(two.stdout).toBe(one.stdout);
         expect(two.stderr.replace(/; [\d.]+ s$/m, '')).toBe(one.stderr.replace(/; [\d.]+ s$/m, ''));
       }

@@ -48,6 +48,8 @@ export interface LoadOptions {
    * that changed since. Default: no cache (the CLI passes defaultCacheDir()).
    */
   readonly cacheDir?: string;
+  /** With a cache: also give the load's digest (LoadedRules.digest; a few milliseconds). */
+  readonly digest?: boolean;
 }
 
 export interface LoadedRules {
@@ -56,7 +58,7 @@ export interface LoadedRules {
   /** Files taken from the cache without YAML parsing. */
   readonly cached: number;
   /**
-   * With a cache: what was loaded, as the files' paths and the hashes of their texts (see
+   * With a cache, when asked for: what was loaded, as the files' paths and the hashes of their texts (see
    * {@link filesDigest}). Two loads with the same digest give the same collection, whether each
    * file was parsed or decoded from the cache; a worker thread that loaded the rules itself checks
    * its digest against the hunt thread's (hunt/ndjson-threads.ts).
@@ -139,7 +141,7 @@ function loadCached(paths: readonly string[], files: readonly string[], cacheDir
     cache.put(t.hash, encodeFile([...c.rules, ...c.correlations, ...c.filters], c.issues));
   });
   cache.save();
-  return { collection: mergeCollections(parts), files: files.length, cached, digest: filesDigest(absolute, hashes) };
+  return { collection: mergeCollections(parts), files: files.length, cached, ...(options.digest === true ? { digest: filesDigest(absolute, hashes) } : {}) };
 }
 
 /**

@@ -163,7 +163,7 @@ describe('workers that load the rules themselves (started ahead, with a rule sou
     rulesDir = path.join(dir, 'rules');
     cacheDir = path.join(dir, 'cache');
     cpSync(dataPath('sigma', 'rules', 'windows', 'process_creation'), rulesDir, { recursive: true });
-    loaded = hunt.loadRuleFiles([rulesDir], { cacheDir });
+    loaded = hunt.loadRuleFiles([rulesDir], { cacheDir, digest: true });
     expect(loaded.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -198,7 +198,7 @@ describe('workers that load the rules themselves (started ahead, with a rule sou
     const oneLine = /^( {4})condition: \S.*$/m;
     const changed = fired.find((f) => f !== undefined && oneLine.test(readFileSync(f, 'utf8')))!;
     writeFileSync(changed, readFileSync(changed, 'utf8').replace(oneLine, "$1condition: never\n$1never:\n$1    Image|endswith: '\\\\no-such-program.exe'"));
-    const now = hunt.loadRuleFiles([rulesDir], { cacheDir });
+    const now = hunt.loadRuleFiles([rulesDir], { cacheDir, digest: true });
     expect(now.digest).not.toBe(loaded.digest);
     const oneNow = await huntWith(1, undefined, undefined, { collection: now.collection });
     expect(oneNow.summary.hits).toBeLessThan(one.summary.hits);

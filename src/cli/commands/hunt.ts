@@ -183,7 +183,7 @@ async function chooseRules(flags: HuntFlags, command: Command, digest: boolean):
   const digests: (string | undefined)[] = [];
   const fromFiles = flags.rules !== undefined && flags.rules.length > 0;
   if (fromFiles) {
-    const loaded = loadRuleFiles(flags.rules ?? [], flags.cache ? { cacheDir: defaultCacheDir() } : {});
+    const loaded = loadRuleFiles(flags.rules ?? [], flags.cache ? { cacheDir: defaultCacheDir(), digest } : {});
     if (loaded.collection.rules.length === 0 && loaded.collection.correlations.length === 0) {
       for (const i of loaded.collection.issues) process.stderr.write(`skipped rule: ${i.file ?? ''}:${i.line ?? ''}: ${i.message}\n`);
       fail(`no usable rules in ${(flags.rules ?? []).join(', ')}`);

@@ -196,13 +196,6 @@ export class NdjsonWorkers {
   private readonly source: RuleSource | undefined;
   private rulesMessage: string | undefined;
   private full: (() => NdjsonMatchInit) | undefined;
-  /** Workers that were sent the rules (as opposed to using those they loaded themselves): for tests and traces. */
-  rulesSent = 0;
-
-  /** Whether the workers load the rules themselves (started with a source): the hunt's loader should then give their digest. */
-  get loadsRules(): boolean {
-    return this.source !== undefined && this.slots.length > 0;
-  }
   private readonly results = new Map<number, NdjsonChunkResult>();
   private wake: (() => void) | undefined;
   /** Range ids are unique across files: a result never answers another file's range. */
@@ -210,6 +203,13 @@ export class NdjsonWorkers {
   /** Results with a lower id were handed on (or belong to a file given up): late copies are dropped. */
   private floor = 0;
   private initialised = false;
+  /** Workers that were sent the rules (as opposed to using those they loaded themselves): for tests and traces. */
+  rulesSent = 0;
+
+  /** Whether the workers load the rules themselves (started with a source): the hunt's loader should then give their digest. */
+  get loadsRules(): boolean {
+    return this.source !== undefined && this.slots.length > 0;
+  }
 
   constructor(script: string, workers: number, source?: RuleSource) {
     this.source = source;
@@ -219,6 +219,7 @@ export class NdjsonWorkers {
       const slot: Slot = { worker, dead: false };
       worker.on('message', (r: NdjsonChunkResult | NdjsonWorkerNeed) => {
         if ('kind' in r) {
+          // A worker whose own rules are not the hunt thread's (see init).
           worker.postMessage(this.sendRules());
           return;
         }
@@ -332,7 +333,7 @@ export class NdjsonWorkers {
     }
   }
 
-  /** Ends the workers (again: nothing more happens). */
+  /** Ends the workers; a second call does nothing more (the CLI and runHunt may both call it). */
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }

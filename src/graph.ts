@@ -126,8 +126,9 @@ export interface Graph {
   /**
    * The stored Sigma rules as one collection for the engine (compileCollection, runHunt), loaded from
    * their parsed form without YAML parsing; optionally only some (level, tags, techniques, set).
+   * `digest`: also hash what was read (StoredRules.digest).
    */
-  sigmaRules(filters?: StoredRuleFilters): Promise<StoredRules>;
+  sigmaRules(filters?: StoredRuleFilters, options?: { readonly digest?: boolean }): Promise<StoredRules>;
   /** Saved hunts, newest first. */
   huntRuns(): HuntRun[];
   /** Per saved hunt (by run id), how many distinct techniques it hit. */
@@ -262,10 +263,10 @@ function graphOver(store: Store, path: string, close: () => void): Graph {
       return importSigmaFiles(store, files, importOptions.onProgress === undefined ? {} : { onProgress: importOptions.onProgress });
     },
     sigmaRule: (id) => sigmaRulePage(store, id),
-    sigmaRules: async (filters) => {
+    sigmaRules: async (filters, loadOptions) => {
       // Loaded on demand, like importSigma: the Sigma engine is not needed by other queries.
       const { loadStoredRules } = await import('./query/stored-rules.ts');
-      return loadStoredRules(store, filters);
+      return loadStoredRules(store, filters, loadOptions);
     },
     huntRuns: () => huntRuns(store),
     huntHits: (attackId, runId) => techniqueHuntHits(store, attackId, runId),

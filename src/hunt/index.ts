@@ -1,8 +1,10 @@
 /** The hunt module: rules + pipeline + log files -> streamed hits in a chosen format. */
-export { runHunt, issueProblem, passes } from './runner.ts';
+export { runHunt, issueProblem, passes, startNdjsonWorkers } from './runner.ts';
 export { loadStoreRules } from './store-rules.ts';
 export type { StoreRules, StoreRuleFilter } from './store-rules.ts';
-export type { HuntOptions, HuntSummary, HuntFilters, HuntProblem } from './runner.ts';
+export type { HuntOptions, HuntSummary, HuntFilters, HuntProblem, NdjsonWorkersPlan } from './runner.ts';
+export { sourceDigest } from './rule-source.ts';
+export type { RuleSource } from './rule-source.ts';
 export type { HuntHit } from './hit.ts';
 export { createHitWriter, OUTPUT_FORMATS } from './output.ts';
 export type { OutputFormat, HitWriter, TableOptions } from './output.ts';

@@ -18,6 +18,7 @@ import { eventContext } from '../sigma/index.ts';
 import { ndjsonLine } from './inputs/ndjson.ts';
 import { InventoryCollector, type InventoryEntry } from './inventory.ts';
 import { ANYONE, CALLER, shareRanges, SharedRanges, workerOwner, type NdjsonJob, type RangeShare } from './ndjson-ranges.ts';
+import type { RuleSource } from './rule-source.ts';
 
 export type { NdjsonJob } from './ndjson-ranges.ts';
 
@@ -50,13 +51,26 @@ export interface NdjsonChunkResult {
   readonly inventory?: InventoryEntry[];
 }
 
+/** What a worker compiles the rules with, besides the rules. */
+export type NdjsonInitRest = Omit<NdjsonMatchInit, 'collection' | 'witnesses'>;
+
 /**
- * What the hunt thread posts to a worker: the rules once (the collection and its witnesses as JSON
- * text, see {@link rulesText}; the rest as it is), then each file whose ranges it may take.
+ * What the hunt thread posts to a worker: `init` once, then each file whose ranges it may take.
+ * `init` carries the rules (the collection and its witnesses as JSON text, see {@link rulesText}),
+ * or, when the worker was started with a {@link RuleSource}, the digest of the hunt thread's rules
+ * and which of them the hunt keeps (`keep`: indexes into the loaded rules; all when absent): the
+ * worker then compiles the rules it loaded itself if their digest is the same, else answers
+ * {@link NdjsonWorkerNeed} and gets `rules`.
  */
 export type NdjsonWorkerMessage =
-  | { readonly kind: 'init'; readonly rules: string; readonly init: Omit<NdjsonMatchInit, 'collection' | 'witnesses'> }
+  | { readonly kind: 'init'; readonly init: NdjsonInitRest; readonly rules?: string; readonly digest?: string; readonly keep?: readonly number[] }
+  | { readonly kind: 'rules'; readonly rules: string }
   | { readonly kind: 'file'; readonly file: RangeShare };
+
+/** A worker's answer to an `init` it cannot use: its own rules are not the hunt thread's (or it has none). */
+export interface NdjsonWorkerNeed {
+  readonly kind: 'need-rules';
+}
 
 type Doc = { readonly detection?: Detection };
 
@@ -75,7 +89,7 @@ export function rulesText(init: NdjsonMatchInit): string {
 }
 
 /** {@link rulesText} read back, with the rest of the init. */
-export function initFromText(text: string, rest: Omit<NdjsonMatchInit, 'collection' | 'witnesses'>): NdjsonMatchInit {
+export function initFromText(text: string, rest: NdjsonInitRest): NdjsonMatchInit {
   const { collection, witnesses } = JSON.parse(text) as { collection: SigmaCollection; witnesses?: Cnf[] };
   for (const d of [...collection.rules, ...collection.filters] as { detection?: { identifiers: unknown } }[]) {
     if (d.detection !== undefined) d.detection.identifiers = new Map(d.detection.identifiers as [string, unknown][]);
@@ -83,9 +97,19 @@ export function initFromText(text: string, rest: Omit<NdjsonMatchInit, 'collecti
   return { ...rest, collection, ...(witnesses !== undefined ? { witnesses } : {}) };
 }
 
-/** Reads bytes start..end of a file. */
+/**
+ * This thread's read buffer, reused from range to range (each thread has its own module state).
+ * A fresh 2 MB buffer per range is fresh memory the kernel must map page by page as read(2) fills
+ * it: reading the 299 MB benchmark file in 2 MB ranges took 92-175 ms of CPU that way, 49-53 ms
+ * into one buffer. Nothing outlives a range's matching that points into it: matches keep their
+ * line as a string.
+ */
+let scratch = Buffer.alloc(0);
+
+/** Reads bytes start..end of a file into this thread's read buffer (valid until the next call). */
 export function readRange(path: string, start: number, end: number): Buffer {
-  const buf = Buffer.allocUnsafe(end - start);
+  if (scratch.length < end - start) scratch = Buffer.allocUnsafe(Math.max(end - start, CHUNK_BYTES + (CHUNK_BYTES >> 3)));
+  const buf = scratch.subarray(0, end - start);
   if (buf.length === 0) return buf;
   const fd = openSync(path, 'r');
   try {
@@ -149,13 +173,29 @@ interface Slot {
   dead: boolean;
 }
 
+/** What {@link NdjsonWorkers.init} needs: the rest of the init, and the rules' digest or the rules themselves. */
+export interface NdjsonPoolInit {
+  readonly rest: NdjsonInitRest;
+  /** The digest of the hunt's rules as loaded (before the hunt's filters), when its loader gave one (rule-source.ts). */
+  readonly digest?: string;
+  /** Indexes of the loaded rules the hunt compiles, in order; absent: all. */
+  readonly keep?: readonly number[];
+  /** The full init, made only when a worker needs the rules sent. */
+  readonly full: () => NdjsonMatchInit;
+}
+
 /**
  * Worker threads for NDJSON matching, started once per hunt and used for every large file. They
  * start before the rules are sent ({@link init}), so that starting a thread and loading its modules
- * overlap the hunt thread's preparing of what it sends; each then compiles the rules.
+ * overlap the hunt thread's loading and preparing of the rules. Started with a {@link RuleSource},
+ * each loads the rules itself meanwhile (rule-source.ts) and needs only their digest; otherwise, or
+ * when its rules are not the hunt thread's, it is sent them. Each then compiles the rules.
  */
 export class NdjsonWorkers {
   private readonly slots: Slot[] = [];
+  private readonly source: RuleSource | undefined;
+  private rulesMessage: string | undefined;
+  private full: (() => NdjsonMatchInit) | undefined;
   private readonly results = new Map<number, NdjsonChunkResult>();
   private wake: (() => void) | undefined;
   /** Range ids are unique across files: a result never answers another file's range. */
@@ -163,13 +203,26 @@ export class NdjsonWorkers {
   /** Results with a lower id were handed on (or belong to a file given up): late copies are dropped. */
   private floor = 0;
   private initialised = false;
+  /** Workers that were sent the rules (as opposed to using those they loaded themselves): for tests and traces. */
+  rulesSent = 0;
 
-  constructor(script: string, workers: number) {
+  /** Whether the workers load the rules themselves (started with a source): the hunt's loader should then give their digest. */
+  get loadsRules(): boolean {
+    return this.source !== undefined && this.slots.length > 0;
+  }
+
+  constructor(script: string, workers: number, source?: RuleSource) {
+    this.source = source;
     for (let i = 0; i < workers; i++) {
       // No inherited execArgv: flags given to the parent (--input-type, loaders...) can stop a worker from starting.
-      const worker = new Worker(script, { workerData: { owner: workerOwner(i) }, execArgv: [] });
+      const worker = new Worker(script, { workerData: { owner: workerOwner(i), ...(source !== undefined ? { source } : {}) }, execArgv: [] });
       const slot: Slot = { worker, dead: false };
-      worker.on('message', (r: NdjsonChunkResult) => {
+      worker.on('message', (r: NdjsonChunkResult | NdjsonWorkerNeed) => {
+        if ('kind' in r) {
+          // A worker whose own rules are not the hunt thread's (see init).
+          worker.postMessage(this.sendRules());
+          return;
+        }
         if (r.id >= this.floor) this.results.set(r.id, r);
         this.notify();
       });
@@ -184,12 +237,32 @@ export class NdjsonWorkers {
     }
   }
 
-  /** Sends every worker the rules to compile; before the first {@link match}. */
-  init(init: NdjsonMatchInit): void {
-    const { collection: _c, witnesses: _w, ...rest } = init;
-    const message: NdjsonWorkerMessage = { kind: 'init', rules: rulesText(init), init: rest };
-    for (const s of this.slots) s.worker.postMessage(message);
+  /**
+   * Tells every worker what to compile; before the first {@link match}. With a digest and workers
+   * that load the rules themselves, the rules are sent only to a worker that asks (its rules were
+   * not the same, or it could not load them).
+   */
+  init(o: NdjsonPoolInit): void {
+    this.full = o.full;
+    const own = this.source !== undefined && o.digest !== undefined;
+    const message: NdjsonWorkerMessage = own ? { kind: 'init', init: o.rest, digest: o.digest, ...(o.keep !== undefined ? { keep: o.keep } : {}) } : { kind: 'init', init: o.rest, rules: this.rulesText() };
+    for (const s of this.slots) {
+      s.worker.postMessage(message);
+      if (!own) this.rulesSent++;
+    }
     this.initialised = true;
+  }
+
+  /** The rules as text, made once (the hunt thread's matchInit and JSON.stringify: ~0.1 s for rules/windows). */
+  private rulesText(): string {
+    this.rulesMessage ??= rulesText(this.full!());
+    return this.rulesMessage;
+  }
+
+  /** The message for a worker that asks for the rules. */
+  private sendRules(): NdjsonWorkerMessage {
+    this.rulesSent++;
+    return { kind: 'rules', rules: this.rulesText() };
   }
 
   private notify(): void {
@@ -260,6 +333,7 @@ export class NdjsonWorkers {
     }
   }
 
+  /** Ends the workers; a second call does nothing more (the CLI and runHunt may both call it). */
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }

@@ -26,7 +26,7 @@ import { asciiJson, STORED_FORM_VERSION, type StoredFile } from '../sigma/index.
 
 const FORMAT = 'ttpgraph-rule-cache';
 /** Bump with anything that changes what a text parses to (the parser's rules), not only the stored form (.2: detections keep their index witness, see parse/stored-form.ts; .3: the file is a head line and the documents' texts). */
-const CACHE_VERSION = `${STORED_FORM_VERSION}.3`;
+export const RULE_CACHE_VERSION = `${STORED_FORM_VERSION}.3`;
 /** Files modified this close before the cache was written are re-hashed: same size and times do not prove the same text. */
 const RACY_MS = 2000;
 
@@ -73,7 +73,7 @@ export function sha256(text: string): string {
 }
 
 /** One rule file as the cache sees it: its form when the cache has it, else its text to parse. */
-export type CachedFile = { readonly path: string; readonly hash: string; readonly form: StoredFile } | { readonly path: string; readonly hash: string; readonly text: string };
+export type CachedFile = { readonly path: string; readonly abs: string; readonly hash: string; readonly form: StoredFile } | { readonly path: string; readonly abs: string; readonly hash: string; readonly text: string };
 
 export class RuleCache {
   private readonly file: string;
@@ -104,7 +104,7 @@ export class RuleCache {
       const form = this.oldForm(seen.hash);
       if (form !== undefined) {
         this.keep(abs, seen, form);
-        return { path: file, hash: seen.hash, form };
+        return { path: file, abs, hash: seen.hash, form };
       }
     }
     const text = readFileSync(file, 'utf8');
@@ -114,11 +114,28 @@ export class RuleCache {
     if (form !== undefined) {
       if (entry !== undefined) this.keep(abs, entry, form);
       this.changed ||= seen === undefined || seen.hash !== hash || !sameFile(seen, entry!);
-      return { path: file, hash, form };
+      return { path: file, abs, hash, form };
     }
     if (entry !== undefined) this.files[abs] = entry;
     this.changed = true;
-    return { path: file, hash, text };
+    return { path: file, abs, hash, text };
+  }
+
+  /**
+   * Every file the cache recorded, in the order it recorded them (the order of the load that wrote
+   * it), with its recorded hash and form, taken on trust: no file is listed, statted or read.
+   * Undefined when there is no cache or a form is missing. Only for a load whose result is checked
+   * against a load that did look at the files (a worker's rules against the hunt thread's, by digest).
+   */
+  recorded(): { abs: string; hash: string; form: StoredFile }[] | undefined {
+    if (this.old === undefined) return undefined;
+    const out: { abs: string; hash: string; form: StoredFile }[] = [];
+    for (const [abs, entry] of Object.entries(this.old.files)) {
+      const form = this.oldForm(entry.hash);
+      if (form === undefined) return undefined;
+      out.push({ abs, hash: entry.hash, form });
+    }
+    return out;
   }
 
   /** Records what a file's text (of this hash) parsed to. */
@@ -158,7 +175,7 @@ export class RuleCache {
         at += d.length;
       }
     }
-    const head: CacheHead = { format: FORMAT, version: CACHE_VERSION, writtenAt: Date.now(), files: this.files, forms };
+    const head: CacheHead = { format: FORMAT, version: RULE_CACHE_VERSION, writtenAt: Date.now(), files: this.files, forms };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
@@ -183,7 +200,7 @@ function readCache(file: string): CacheData | undefined {
     const nl = bytes.indexOf(10);
     if (nl < 0) return undefined;
     const head = JSON.parse(bytes.toString('latin1', 0, nl)) as Partial<CacheHead> | null;
-    if (head === null || typeof head !== 'object' || head.format !== FORMAT || head.version !== CACHE_VERSION) return undefined;
+    if (head === null || typeof head !== 'object' || head.format !== FORMAT || head.version !== RULE_CACHE_VERSION) return undefined;
     if (typeof head.writtenAt !== 'number' || typeof head.files !== 'object' || head.files === null || typeof head.forms !== 'object' || head.forms === null) return undefined;
     const body = bytes.subarray(nl + 1);
     for (const f of Object.values(head.forms)) {

@@ -19,7 +19,7 @@ import {
   type StoredFile,
 } from '../sigma/index.ts';
 import type { ParseResult } from './parse-worker.ts';
-import { RuleCache } from './rule-cache.ts';
+import { RULE_CACHE_VERSION, RuleCache, sha256 } from './rule-cache.ts';
 import { fileReason, TtpgraphError } from '../errors.ts';
 import { walkFiles } from '../sources/walk.ts';
 
@@ -48,6 +48,8 @@ export interface LoadOptions {
    * that changed since. Default: no cache (the CLI passes defaultCacheDir()).
    */
   readonly cacheDir?: string;
+  /** With a cache: also give the load's digest (LoadedRules.digest; a few milliseconds). */
+  readonly digest?: boolean;
 }
 
 export interface LoadedRules {
@@ -55,6 +57,18 @@ export interface LoadedRules {
   readonly files: number;
   /** Files taken from the cache without YAML parsing. */
   readonly cached: number;
+  /**
+   * With a cache, when asked for: what was loaded, as the files' paths and the hashes of their texts (see
+   * {@link filesDigest}). Two loads with the same digest give the same collection, whether each
+   * file was parsed or decoded from the cache; a worker thread that loaded the rules itself checks
+   * its digest against the hunt thread's (hunt/ndjson-threads.ts).
+   */
+  readonly digest?: string;
+}
+
+/** The digest of a load through the cache: every file's absolute path and text hash, in order, and the cache's version. */
+function filesDigest(files: readonly string[], hashes: readonly string[]): string {
+  return sha256(JSON.stringify([RULE_CACHE_VERSION, files, hashes]));
 }
 
 /**
@@ -101,10 +115,14 @@ function decodeCached(form: StoredFile, file: string): SigmaCollection | undefin
 function loadCached(paths: readonly string[], files: readonly string[], cacheDir: string, options: LoadOptions): LoadedRules {
   const cache = new RuleCache(cacheDir, paths);
   const parts = new Array<SigmaCollection>(files.length);
+  const hashes = new Array<string>(files.length);
+  const absolute = new Array<string>(files.length);
   const todo: { index: number; hash: string; text: string }[] = [];
   let cached = 0;
   files.forEach((f, index) => {
     const got = cache.lookup(f);
+    hashes[index] = got.hash;
+    absolute[index] = got.abs;
     if ('form' in got) {
       const c = decodeCached(got.form, f);
       if (c !== undefined) {
@@ -123,7 +141,34 @@ function loadCached(paths: readonly string[], files: readonly string[], cacheDir
     cache.put(t.hash, encodeFile([...c.rules, ...c.correlations, ...c.filters], c.issues));
   });
   cache.save();
-  return { collection: mergeCollections(parts), files: files.length, cached };
+  return { collection: mergeCollections(parts), files: files.length, cached, ...(options.digest === true ? { digest: filesDigest(absolute, hashes) } : {}) };
+}
+
+/**
+ * The rules of these paths as their cache last recorded them, taken on trust (RuleCache.recorded:
+ * no folder walked, no file statted or read, nothing written); undefined when there is no cache or
+ * a form does not decode. Its digest is what loadRuleFiles would give if no file changed since;
+ * this is how a worker thread loads the hunt's rules itself while the hunt thread loads them
+ * properly, and it uses them only when the digests are the same (hunt/ndjson-threads.ts).
+ */
+export function loadRuleFilesFromCache(paths: readonly string[], cacheDir: string): LoadedRules | undefined {
+  const recorded = new RuleCache(cacheDir, paths).recorded();
+  if (recorded === undefined) return undefined;
+  const parts: SigmaCollection[] = [];
+  for (const r of recorded) {
+    const c = decodeCached(r.form, r.abs);
+    if (c === undefined) return undefined;
+    parts.push(c);
+  }
+  return {
+    collection: mergeCollections(parts),
+    files: recorded.length,
+    cached: recorded.length,
+    digest: filesDigest(
+      recorded.map((r) => r.abs),
+      recorded.map((r) => r.hash),
+    ),
+  };
 }
 
 /** The compiled worker next to this module, or undefined when running from the TypeScript sources. */

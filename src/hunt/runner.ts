@@ -14,7 +14,8 @@ import type { InventoryCollector } from './inventory.ts';
 import { matchEvtx } from './inputs/evtx.ts';
 import { pickReader, READERS } from './inputs/index.ts';
 import { DEFAULT_MAX_RECORD_BYTES, openLogFile } from './inputs/open.ts';
-import { matchJob, ndjsonWorkerScript, NdjsonWorkers, type NdjsonJob, type NdjsonMatchInit } from './ndjson-threads.ts';
+import { matchJob, ndjsonWorkerScript, NdjsonWorkers, type NdjsonJob } from './ndjson-threads.ts';
+import type { RuleSource } from './rule-source.ts';
 import type { InputItem, InputProblem, LogReader } from './inputs/reader.ts';
 
 export interface HuntFilters {
@@ -56,6 +57,17 @@ export interface HuntOptions {
    * index, modulo the workers), instead of whoever is free; a dead worker's ranges go to the caller.
    */
   readonly ndjsonAssign?: (range: number) => BatchOwner;
+  /**
+   * NDJSON workers started ahead by the caller ({@link startNdjsonWorkers}, for these logs and
+   * threads), instead of starting them here; the hunt uses and ends them.
+   */
+  readonly ndjsonWorkers?: NdjsonWorkers;
+  /**
+   * The digest of `collection` as its loader gave it (LoadedRules.digest, StoreRules.digest;
+   * rule-source.ts): NDJSON workers started with the same source use the rules they loaded
+   * themselves when their digest is this one, instead of being sent them.
+   */
+  readonly rulesDigest?: string;
   /**
    * Counts what the logs hold (hunt/inventory.ts; make it over this pipeline's sources): every
    * event read, in whichever thread, is added. With no rules at all this is `logs inventory`.
@@ -193,19 +205,26 @@ function ndjsonBytes(paths: readonly string[]): number {
   return total;
 }
 
+/** What {@link startNdjsonWorkers} needs to know: the hunt's logs and threads (HuntOptions), and where its rules come from. */
+export interface NdjsonWorkersPlan {
+  readonly logs: readonly string[];
+  readonly threads?: number;
+  /** The rules' source, when workers can load them themselves (rule-source.ts). */
+  readonly source?: RuleSource;
+}
+
 /**
  * Workers for the hunt's plain NDJSON files, or undefined when they would not pay (see
- * HuntOptions.threads). They start first and get the rules after (`init`): the thread starts and
- * loads its modules while this one prepares the rules it sends.
+ * HuntOptions.threads). They get the rules after (NdjsonWorkers.init): the thread starts, loads
+ * its modules and, with a source, loads the rules itself while this one loads and prepares them.
+ * The CLI calls this before loading the rules, and hands the pool to runHunt.
  */
-function ndjsonWorkers(o: HuntOptions, init: () => NdjsonMatchInit, kinds: () => { plain: boolean }): NdjsonWorkers | undefined {
+export function startNdjsonWorkers(p: NdjsonWorkersPlan, kinds: () => { plain: boolean } = () => logKinds(p.logs)): NdjsonWorkers | undefined {
   const script = ndjsonWorkerScript();
   if (script === undefined) return undefined;
-  const threads = o.threads ?? defaultEvtxThreads(ndjsonBytes(o.logs));
+  const threads = p.threads ?? defaultEvtxThreads(ndjsonBytes(p.logs));
   if (threads < 2 || !kinds().plain) return undefined;
-  const pool = new NdjsonWorkers(script, threads - 1);
-  pool.init(init());
-  return pool;
+  return new NdjsonWorkers(script, threads - 1, p.source);
 }
 
 /** The notice for events of unknown log source in a file. */
@@ -231,7 +250,13 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   for (const i of o.collection.issues) problem(issueProblem(i));
   // Rules no filter lets through and no correlation needs are not compiled at all.
   const needed = new Set(o.collection.correlations.flatMap((c) => c.rules));
-  const rules = o.collection.rules.filter((r) => passes(r, o.filters) || (r.id !== undefined && needed.has(r.id)) || (r.name !== undefined && needed.has(r.name)));
+  // `kept`: which of the loaded rules, by index (workers that loaded the rules themselves take the same).
+  const kept: number[] = [];
+  const rules = o.collection.rules.filter((r, i) => {
+    const k = passes(r, o.filters) || (r.id !== undefined && needed.has(r.id)) || (r.name !== undefined && needed.has(r.name));
+    if (k) kept.push(i);
+    return k;
+  });
   const col: SigmaCollection = { ...o.collection, rules };
   // Workers for .evtx start first, so that their copy and compile of the rules overlaps this
   // thread's; they compile exactly these rules, in this order, and name matches by engine index.
@@ -239,10 +264,12 @@ export async function runHunt(o: HuntOptions): Promise<HuntSummary> {
   const counting = o.inventory !== undefined ? { inventory: true } : {};
   let kindsSeen: { evtx: boolean; plain: boolean } | undefined;
   const kinds = (): { evtx: boolean; plain: boolean } => (kindsSeen ??= logKinds(o.logs));
-  let init: (EvtxMatchInit & NdjsonMatchInit) | undefined;
-  const initOnce = (): EvtxMatchInit & NdjsonMatchInit => (init ??= { ...matchInit(col, compileOptions), ...counting });
+  let init: EvtxMatchInit | undefined;
+  const initOnce = (): EvtxMatchInit => (init ??= { ...matchInit(col, compileOptions), ...counting });
   const workers = evtxWorkers(o, initOnce, kinds);
-  const ndjsonPool = ndjsonWorkers(o, initOnce, kinds);
+  const ndjsonPool = o.ndjsonWorkers ?? startNdjsonWorkers(o, kinds);
+  const keep = rules.length === o.collection.rules.length ? undefined : kept;
+  ndjsonPool?.init({ rest: { ...compileOptions, ...counting }, ...(o.rulesDigest !== undefined ? { digest: o.rulesDigest } : {}), ...(keep !== undefined ? { keep } : {}), full: initOnce });
   const inventory = o.inventory;
   let compiled;
   try {

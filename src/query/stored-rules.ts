@@ -8,6 +8,7 @@
  * documents that parsed: a file's broken documents were reported by the import that read it and
  * are not reported again here.
  */
+import { createHash } from 'node:crypto';
 import { decodeDocument, LEVELS, parseSigma, type RuleLevel, type SigmaCollection, type SigmaDocument } from '../sigma/index.ts';
 import type { Store } from '../store/sqlite/store.ts';
 
@@ -28,6 +29,13 @@ export interface StoredRules {
   readonly documents: number;
   /** Of those, documents whose parsed form was missing, so their file's YAML was parsed. */
   readonly parsedFromYaml: number;
+  /**
+   * When asked for (and no document was parsed from YAML): a hash of every stored row read (key,
+   * kind, path, line, parsed form) and the filters. Two loads with the same digest give the same
+   * collection: a worker thread that loaded the rules itself checks its digest against the hunt
+   * thread's (hunt/ndjson-threads.ts).
+   */
+  readonly digest?: string;
 }
 
 interface Row {
@@ -84,8 +92,18 @@ function tagsPass(tagsJson: string, wanted: readonly string[]): boolean {
   });
 }
 
+/** The digest of a load (StoredRules.digest): ~16 MB hashed for all of SigmaHQ, a few milliseconds. */
+function rowsDigest(rows: readonly Row[], filters: StoredRuleFilters): string {
+  const h = createHash('sha256').update(JSON.stringify(filters));
+  for (const r of rows) {
+    h.update(`\n${r.pk}\0${r.kind}\0${r.path}\0${r.line}\0${r.parsed?.length ?? -1}\0`);
+    if (r.parsed !== null) h.update(r.parsed);
+  }
+  return h.digest('hex');
+}
+
 /** Loads the stored rules passing `filters` (and every rule a loaded correlation names), decoded from their parsed form. */
-export function loadStoredRules(store: Store, filters: StoredRuleFilters = {}): StoredRules {
+export function loadStoredRules(store: Store, filters: StoredRuleFilters = {}, options: { readonly digest?: boolean } = {}): StoredRules {
   const rows = readRows(store, filters.source ?? null);
   const minLevel = filters.minLevel === undefined ? -1 : LEVELS.indexOf(filters.minLevel);
   let covering: Set<number> | undefined;
@@ -126,7 +144,8 @@ export function loadStoredRules(store: Store, filters: StoredRuleFilters = {}): 
     } else if (d.kind === 'correlation') collection.correlations.push(d);
     else collection.filters.push(d);
   }
-  return { collection, documents: collection.rules.length + collection.correlations.length + collection.filters.length, parsedFromYaml: stale.length };
+  const digest = options.digest === true && stale.length === 0 ? { digest: rowsDigest(rows, filters) } : {};
+  return { collection, documents: collection.rules.length + collection.correlations.length + collection.filters.length, parsedFromYaml: stale.length, ...digest };
 }
 
 /** Rows without a parsed form of this version: their files parsed (once each), the document at their line taken. */

@@ -6,8 +6,12 @@
  * must get right across range boundaries: a BOM, CRLF lines, blank lines, bad lines, events of no
  * known log source (counted), and a last line without a newline. Its events are the regression events, 95% with scrambled EventData values
  * (bench/realistic-events.mjs), with all of SigmaHQ's rules/ folder.
+ *
+ * Workers started ahead with a rule source (rule-source.ts) load the rules themselves, from a rule
+ * cache or a store, and are sent them only when their digest is not the hunt thread's: the same
+ * output either way, and the rules are sent exactly when they must be.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,8 +41,11 @@ interface Run {
   workerRanges: number;
 }
 
+/** What a run may change besides threads, plan and kills: the rules, filters, and workers started ahead with their digest. */
+type More = Partial<Pick<Hunt.HuntOptions, 'collection' | 'filters' | 'ndjsonWorkers' | 'rulesDigest'>>;
+
 /** `kill`: end every worker as it starts, or once it answered its first range. */
-async function huntWith(threads: number, assign?: (range: number) => 'caller' | number, kill?: 'at-start' | 'after-first'): Promise<Run> {
+async function huntWith(threads: number, assign?: (range: number) => 'caller' | number, kill?: 'at-start' | 'after-first', more: More = {}): Promise<Run> {
   const out: string[] = [];
   let workerRanges = 0;
   const watch = (w: Worker): void => {
@@ -54,6 +61,7 @@ async function huntWith(threads: number, assign?: (range: number) => 'caller' | 
       pipeline,
       logs: [file],
       threads,
+      ...more,
       ...(assign !== undefined ? { ndjsonAssign: assign } : {}),
       onHit: (h) => out.push(JSON.stringify(h)),
       onProblem: (p) => out.push(`problem ${JSON.stringify(p)}`),
@@ -136,5 +144,68 @@ describe('hunt over one large NDJSON file on several threads', () => {
     expect(late.workerRanges).toBeGreaterThanOrEqual(1);
     expect(late.out).toEqual(one.out);
     expect(late.summary).toEqual(one.summary);
+  });
+});
+
+describe('workers that load the rules themselves (started ahead, with a rule source)', () => {
+  // A copy of one rules folder, so that a file can change; its cache is written by the first load.
+  let rulesDir = '';
+  let cacheDir = '';
+  let loaded: Hunt.LoadedRules;
+  const everyOther = (k: number): 'caller' | number => (k % 2 === 0 ? 'caller' : 0);
+  const pool = (source: Hunt.RuleSource): NonNullable<Hunt.HuntOptions['ndjsonWorkers']> => {
+    const p = hunt.startNdjsonWorkers({ logs: [file], threads: 2, source });
+    if (p === undefined) throw new Error('no NDJSON workers');
+    return p;
+  };
+
+  beforeAll(() => {
+    rulesDir = path.join(dir, 'rules');
+    cacheDir = path.join(dir, 'cache');
+    cpSync(dataPath('sigma', 'rules', 'windows', 'process_creation'), rulesDir, { recursive: true });
+    loaded = hunt.loadRuleFiles([rulesDir], { cacheDir, digest: true });
+    expect(loaded.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('from a valid rule cache: no rules sent, the same output as one thread, with and without filters', async () => {
+    for (const filters of [undefined, { minLevel: 'high' as const }]) {
+      const base = { collection: loaded.collection, ...(filters !== undefined ? { filters } : {}) };
+      const one = await huntWith(1, undefined, undefined, base);
+      expect(one.summary.hits).toBeGreaterThan(20);
+      const workers = pool({ files: { paths: [rulesDir], cacheDir } });
+      const two = await huntWith(2, everyOther, undefined, { ...base, ndjsonWorkers: workers, rulesDigest: hunt.sourceDigest([loaded.digest])! });
+      expect(workers.rulesSent).toBe(0);
+      expect(two.workerRanges).toBeGreaterThan(0);
+      expect(two.summary).toEqual(one.summary);
+      expect(two.out).toEqual(one.out);
+    }
+  });
+
+  it('a stale cache, or rules that are not the hunt thread\'s: the worker is sent the rules, output unchanged', async () => {
+    const one = await huntWith(1, undefined, undefined, { collection: loaded.collection });
+    // Not the same digest (as when the hunt's rules changed between the two loads).
+    const other = pool({ files: { paths: [rulesDir], cacheDir } });
+    const mismatch = await huntWith(2, everyOther, undefined, { collection: loaded.collection, ndjsonWorkers: other, rulesDigest: '0'.repeat(64) });
+    expect(other.rulesSent).toBe(1);
+    expect(mismatch.workerRanges).toBeGreaterThan(0);
+    expect(mismatch.out).toEqual(one.out);
+    // A rule changed since the cache the worker reads was written: the worker loads the old rules
+    // from it (on trust), the hunt thread the new ones (through another cache folder): the digests differ.
+    const stale = path.join(dir, 'cache-stale');
+    cpSync(cacheDir, stale, { recursive: true });
+    // The change: a rule that fires no longer does, so a worker with the old rules would differ.
+    const fired = [...new Set(one.out.filter((l) => !l.startsWith('problem ')).map((l) => (JSON.parse(l) as Hunt.HuntHit).ruleFile))];
+    const oneLine = /^( {4})condition: \S.*$/m;
+    const changed = fired.find((f) => f !== undefined && oneLine.test(readFileSync(f, 'utf8')))!;
+    writeFileSync(changed, readFileSync(changed, 'utf8').replace(oneLine, "$1condition: never\n$1never:\n$1    Image|endswith: '\\\\no-such-program.exe'"));
+    const now = hunt.loadRuleFiles([rulesDir], { cacheDir, digest: true });
+    expect(now.digest).not.toBe(loaded.digest);
+    const oneNow = await huntWith(1, undefined, undefined, { collection: now.collection });
+    expect(oneNow.summary.hits).toBeLessThan(one.summary.hits);
+    const workers = pool({ files: { paths: [rulesDir], cacheDir: stale } });
+    const two = await huntWith(2, everyOther, undefined, { collection: now.collection, ndjsonWorkers: workers, rulesDigest: hunt.sourceDigest([now.digest])! });
+    expect(workers.rulesSent).toBe(1);
+    expect(two.out).toEqual(oneNow.out);
+    expect(two.summary).toEqual(oneNow.summary);
   });
 });

@@ -12,7 +12,8 @@ import { HuntRecorder } from '../../ingest/hunt/record-hunt.ts';
 import { graphFor, storePathOption, withGraph } from '../context.ts';
 import { resolveStorePath } from '../../store/location.ts';
 import { declareLogsource, LEVELS, mergeCollections, parseLogsourceArg, type RuleLevel, type SigmaCollection } from '../../sigma/index.ts';
-import { createHitWriter, defaultCacheDir, expandLogPaths, type HuntFilters, InventoryCollector, loadPipeline, loadRuleFiles, loadStoreRules, OUTPUT_FORMATS, passes, runHunt, type OutputFormat } from '../../hunt/index.ts';
+import { createHitWriter, defaultCacheDir, expandLogPaths, type HuntFilters, InventoryCollector, loadPipeline, loadRuleFiles, loadStoreRules, OUTPUT_FORMATS, passes, runHunt, sourceDigest, startNdjsonWorkers, type OutputFormat, type RuleSource, type StoreRuleFilter } from '../../hunt/index.ts';
+import type { NdjsonWorkers } from '../../hunt/ndjson-threads.ts';
 import { fullTerminalWidth, printJson, progressBar } from '../output.ts';
 import { TtpgraphError } from '../../errors.ts';
 import { parseThreads } from '../options.ts';
@@ -170,28 +171,37 @@ function fail(msg: string): void {
 
 const describe = (e: unknown): string => (e instanceof TtpgraphError ? e.describe() : (e as Error).message);
 
+/** The hunt's rules and, when `digest`, the digest of what was loaded (rule-source.ts; undefined when a part has none). */
+interface ChosenRules {
+  readonly collection: SigmaCollection;
+  readonly digest: string | undefined;
+}
+
 /** The rules: --rules files, else the store's. Undefined when there are none (the error is printed). */
-async function chooseRules(flags: HuntFlags, command: Command): Promise<SigmaCollection | undefined> {
+async function chooseRules(flags: HuntFlags, command: Command, digest: boolean): Promise<ChosenRules | undefined> {
   const parts: SigmaCollection[] = [];
+  const digests: (string | undefined)[] = [];
   const fromFiles = flags.rules !== undefined && flags.rules.length > 0;
   if (fromFiles) {
-    const loaded = loadRuleFiles(flags.rules ?? [], flags.cache ? { cacheDir: defaultCacheDir() } : {});
+    const loaded = loadRuleFiles(flags.rules ?? [], flags.cache ? { cacheDir: defaultCacheDir(), digest } : {});
     if (loaded.collection.rules.length === 0 && loaded.collection.correlations.length === 0) {
       for (const i of loaded.collection.issues) process.stderr.write(`skipped rule: ${i.file ?? ''}:${i.line ?? ''}: ${i.message}\n`);
       fail(`no usable rules in ${(flags.rules ?? []).join(', ')}`);
       return undefined;
     }
-    if (flags.fromStore !== true) return loaded.collection;
     parts.push(loaded.collection);
+    digests.push(loaded.digest);
+    if (flags.fromStore !== true) return { collection: loaded.collection, digest: digest ? sourceDigest(digests) : undefined };
   }
-  const stored = await storeRules(flags, command);
+  const stored = await storeRules(flags, command, digest);
   if (stored === undefined) return undefined;
-  parts.push(stored);
-  return parts.length === 1 ? parts[0] : mergeCollections(parts);
+  parts.push(stored.collection);
+  digests.push(stored.digest);
+  return { collection: parts.length === 1 ? parts[0]! : mergeCollections(parts), digest: digest ? sourceDigest(digests) : undefined };
 }
 
 /** The store's rules passing the hunt's filters (decoded from their stored parsed form), said on stderr. */
-async function storeRules(flags: HuntFlags, command: Command): Promise<SigmaCollection | undefined> {
+async function storeRules(flags: HuntFlags, command: Command, digest: boolean): Promise<{ collection: SigmaCollection; digest: string | undefined } | undefined> {
   const filters = huntFilters(flags);
   const howToGet = 'run `ttpgraph sync` (or `ttpgraph sync --from DIR` offline), or `ttpgraph import sigma PATH`, or name rule files with --rules PATH';
   const storePath = resolveStorePath(storePathOption(command));
@@ -201,11 +211,7 @@ async function storeRules(flags: HuntFlags, command: Command): Promise<SigmaColl
   }
   const graph = graphFor(command, 'read');
   try {
-    const got = await loadStoreRules(graph, {
-      ...(filters.minLevel !== undefined ? { minLevel: filters.minLevel } : {}),
-      ...(filters.tags !== undefined ? { tags: filters.tags } : {}),
-      ...(filters.techniques !== undefined ? { techniques: filters.techniques } : {}),
-    });
+    const got = await loadStoreRules(graph, storeFilter(flags), { digest });
     if (got.stored === 0) {
       fail(`the store ${graph.path} has no Sigma rules: ${howToGet}`);
       return undefined;
@@ -216,10 +222,35 @@ async function storeRules(flags: HuntFlags, command: Command): Promise<SigmaColl
       return undefined;
     }
     if (flags.quiet !== true) process.stderr.write(`${used.toLocaleString('en-US')} rules from the store (${got.origin})\n`);
-    return got.collection;
+    return { collection: got.collection, digest: got.digest };
   } finally {
     graph.close();
   }
+}
+
+/** What of the hunt's filters the store can apply while loading (only a shortcut: the hunt filters again). */
+function storeFilter(flags: HuntFlags): StoreRuleFilter {
+  const filters = huntFilters(flags);
+  return {
+    ...(filters.minLevel !== undefined ? { minLevel: filters.minLevel } : {}),
+    ...(filters.tags !== undefined ? { tags: filters.tags } : {}),
+    ...(filters.techniques !== undefined ? { techniques: filters.techniques } : {}),
+  };
+}
+
+/**
+ * Where the rules chooseRules will load come from, for NDJSON workers to load them themselves
+ * (rule-source.ts); undefined when they cannot without parsing YAML (--rules with --no-cache) or
+ * the store is not a file.
+ */
+function ruleSource(flags: HuntFlags, command: Command): RuleSource | undefined {
+  const fromFiles = flags.rules !== undefined && flags.rules.length > 0;
+  if (fromFiles && !flags.cache) return undefined;
+  const files = fromFiles ? { files: { paths: flags.rules ?? [], cacheDir: defaultCacheDir() } } : {};
+  if (fromFiles && flags.fromStore !== true) return files;
+  const storePath = resolveStorePath(storePathOption(command));
+  if (storePath === ':memory:' || !existsSync(storePath)) return undefined;
+  return { ...files, store: { path: storePath, filter: storeFilter(flags) } };
 }
 
 function huntFilters(flags: HuntFlags): HuntFilters {
@@ -245,7 +276,28 @@ async function huntCommand(logs: string[], flags: HuntFlags, command: Command): 
   if (flags.minLevel !== undefined && !LEVELS.includes(flags.minLevel as RuleLevel)) return fail(`--min-level "${flags.minLevel}" is not one of ${LEVELS.join(', ')}`);
   const badTechnique = (flags.technique ?? []).find((t) => !TECHNIQUE_ID.test(t));
   if (badTechnique !== undefined) return fail(`--technique "${badTechnique}" is not an ATT&CK technique ID like T1059 or T1059.001`);
-  let collection;
+  // --save with a value that is a log path: commander took the path as the label.
+  let label = typeof flags.save === 'string' ? flags.save : undefined;
+  if (label !== undefined && existsSync(label)) {
+    logs = [label, ...logs];
+    label = undefined;
+  }
+  // Workers for large NDJSON files start now, before the rules are read: starting a thread and its
+  // modules, and (from the rule cache or the store) loading the rules, overlap this thread's loading.
+  const source = flags.clickhouse === undefined ? ruleSource(flags, command) : undefined;
+  const pool =
+    flags.clickhouse === undefined && logs.length > 0
+      ? startNdjsonWorkers({ logs: expandLogPaths(logs), ...(flags.threads !== undefined ? { threads: flags.threads } : {}), ...(source !== undefined ? { source } : {}) })
+      : undefined;
+  try {
+    await huntWith(logs, label, flags, command, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function huntWith(logs: string[], label: string | undefined, flags: HuntFlags, command: Command, pool: NdjsonWorkers | undefined): Promise<void> {
+  let chosen;
   let pipe;
   try {
     pipe = loadPipeline(flags.pipeline ?? []);
@@ -258,18 +310,12 @@ async function huntCommand(logs: string[], flags: HuntFlags, command: Command): 
       if (typeof ls === 'string') return fail(ls);
       pipe = { ...pipe, pipeline: declareLogsource(pipe.pipeline, ls) };
     }
-    collection = await chooseRules(flags, command);
+    chosen = await chooseRules(flags, command, pool?.loadsRules === true);
   } catch (e) {
     return fail(describe(e));
   }
-  if (collection === undefined) return;
+  if (chosen === undefined) return;
   if (flags.clickhouse === undefined && logs.length === 0) return fail('no log files given (or hunt in ClickHouse with --clickhouse)');
-  // --save with a value that is a log path: commander took the path as the label.
-  let label = typeof flags.save === 'string' ? flags.save : undefined;
-  if (label !== undefined && existsSync(label)) {
-    logs = [label, ...logs];
-    label = undefined;
-  }
   // The store is opened (and migrated) before the hunt, so a bad --db fails at once; it is written only at the end.
   let graph: Graph | undefined;
   if (flags.save !== undefined) {
@@ -280,7 +326,7 @@ async function huntCommand(logs: string[], flags: HuntFlags, command: Command): 
     }
   }
   try {
-    await hunt(logs, flags, collection, pipe.pipeline, graph, label);
+    await hunt(logs, flags, chosen, pipe.pipeline, graph, label, pool);
   } finally {
     graph?.close();
   }
@@ -290,10 +336,11 @@ async function huntCommand(logs: string[], flags: HuntFlags, command: Command): 
 async function hunt(
   logs: string[],
   flags: HuntFlags,
-  collection: SigmaCollection,
+  { collection, digest }: ChosenRules,
   pipeline: ReturnType<typeof loadPipeline>['pipeline'],
   graph: Graph | undefined,
   label: string | undefined,
+  pool: NdjsonWorkers | undefined,
 ): Promise<void> {
   const startedAt = new Date().toISOString();
   // The server and table first: a missing URL or a bad table name is an error before any output.
@@ -353,6 +400,8 @@ async function hunt(
     collection,
     pipeline,
     logs: expandLogPaths(logs),
+    ...(pool !== undefined ? { ndjsonWorkers: pool } : {}),
+    ...(digest !== undefined ? { rulesDigest: digest } : {}),
     routing: flags.routing,
     ...(inventory !== undefined ? { inventory } : {}),
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),

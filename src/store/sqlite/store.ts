@@ -122,17 +122,40 @@ export function openStore(storePath: string, options: OpenStoreOptions = {}): St
   } catch (err) {
     throw new TtpgraphError('store-error', `cannot open store: ${(err as Error).message}`, { source: storePath }, { cause: err });
   }
-  try {
-    db.pragma('busy_timeout = 10000');
-    if (!isMemory) db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    migrate(db, storePath);
-    db.pragma('cache_size = -65536');
-  } catch (err) {
-    throw openFailed(db, err, storePath);
+  const started = Date.now();
+  for (;;) {
+    try {
+      db.pragma('busy_timeout = 10000');
+      if (!isMemory) db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, storePath);
+      db.pragma('cache_size = -65536');
+      return new Store(db, storePath);
+    } catch (err) {
+      // Every step is idempotent and the migration a transaction, so a busy store is tried again.
+      if (!isBusy(err) || Date.now() - started > OPEN_BUSY_RETRY_MS) throw openFailed(db, err, storePath);
+      sleepSync(5 + Math.random() * 45);
+    }
   }
-  return new Store(db, storePath);
+}
+
+/**
+ * How long an open retries a store that SQLite reports busy. The busy timeout covers ordinary
+ * waits, but SQLite returns SQLITE_BUSY at once, without waiting, where waiting could deadlock: seen
+ * when several processes create one new store at once (the switch to WAL, the first migration), at
+ * most a few times in thousands of runs, and then only on a loaded machine.
+ */
+const OPEN_BUSY_RETRY_MS = 10_000;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Blocks this thread for `ms` (the open is synchronous, as better-sqlite3 is). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Errors of a read-only open that mean "this location cannot be written", not "this is no store". */

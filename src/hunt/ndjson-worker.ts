@@ -8,7 +8,7 @@
  * it waits, without blocking, for the hunt thread to hand results on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileCollection, type Engine, type Pipeline, type SigmaCollection } from '../sigma/index.ts';
+import type { Engine, Pipeline, SigmaCollection } from '../sigma/index.ts';
 import { compileForWorker } from './evtx-match.ts';
 import { ANYONE, NONE, SharedRanges, WAIT, type RangeShare } from './ndjson-ranges.ts';
 import { initFromText, matchJob, type NdjsonInitRest, type NdjsonWorkerMessage, type NdjsonWorkerNeed } from './ndjson-threads.ts';
@@ -56,8 +56,7 @@ function ready(e: Engine, init: NdjsonInitRest): void {
 /** The hunt's rules from this thread's own load: those the hunt keeps, compiled as the hunt thread compiles them. */
 function compileOwn(loaded: SigmaCollection, keep: readonly number[] | undefined, init: NdjsonInitRest): Engine {
   const rules = keep === undefined ? loaded.rules : keep.map((i) => loaded.rules[i]!);
-  const collection: SigmaCollection = { rules, filters: loaded.filters, correlations: [], issues: [] };
-  return compileCollection(collection, { pipeline: init.pipeline, ...(init.routing !== undefined ? { routing: init.routing } : {}) }).engine;
+  return compileForWorker({ ...init, collection: { rules, filters: loaded.filters, correlations: [], issues: [] } });
 }
 
 async function handle(m: NdjsonWorkerMessage): Promise<void> {

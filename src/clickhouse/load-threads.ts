@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ndjsonLine } from '../hunt/inputs/ndjson.ts';
-import { eventRow, RowBinaryWriter, writeRowBinary } from '../sigma/backend/clickhouse/row.ts';
+import { RowBinaryWriter, writeEventRow } from '../sigma/backend/clickhouse/row.ts';
 
 /** Bytes per range: ~5,000 realistic events. */
 export const RANGE_BYTES = 8 * 1024 * 1024;
@@ -48,7 +48,7 @@ export function rowsOfRange(job: RangeJob): RangeRows {
       problems.push({ line, message: got.item.message });
       continue;
     }
-    writeRowBinary(eventRow(got.item.event, job.source, line), w);
+    writeEventRow(w, got.item.event, job.source, line, buf, got.item.jsonStart, got.item.jsonEnd);
     events++;
   }
   return { id: job.id, rows: w.take(), events, problems };

@@ -7,7 +7,7 @@ import { fileReason } from '../errors.ts';
 import { openLogFile } from '../hunt/inputs/open.ts';
 import { pickReader, READERS } from '../hunt/inputs/index.ts';
 import type { InputItem, LogFile, LogReader } from '../hunt/inputs/reader.ts';
-import { eventRow, RowBinaryWriter, writeRowBinary } from '../sigma/backend/clickhouse/row.ts';
+import { RowBinaryWriter, writeEventRow } from '../sigma/backend/clickhouse/row.ts';
 import type { ClickhouseClient } from './client.ts';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_RECORD_BYTES } from '../hunt/inputs/open.ts';
@@ -85,7 +85,7 @@ export async function loadLogs(client: ClickhouseClient, o: LoadOptions): Promis
           o.onProblem?.({ kind: 'input', message: `${item.source}:${item.line ?? '?'}: ${item.message}` });
           continue;
         }
-        writeRowBinary(eventRow(item.event, item.source, item.line), rows);
+        writeEventRow(rows, item.event, item.source, item.line, item.json, item.jsonStart, item.jsonEnd);
         events++;
         if (full()) await flush();
         if (++sinceProgress >= 4096) {

@@ -14,6 +14,10 @@
  * `<Tag>_<Attribute>` names (Windows records), and every dotted path of the JSON (other shapes).
  */
 import { eventContext, eventHost, eventLeaves, eventTimeMs, getField, unwrap, SHAPE_EVTX, type EventContext } from '../../runtime/event.ts';
+import { RowBinaryWriter } from './row-binary.ts';
+import { isStringifyForm } from './stringify-form.ts';
+
+export { RowBinaryWriter };
 
 export const KIND_STRING = 1;
 export const KIND_NUMBER = 2;
@@ -67,7 +71,7 @@ function pathNames(v: unknown, prefix: string, out: Set<string>, depth: number):
   }
 }
 
-function names(ctx: EventContext): string[] {
+function names(ctx: EventContext): Set<string> {
   const out = new Set<string>();
   if (ctx.data !== undefined) for (const k of Object.keys(ctx.data)) out.add(k);
   if (ctx.user !== undefined) for (const k of Object.keys(ctx.user)) out.add(k);
@@ -82,7 +86,7 @@ function names(ctx: EventContext): string[] {
     if (ctx.sys !== undefined) for (const k of ['EventID', 'Channel', 'Computer', 'Provider_Name', 'Provider_Guid', 'EventRecordID', 'Task', 'Opcode', 'Version']) out.add(k);
     pathNames(ctx.raw, '', out, 0);
   }
-  return [...out];
+  return out;
 }
 
 function kindOf(v: unknown): number {
@@ -104,162 +108,158 @@ function elements(v: readonly unknown[], out: unknown[], depth = 0): void {
   }
 }
 
-/** The row for one event read from `source` at 1-based `line`. */
-export function eventRow(event: unknown, source: string, line: number): EventRow {
-  const ctx = eventContext(event);
-  const row: EventRow = {
-    time: 0,
-    time_ms: 0,
-    host: '',
-    channel: '',
-    event_id: '',
-    provider: '',
-    record_id: 0,
-    source,
-    line,
-    'fields.name': [],
-    'fields.key': [],
-    'fields.value': [],
-    'fields.kind': [],
-    'multi.name': [],
-    'multi.value': [],
-    'multi.kind': [],
-    extra_leaves: [],
-    raw: JSON.stringify(event),
-  };
-  const held = new Map<string, number>();
-  const hold = (s: string): void => {
-    held.set(s, (held.get(s) ?? 0) + 1);
-  };
+/**
+ * What a row holds besides its source, line and raw JSON, in arrays reused from one event to the
+ * next (the first `*Count` entries are this event's): building rows allocates no arrays per event.
+ */
+interface RowParts {
+  time: number;
+  time_ms: number;
+  host: string;
+  channel: string;
+  event_id: string;
+  provider: string;
+  record_id: number;
+  fieldCount: number;
+  readonly names: string[];
+  readonly values: string[];
+  readonly kinds: number[];
+  multiCount: number;
+  readonly multiNames: string[];
+  readonly multiValues: string[];
+  readonly multiKinds: number[];
+  extraCount: number;
+  readonly extra: string[];
+}
+
+const parts: RowParts = { time: 0, time_ms: 0, host: '', channel: '', event_id: '', provider: '', record_id: 0, fieldCount: 0, names: [], values: [], kinds: [], multiCount: 0, multiNames: [], multiValues: [], multiKinds: [], extraCount: 0, extra: [] };
+const held = new Set<string>();
+const els: unknown[] = [];
+
+/** looseKey of field names seen before (a few hundred in real logs; bounded against odd ones). */
+const keys = new Map<string, string>();
+function cachedLooseKey(name: string): string {
+  let k = keys.get(name);
+  if (k === undefined) {
+    if (keys.size >= 100_000) keys.clear();
+    k = looseKey(name);
+    keys.set(name, k);
+  }
+  return k;
+}
+
+/** Fills `parts` (the module's one RowParts) for one event. */
+function collect(ctx: EventContext): RowParts {
+  const p = parts;
+  let nf = 0;
+  let nm = 0;
+  held.clear();
   for (const name of names(ctx)) {
     const got = getField(ctx, name);
     if (got === undefined) continue;
     const v = Array.isArray(got) ? got : unwrap(got);
     const kind = kindOf(v);
-    row['fields.name'].push(name);
-    row['fields.key'].push(looseKey(name));
-    row['fields.value'].push(scalar(v));
-    row['fields.kind'].push(kind);
-    if (kind <= KIND_BOOL) hold(scalar(v));
+    const value = scalar(v);
+    p.names[nf] = name;
+    p.values[nf] = value;
+    p.kinds[nf] = kind;
+    nf++;
+    if (kind <= KIND_BOOL) held.add(value);
     if (Array.isArray(v)) {
-      const els: unknown[] = [];
+      els.length = 0;
       elements(v, els);
       for (const el of els) {
         const k = kindOf(el);
-        row['multi.name'].push(name);
-        row['multi.value'].push(scalar(el));
-        row['multi.kind'].push(k);
-        if (k <= KIND_BOOL) hold(scalar(el));
+        const ev = scalar(el);
+        p.multiNames[nm] = name;
+        p.multiValues[nm] = ev;
+        p.multiKinds[nm] = k;
+        nm++;
+        if (k <= KIND_BOOL) held.add(ev);
       }
     }
   }
-  // Leaves no entry holds (as many times as they occur beyond the held ones: a set would do, the
-  // multiset keeps the rule simple to check).
-  for (const leaf of eventLeaves(ctx)) {
-    const n = held.get(leaf);
-    if (n !== undefined && n > 0) held.set(leaf, n - 1);
-    else if (n === undefined) row.extra_leaves.push(leaf);
-  }
+  p.fieldCount = nf;
+  p.multiCount = nm;
+  // The event's scalar leaves whose value no entry holds (so that keywords still search every leaf).
+  let nx = 0;
+  for (const leaf of eventLeaves(ctx)) if (!held.has(leaf)) p.extra[nx++] = leaf;
+  p.extraCount = nx;
   const low = (f: string): string => {
     const v = getField(ctx, f);
     const u = Array.isArray(v) ? undefined : unwrap(v);
     return scalar(u).toLowerCase();
   };
-  row.channel = low('Channel');
-  row.event_id = low('EventID');
-  row.provider = scalar(unwrap(getField(ctx, 'Provider_Name')));
+  p.channel = low('Channel');
+  p.event_id = low('EventID');
+  p.provider = scalar(unwrap(getField(ctx, 'Provider_Name')));
   const rid = Number(scalar(unwrap(getField(ctx, 'EventRecordID'))));
-  row.record_id = Number.isSafeInteger(rid) && rid >= 0 ? rid : 0;
+  p.record_id = Number.isSafeInteger(rid) && rid >= 0 ? rid : 0;
+  p.time = 0;
+  p.time_ms = 0;
   const ms = eventTimeMs(ctx);
   if (ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms < 4_102_444_800_000) {
-    row.time_ms = Math.floor(ms);
-    row.time = Math.floor(ms / 1000);
+    p.time_ms = Math.floor(ms);
+    p.time = Math.floor(ms / 1000);
   }
-  row.host = eventHost(ctx) ?? '';
-  return row;
+  p.host = eventHost(ctx) ?? '';
+  return p;
+}
+
+/** The row for one event read from `source` at 1-based `line`. */
+export function eventRow(event: unknown, source: string, line: number): EventRow {
+  const p = collect(eventContext(event));
+  return {
+    time: p.time,
+    time_ms: p.time_ms,
+    host: p.host,
+    channel: p.channel,
+    event_id: p.event_id,
+    provider: p.provider,
+    record_id: p.record_id,
+    source,
+    line,
+    'fields.name': p.names.slice(0, p.fieldCount),
+    'fields.key': p.names.slice(0, p.fieldCount).map(cachedLooseKey),
+    'fields.value': p.values.slice(0, p.fieldCount),
+    'fields.kind': p.kinds.slice(0, p.fieldCount),
+    'multi.name': p.multiNames.slice(0, p.multiCount),
+    'multi.value': p.multiValues.slice(0, p.multiCount),
+    'multi.kind': p.multiKinds.slice(0, p.multiCount),
+    extra_leaves: p.extra.slice(0, p.extraCount),
+    raw: JSON.stringify(event),
+  };
 }
 
 /**
- * Rows in ClickHouse's RowBinary format, written straight into one growing buffer: the fastest
- * insert format for the server to read (no text parsing, no escaping) and for us to write (no JSON
- * of the row). Columns in the table's order (schema.ts): DateTime as UInt32, Int64 and UInt64
- * little-endian, strings and arrays as a LEB128 length then their bytes / elements.
+ * Appends the row of one event to `w` (what writeRowBinary(eventRow(...)) writes, without the
+ * row object). `json`: the UTF-8 text the event was parsed from, `json[start..end)`, when the reader
+ * has it; when it is exactly JSON.stringify's form (stringify-form.ts) its bytes are the raw column.
  */
-export class RowBinaryWriter {
-  private buf: Buffer;
-  private pos = 0;
-  rows = 0;
-  /** `reuse`: after take(), start a new buffer of the same size (false: the writer is done). */
-  private readonly reuse: boolean;
-  constructor(initialBytes = 1 << 20, reuse = true) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
-    this.reuse = reuse;
-  }
-  get bytes(): number {
-    return this.pos;
-  }
-  /** The rows written so far (a copy-free view; the writer starts over). */
-  take(): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.pos);
-    this.buf = this.reuse ? Buffer.allocUnsafe(Math.max(1 << 20, this.buf.length)) : Buffer.alloc(0);
-    this.pos = 0;
-    this.rows = 0;
-    return out;
-  }
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-  private varint(n: number): void {
-    this.room(10);
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.pos++] = n;
-  }
-  u8(n: number): void {
-    this.room(1);
-    this.buf[this.pos++] = n;
-  }
-  u32(n: number): void {
-    this.room(4);
-    this.buf.writeUInt32LE(n >>> 0, this.pos);
-    this.pos += 4;
-  }
-  /** Int64 / UInt64 of a non-negative safe integer (the row's numbers are). */
-  i64(n: number): void {
-    this.room(8);
-    this.buf.writeUInt32LE(n % 0x1_0000_0000, this.pos);
-    this.buf.writeUInt32LE(Math.floor(n / 0x1_0000_0000), this.pos + 4);
-    this.pos += 8;
-  }
-  str(s: string): void {
-    // At most 3 bytes per UTF-16 unit. Written after a one-byte length, moved when it needs more.
-    const max = s.length * 3;
-    this.room(max + 10);
-    const n = this.buf.write(s, this.pos + 1, max, 'utf8');
-    if (n < 0x80) {
-      this.buf[this.pos] = n;
-      this.pos += 1 + n;
-      return;
-    }
-    const lenBytes = n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
-    this.buf.copyWithin(this.pos + lenBytes, this.pos + 1, this.pos + 1 + n);
-    this.varint(n);
-    this.pos += n;
-  }
-  strings(a: readonly string[]): void {
-    this.varint(a.length);
-    for (const s of a) this.str(s);
-  }
-  bytesArray(a: readonly number[]): void {
-    this.varint(a.length);
-    this.room(a.length);
-    for (const x of a) this.buf[this.pos++] = x;
-  }
+export function writeEventRow(w: RowBinaryWriter, event: unknown, source: string, line: number, json?: Uint8Array, start = 0, end = json?.length ?? 0): void {
+  const p = collect(eventContext(event));
+  w.u32(p.time);
+  w.i64(p.time_ms);
+  w.str(p.host);
+  w.str(p.channel);
+  w.str(p.event_id);
+  w.str(p.provider);
+  w.i64(p.record_id);
+  w.str(source);
+  w.i64(line);
+  const nf = p.fieldCount;
+  w.strings(p.names, nf);
+  w.varint(nf);
+  for (let i = 0; i < nf; i++) w.str(cachedLooseKey(p.names[i] as string));
+  w.strings(p.values, nf);
+  w.bytesArray(p.kinds, nf);
+  w.strings(p.multiNames, p.multiCount);
+  w.strings(p.multiValues, p.multiCount);
+  w.bytesArray(p.multiKinds, p.multiCount);
+  w.strings(p.extra, p.extraCount);
+  if (json !== undefined && isStringifyForm(json, start, end, event)) w.utf8(json, start, end);
+  else w.str(JSON.stringify(event));
+  w.rows++;
 }
 
 /** Appends one row (eventRow) to `w` in RowBinary, columns in the table's order. */

@@ -125,11 +125,12 @@ export class ClickhouseClient {
    * (18.16's keep_alive_timeout is 3 s; a busy loader can be that long between batches) fails the
    * request it is reused for, and an insert, unlike a query, cannot be sent again safely.
    */
-  private insert(url: string, body: string | Uint8Array<ArrayBuffer>): Promise<void> {
+  /** POSTs `body` (a string, bytes, or byte pieces sent one after another: no joined copy). */
+  private insert(url: string, body: string | Uint8Array<ArrayBuffer> | readonly Uint8Array<ArrayBuffer>[]): Promise<void> {
     const u = new URL(url);
     const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<void>((resolve, reject) => {
-      const req = request(u, { method: 'POST', agent: false, headers: { ...this.headers(), 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) } }, (res) => {
+      const req = request(u, { method: 'POST', agent: false, headers: { ...this.headers(), 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : Array.isArray(body) ? body.reduce((n, b) => n + b.byteLength, 0) : (body as Uint8Array).byteLength) } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new ClickhouseError(`ClickHouse at ${this.target.display}: cannot connect (${this.scrub(e.message)})`)));
@@ -140,7 +141,10 @@ export class ClickhouseClient {
         });
       });
       req.on('error', (e: NodeJS.ErrnoException) => reject(new ClickhouseError(`ClickHouse at ${this.target.display}: cannot connect (${this.scrub(e.code ?? e.message)})`)));
-      req.end(body);
+      if (Array.isArray(body)) {
+        for (const b of body as readonly Uint8Array[]) req.write(b);
+        req.end();
+      } else req.end(body);
     });
   }
 
@@ -155,8 +159,8 @@ export class ClickhouseClient {
     await this.insert(this.url({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, input_format_skip_unknown_fields: '0', insert_distributed_sync: '1' }), rows);
   }
 
-  /** Inserts rows given in RowBinary (columns in the table's order). */
-  async insertRowBinary(table: string, rows: Uint8Array<ArrayBuffer>): Promise<void> {
+  /** Inserts rows given in RowBinary (columns in the table's order), as one buffer or pieces of one body. */
+  async insertRowBinary(table: string, rows: Uint8Array<ArrayBuffer> | readonly Uint8Array<ArrayBuffer>[]): Promise<void> {
     await this.insert(this.url({ query: `INSERT INTO ${table} FORMAT RowBinary`, insert_distributed_sync: '1' }), rows);
   }
 

@@ -25,11 +25,16 @@ export interface LoadOptions {
    * default: one per core, at most 4; 0: this thread only.
    */
   readonly threads?: number;
+  /** Inserts in flight at once (default DEFAULT_STREAMS, 2), each a batch of its own. */
+  readonly streams?: number;
   /** Bytes per range a worker thread takes (default RANGE_BYTES, 8 MB; files under two ranges stay on this thread). */
   readonly rangeBytes?: number;
   onProblem?(p: { kind: 'input' | 'file'; message: string }): void;
   onProgress?(p: { file: string; fileIndex: number; files: number; bytes: number; size: number; events: number }): void;
 }
+
+/** Inserts in flight at once: two let the server use both cores of a small machine (docs/benchmarks.md, issue 17 sixth round). */
+export const DEFAULT_STREAMS = 1;
 
 export interface LoadSummary {
   readonly files: number;
@@ -53,8 +58,11 @@ export async function loadLogs(client: ClickhouseClient, o: LoadOptions): Promis
   let pending: Uint8Array<ArrayBuffer>[] = [];
   let pendingRows = 0;
   let pendingBytes = 0;
-  // One insert in flight while the next batch is built: reading and sending overlap.
-  let inflight: Promise<void> | undefined;
+  // Up to `streams` inserts in flight while the next batch is built: reading and sending overlap,
+  // and the server, whose insert is mostly one thread per statement, can use more than one core.
+  // Each batch is a whole statement, so the table holds the same rows whichever finishes first.
+  const streams = Math.max(1, o.streams ?? DEFAULT_STREAMS);
+  const inflight = new Set<Promise<void>>();
   const flush = async (): Promise<void> => {
     if (rows.rows > 0) {
       pendingRows += rows.rows;
@@ -62,13 +70,19 @@ export async function loadLogs(client: ClickhouseClient, o: LoadOptions): Promis
       pending.push(rows.take());
     }
     if (pendingRows === 0) return;
-    const body = pending.length === 1 ? (pending[0] as Uint8Array<ArrayBuffer>) : new Uint8Array(Buffer.concat(pending, pendingBytes));
+    const body = pending;
     pending = [];
     pendingRows = 0;
     pendingBytes = 0;
-    if (inflight !== undefined) await inflight;
+    while (inflight.size >= streams) await Promise.race(inflight);
     batches++;
-    inflight = client.insertRowBinary(o.table, body);
+    const sent: Promise<void> = client.insertRowBinary(o.table, body).then(() => {
+      inflight.delete(sent);
+    });
+    // Awaited later (race above, or the end); marked handled now so that a failure while the next
+    // batch is built is not an unhandled rejection.
+    sent.catch(() => undefined);
+    inflight.add(sent);
   };
   const full = (): boolean => pendingRows + rows.rows >= batchRows || pendingBytes + rows.bytes >= batchBytes;
   const script = loadWorkerScript();
@@ -142,7 +156,7 @@ export async function loadLogs(client: ClickhouseClient, o: LoadOptions): Promis
       o.onProgress?.({ file: path, fileIndex: fi + 1, files: o.logs.length, bytes: file.size, size: file.size, events });
     }
     await flush();
-    if (inflight !== undefined) await inflight;
+    await Promise.all(inflight);
   } finally {
     await pool?.close();
   }

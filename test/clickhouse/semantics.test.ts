@@ -18,6 +18,7 @@ import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.t
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
 import { convertCollection, correlationQuery, groupQuery, LEAVES, PREFILTER_LITERALS, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
+import { eventRow, RowBinaryWriter, writeRowBinary } from '../../src/sigma/backend/clickhouse/row.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
 
 const sysmon = (eid: number, data: Record<string, unknown>, rid: number, computer = 'HOST-A') => ({
@@ -398,6 +399,51 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(problems['one']![0]).toMatch(/ranges\.ndjson:7: not JSON/);
     expect(await content('ranges_threads')).toBe(await content('ranges_one'));
     expect(await content('ranges_one')).toMatch(/^291\t/);
+  });
+
+  it('loads the reference rows whatever the lines look like, from one or several inserts in flight', async () => {
+    // Lines in JSON.stringify's form (their bytes become the raw column) and lines written otherwise
+    // (spaces, a fraction, escapes JSON.stringify does not write, a repeated key, an index-like key,
+    // non-ASCII): the table holds, column for column, the rows eventRow builds, on this thread and on
+    // worker threads, with one insert in flight or three.
+    const threaded = (await import(path.join(process.cwd(), 'dist/clickhouse/load.js'))) as { loadLogs: typeof loadLogs };
+    const file = path.join(dir, 'forms.ndjson');
+    const odd = ['{"a": 1, "b": [1.50, "x\\/y"]}', '{"n":1e3,"s":"\\u0041\\u00e9"}', '{"k":1,"k":2}', '{"b":1,"1":2}', '{"t":"Ärger 😀","v":-0}', '{"Event":{"System":{"Channel":"Security","EventID":4688},"EventData":{"CommandLine":"a\\tb"}}}'];
+    const lines: string[] = [];
+    for (let i = 0; i < 240; i++) lines.push(i % 31 === 3 ? '{bad' : i % 4 === 1 ? odd[(i >> 2) % odd.length]! : JSON.stringify(EVENTS[i % EVENTS.length]));
+    writeFileSync(file, lines.join('\n') + '\n');
+    const reference = new RowBinaryWriter();
+    lines.forEach((l, i) => {
+      if (l !== '{bad') writeRowBinary(eventRow(JSON.parse(l), file, i + 1), reference);
+    });
+    const content = async (t: string) => (await client.exec(`SELECT count(), sum(cityHash64(time, time_ms, host, channel, event_id, provider, record_id, source, line, fields.name, fields.key, fields.value, fields.kind, multi.name, multi.value, multi.kind, extra_leaves, raw)) FROM ${t}`)).trim();
+    for (const s of schemaStatements({ table: 'forms_ref' })) await client.exec(s);
+    await client.insertRowBinary('forms_ref', reference.take());
+    const want = await content('forms_ref');
+    expect(want).toMatch(/^232\t/);
+    for (const [name, load, threads, streams] of [['one', loadLogs, 0, 1], ['three', loadLogs, 0, 3], ['threads', threaded.loadLogs, 2, 3]] as const) {
+      const t = `forms_${name}`;
+      for (const s of schemaStatements({ table: t })) await client.exec(s);
+      // The client itself, counting the inserts it has in flight.
+      let now = 0;
+      let most = 0;
+      const counting = Object.create(client) as ClickhouseClient;
+      counting.insertRowBinary = async (table, rows) => {
+        most = Math.max(most, ++now);
+        try {
+          await client.insertRowBinary(table, rows);
+        } finally {
+          now--;
+        }
+      };
+      const problems: string[] = [];
+      const r = await load(counting, { table: t, logs: [file], threads, streams, batchRows: 10, rangeBytes: 2048, onProblem: (p) => problems.push(p.message) });
+      expect(r.events).toBe(232);
+      expect(problems).toEqual([4, 35, 66, 97, 128, 159, 190, 221].map((n) => `${file}:${n}: not JSON: ${problems[0]!.split(': not JSON: ')[1]}`));
+      expect(r.batches).toBeGreaterThan(10);
+      expect(most, name).toBe(streams);
+      expect(await content(t), name).toBe(want);
+    }
   });
 
   it('hunts a Distributed table over two shards with the same hits as one node', async () => {

@@ -24,6 +24,7 @@ interface LoadFlags {
   create: boolean;
   batch?: number;
   threads?: number;
+  streams?: number;
   quiet?: boolean;
 }
 
@@ -65,6 +66,11 @@ export function registerClickhouseCommands(program: Command): void {
       if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw new Error('--threads: a number of threads from 0 to 64');
       return n;
     })
+    .option('--streams <n>', 'INSERT statements in flight at once, each a batch of its own (default 2)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 1 || n > 16) throw new Error('--streams: a number of inserts from 1 to 16');
+      return n;
+    })
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText('after', '\nA URL on the command line is visible to other users of this machine (ps); prefer --url-file or $TTPGRAPH_CLICKHOUSE_URL for passwords.\nExit status: 0 loaded, 2 a file could not be read or the server refused.')
     .action(async (args: string[], flags: LoadFlags) => {
@@ -89,6 +95,7 @@ export function registerClickhouseCommands(program: Command): void {
           logs: expandLogPaths(logs),
           ...(flags.batch !== undefined ? { batchRows: flags.batch } : {}),
           ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+          ...(flags.streams !== undefined ? { streams: flags.streams } : {}),
           onProblem: (p) => {
             bar.done();
             if (p.kind === 'file') fileErrors++;

@@ -130,7 +130,7 @@ export class ClickhouseClient {
     const u = new URL(url);
     const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<void>((resolve, reject) => {
-      const req = request(u, { method: 'POST', agent: false, headers: { ...this.headers(), 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : Array.isArray(body) ? body.reduce((n, b) => n + b.byteLength, 0) : (body as Uint8Array).byteLength) } }, (res) => {
+      const req = request(u, { method: 'POST', agent: false, headers: { ...this.headers(), 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : bodyBytes(body)) } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new ClickhouseError(`ClickHouse at ${this.target.display}: cannot connect (${this.scrub(e.message)})`)));
@@ -186,6 +186,13 @@ export class ClickhouseClient {
     rest += decoder.decode();
     if (rest.trim() !== '') onRow(parseRow(rest, this.target.display));
   }
+}
+
+function bodyBytes(body: Uint8Array | readonly Uint8Array[]): number {
+  if (!Array.isArray(body)) return (body as Uint8Array).byteLength;
+  let n = 0;
+  for (const b of body as readonly Uint8Array[]) n += b.byteLength;
+  return n;
 }
 
 function parseRow(line: string, display: string): Record<string, unknown> {

@@ -71,6 +71,22 @@ function pathNames(v: unknown, prefix: string, out: Set<string>, depth: number):
   }
 }
 
+/** `<Tag>_<Attribute>` names seen before, the same string each time (no concatenation and hashing per event). */
+const attrNames = new Map<string, Map<string, string>>();
+function attrName(tag: string, attr: string): string {
+  let m = attrNames.get(tag);
+  if (m === undefined) {
+    if (attrNames.size >= 10_000) attrNames.clear();
+    attrNames.set(tag, (m = new Map()));
+  }
+  let n = m.get(attr);
+  if (n === undefined) {
+    if (m.size >= 10_000) m.clear();
+    m.set(attr, (n = `${tag}_${attr}`));
+  }
+  return n;
+}
+
 function names(ctx: EventContext): Set<string> {
   const out = new Set<string>();
   if (ctx.data !== undefined) for (const k of Object.keys(ctx.data)) out.add(k);
@@ -80,7 +96,7 @@ function names(ctx: EventContext): Set<string> {
     for (const [tag, v] of Object.entries(sys)) {
       out.add(tag);
       const attrs = isObj(v) ? v['#attributes'] : undefined;
-      if (isObj(attrs)) for (const a of Object.keys(attrs)) out.add(`${tag}_${a}`);
+      if (isObj(attrs)) for (const a of Object.keys(attrs)) out.add(attrName(tag, a));
     }
   } else {
     if (ctx.sys !== undefined) for (const k of ['EventID', 'Channel', 'Computer', 'Provider_Name', 'Provider_Guid', 'EventRecordID', 'Task', 'Opcode', 'Version']) out.add(k);

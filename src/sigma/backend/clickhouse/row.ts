@@ -77,7 +77,7 @@ function attrName(tag: string, attr: string): string {
   let m = attrNames.get(tag);
   if (m === undefined) {
     if (attrNames.size >= 10_000) attrNames.clear();
-    attrNames.set(tag, (m = new Map()));
+    attrNames.set(tag, (m = new Map<string, string>()));
   }
   let n = m.get(attr);
   if (n === undefined) {

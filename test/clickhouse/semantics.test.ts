@@ -458,6 +458,9 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(sql).toContain("'^(?:evil )')");
     expect(sql).toContain("'keyprefix(?:00x|01x|");
     expect(sql).toContain("'~(?:tilde0q|tilde10q|");
+    // Field names are looked up as numbers (one hash lookup per entry), not searched as strings per name.
+    expect(sql).toMatch(/arrayMap\(x -> transform\(x, \['Image', 'Application', 'Channel', [^\]]*'CommandLine'\], \[[\d, ]+\], 0\), fields\.name\) AS name_codes/);
+    expect(sql).not.toContain('indexOf(fields.name');
     const remote: HuntHit[] = [];
     const near: HuntHit[] = [];
     const problems: string[] = [];

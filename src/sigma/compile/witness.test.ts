@@ -3,7 +3,7 @@
  * wrong: every event the rule matches must hold, for every set, one of its literals in a leaf.
  */
 import { describe, expect, it } from 'vitest';
-import { andCnf, itemCnf, orCnf, regexCnf, usableLiteral, type Cnf } from './witness.ts';
+import { andCnf, itemCnf, itemRuns, literalPlace, orCnf, regexCnf, usableLiteral, type Cnf } from './witness.ts';
 import { parseSigma } from '../parse/rule.ts';
 import type { DetectionItem } from '../rule/model.ts';
 
@@ -138,5 +138,41 @@ describe('regex witnesses', () => {
       }
     }
     expect(checked).toBeGreaterThan(1000);
+  });
+});
+
+describe('where a literal lies (itemRuns, literalPlace)', () => {
+  const runs = (detection: string) => items(detection).flatMap(itemRuns);
+  it('each run of a pattern at its place: whole value, start, end, anywhere', () => {
+    expect(runs("sel:\n  a: 'Evil.exe'\ncondition: sel")).toEqual([{ text: 'evil.exe', place: 'whole' }]);
+    expect(runs("sel:\n  a|startswith: 'C:\\Temp\\'\ncondition: sel")).toEqual([{ text: 'c:\\temp\\', place: 'start' }]);
+    expect(runs("sel:\n  a|endswith: '\\Evil.exe'\ncondition: sel")).toEqual([{ text: '\\evil.exe', place: 'end' }]);
+    expect(runs("sel:\n  a|contains: 'evil'\ncondition: sel")).toEqual([{ text: 'evil', place: 'any' }]);
+    expect(runs("sel:\n  a: 'C:/Win*/evil?.exe'\ncondition: sel")).toEqual([
+      { text: 'c:/win', place: 'start' },
+      { text: '/evil', place: 'any' },
+      { text: '.exe', place: 'end' },
+    ]);
+  });
+  it('keywords, regexes: anywhere; neq: nothing', () => {
+    expect(runs('keywords:\n  - Mimikatz\ncondition: keywords')).toEqual([{ text: 'mimikatz', place: 'any' }]);
+    expect(runs("sel:\n  a|re: '^evil\\.exe$'\ncondition: sel")).toEqual([{ text: 'evil.exe', place: 'any' }]);
+    expect(runs('sel:\n  a|neq: evil.exe\ncondition: sel')).toEqual([]);
+  });
+  it('a literal gets the weakest place of every run that holds it', () => {
+    // `\\a.exe` ends one value and is inside the other: anywhere (a value ending in `\\a.exe\\b`
+    // matches the second; the witness keeps only `\\a.exe`, which the first gives).
+    const r = runs("sel:\n  a|endswith: '\\a.exe'\nsel2:\n  a|contains: 'x\\a.exe'\ncondition: sel or sel2");
+    expect(literalPlace(r, '\\a.exe')).toBe('any');
+    expect(literalPlace(runs("sel:\n  a|endswith: ['\\a.exe', 'x\\a.exe']\ncondition: sel"), '\\a.exe')).toBe('end');
+    // Inside a longer run: the place of its end or start only when it is there.
+    expect(literalPlace([{ text: 'c:\\x\\a.exe', place: 'whole' }], '\\a.exe')).toBe('end');
+    expect(literalPlace([{ text: 'c:\\x\\a.exe', place: 'whole' }], 'c:\\x')).toBe('start');
+    expect(literalPlace([{ text: 'c:\\x\\a.exe', place: 'whole' }], '\\x\\')).toBe('any');
+    expect(literalPlace([{ text: 'c:\\x\\a.exe', place: 'whole' }], 'c:\\x\\a.exe')).toBe('whole');
+    expect(literalPlace([{ text: 'abcabc', place: 'start' }], 'abc')).toBe('start');
+    expect(literalPlace([{ text: 'abc', place: 'end' }, { text: 'abc', place: 'start' }], 'abc')).toBe('any');
+    expect(literalPlace([{ text: 'abc', place: 'whole' }, { text: 'abc', place: 'end' }], 'abc')).toBe('end');
+    expect(literalPlace([{ text: 'abc', place: 'end' }], 'zz')).toBeUndefined();
   });
 });

@@ -156,6 +156,76 @@ export function itemCnf(item: DetectionItem): Cnf {
   return item.all ? andCnf(parts) : orCnf(parts);
 }
 
+/**
+ * Where a literal run lies in a value matched through its pattern: the whole value (no wildcard),
+ * its start (no wildcard before it), its end (none after it), or anywhere. Not part of the witness
+ * (the engine's index looks for literals anywhere); other engines that test a value for a witness
+ * literal (the ClickHouse backend's prefilters) may test an anchored literal the cheaper way.
+ */
+export type LiteralPlace = 'whole' | 'start' | 'end' | 'any';
+
+/** A literal run of an item's value pattern (lower-cased) and where it lies in a value that pattern matches. */
+export interface PlacedRun {
+  readonly text: string;
+  readonly place: LiteralPlace;
+}
+
+/**
+ * Every literal run of the item's values with its place: string patterns' runs (all of them, usable
+ * or not, before the witness drops or unites any), regex values' witness literals (anywhere).
+ * Keywords match anywhere in a leaf. Empty for `neq` items (they give no witness literal).
+ */
+export function itemRuns(item: DetectionItem): PlacedRun[] {
+  if (item.neq) return [];
+  const out: PlacedRun[] = [];
+  for (const v of item.values) {
+    if (v.type === 'regex') {
+      if (v.witness !== undefined) for (const text of regexCnf(v.witness).flat()) out.push({ text, place: 'any' });
+      continue;
+    }
+    if (v.type !== 'string') continue;
+    const runs = patternRuns(v.parts);
+    if (runs === null || runs.length === 0) continue;
+    // A wildcard before the first run / after the last (empty text parts are no text).
+    const text = v.parts.filter((x) => x !== '');
+    const lead = typeof text[0] !== 'string';
+    const trail = typeof text[text.length - 1] !== 'string';
+    runs.forEach((text, i) => {
+      const start = i === 0 && !lead && item.field !== null;
+      const end = i === runs.length - 1 && !trail && item.field !== null;
+      out.push({ text, place: start && end ? 'whole' : start ? 'start' : end ? 'end' : 'any' });
+    });
+  }
+  return out;
+}
+
+/** The weaker of two places (each a fact about every value it describes: what both guarantee). */
+function weaker(a: LiteralPlace, b: LiteralPlace): LiteralPlace {
+  if (a === b) return a;
+  if (a === 'whole') return b;
+  if (b === 'whole') return a;
+  return 'any';
+}
+
+/**
+ * Where `literal` lies in a value that holds one of these runs at its place, for every run that
+ * contains it (the witness keeps a literal, or a shorter one it contains, of the run a matched value
+ * holds): the weakest. Undefined when no run contains it.
+ */
+export function literalPlace(runs: readonly PlacedRun[], literal: string): LiteralPlace | undefined {
+  let place: LiteralPlace | undefined;
+  for (const r of runs) {
+    if (!r.text.includes(literal)) continue;
+    let p: LiteralPlace = 'any';
+    if (r.text === literal) p = r.place;
+    else if ((r.place === 'whole' || r.place === 'end') && r.text.endsWith(literal)) p = 'end';
+    else if ((r.place === 'whole' || r.place === 'start') && r.text.startsWith(literal)) p = 'start';
+    place = place === undefined ? p : weaker(place, p);
+    if (place === 'any') return place;
+  }
+  return place;
+}
+
 const ESCAPED_LITERAL = new Set('.\\/-()[]{}*+?|^$ #&~,:;=!<>@%\'"`'.split(''));
 
 /** Splits a pattern at its top-level `|`. */

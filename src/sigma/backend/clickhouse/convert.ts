@@ -23,8 +23,9 @@ import type { SigmaCollection } from '../../parse/rule.ts';
 import { normalizePattern, type NormalPattern } from '../../compile/strings.ts';
 import { resolvePlaceholders } from '../../compile/placeholders.ts';
 import { likeEscape, literal, literalList } from './sql.ts';
+import { fieldPrefilter, reEscape } from './prefilter.ts';
 import { looseKey } from './row.ts';
-import { detectionWitness, itemCnf } from '../../compile/witness.ts';
+import { detectionWitness, itemRuns, literalPlace, type LiteralPlace, type PlacedRun } from '../../compile/witness.ts';
 
 export interface ConvertOptions {
   /**
@@ -82,6 +83,11 @@ export const LEAVES = -1;
 export interface WitnessLiteral {
   readonly text: string;
   readonly slots: readonly number[];
+  /**
+   * Where the literal lies in those slots' values (compile/witness.ts itemRuns): the whole value,
+   * its start, its end, or anywhere (always for LEAVES).
+   */
+  readonly place: LiteralPlace;
 }
 
 export interface RouteGroup {
@@ -153,11 +159,6 @@ export function patternSql(parts: readonly StringPart[], cased: boolean, s: stri
   }
   const like = norm.map((p) => (p === ANY ? '%' : p === ONE ? '_' : likeEscape(p))).join('');
   return `${s} LIKE ${literal(like)}`;
-}
-
-/** RE2 text matching `text` literally: every ASCII punctuation character escaped (RE2 allows it), the rest as is. */
-export function reEscape(text: string): string {
-  return text.replace(/[\\^$.|?*+()[\]{}\-/#&~!"%',:;<=>@`_]/g, (m) => `\\${m}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\x00');
 }
 
 /**
@@ -278,9 +279,32 @@ export class Converter {
   /** The sources a route string's own `src IN (...)` test admits (route()), when it has one. */
   readonly routeSources = new Map<string, readonly number[]>();
 
-  /** Index in fields of an event field name (0: absent). */
+  /** Numbers of the field names idx() looked up (see nameCodes). */
+  private readonly nameCode = new Map<string, number>();
+
+  /**
+   * Index in fields of an event field name (0: absent), as the index of the name's number in the
+   * event's names turned into numbers (nameCodes, a column of the innermost query): one hash lookup
+   * per entry and integer searches, instead of a string search of the entry names per field name.
+   * 18.16 computes every arm of the resolutions' multiIf, so a process-creation route looked up 26
+   * names per event: 2.5-2.7 s of CPU over 1,392,848 events as strings, 0.3-0.6 s as numbers.
+   */
   private idx(name: string): string {
-    return `indexOf(fields.name, ${literal(name)})`;
+    let code = this.nameCode.get(name);
+    if (code === undefined) this.nameCode.set(name, (code = this.nameCode.size + 1));
+    return `indexOf(name_codes, ${code})`;
+  }
+
+  /**
+   * The `name_codes` column for SQL over the innermost query (undefined when it looks up no name):
+   * each entry's name as the number idx() gave it (0 for names it never looked up), through
+   * `transform` (a hash lookup), for the names that SQL looks up.
+   */
+  nameCodes(sql: string): string | undefined {
+    const used = new Set([...sql.matchAll(/\bindexOf\(name_codes, (\d+)\)/g)].map((m) => Number(m[1])));
+    if (used.size === 0) return undefined;
+    const names = [...this.nameCode].filter(([, c]) => used.has(c));
+    return `arrayMap(x -> transform(x, [${literalList(names.map(([n]) => n))}], [${names.map(([, c]) => c).join(', ')}], 0), fields.name) AS name_codes`;
   }
 
   /**
@@ -705,17 +729,6 @@ export function convertCollection(col: SigmaCollection, pipeline: Pipeline, opti
   return { converter: conv, rules, groups, issues };
 }
 
-/**
- * Most witness literals, and most characters of them, in one RE2 alternation of a prefilter
- * (prefilterWhere): one alternation of too many outgrows RE2's DFA memory on 18.16 and runs for
- * minutes, so a slot's literals are matched as several alternations. Within the limit, fewer and
- * larger alternations cost less: the process-creation pass of 2,000,000 realistic events took
- * 17.8 s of server CPU in alternations of 64 literals, 13.2 s of 128, 10.9 s of 256, 10.0-10.4 s of
- * 4,000-6,000 characters, and 47.6 s of 512 (past the DFA's memory).
- */
-export const PREFILTER_LITERALS = 256;
-export const PREFILTER_CHARS = 4000;
-
 /** Columns a condition reads beyond its slots: the whole entry arrays (keywords). */
 const BEYOND_SLOTS = /\b(?:fv|fk|fnam|mval|mnam|mkin|xl)\b/;
 
@@ -735,27 +748,42 @@ function foldsAlike(literal: string): boolean {
 /**
  * The rule's prefilter literals: the first set of its witness (every set is a necessary condition)
  * whose literals all fold alike in both engines (foldsAlike),
- * each with the slots of the detection items whose own witness holds a literal containing it. The
- * witness is built from the items' witnesses by keeping, dropping and uniting their literals, and
- * dropping a literal only for a shorter one it contains, so an event the rule matches holds one
- * literal of the set in the value of an item that yields it (or a literal containing it).
+ * each with the slots of the detection items one of whose literal runs contains it, and its place in
+ * them. The witness is built from the items' literals (runs of their value patterns, literals of
+ * their regexes) by keeping, dropping and uniting them, and drops a literal only for a shorter one
+ * it contains, so an event the rule matches holds one literal of the set inside a run that a
+ * matched value of such an item holds at the run's place: at the value's end when every run
+ * containing it ends the value and ends with it (`*\\mimikatz.exe` gives `\\mimikatz.exe` there), at
+ * its start likewise, the whole value when every such run is the literal and the whole pattern;
+ * anywhere otherwise (literalPlace, the weakest over all such runs of the slot's items).
  */
 function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem, number>): WitnessLiteral[] | undefined {
   const set = detectionWitness(detection).find((lits) => lits.length > 0 && lits.every(foldsAlike));
   if (set === undefined) return undefined;
-  const items: { slot: number; literals: string[] }[] = [];
+  const runsBySlot = new Map<number, PlacedRun[]>();
   for (const sid of detection.identifiers.values()) {
     for (const item of sid.groups.flat()) {
       const slot = itemSlots.get(item);
-      if (slot !== undefined) items.push({ slot, literals: itemCnf(item).flat() });
+      if (slot === undefined) continue;
+      let runs = runsBySlot.get(slot);
+      if (runs === undefined) runsBySlot.set(slot, (runs = []));
+      runs.push(...itemRuns(item));
     }
   }
   const out: WitnessLiteral[] = [];
   for (const text of new Set(set)) {
-    const slots = [...new Set(items.filter((i) => i.literals.some((l) => l.includes(text))).map((i) => i.slot))].sort((a, b) => a - b);
+    // Per place, the slots where the literal lies there (weakest over every run containing it).
+    const byPlace = new Map<LiteralPlace, number[]>();
+    for (const [slot, runs] of runsBySlot) {
+      const place = literalPlace(runs, text);
+      if (place === undefined) continue;
+      const slots = byPlace.get(place);
+      if (slots === undefined) byPlace.set(place, [slot]);
+      else slots.push(slot);
+    }
     // Every literal comes from an item; were one not found, no prefilter rather than a wrong one.
-    if (slots.length === 0) return undefined;
-    out.push({ text, slots });
+    if (byPlace.size === 0) return undefined;
+    for (const [place, slots] of byPlace) out.push({ text, slots: slots.sort((a, b) => a - b), place });
   }
   return out;
 }
@@ -806,7 +834,8 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   // channel-less Windows rules read every Windows event) have none of a few rules' fields.
   const witnessSlots = new Set((prefilter ?? []).flatMap((w) => w.slots));
   const presence = prefilter !== undefined && witnessSlots.size > 0 && !witnessSlots.has(LEAVES) ? ` PREWHERE ${conv.slotPresence([...witnessSlots].sort((x, y) => x - y))}` : '';
-  const first = `SELECT ${l1.join(', ')} FROM ${o.table}${presence}${where === '1' ? '' : ` WHERE ${where}`}`;
+  const codes = conv.nameCodes(`${l1.join(', ')} ${where}`);
+  const first = `SELECT ${[...(codes !== undefined ? [codes] : []), ...l1].join(', ')} FROM ${o.table}${presence}${where === '1' ? '' : ` WHERE ${where}`}`;
   const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
   const arrays = conv.options.arrays !== false;
   const l2 = [...passed, ...(entries ? ['fv', 'fk', 'mval', 'mkin', 'xl'] : []), ...Converter.slotValueColumns(ids, arrays)];
@@ -834,44 +863,29 @@ function sourceColumn(conv: Converter, route: string, others: readonly string[])
 
 /**
  * ` WHERE ...` keeping the events in which some witness literal is in one of the slots it may be
- * found in (empty when there is nothing to test): per slot, its literals as alternations over its
- * lower-cased value (and array elements); LEAVES: over every scalar leaf of the event.
+ * found in, at its place (empty when there is nothing to test): per slot, prefilter.ts's tests of its
+ * literals over its lower-cased value (with arrays, the value and its elements joined, where the
+ * literals are looked for anywhere); LEAVES: anywhere in every scalar leaf of the event.
  */
 function prefilterWhere(prefilter: readonly WitnessLiteral[], arrays: boolean): string {
-  const bySlot = new Map<number, Set<string>>();
+  const bySlot = new Map<number, Map<LiteralPlace, Set<string>>>();
   for (const w of prefilter) {
     for (const slot of w.slots) {
-      let set = bySlot.get(slot);
-      if (set === undefined) bySlot.set(slot, (set = new Set()));
+      let places = bySlot.get(slot);
+      if (places === undefined) bySlot.set(slot, (places = new Map<LiteralPlace, Set<string>>()));
+      let set = places.get(w.place);
+      if (set === undefined) places.set(w.place, (set = new Set()));
       set.add(w.text);
     }
   }
   if (bySlot.size === 0) return '';
   const leaves = `lowerUTF8(concat(arrayStringConcat(fv, '\\n'), '\\n', ${arrays ? "arrayStringConcat(mval, '\\n'), '\\n', " : ''}arrayStringConcat(xl, '\\n')))`;
   const chunks: string[] = [];
-  for (const [slot, set] of [...bySlot].sort((a, b) => a[0] - b[0])) {
+  for (const [slot, places] of [...bySlot].sort((a, b) => a[0] - b[0])) {
     const text = slot === LEAVES ? leaves : arrays ? `concat(lv_f${slot}, '\\n', lje_f${slot})` : `lv_f${slot}`;
-    for (const alternation of alternations([...set].sort().map(reEscape))) chunks.push(`match(${text}, ${literal(alternation)})`);
+    chunks.push(...fieldPrefilter(text, places, slot === LEAVES || arrays));
   }
   return ` WHERE ${chunks.join(' OR ')}`;
-}
-
-/** Escaped literals joined into alternations of at most PREFILTER_LITERALS and PREFILTER_CHARS. */
-function alternations(escaped: readonly string[]): string[] {
-  const out: string[] = [];
-  let current: string[] = [];
-  let chars = 0;
-  for (const e of escaped) {
-    if (current.length > 0 && (current.length >= PREFILTER_LITERALS || chars + e.length + 1 > PREFILTER_CHARS)) {
-      out.push(current.join('|'));
-      current = [];
-      chars = 0;
-    }
-    current.push(e);
-    chars += e.length + 1;
-  }
-  if (current.length > 0) out.push(current.join('|'));
-  return out;
 }
 
 /**

@@ -49,6 +49,9 @@ const EVENTS = [
   { Channel: 'Security', EventID: 4688, EventData: "<EventData><Data Name='CommandLine'>lsadump::sam &amp; more</Data><Data Name='Image'>&#x4D;imi.exe</Data></EventData>", TimeCreated: '2026-03-01T00:00:13Z' }, // XML with entities
   evtx('Application', 1002, { Msg: 'see GENTILKIWI.COM' }, 14),
   evtx('Application', 1003, { Msg: 'nothing to see' }, 15),
+  // Defender names its event data with spaces: a Windows rule's FileName finds 'File Name' there only.
+  evtx('Microsoft-Windows-Windows Defender/Operational', 1116, { 'File Name': 'C:\\t\\eicar.com' }, 16),
+  evtx(SYSMON, 11, { TargetFilename: 'C:\\t\\eicar.txt' }, 17),
 ];
 
 const rule = (n: number, logsource: string, detection: string): string =>
@@ -66,6 +69,8 @@ const RULES = [
   // Keywords: one literal alone in its group (a route of its own), then several.
   rule(7, '  product: windows\n  service: application', "  keywords:\n    - 'gentilkiwi.com'\n  condition: keywords"),
   rule(8, WINDOWS, "  keywords:\n    - 'sekurlsa::'\n    - '\\mimilib.dll'\n    - 'privilege::debug'\n    - 'kerberos::ptt'\n    - 'lsadump::'\n    - '&amp;'\n  filter:\n    EventID: 15\n  condition: keywords and not filter"),
+  // A Windows rule of no channel with a witness: presence of its fields in PREWHERE.
+  rule(9, '  product: windows\n  category: file_access', "  sel:\n    FileName|contains: 'eicar'\n  condition: sel"),
 ];
 
 type Key = string;
@@ -119,10 +124,20 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: scans narrowed by 
     expect(of('04')).toEqual([7, 8]); // Channel as an array too
     expect(of('07')).toEqual([14]);
     expect(of('08')).toEqual([9, 10, 11, 12, 13]);
+    expect(of('09')).toEqual([16]);
+  });
+
+  it('tests the presence of loose names by the channel of the loose-named source the route admits (Defender), not fields.key', () => {
+    const conv = convertCollection(collection, defaultPipeline, { arrays: true });
+    const group = conv.groups.find((g) => g.rules.some((r) => r.rule.id?.endsWith('0709'))) as RouteGroup;
+    const sql = groupQuery(conv.converter, group, { table });
+    expect(sql).toContain("PREWHERE (hasAny(fields.name, ['Channel', 'FileName'])) OR (channel IN ('microsoft-windows-windows defender/operational')) WHERE ");
+    expect(sql).not.toContain('hasAny(fields.key');
   });
 
   it('narrows the groups of rules that fix EventID or Channel to those sort key values, and no others', () => {
-    const conv = convertCollection(collection, defaultPipeline, { arrays: true });
+    // (Without rule 9, which shares rule 4's route and fixes nothing: their group is not narrowed.)
+    const conv = convertCollection({ ...collection, rules: collection.rules.filter((r) => !r.id?.endsWith('0709')) }, defaultPipeline, { arrays: true });
     const groupOf = (n: number) => conv.groups.find((g) => g.rules.some((r) => r.rule.id?.endsWith(`07${String(n).padStart(2, '0')}`))) as RouteGroup;
     // '' besides the values: an EventID that is an array (or absent) leaves the column empty.
     expect(groupOf(1).scope).toBe("(channel IN ('microsoft-windows-sysmon/operational')) AND (event_id IN ('', '16', '27', '28', '29'))");

@@ -10,7 +10,7 @@
  * that rule: it is reported as a rule problem naming it, and the others still run.
  */
 import { attackTags, createCorrelator, eventContext, eventHost, eventTimeMs, eventTimestamp, type SigmaCollection, type SigmaCorrelation, type SigmaRule, type Pipeline } from '../sigma/index.ts';
-import { convertCollection, groupQuery, passable, passBatchQuery, passQuery, rawQuery, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { convertCollection, groupQuery, passable, passBatchQuery, passQuery, rawQuery, routeGroup, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
 import { randomUUID } from 'node:crypto';
 import type { HuntHit } from '../hunt/hit.ts';
 import { issueProblem, passes, type HuntFilters, type HuntProblem, type HuntSummary } from '../hunt/runner.ts';
@@ -222,7 +222,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     for (const r of g.rules) {
       queries++;
       try {
-        await o.client.select(groupQuery(converted.converter, { route: g.route, scope: g.scope, rules: [r] }, q), (row) => add(row, [r]));
+        await o.client.select(groupQuery(converted.converter, routeGroup(g.route, [r]), q), (row) => add(row, [r]));
       } catch (e) {
         if (!(e instanceof ClickhouseError)) throw e;
         rulesFailed++;
@@ -273,12 +273,12 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   }
   let done = 0;
   for (const unit of units) {
-    const first = unit[0] as RouteGroup;
-    if (unit.length === 1) await runGroup(first);
-    else if (!(await runPass({ route: first.route, scope: first.scope, rules: unit.flatMap((g) => g.rules) }))) for (const g of unit) await runGroup(g, false);
+    const whole = unit.length === 1 ? (unit[0] as RouteGroup) : routeGroup((unit[0] as RouteGroup).route, unit.flatMap((g) => g.rules));
+    if (unit.length === 1) await runGroup(whole);
+    else if (!(await runPass(whole))) for (const g of unit) await runGroup(g, false);
     const mine = touched;
     touched = new Set();
-    await fetchRaw(mine, first.scope);
+    await fetchRaw(mine, whole.scope);
     if (stream && fresh.length > 0) {
       const pairs = fresh;
       fresh = [];

@@ -128,14 +128,7 @@ function elements(v: readonly unknown[], out: unknown[], depth = 0): void {
  * What a row holds besides its source, line and raw JSON, in arrays reused from one event to the
  * next (the first `*Count` entries are this event's): building rows allocates no arrays per event.
  */
-interface RowParts {
-  time: number;
-  time_ms: number;
-  host: string;
-  channel: string;
-  event_id: string;
-  provider: string;
-  record_id: number;
+interface RowParts extends Pick<EventRow, 'time' | 'time_ms' | 'host' | 'channel' | 'event_id' | 'provider' | 'record_id'> {
   fieldCount: number;
   readonly names: string[];
   readonly values: string[];
@@ -278,7 +271,10 @@ export function writeEventRow(w: RowBinaryWriter, event: unknown, source: string
   w.rows++;
 }
 
-/** Appends one row (eventRow) to `w` in RowBinary, columns in the table's order. */
+/**
+ * Appends one row (eventRow) to `w` in RowBinary, columns in the table's order: the plain form, kept
+ * as the reference writeEventRow's bytes are tested against (row.test.ts, semantics.test.ts).
+ */
 export function writeRowBinary(row: EventRow, w: RowBinaryWriter): void {
   w.u32(row.time);
   w.i64(row.time_ms);

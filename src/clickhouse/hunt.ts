@@ -272,21 +272,35 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   }
   let done = 0;
+  // Each unit's matched events are fetched (and its hits printed) while the next unit's queries run:
+  // the fetch reads `raw` on the server and parses rows here, the group queries compute, so the two
+  // fill each other's idle time. Hits still come out unit by unit, in order (each step waits for the
+  // one before it to have printed); a failed fetch fails the hunt when it is awaited.
+  let printed: Promise<void> = Promise.resolve();
   for (const unit of units) {
     const whole = unit.length === 1 ? (unit[0] as RouteGroup) : routeGroup((unit[0] as RouteGroup).route, unit.flatMap((g) => g.rules));
     if (unit.length === 1) await runGroup(whole);
     else if (!(await runPass(whole))) for (const g of unit) await runGroup(g, false);
     const mine = touched;
     touched = new Set();
-    await fetchRaw(mine, whole.scope);
-    if (stream && fresh.length > 0) {
-      const pairs = fresh;
-      fresh = [];
-      pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
-      for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
-    }
-    o.onProgress?.({ done: ++done, groups: units.length });
+    const pairs = fresh;
+    fresh = [];
+    const before = printed;
+    const step = (async (): Promise<void> => {
+      await fetchRaw(mine, whole.scope);
+      await before;
+      if (stream && pairs.length > 0) {
+        pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
+        for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
+      }
+      o.onProgress?.({ done: ++done, groups: units.length });
+    })();
+    // Handled here so that a failure while the next unit runs is not an unhandled rejection; it is
+    // thrown where `printed` is awaited.
+    step.catch(() => undefined);
+    printed = step;
   }
+  await printed;
   if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
 
   await fetchRaw([...matches.values()]);

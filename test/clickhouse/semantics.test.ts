@@ -192,9 +192,21 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     for (const id of ['17', '07', '01', '15']) counts.set(id, Number((await client.exec(`SELECT count() FROM ${table} WHERE ${scopeOf(`00000000-0000-0000-0000-0000000000${id}`)}`)).trim()));
     expect([...counts.values()]).toEqual([1, 2, 6, EVENTS.length]);
     const sql: string[] = [];
+    // The first fetch of matched events is held back: the next group's query runs meanwhile, and
+    // the held unit's hits still print first.
+    let fetches = 0;
+    let firstFetchDone = false;
+    let queriedDuringFetch = false;
     const spied = Object.assign(Object.create(client) as ClickhouseClient, {
-      select: (q: string, onRow: (row: Record<string, unknown>) => void) => {
+      select: async (q: string, onRow: (row: Record<string, unknown>) => void) => {
         sql.push(q);
+        if (q.startsWith('SELECT source, line, raw') && fetches++ === 0) {
+          await new Promise((r) => setTimeout(r, 300));
+          await client.select(q, onRow);
+          firstFetchDone = true;
+          return;
+        }
+        if (q.includes('AS matched') && fetches > 0 && !firstFetchDone) queriedDuringFetch = true;
         return client.select(q, onRow);
       },
     });
@@ -215,6 +227,7 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     const groupSql = sql.filter((q) => q.includes('AS matched'));
     expect(groupSql[0]).toContain("'microsoft-windows-windows defender/operational'");
     expect(streamed[0]!.ruleId).toBe('00000000-0000-0000-0000-000000000017');
+    expect(queriedDuringFetch).toBe(true);
   });
 
   it('--since/--until: only the events of that time', async () => {

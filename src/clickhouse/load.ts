@@ -25,7 +25,7 @@ export interface LoadOptions {
    * default: one per core, at most 4; 0: this thread only.
    */
   readonly threads?: number;
-  /** Inserts in flight at once (default DEFAULT_STREAMS, 2), each a batch of its own. */
+  /** Inserts in flight at once (default DEFAULT_STREAMS, 1), each a batch of its own. */
   readonly streams?: number;
   /** Bytes per range a worker thread takes (default RANGE_BYTES, 8 MB; files under two ranges stay on this thread). */
   readonly rangeBytes?: number;
@@ -33,7 +33,11 @@ export interface LoadOptions {
   onProgress?(p: { file: string; fileIndex: number; files: number; bytes: number; size: number; events: number }): void;
 }
 
-/** Inserts in flight at once: two let the server use both cores of a small machine (docs/benchmarks.md, issue 17 sixth round). */
+/**
+ * Inserts in flight at once. One: on a 2-core machine where the rows are built beside the server, two
+ * measured slower end to end (docs/benchmarks.md, issue 17 sixth round: load); more pay when the
+ * server has cores the loader does not use.
+ */
 export const DEFAULT_STREAMS = 1;
 
 export interface LoadSummary {

@@ -66,7 +66,7 @@ export function registerClickhouseCommands(program: Command): void {
       if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw new Error('--threads: a number of threads from 0 to 64');
       return n;
     })
-    .option('--streams <n>', 'INSERT statements in flight at once, each a batch of its own (default 2)', (v: string) => {
+    .option('--streams <n>', 'INSERT statements in flight at once, each a batch of its own (default 1)', (v: string) => {
       const n = Number(v);
       if (!Number.isSafeInteger(n) || n < 1 || n > 16) throw new Error('--streams: a number of inserts from 1 to 16');
       return n;

@@ -70,7 +70,7 @@ export interface ConvertedRule {
    */
   readonly entries: boolean;
   /**
-   * The sort key values every event the rule matches has (keyConstraints): per column, the values
+   * The sort key values every event the rule matches has (Converter.detectionKeys): per column, the values
    * besides ''; absent when the detection constrains no sort key column.
    */
   readonly keys?: KeySets;
@@ -78,7 +78,7 @@ export interface ConvertedRule {
 
 /**
  * Per sort key column (`event_id`, `channel`), the values an event may have there ('' is always
- * allowed besides them, see keyConstraints). A column not in the map is not constrained.
+ * allowed besides them, see keysSql). A column not in the map is not constrained.
  */
 export type KeySets = ReadonlyMap<string, ReadonlySet<string>>;
 

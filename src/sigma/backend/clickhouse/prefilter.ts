@@ -41,7 +41,12 @@ export const FIRST_CHAR_GROUP = 20;
 
 /** RE2 text matching `text` literally: every ASCII punctuation character escaped (RE2 allows it), the rest as is. */
 export function reEscape(text: string): string {
-  return text.replace(/[\\^$.|?*+()[\]{}\-/#&~!"%',:;<=>@`_]/g, (m) => `\\${m}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\x00');
+  return controlEscape(text.replace(/[\\^$.|?*+()[\]{}\-/#&~!"%',:;<=>@`_]/g, (m) => `\\${m}`));
+}
+
+/** Newline, carriage return, tab and NUL written as RE2 escapes. */
+function controlEscape(text: string): string {
+  return text.replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\x00');
 }
 
 /**
@@ -50,7 +55,7 @@ export function reEscape(text: string): string {
  * other escape (`\-`, `\=`), so a key written this way is looked for whole.
  */
 function keyEscape(text: string): string {
-  return text.replace(/[\\^$.|?*+()[\]{}]/g, (m) => `\\${m}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\x00');
+  return controlEscape(text.replace(/[\\^$.|?*+()[\]{}]/g, (m) => `\\${m}`));
 }
 
 /** Escaped literals joined into alternations of at most PREFILTER_LITERALS and `maxChars` characters. */

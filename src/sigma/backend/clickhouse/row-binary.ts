@@ -42,10 +42,6 @@ export class RowBinaryWriter {
     }
     this.buf[this.pos++] = n;
   }
-  u8(n: number): void {
-    this.room(1);
-    this.buf[this.pos++] = n;
-  }
   u32(n: number): void {
     this.room(4);
     this.buf.writeUInt32LE(n >>> 0, this.pos);

@@ -148,9 +148,12 @@ export class ClickhouseClient {
     });
   }
 
-  /** Runs a statement (DDL, or a query whose whole answer is small) and returns the answer's text. */
-  async exec(sql: string, signal?: AbortSignal): Promise<string> {
-    const res = await this.send(this.url({}), sql, signal);
+  /**
+   * Runs a statement (DDL, or a query whose whole answer is small) and returns the answer's text;
+   * `settings` are ClickHouse settings for this query alone.
+   */
+  async exec(sql: string, signal?: AbortSignal, settings: Readonly<Record<string, string>> = {}): Promise<string> {
+    const res = await this.send(this.url(settings), sql, signal);
     return res.text();
   }
 
@@ -164,9 +167,9 @@ export class ClickhouseClient {
     await this.insert(this.url({ query: `INSERT INTO ${table} FORMAT RowBinary`, insert_distributed_sync: '1' }), rows);
   }
 
-  /** Runs a query with FORMAT JSONEachRow and calls `onRow` per row as the answer streams in. */
-  async select(sql: string, onRow: (row: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.send(this.url({}), `${sql} FORMAT JSONEachRow`, signal);
+  /** Runs a query with FORMAT JSONEachRow and calls `onRow` per row as the answer streams in (`settings`: as exec's). */
+  async select(sql: string, onRow: (row: Record<string, unknown>) => void, signal?: AbortSignal, settings: Readonly<Record<string, string>> = {}): Promise<void> {
+    const res = await this.send(this.url(settings), `${sql} FORMAT JSONEachRow`, signal);
     if (res.body === null) return;
     const decoder = new TextDecoder();
     let rest = '';

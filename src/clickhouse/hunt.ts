@@ -10,7 +10,7 @@
  * that rule: it is reported as a rule problem naming it, and the others still run.
  */
 import { attackTags, createCorrelator, eventContext, eventHost, eventTimeMs, eventTimestamp, type SigmaCollection, type SigmaCorrelation, type SigmaRule, type Pipeline } from '../sigma/index.ts';
-import { convertCollection, groupQuery, passable, passBatchQuery, passQuery, rawQuery, routeGroup, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { convertCollection, groupQuery, keyedRawQuery, passable, passBatchQuery, passQuery, rawQuery, routeGroup, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
 import { randomUUID } from 'node:crypto';
 import type { HuntHit } from '../hunt/hit.ts';
 import { issueProblem, passes, type HuntFilters, type HuntProblem, type HuntSummary } from '../hunt/runner.ts';
@@ -38,6 +38,23 @@ const FETCH_BATCH = 1_000_000;
  */
 export const PASS_BATCH_RULES = 25;
 
+/**
+ * Settings of the queries that scan a route's events (group queries, passes, fetches): blocks of
+ * 2,048 rows instead of 65,536. A block of the fields' arrays (or of `raw`) is tens of megabytes at
+ * the default, and 18.16 spent more CPU in the kernel (fresh memory for every block) than reading:
+ * over 10,000,000 realistic events, reading and joining every `fields.value` took 7.3 s (5.4 s user,
+ * 8.1 s system) at 65,536 rows, 2.6 s (4.3 s, 0.8 s) at 2,048; the process-creation pass 28.4 s
+ * against 23.1 s; its fetch 6.3 s against 2.4-3.6 s (docs/benchmarks.md, seventh round).
+ */
+export const SCAN_SETTINGS: Readonly<Record<string, string>> = { max_block_size: '2048' };
+
+/**
+ * Matched events from which a fetch sends its places as a temporary table (keyedRawQuery) rather
+ * than in the query's text (rawQuery): one insert and two small statements more, against a query
+ * text that 18.16 parses and tests slowly once it lists many thousands of lines.
+ */
+const KEYS_TABLE_FROM = 2000;
+
 export interface ClickhouseHuntOptions {
   /** Rules per query (default: by server version, see OLD_SERVER_RULES_PER_QUERY). */
   readonly maxRulesPerQuery?: number;
@@ -52,6 +69,8 @@ export interface ClickhouseHuntOptions {
   readonly prefilter?: boolean;
   /** Large groups in two steps through a temporary table (passQuery; default true). */
   readonly twoStep?: boolean;
+  /** Matched events from which a fetch sends its places as a temporary table (default KEYS_TABLE_FROM). */
+  readonly keysTableFrom?: number;
   readonly sinceMs?: number;
   readonly untilMs?: number;
   /**
@@ -74,6 +93,9 @@ export interface ClickhouseHuntSummary extends HuntSummary {
   /** Rules whose query failed. */
   readonly rulesFailed: number;
 }
+
+/** Errors no retry (rule by rule, or the one-query way) can help: the server, the login, the table. */
+const FATAL = /cannot connect|HTTP 401|HTTP 403|Authentication failed|doesn't exist|UNKNOWN_TABLE|code 60\)|code 516\)|code 192\)|code 193\)/;
 
 interface Match {
   readonly source: string;
@@ -160,14 +182,41 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   };
   // The matching events themselves, once each (those not fetched yet).
+  const keep = (row: Record<string, unknown>): void => {
+    const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
+    if (m !== undefined) m.raw = String(row['raw']);
+  };
+  // Many places go to the server as a temporary table of a session of their own (a fetch may run
+  // beside the next unit's queries and beside the fetch before it); off for good when the server
+  // refuses temporary tables (a read-only user), the places then going in the query's text.
+  let keysTables = true;
+  const fetchByTable = async (list: readonly Match[], scope?: string): Promise<boolean> => {
+    if (!keysTables || list.length < (o.keysTableFrom ?? KEYS_TABLE_FROM)) return false;
+    const keys = o.client.withSession(`ttpgraph-${randomUUID()}`);
+    const KEYS_TABLE = 'ttpgraph_keys';
+    try {
+      queries += 2;
+      await keys.exec(`CREATE TEMPORARY TABLE ${KEYS_TABLE} (source String, line UInt64)`);
+      await keys.insertJsonRows(KEYS_TABLE, list.map((m) => JSON.stringify({ source: m.source, line: Math.floor(m.line) })).join('\n'));
+    } catch (e) {
+      if (!(e instanceof ClickhouseError) || FATAL.test(e.message)) throw e;
+      keysTables = false;
+      return false;
+    }
+    try {
+      queries++;
+      await keys.select(keyedRawQuery(o.table, KEYS_TABLE, scope), keep, undefined, SCAN_SETTINGS);
+    } finally {
+      await keys.exec(`DROP TEMPORARY TABLE IF EXISTS ${KEYS_TABLE}`).catch(() => undefined);
+    }
+    return true;
+  };
   const fetchRaw = async (list: Iterable<Match>, scope?: string): Promise<void> => {
     const missing = [...list].filter((m) => m.raw === undefined);
+    if (await fetchByTable(missing, scope)) return;
     for (let i = 0; i < missing.length; i += FETCH_BATCH) {
       queries++;
-      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH), scope), (row) => {
-        const m = matches.get(`${String(row['source'])}\u0000${Number(row['line'])}`);
-        if (m !== undefined) m.raw = String(row['raw']);
-      });
+      await o.client.select(rawQuery(o.table, missing.slice(i, i + FETCH_BATCH), scope), keep);
     }
   };
   const byPlace = (a: Match, b: Match): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line);
@@ -182,9 +231,9 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     try {
       queries += 2;
       await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`);
-      await session.exec(`CREATE TEMPORARY TABLE ${PASS_TABLE} AS ${passQuery(converted.converter, g, q)}`);
+      await session.exec(`CREATE TEMPORARY TABLE ${PASS_TABLE} AS ${passQuery(converted.converter, g, q)}`, undefined, SCAN_SETTINGS);
     } catch (e) {
-      if (!(e instanceof ClickhouseError) || /cannot connect|HTTP 401|HTTP 403|Authentication failed|doesn't exist|UNKNOWN_TABLE|code 60\)|code 516\)|code 192\)|code 193\)/.test(e.message)) throw e;
+      if (!(e instanceof ClickhouseError) || FATAL.test(e.message)) throw e;
       if (/readonly|code 164\)|code 497\)|[Ss]ession/.test(e.message)) session = undefined;
       return false;
     }
@@ -208,10 +257,10 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     if (pass && (await runPass(g))) return;
     queries++;
     try {
-      await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules));
+      await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules), undefined, SCAN_SETTINGS);
       return;
     } catch (e) {
-      if (!(e instanceof ClickhouseError) || /cannot connect|HTTP 401|HTTP 403|Authentication failed|doesn't exist|UNKNOWN_TABLE|code 60\)|code 516\)|code 192\)|code 193\)/.test(e.message)) throw e;
+      if (!(e instanceof ClickhouseError) || FATAL.test(e.message)) throw e;
       if (g.rules.length === 1) {
         rulesFailed++;
         problem({ kind: 'rule', message: `rule ${ruleName((g.rules[0] as ConvertedRule).rule)}: ${e.message}` });
@@ -222,7 +271,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     for (const r of g.rules) {
       queries++;
       try {
-        await o.client.select(groupQuery(converted.converter, routeGroup(g.route, [r]), q), (row) => add(row, [r]));
+        await o.client.select(groupQuery(converted.converter, routeGroup(g.route, [r]), q), (row) => add(row, [r]), undefined, SCAN_SETTINGS);
       } catch (e) {
         if (!(e instanceof ClickhouseError)) throw e;
         rulesFailed++;

@@ -555,8 +555,20 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     const near: HuntHit[] = [];
     await runHunt({ collection: col, pipeline: defaultPipeline, logs, threads: 1, onHit: (h) => near.push(h) });
     const two: HuntHit[] = [];
-    await runClickhouseHunt({ client, table: dist, collection: col, pipeline: defaultPipeline, onHit: (h) => two.push(h), onProblem: (p) => problems.push(p.message) });
+    const literal = await runClickhouseHunt({ client, table: dist, collection: col, pipeline: defaultPipeline, onHit: (h) => two.push(h), onProblem: (p) => problems.push(p.message) });
     expect(problems).toEqual([]);
     expect(keys(two)).toEqual(keys(near));
+    // The matched events' places sent as a temporary table (as a fetch of many places does), on one
+    // node and through the Distributed table (whose shards get it with GLOBAL IN): the same hits
+    // with the same events, and more queries (the table's creation and insert) than the places in
+    // the query's text.
+    const withEvents = (hits: readonly HuntHit[]) => hits.map((h) => `${h.ruleId} ${path.basename(h.source)}:${h.line} ${JSON.stringify(h.event)}`).sort();
+    for (const t of [table, dist]) {
+      const keyed: HuntHit[] = [];
+      const s = await runClickhouseHunt({ client, table: t, collection: col, pipeline: defaultPipeline, keysTableFrom: 1, onHit: (h) => keyed.push(h), onProblem: (p) => problems.push(p.message) });
+      expect(problems).toEqual([]);
+      expect(withEvents(keyed)).toEqual(withEvents(two));
+      expect(s.queries).toBeGreaterThan(literal.queries + 2);
+    }
   });
 });

@@ -1156,6 +1156,19 @@ export function rawQuery(table: string, keys: readonly { source: string; line: n
   return `SELECT source, line, raw FROM ${table} PREWHERE ${scope === '1' ? lines : `(${scope}) AND ${lines}`} WHERE ${places}`;
 }
 
+/**
+ * The events at the places held in `keys` (a table of `source String, line UInt64`, e.g. a
+ * temporary table the hunt filled): rawQuery for many places. A query listing hundreds of thousands
+ * of lines costs 18.16 seconds to parse and test per block (the process-creation fetch of
+ * 10,000,000 realistic events: its 306,621 places counted in 7.5 s as literals, 0.7 s from a
+ * table). GLOBAL: a Distributed table's remote shards get the places from here, where the temporary
+ * table is (shards on this server, as in the tests, see it either way).
+ */
+export function keyedRawQuery(table: string, keys: string, scope = '1'): string {
+  const lines = `line GLOBAL IN (SELECT line FROM ${keys})`;
+  return `SELECT source, line, raw FROM ${table} PREWHERE ${scope === '1' ? lines : `(${scope}) AND ${lines}`} WHERE (source, line) GLOBAL IN (SELECT source, line FROM ${keys})`;
+}
+
 /** One rule as a stand-alone query (what `sigma convert --target clickhouse` prints per rule). */
 export function ruleQuery(conv: Converter, r: ConvertedRule, o: QueryOptions): string {
   const cols = ['time', 'host', 'channel', 'event_id', 'source', 'line', 'raw'];

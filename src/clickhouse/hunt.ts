@@ -55,6 +55,9 @@ export const SCAN_SETTINGS: Readonly<Record<string, string>> = { max_block_size:
  */
 const KEYS_TABLE_FROM = 2000;
 
+/** Units (route groups, or a route's groups sharing a pass) whose queries run at once (see lane). */
+export const UNITS_IN_FLIGHT = 2;
+
 export interface ClickhouseHuntOptions {
   /** Rules per query (default: by server version, see OLD_SERVER_RULES_PER_QUERY). */
   readonly maxRulesPerQuery?: number;
@@ -96,6 +99,29 @@ export interface ClickhouseHuntSummary extends HuntSummary {
 
 /** Errors no retry (rule by rule, or the one-query way) can help: the server, the login, the table. */
 const FATAL = /cannot connect|HTTP 401|HTTP 403|Authentication failed|doesn't exist|UNKNOWN_TABLE|code 60\)|code 516\)|code 192\)|code 193\)/;
+
+/** What one unit's queries found: the events it matched, and (streaming) its (event, rule) pairs. */
+interface UnitFinds {
+  /** The events the unit matched (their raw is fetched after its queries, within its scope). */
+  readonly touched: Set<Match>;
+  readonly fresh: { m: Match; rule: number }[];
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
 
 interface Match {
   readonly source: string;
@@ -164,21 +190,17 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   let rulesFailed = 0;
   const ruleName = (r: SigmaRule): string => `${r.id ?? r.title}${r.file !== undefined ? ` (${r.file})` : ''}`;
   const stream = o.order === 'stream';
-  // The (event, rule) pairs of the group being run, when hits are streamed.
-  let fresh: { m: Match; rule: number }[] = [];
-  // The events matched by the unit of groups being run (their raw is fetched after it, within its scope).
-  let touched = new Set<Match>();
-  const add = (rows: Record<string, unknown>, list: readonly ConvertedRule[]): void => {
+  const add = (ctx: UnitFinds, rows: Record<string, unknown>, list: readonly ConvertedRule[]): void => {
     const source = String(rows['source']);
     const line = Number(rows['line']);
     const key = `${source}\u0000${line}`;
     let m = matches.get(key);
     if (m === undefined) matches.set(key, (m = { source, line, raw: undefined, rules: new Set() }));
-    touched.add(m);
+    ctx.touched.add(m);
     for (const pos of rows['matched'] as number[]) {
       const rule = order.get((list[pos - 1] as ConvertedRule).rule) as number;
       m.rules.add(rule);
-      if (stream) fresh.push({ m, rule });
+      if (stream) ctx.fresh.push({ m, rule });
     }
   };
   // The matching events themselves, once each (those not fetched yet).
@@ -220,44 +242,45 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   };
   const byPlace = (a: Match, b: Match): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.line - b.line);
-  // Large groups in two steps (passQuery: the prefiltered rows once into a temporary table of a
-  // session, then the rules in batches over them); off for good when the server refuses temporary
-  // tables (a read-only user), and per group when a step fails (the group then runs as one query).
-  let session: ClickhouseClient | undefined = o.twoStep === false ? undefined : o.client.withSession(`ttpgraph-${randomUUID()}`);
+  // Large groups in two steps (passQuery: the prefiltered rows once into a temporary table of the
+  // lane's session, then the rules in batches over them); off for good when the server refuses
+  // temporary tables (a read-only user), and per group when a step fails (the group then runs as
+  // one query).
+  let twoStep = o.twoStep !== false;
   const PASS_TABLE = 'ttpgraph_pass';
-  const runPass = async (g: RouteGroup): Promise<boolean> => {
-    if (session === undefined || g.rules.length <= 2 * PASS_BATCH_RULES || !passable(g.rules)) return false;
-    const freshBefore = fresh.length;
+  const runPass = async (g: RouteGroup, ctx: UnitFinds, session: ClickhouseClient): Promise<boolean> => {
+    if (!twoStep || g.rules.length <= 2 * PASS_BATCH_RULES || !passable(g.rules)) return false;
+    const freshBefore = ctx.fresh.length;
     try {
       queries += 2;
       await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`);
       await session.exec(`CREATE TEMPORARY TABLE ${PASS_TABLE} AS ${passQuery(converted.converter, g, q)}`, undefined, SCAN_SETTINGS);
     } catch (e) {
       if (!(e instanceof ClickhouseError) || FATAL.test(e.message)) throw e;
-      if (/readonly|code 164\)|code 497\)|[Ss]ession/.test(e.message)) session = undefined;
+      if (/readonly|code 164\)|code 497\)|[Ss]ession/.test(e.message)) twoStep = false;
       return false;
     }
     try {
       for (let i = 0; i < g.rules.length; i += PASS_BATCH_RULES) {
         const batch = g.rules.slice(i, i + PASS_BATCH_RULES);
         queries++;
-        await session.select(passBatchQuery(converted.converter, batch, PASS_TABLE), (row) => add(row, batch));
+        await session.select(passBatchQuery(converted.converter, batch, PASS_TABLE), (row) => add(ctx, row, batch));
       }
       return true;
     } catch (e) {
       if (!(e instanceof ClickhouseError)) throw e;
       // Run the group the one-query way (which finds a bad rule); no pair is streamed twice.
-      fresh.length = freshBefore;
+      ctx.fresh.length = freshBefore;
       return false;
     } finally {
-      await session?.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`).catch(() => undefined);
+      await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${PASS_TABLE}`).catch(() => undefined);
     }
   };
-  const runGroup = async (g: RouteGroup, pass = true): Promise<void> => {
-    if (pass && (await runPass(g))) return;
+  const runGroup = async (g: RouteGroup, ctx: UnitFinds, session: ClickhouseClient, pass = true): Promise<void> => {
+    if (pass && (await runPass(g, ctx, session))) return;
     queries++;
     try {
-      await o.client.select(groupQuery(converted.converter, g, q), (row) => add(row, g.rules), undefined, SCAN_SETTINGS);
+      await o.client.select(groupQuery(converted.converter, g, q), (row) => add(ctx, row, g.rules), undefined, SCAN_SETTINGS);
       return;
     } catch (e) {
       if (!(e instanceof ClickhouseError) || FATAL.test(e.message)) throw e;
@@ -271,7 +294,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     for (const r of g.rules) {
       queries++;
       try {
-        await o.client.select(groupQuery(converted.converter, routeGroup(g.route, [r]), q), (row) => add(row, [r]), undefined, SCAN_SETTINGS);
+        await o.client.select(groupQuery(converted.converter, routeGroup(g.route, [r]), q), (row) => add(ctx, row, [r]), undefined, SCAN_SETTINGS);
       } catch (e) {
         if (!(e instanceof ClickhouseError)) throw e;
         rulesFailed++;
@@ -312,7 +335,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const units: RouteGroup[][] = [];
   const byRoute = new Map<string, RouteGroup[]>();
   for (const g of groups) {
-    const prefiltered = session !== undefined && passable(g.rules);
+    const prefiltered = twoStep && passable(g.rules);
     const unit = prefiltered ? byRoute.get(g.route) : undefined;
     if (unit !== undefined) unit.push(g);
     else {
@@ -321,35 +344,50 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
     }
   }
   let done = 0;
-  // Each unit's matched events are fetched (and its hits printed) while the next unit's queries run:
-  // the fetch reads `raw` on the server and parses rows here, the group queries compute, so the two
-  // fill each other's idle time. Hits still come out unit by unit, in order (each step waits for the
-  // one before it to have printed); a failed fetch fails the hunt when it is awaited.
-  let printed: Promise<void> = Promise.resolve();
-  for (const unit of units) {
-    const whole = unit.length === 1 ? (unit[0] as RouteGroup) : routeGroup((unit[0] as RouteGroup).route, unit.flatMap((g) => g.rules));
-    if (unit.length === 1) await runGroup(whole);
-    else if (!(await runPass(whole))) for (const g of unit) await runGroup(g, false);
-    const mine = touched;
-    touched = new Set();
-    const pairs = fresh;
-    fresh = [];
-    const before = printed;
-    const step = (async (): Promise<void> => {
-      await fetchRaw(mine, whole.scope);
-      await before;
-      if (stream && pairs.length > 0) {
-        pairs.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
-        for (const { m, rule } of pairs) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
+  // Units run on UNITS_IN_FLIGHT lanes, each with a session of its own (its temporary table), taking
+  // the next unit in order when its last one is queried: one lane's server threads work while the
+  // other's query is analysed, its answer parsed here, or its batches read a small table. Each
+  // unit's matched events are fetched as soon as its queries are done (beside the next units'
+  // queries) and its hits printed after the unit before it has printed its own: hits come out unit
+  // by unit, in order. A failure stops the lanes taking units and fails the hunt.
+  const printed = units.map(() => deferred());
+  for (const p of printed) p.promise.catch(() => undefined);
+  let next = 0;
+  let failure: unknown;
+  const lane = async (): Promise<void> => {
+    const session = o.client.withSession(`ttpgraph-${randomUUID()}`);
+    while (failure === undefined && next < units.length) {
+      const i = next++;
+      const unit = units[i] as RouteGroup[];
+      const ctx: UnitFinds = { touched: new Set(), fresh: [] };
+      const whole = unit.length === 1 ? (unit[0] as RouteGroup) : routeGroup((unit[0] as RouteGroup).route, unit.flatMap((g) => g.rules));
+      try {
+        if (unit.length === 1) await runGroup(whole, ctx, session);
+        else if (!(await runPass(whole, ctx, session))) for (const g of unit) await runGroup(g, ctx, session, false);
+      } catch (e) {
+        failure ??= e;
+        for (const p of printed) p.reject(e);
+        throw e;
       }
-      o.onProgress?.({ done: ++done, groups: units.length });
-    })();
-    // Handled here so that a failure while the next unit runs is not an unhandled rejection; it is
-    // thrown where `printed` is awaited.
-    step.catch(() => undefined);
-    printed = step;
-  }
-  await printed;
+      void (async (): Promise<void> => {
+        await fetchRaw(ctx.touched, whole.scope);
+        if (i > 0) await (printed[i - 1] as Deferred).promise;
+        if (stream && ctx.fresh.length > 0) {
+          ctx.fresh.sort((a, b) => byPlace(a.m, b.m) || a.rule - b.rule);
+          for (const { m, rule } of ctx.fresh) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
+        }
+        o.onProgress?.({ done: ++done, groups: units.length });
+      })().then(
+        () => (printed[i] as Deferred).resolve(),
+        (e: unknown) => {
+          failure ??= e;
+          for (const p of printed) p.reject(e);
+        },
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(UNITS_IN_FLIGHT, units.length) }, lane));
+  if (units.length > 0) await (printed[units.length - 1] as Deferred).promise;
   if (converted.rules.length > 0 && rulesFailed === converted.rules.length) throw new ClickhouseError(`ClickHouse at ${o.client.target.display}: no rule could run (${rulesFailed} failed; see above)`);
 
   await fetchRaw([...matches.values()]);

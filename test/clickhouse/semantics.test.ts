@@ -14,9 +14,9 @@ import { runHunt } from '../../src/hunt/runner.ts';
 import type { HuntHit } from '../../src/hunt/hit.ts';
 import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src/clickhouse/client.ts';
 import { loadLogs } from '../../src/clickhouse/load.ts';
-import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
+import { PASS_BATCH_RULES, runClickhouseHunt, UNITS_IN_FLIGHT } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { convertCollection, correlationQuery, groupQuery, LEAVES, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { Converter, convertCollection, correlationQuery, groupQuery, LEAVES, passQuery, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { eventRow, RowBinaryWriter, writeRowBinary } from '../../src/sigma/backend/clickhouse/row.ts';
@@ -197,8 +197,11 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     let fetches = 0;
     let firstFetchDone = false;
     let queriedDuringFetch = false;
+    // Group queries in flight at once: the units run on two lanes.
+    let inFlight = 0;
+    let mostInFlight = 0;
     const spied = Object.assign(Object.create(client) as ClickhouseClient, {
-      select: async (q: string, onRow: (row: Record<string, unknown>) => void) => {
+      select: async (q: string, onRow: (row: Record<string, unknown>) => void, signal?: AbortSignal, settings?: Record<string, string>) => {
         sql.push(q);
         if (q.startsWith('SELECT source, line, raw') && fetches++ === 0) {
           await new Promise((r) => setTimeout(r, 300));
@@ -207,7 +210,13 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
           return;
         }
         if (q.includes('AS matched') && fetches > 0 && !firstFetchDone) queriedDuringFetch = true;
-        return client.select(q, onRow);
+        if (!q.includes('AS matched')) return client.select(q, onRow, signal, settings);
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        try {
+          return await client.select(q, onRow, signal, settings);
+        } finally {
+          inFlight--;
+        }
       },
     });
     const streamed: HuntHit[] = [];
@@ -228,6 +237,7 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(groupSql[0]).toContain("'microsoft-windows-windows defender/operational'");
     expect(streamed[0]!.ruleId).toBe('00000000-0000-0000-0000-000000000017');
     expect(queriedDuringFetch).toBe(true);
+    expect(mostInFlight).toBe(UNITS_IN_FLIGHT);
   });
 
   it('--since/--until: only the events of that time', async () => {
@@ -394,6 +404,18 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(keys(cut.hits)).toEqual(keys(near));
     // (Three passes would make 4 queries more; the groups of 40 may add one fetch of events.)
     expect(cut.queries).toBeLessThanOrEqual(two.queries + 1);
+    // The pass's table holds only the value columns its rules or its prefilter read.
+    const conv = convertCollection(col, defaultPipeline, { arrays: true });
+    const big = conv.groups.reduce((a, b) => (b.rules.length > a.rules.length ? b : a));
+    expect(big.rules.length).toBeGreaterThan(2 * PASS_BATCH_RULES);
+    const pass = passQuery(conv.converter, big, { table });
+    const kept = [...pass.slice(0, pass.indexOf(' FROM (')).matchAll(/ AS (\w+)/g)].map((m) => m[1] as string);
+    const readers = `${big.rules.map((r) => r.condition).join('\n')}\n${pass.slice(pass.lastIndexOf(') WHERE '))}`;
+    const slots = [...new Set(big.rules.flatMap((r) => r.slots))].sort((a, b) => a - b);
+    const every = Converter.slotValueColumns(slots, true).map((c) => c.slice(c.lastIndexOf(' AS ') + 4));
+    expect(kept.length).toBeLessThan(every.length);
+    expect(kept.every((c) => new RegExp(`\\b${c}\\b`).test(readers))).toBe(true);
+    expect(every.filter((c) => !kept.includes(c)).every((c) => !new RegExp(`\\b${c}\\b`).test(readers))).toBe(true);
   });
 
   it('loads NDJSON on worker threads with the rows one thread writes (line numbers, problems, BOM, CRLF)', async () => {

@@ -17,7 +17,7 @@ import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
 import { convertCollection, correlationQuery, groupQuery, LEAVES, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
-import { PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
+import { NON_ASCII, PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { eventRow, RowBinaryWriter, writeRowBinary } from '../../src/sigma/backend/clickhouse/row.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
@@ -328,14 +328,19 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     // rule-14 (Image ends with \CMD.EXE, User alice): its literal is looked for in Image's value only.
     expect(byId('14').witness).toEqual([{ text: '\\cmd.exe', slots: [slotOf('Image')], place: 'end' }]);
     const sql = groupQuery(conv.converter, groupOf('14'), { table });
-    const alternations = sql.slice(sql.lastIndexOf(') WHERE match(') + 8).split(' OR ');
+    const tests = sql.slice(sql.lastIndexOf(') WHERE ') + 8).split(' OR ');
+    // rule-96's literal stands as the non-ASCII test over CommandLine (below); the rest are alternations.
+    const cmd = `concat(lv_f${slotOf('CommandLine')}, '\\n', lje_f${slotOf('CommandLine')})`;
+    expect(tests[0]).toBe(`length(${cmd}) != lengthUTF8(${cmd})`);
+    const alternations = tests.slice(1);
     expect(alternations.length).toBeGreaterThan(1);
     for (const a of alternations) expect(a).toMatch(/^match\(concat\(lv_f(\d+), '\\n', lje_f\1\), '/);
     expect(alternations.filter((a) => a.includes('cmd\\\\.exe')).every((a) => a.startsWith(`match(concat(lv_f${slotOf('Image')}, `))).toBe(true);
     // windash's dashes have no case: rule-05 has a prefilter ('–c whoami' is how event 2 passes it).
     expect(byId('05').witness?.some((w) => w.text.includes('–'))).toBe(true);
-    // 'İnstall' lower-cases to 'i̇nstall' in JavaScript, not in ClickHouse: no prefilter of it.
-    expect(byId('96').witness).toBeUndefined();
+    // 'İnstall' lower-cases to 'i̇nstall' in JavaScript, not in ClickHouse: not looked for, but its
+    // U+0307 stands as the non-ASCII test over CommandLine.
+    expect(byId('96').witness).toEqual([{ text: 'i\u0307nstall', slots: [slotOf('CommandLine')], place: NON_ASCII }]);
     // Keyword rules: a prefilter over every leaf of the event, in a group of their own.
     expect(byId('22').witness).toEqual([{ text: 'alpha', slots: [LEAVES], place: 'any' }]);
     expect(byId('22').entries).toBe(true);

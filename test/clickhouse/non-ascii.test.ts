@@ -18,7 +18,7 @@ import { ClickhouseClient, parseClickhouseUrl } from '../../src/clickhouse/clien
 import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { convertCollection, LEAVES, passable, type ConvertedRule } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { convertCollection, groupQuery, LEAVES, passable, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { NON_ASCII } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
@@ -158,6 +158,9 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: witness literals o
     // ſ folds with s in a case-insensitive regex (in RE2 too): a value may match it with no character outside ASCII.
     expect(byN(8).witness).toBeUndefined();
     expect(places(9)).toEqual([['grüße', NON_ASCII, [LEAVES]]]);
+    // A keyword's: each leaf column joined, in PREWHERE, no literal looked for.
+    const keyword = groupQuery(conv.converter, conv.groups.find((g) => g.rules.includes(byN(9))) as RouteGroup, { table: 'na_flat' });
+    expect(keyword).toContain("PREWHERE length(arrayStringConcat(fields.value, '\\n')) != lengthUTF8(arrayStringConcat(fields.value, '\\n')) OR length(arrayStringConcat(extra_leaves, '\\n')) != lengthUTF8(arrayStringConcat(extra_leaves, '\\n')) WHERE ");
     expect(places(10)?.sort()).toEqual([
       ['plain.exe', 'any', cmd],
       ['strasse', 'any', cmd],

@@ -328,11 +328,14 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     // rule-14 (Image ends with \CMD.EXE, User alice): its literal is looked for in Image's value only.
     expect(byId('14').witness).toEqual([{ text: '\\cmd.exe', slots: [slotOf('Image')], place: 'end' }]);
     const sql = groupQuery(conv.converter, groupOf('14'), { table });
-    const tests = sql.slice(sql.lastIndexOf(') WHERE ') + 8).split(' OR ');
-    // rule-96's literal stands as the non-ASCII test over CommandLine (below); the rest are alternations.
-    const cmd = `concat(lv_f${slotOf('CommandLine')}, '\\n', lje_f${slotOf('CommandLine')})`;
-    expect(tests[0]).toBe(`length(${cmd}) != lengthUTF8(${cmd})`);
-    const alternations = tests.slice(1);
+    const tests = sql.slice(sql.lastIndexOf(') WHERE length(') + 8).split(' OR ');
+    // The literals of rule-04 ('ärger\\': Ä has a case) and rule-96 (below) stand as the non-ASCII
+    // test over User and CommandLine; the rest are alternations.
+    const joined = (slot: number) => `concat(lv_f${slot}, '\\n', lje_f${slot})`;
+    const nonAscii = [slotOf('User'), slotOf('CommandLine')].sort((a, b) => a - b).map((f) => `length(${joined(f)}) != lengthUTF8(${joined(f)})`);
+    expect(tests.filter((t) => t.startsWith('length('))).toEqual(nonAscii);
+    expect(byId('04').witness).toEqual([{ text: 'ärger\\', slots: [slotOf('User')], place: NON_ASCII }]);
+    const alternations = tests.filter((t) => !t.startsWith('length('));
     expect(alternations.length).toBeGreaterThan(1);
     for (const a of alternations) expect(a).toMatch(/^match\(concat\(lv_f(\d+), '\\n', lje_f\1\), '/);
     expect(alternations.filter((a) => a.includes('cmd\\\\.exe')).every((a) => a.startsWith(`match(concat(lv_f${slotOf('Image')}, `))).toBe(true);

@@ -17,7 +17,7 @@ import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt, UNITS_IN_FLIGHT } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
 import { Converter, convertCollection, correlationQuery, groupQuery, LEAVES, passQuery, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
-import { PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
+import { NON_ASCII, PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { eventRow, RowBinaryWriter, writeRowBinary } from '../../src/sigma/backend/clickhouse/row.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
@@ -338,14 +338,22 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     // rule-14 (Image ends with \CMD.EXE, User alice): its literal is looked for in Image's value only.
     expect(byId('14').witness).toEqual([{ text: '\\cmd.exe', slots: [slotOf('Image')], place: 'end' }]);
     const sql = groupQuery(conv.converter, groupOf('14'), { table });
-    const alternations = sql.slice(sql.lastIndexOf(') WHERE match(') + 8).split(' OR ');
+    const tests = sql.slice(sql.lastIndexOf(') WHERE length(') + 8).split(' OR ');
+    // The literals of rule-04 ('ärger\\': Ä has a case) and rule-96 (below) stand as the non-ASCII
+    // test over User and CommandLine; the rest are alternations.
+    const joined = (slot: number) => `concat(lv_f${slot}, '\\n', lje_f${slot})`;
+    const nonAscii = [slotOf('User'), slotOf('CommandLine')].sort((a, b) => a - b).map((f) => `length(${joined(f)}) != lengthUTF8(${joined(f)})`);
+    expect(tests.filter((t) => t.startsWith('length('))).toEqual(nonAscii);
+    expect(byId('04').witness).toEqual([{ text: 'ärger\\', slots: [slotOf('User')], place: NON_ASCII }]);
+    const alternations = tests.filter((t) => !t.startsWith('length('));
     expect(alternations.length).toBeGreaterThan(1);
     for (const a of alternations) expect(a).toMatch(/^match\(concat\(lv_f(\d+), '\\n', lje_f\1\), '/);
     expect(alternations.filter((a) => a.includes('cmd\\\\.exe')).every((a) => a.startsWith(`match(concat(lv_f${slotOf('Image')}, `))).toBe(true);
     // windash's dashes have no case: rule-05 has a prefilter ('–c whoami' is how event 2 passes it).
     expect(byId('05').witness?.some((w) => w.text.includes('–'))).toBe(true);
-    // 'İnstall' lower-cases to 'i̇nstall' in JavaScript, not in ClickHouse: no prefilter of it.
-    expect(byId('96').witness).toBeUndefined();
+    // 'İnstall' lower-cases to 'i̇nstall' in JavaScript, not in ClickHouse: not looked for, but its
+    // U+0307 stands as the non-ASCII test over CommandLine.
+    expect(byId('96').witness).toEqual([{ text: 'i\u0307nstall', slots: [slotOf('CommandLine')], place: NON_ASCII }]);
     // Keyword rules: a prefilter over every leaf of the event, in a group of their own.
     expect(byId('22').witness).toEqual([{ text: 'alpha', slots: [LEAVES], place: 'any' }]);
     expect(byId('22').entries).toBe(true);

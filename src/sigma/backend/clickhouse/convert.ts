@@ -23,7 +23,7 @@ import type { SigmaCollection } from '../../parse/rule.ts';
 import { normalizePattern, type NormalPattern } from '../../compile/strings.ts';
 import { resolvePlaceholders } from '../../compile/placeholders.ts';
 import { likeEscape, literal, literalList } from './sql.ts';
-import { alternations, fieldPrefilter, PREFILTER_CHARS, reEscape } from './prefilter.ts';
+import { alternations, fieldPrefilter, holdsNonAscii, NON_ASCII, nonAsciiSql, PREFILTER_CHARS, reEscape, type PrefilterPlace } from './prefilter.ts';
 import { looseKey } from './row.ts';
 import { detectionWitness, itemRuns, literalPlace, type LiteralPlace, type PlacedRun } from '../../compile/witness.ts';
 
@@ -59,9 +59,10 @@ export interface ConvertedRule {
   /** The slots (resolved fields) the condition reads. */
   readonly slots: readonly number[];
   /**
-   * Lower-cased literals (foldsAlike) one of which every event the rule matches holds, each where
-   * it may be found (a set of the engine's witness, compile/witness.ts, with the fields of the items
-   * it came from); undefined when there is none (the rule is tested on every event of its route).
+   * Lower-cased literals one of which every event the rule matches holds, each where it may be found
+   * (a set of the engine's witness, compile/witness.ts, with the fields of the items it came from),
+   * or standing as the non-ASCII test (ruleWitness); undefined when there is none (the rule is
+   * tested on every event of its route).
    */
   readonly witness?: readonly WitnessLiteral[];
   /**
@@ -96,9 +97,10 @@ export interface WitnessLiteral {
   readonly slots: readonly number[];
   /**
    * Where the literal lies in those slots' values (compile/witness.ts itemRuns): the whole value,
-   * its start, its end, or anywhere (always for LEAVES).
+   * its start, its end, or anywhere (always for LEAVES); or NON_ASCII (prefilter.ts): the literal is
+   * not looked for, the slots' values are tested for a character outside ASCII instead.
    */
-  readonly place: LiteralPlace;
+  readonly place: PrefilterPlace;
 }
 
 export interface RouteGroup {
@@ -932,9 +934,33 @@ function foldsAlike(literal: string): boolean {
 }
 
 /**
+ * Can the non-ASCII test (prefilter.ts NON_ASCII) stand for a witness literal? When it holds a
+ * character outside ASCII that no case folding relates to an ASCII letter: every one but `ſ` (U+017F,
+ * folds with `s`) and the Kelvin sign (U+212A, with `k`), which is what `[a-z]` matches
+ * case-insensitively in JavaScript's Unicode mode (simple case folding, as RE2's). Then every value
+ * a test of the rule's items matches through this literal holds a character outside ASCII (the
+ * literal is `toLowerCase` of a run R of an item's pattern or regex, and toLowerCase makes ASCII only
+ * of ASCII and of the Kelvin sign, so the character c comes from a character d of R outside ASCII):
+ *   - a case-insensitive pattern: lowerUTF8 of the value holds the literal, so holds c;
+ *   - a `cased` pattern or a case-sensitive regex: the value holds R, so holds d;
+ *   - a case-insensitive regex: the value holds R with its characters case-folded; d's counterpart
+ *     is d or a character of its case (ASCII only if d folds with an ASCII letter: then d is ſ, whose
+ *     lower case c is ſ, refused here, or the Kelvin sign, whose lower case `k` is ASCII).
+ * (Literals of keywords likewise, in a leaf.) lowerUTF8 replaces a character only by one of the same
+ * UTF-8 length, so the lower-cased value the prefilter reads holds a character outside ASCII too.
+ */
+function testsAsNonAscii(literal: string): boolean {
+  for (const c of literal) if (c > '\u007f' && !/[a-z]/iu.test(c)) return true;
+  return false;
+}
+
+/**
  * The rule's prefilter literals: the first set of its witness (every set is a necessary condition)
- * whose literals all fold alike in both engines (foldsAlike),
- * each with the slots of the detection items one of whose literal runs contains it, and its place in
+ * whose literals all fold alike in both engines (foldsAlike); else the first whose every literal
+ * folds alike or can stand as the non-ASCII test (testsAsNonAscii: the Cyrillic lookalikes, `ß`, a
+ * circled letter among emoji), the latter then each with the slots of the items holding it and
+ * place NON_ASCII (an event holding it in a slot holds a character outside ASCII there). Literals
+ * are each with the slots of the detection items one of whose literal runs contains it, and its place in
  * them. The witness is built from the items' literals (runs of their value patterns, literals of
  * their regexes) by keeping, dropping and uniting them, and drops a literal only for a shorter one
  * it contains, so an event the rule matches holds one literal of the set inside a run that a
@@ -944,7 +970,8 @@ function foldsAlike(literal: string): boolean {
  * anywhere otherwise (literalPlace, the weakest over all such runs of the slot's items).
  */
 function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem, number>): WitnessLiteral[] | undefined {
-  const set = detectionWitness(detection).find((lits) => lits.length > 0 && lits.every(foldsAlike));
+  const sets = detectionWitness(detection);
+  const set = sets.find((lits) => lits.length > 0 && lits.every(foldsAlike)) ?? sets.find((lits) => lits.length > 0 && lits.every((l) => foldsAlike(l) || testsAsNonAscii(l)));
   if (set === undefined) return undefined;
   const runsBySlot = new Map<number, PlacedRun[]>();
   for (const sid of detection.identifiers.values()) {
@@ -969,6 +996,11 @@ function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem,
     }
     // Every literal comes from an item; were one not found, no prefilter rather than a wrong one.
     if (byPlace.size === 0) return undefined;
+    if (!foldsAlike(text)) {
+      // Wherever it lies, the non-ASCII test over the value stands for it.
+      out.push({ text, slots: [...byPlace.values()].flat().sort((a, b) => a - b), place: NON_ASCII });
+      continue;
+    }
     for (const [place, slots] of byPlace) out.push({ text, slots: slots.sort((a, b) => a - b), place });
   }
   return out;
@@ -1058,13 +1090,19 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
  * letters in either case (lowerUTF8 changes a character only to one of the same UTF-8 length, so
  * only ASCII letters become ASCII, and the characters it makes are of a case), which `(?i:...)`
  * matches, whether RE2 reads the bytes as UTF-8 or Latin-1 (its folding only adds matches).
+ * Literals that stand as the non-ASCII test (and, beside it, every literal holding a character
+ * outside ASCII) are not looked for: each column's joined leaves are tested for a character outside
+ * ASCII instead (a leaf holding one keeps it under lowerUTF8, and the newlines are ASCII).
  */
 function leavesPrewhere(prefilter: readonly WitnessLiteral[], arrays: boolean): string {
   const columns = ['fields.value', ...(arrays ? ['multi.value'] : []), 'extra_leaves'];
-  const texts = [...new Set(prefilter.map((w) => w.text))].sort().map(reEscape);
-  return alternations(texts, PREFILTER_CHARS - 5)
-    .flatMap((a) => columns.map((c) => `match(arrayStringConcat(${c}, '\\n'), ${literal(`(?i:${a})`)})`))
-    .join(' OR ');
+  const nonAscii = prefilter.some((w) => w.place === NON_ASCII);
+  const texts = [...new Set(prefilter.filter((w) => w.place !== NON_ASCII && !(nonAscii && holdsNonAscii(w.text))).map((w) => w.text))].sort().map(reEscape);
+  const joined = (c: string): string => `arrayStringConcat(${c}, '\\n')`;
+  return [
+    ...(nonAscii ? columns.map((c) => nonAsciiSql(joined(c))) : []),
+    ...alternations(texts, PREFILTER_CHARS - 5).flatMap((a) => columns.map((c) => `match(${joined(c)}, ${literal(`(?i:${a})`)})`)),
+  ].join(' OR ');
 }
 
 /**
@@ -1084,17 +1122,18 @@ function sourceColumn(conv: Converter, route: string, others: readonly string[])
 
 /**
  * ` WHERE ...` keeping the events in which some witness literal is in one of the slots it may be
- * found in, at its place (empty when there is nothing to test): per slot, prefilter.ts's tests of its
- * literals over its lower-cased value (with arrays, the value and its elements joined, where the
- * literals are looked for anywhere). Keyword literals (LEAVES) never come here: their groups filter in
+ * found in, at its place, or a character outside ASCII is in one of the slots of a NON_ASCII literal
+ * (empty when there is nothing to test): per slot, prefilter.ts's tests of its literals over its
+ * lower-cased value (with arrays, the value and its elements joined, where the literals are looked
+ * for anywhere). Keyword literals (LEAVES) never come here: their groups filter in
  * PREWHERE (leavesPrewhere), and passes take no rule that reads the entries.
  */
 function prefilterWhere(prefilter: readonly WitnessLiteral[], arrays: boolean): string {
-  const bySlot = new Map<number, Map<LiteralPlace, Set<string>>>();
+  const bySlot = new Map<number, Map<PrefilterPlace, Set<string>>>();
   for (const w of prefilter) {
     for (const slot of w.slots) {
       let places = bySlot.get(slot);
-      if (places === undefined) bySlot.set(slot, (places = new Map<LiteralPlace, Set<string>>()));
+      if (places === undefined) bySlot.set(slot, (places = new Map<PrefilterPlace, Set<string>>()));
       let set = places.get(w.place);
       if (set === undefined) places.set(w.place, (set = new Set()));
       set.add(w.text);

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LiteralPlace } from '../../compile/witness.ts';
-import { fieldPrefilter, FIRST_CHAR_GROUP, KEY_GROUP, keyedLiterals, minimalLiterals, PREFILTER_LITERALS } from './prefilter.ts';
+import { fieldPrefilter, FIRST_CHAR_GROUP, KEY_GROUP, keyedLiterals, minimalLiterals, NON_ASCII, PREFILTER_LITERALS, type PrefilterPlace } from './prefilter.ts';
 
-const places = (o: Partial<Record<LiteralPlace, string[]>>): Map<LiteralPlace, Set<string>> => new Map(Object.entries(o).map(([p, l]) => [p as LiteralPlace, new Set(l)]));
+const places = (o: Partial<Record<PrefilterPlace, string[]>>): Map<LiteralPlace, Set<string>> => new Map(Object.entries(o).map(([p, l]) => [p as LiteralPlace, new Set(l)]));
 
 describe('prefilter literals', () => {
   it('leaves out a literal that holds one found anywhere, or the same start or end', () => {
@@ -57,5 +57,16 @@ describe('prefilter literals', () => {
     const calls = fieldPrefilter('lv', places({ any: many }), false);
     expect(calls.length).toBeGreaterThanOrEqual(3);
     for (const c of calls) expect(c.split('|').length).toBeLessThanOrEqual(PREFILTER_LITERALS);
+  });
+  it('the non-ASCII test once per field, and beside it no literal that holds a character outside ASCII', () => {
+    const byPlace = new Map<PrefilterPlace, Set<string>>([
+      [NON_ASCII, new Set(['straße', 'а'])],
+      ['any', new Set(['😀', 'lsass'])],
+      ['end', new Set(['\\ö.exe', '\\x.exe'])],
+    ]);
+    expect(fieldPrefilter('lv', byPlace, false)).toEqual(['length(lv) != lengthUTF8(lv)', "match(lv, '(?:\\\\\\\\x\\\\.exe)$')", "match(lv, 'lsass')"]);
+    expect(fieldPrefilter('t', byPlace, true)).toEqual(['length(t) != lengthUTF8(t)', "match(t, '\\\\\\\\x\\\\.exe|lsass')"]);
+    // Without it, literals outside ASCII are looked for as ever.
+    expect(fieldPrefilter('lv', places({ any: ['😀'] }), false)).toEqual(["match(lv, '😀')"]);
   });
 });

@@ -13,10 +13,36 @@
  *                        looks for the key as a plain substring before it runs RE2 at all
  *
  * and a literal that holds another literal of the field (where that one may be anywhere; or the same
- * start or end) is left out: an event holding it holds the shorter one.
+ * start or end) is left out: an event holding it holds the shorter one. Literals that stand as the
+ * non-ASCII test (NON_ASCII) are not looked for: `length(lv) != lengthUTF8(lv)` once per field, beside
+ * which a literal holding a character outside ASCII is left out too (a value holding it passes that test).
  */
 import { literal, literalList } from './sql.ts';
 import type { LiteralPlace } from '../../compile/witness.ts';
+
+/**
+ * Not where a literal lies but the test that stands for it: the value holds a character outside
+ * ASCII, `length(lv) != lengthUTF8(lv)` (lengthUTF8 counts the bytes that start a character, so the
+ * two differ exactly when some byte continues a UTF-8 sequence, i.e. when the text holds a character
+ * outside ASCII, or a stray byte of one). For literals that JavaScript's toLowerCase and ClickHouse's
+ * lowerUTF8 may fold apart (convert.ts ruleWitness says when it is sound): a literal outside ASCII
+ * in a lower-cased value is a character outside ASCII in it, and lowerUTF8 replaces a character only
+ * by one of the same UTF-8 length, so the value, raw or lower-cased, holds one too.
+ */
+export const NON_ASCII = 'non-ascii';
+
+/** How a prefilter finds a witness literal in a value: at its place, or by the non-ASCII test. */
+export type PrefilterPlace = LiteralPlace | typeof NON_ASCII;
+
+/** Does the text hold a character outside ASCII (then the non-ASCII test keeps every value holding it)? */
+export function holdsNonAscii(text: string): boolean {
+  return /[\u0080-\u{10ffff}]/u.test(text);
+}
+
+/** The non-ASCII test (NON_ASCII) over a text expression. */
+export function nonAsciiSql(text: string): string {
+  return `length(${text}) != lengthUTF8(${text})`;
+}
 
 /**
  * Most witness literals, and most characters of them, in one RE2 alternation of a prefilter: one
@@ -153,12 +179,17 @@ export function keyedLiterals(literals: readonly string[]): { keyed: Keyed[]; re
 /**
  * The prefilter tests of one field, OR-ed by the caller. `text` is the lower-cased value; with
  * `anywhere` (array elements joined beside the value, every leaf of an event), every literal is
- * tested anywhere in it: the places hold for a value, not for text joined around it.
+ * tested anywhere in it: the places hold for a value, not for text joined around it (the non-ASCII
+ * test holds for the joined text as for each of its parts: the joints are ASCII).
  */
-export function fieldPrefilter(text: string, byPlace: ReadonlyMap<LiteralPlace, ReadonlySet<string>>, anywhere: boolean): string[] {
-  const places: ReadonlyMap<LiteralPlace, ReadonlySet<string>> = anywhere ? new Map([['any', new Set([...byPlace.values()].flatMap((s) => [...s]))]]) : byPlace;
+export function fieldPrefilter(text: string, byPlace: ReadonlyMap<PrefilterPlace, ReadonlySet<string>>, anywhere: boolean): string[] {
+  const nonAscii = (byPlace.get(NON_ASCII)?.size ?? 0) > 0;
+  // Beside the non-ASCII test, a literal holding a character outside ASCII adds nothing.
+  const placed = new Map<LiteralPlace, Set<string>>();
+  for (const [place, set] of byPlace) if (place !== NON_ASCII) placed.set(place, new Set([...set].filter((t) => !(nonAscii && holdsNonAscii(t)))));
+  const places: ReadonlyMap<LiteralPlace, ReadonlySet<string>> = anywhere ? new Map([['any', new Set([...placed.values()].flatMap((s) => [...s]))]]) : placed;
   const lits = minimalLiterals(places);
-  const out: string[] = [];
+  const out: string[] = nonAscii ? [nonAsciiSql(text)] : [];
   const whole = lits.get('whole') ?? [];
   if (whole.length > 0) out.push(whole.length === 1 ? `${text} = ${literal(whole[0] as string)}` : `${text} IN (${literalList(whole)})`);
   for (const a of alternations((lits.get('start') ?? []).map(reEscape), PREFILTER_CHARS - 6)) out.push(`match(${text}, ${literal(`^(?:${a})`)})`);

@@ -261,8 +261,13 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
       return false;
     }
     try {
-      for (let i = 0; i < g.rules.length; i += PASS_BATCH_RULES) {
-        const batch = g.rules.slice(i, i + PASS_BATCH_RULES);
+      // The rules with a witness in batches of their own (each filters the rows by its literals),
+      // then those without (their batches read every row).
+      const batches: ConvertedRule[][] = [];
+      for (const list of [g.rules.filter((r) => r.witness !== undefined), g.rules.filter((r) => r.witness === undefined)]) {
+        for (let i = 0; i < list.length; i += PASS_BATCH_RULES) batches.push(list.slice(i, i + PASS_BATCH_RULES));
+      }
+      for (const batch of batches) {
         queries++;
         await session.select(passBatchQuery(converted.converter, batch, PASS_TABLE), (row) => add(ctx, row, batch));
       }
@@ -335,7 +340,10 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const units: RouteGroup[][] = [];
   const byRoute = new Map<string, RouteGroup[]>();
   for (const g of groups) {
-    const prefiltered = twoStep && passable(g.rules);
+    // A route's prefiltered groups share a pass; a group of rules with no witness joins it (their
+    // tests run in its scan, not one of their own), unless its rules fix the sort key (its own
+    // query reads only those granules).
+    const prefiltered = twoStep && g.rules.every((r) => !r.entries) && (g.rules.every((r) => r.witness !== undefined) || g.keys === undefined);
     const unit = prefiltered ? byRoute.get(g.route) : undefined;
     if (unit !== undefined) unit.push(g);
     else {

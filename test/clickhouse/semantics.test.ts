@@ -16,7 +16,7 @@ import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src
 import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt, UNITS_IN_FLIGHT } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { Converter, convertCollection, correlationQuery, groupQuery, LEAVES, passQuery, rawQuery, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { Converter, convertCollection, correlationQuery, groupQuery, LEAVES, passQuery, rawQuery, routeGroup, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { NON_ASCII, PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { eventRow, RowBinaryWriter, writeRowBinary } from '../../src/sigma/backend/clickhouse/row.ts';
@@ -230,7 +230,12 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(keys(streamed)).toEqual(keys(near));
     // --sorted (the default order) is the in-process hunt's, hit by hit.
     expect(sorted.map((h) => `${h.ruleId} ${h.line}`)).toEqual(near.map((h) => `${h.ruleId} ${h.line}`));
-    expect(groups).toBe(conv.groups.length - 1);
+    // Progress counts units: every group but the System one, a route's groups over fields sharing one
+    // unit (its pass) unless they have no witness and fix the sort key.
+    const shared = (g: RouteGroup) => g.rules.every((r) => !r.entries) && (g.rules.every((r) => r.witness !== undefined) || g.keys === undefined);
+    const others = conv.groups.filter((g) => !g.rules.some((r) => r.rule.id === '00000000-0000-0000-0000-000000000098'));
+    expect(others.length).toBe(conv.groups.length - 1);
+    expect(groups).toBe(new Set(others.map((g) => (shared(g) ? g.route : g))).size);
     expect(sql.some((q) => q.includes("channel IN ('system')"))).toBe(false);
     // Groups by the events of their scope: the Defender rule's hit comes first.
     const groupSql = sql.filter((q) => q.includes('AS matched'));
@@ -385,8 +390,10 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
   });
 
   it('runs a large group in two steps (prefiltered rows in a temporary table, rules in batches): same hits as one query and in-process', async () => {
-    // 80 process-creation rules with witnesses beside the 21: a group of more than 2 x PASS_BATCH_RULES.
-    const more = parseSigma(MANY_RULES, { file: 'more.yml' });
+    // 80 process-creation rules with witnesses beside the 21: a group of more than 2 x PASS_BATCH_RULES;
+    // and one with no witness (a regex with no literal), which rides in the pass: its test in the
+    // pass's scan, its batch over every row kept.
+    const more = parseSigma(`${MANY_RULES}---\n${rule('rule-y1', PC, "  sel:\n    CommandLine|re: '^.+ .+$'\n  condition: sel").replace(/^id: .*$/m, 'id: 00000000-0000-0000-0000-0000000001y1')}`, { file: 'more.yml' });
     expect(more.issues).toEqual([]);
     const col: SigmaCollection = { ...collection, rules: [...collection.rules, ...more.rules] };
     const near: HuntHit[] = [];
@@ -412,10 +419,17 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(keys(cut.hits)).toEqual(keys(near));
     // (Three passes would make 4 queries more; the groups of 40 may add one fetch of events.)
     expect(cut.queries).toBeLessThanOrEqual(two.queries + 1);
+    expect(keys(near).filter((k) => k.startsWith('00000000-0000-0000-0000-0000000001y1 ')).length).toBeGreaterThan(0);
     // The pass's table holds only the value columns its rules or its prefilter read.
     const conv = convertCollection(col, defaultPipeline, { arrays: true });
     const big = conv.groups.reduce((a, b) => (b.rules.length > a.rules.length ? b : a));
     expect(big.rules.length).toBeGreaterThan(2 * PASS_BATCH_RULES);
+    const loose = conv.groups.find((g) => g.rules.some((r) => r.rule.id === '00000000-0000-0000-0000-0000000001y1'))!;
+    expect(loose.route).toBe(big.route);
+    expect(loose.rules.every((r) => r.witness === undefined) && loose.keys === undefined).toBe(true);
+    const joined = passQuery(conv.converter, routeGroup(big.route, [...big.rules, ...loose.rules]), { table });
+    expect(joined).toContain(`OR (${loose.rules[0]!.condition})`);
+    expect(joined).not.toContain('PREWHERE');
     const pass = passQuery(conv.converter, big, { table });
     const kept = [...pass.slice(0, pass.indexOf(' FROM (')).matchAll(/ AS (\w+)/g)].map((m) => m[1] as string);
     const readers = `${big.rules.map((r) => r.condition).join('\n')}\n${pass.slice(pass.lastIndexOf(') WHERE '))}`;

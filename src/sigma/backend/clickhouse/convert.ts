@@ -1006,9 +1006,12 @@ function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem,
   return out;
 }
 
-/** Rules that can run in two steps (passQuery): all have a witness, none reads more than its slots. */
+/**
+ * Rules that can run in two steps (passQuery): none reads more than its slots, and some have a
+ * witness (the others are kept by their own conditions in the pass: see passQuery).
+ */
 export function passable(rules: readonly ConvertedRule[]): boolean {
-  return rules.every((r) => r.witness !== undefined && !r.entries);
+  return rules.every((r) => !r.entries) && rules.some((r) => r.witness !== undefined);
 }
 
 export interface QueryOptions {
@@ -1030,7 +1033,7 @@ function timeBounds(o: QueryOptions): string[] {
  * The inner query: the route's events (the sort key prunes by channel and event id) with their
  * recognised source and each resolved field the rules read computed once per event, as columns.
  */
-function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly WitnessLiteral[], entries = true, keys?: KeySets, readers?: string): string {
+function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: QueryOptions, extra: readonly string[], prefilter?: readonly WitnessLiteral[], entries = true, keys?: KeySets, readers?: string, unfiltered: readonly string[] = []): string {
   const ids = [...new Set(slots)].sort((x, y) => x - y);
   const indexColumns = conv.slotIndexColumns(ids);
   const src = sourceColumn(conv, route, [...indexColumns, ...extra]);
@@ -1056,14 +1059,19 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   const arrays = conv.options.arrays !== false;
   // A prefilter with a keyword literal looks for every literal in every leaf (leavesPrewhere).
   const leaves = witnessSlots.has(LEAVES);
-  const pre = prefilter === undefined || witnessSlots.size === 0 ? '' : leaves ? leavesPrewhere(prefilter, arrays) : conv.slotPresence([...witnessSlots].sort((x, y) => x - y), conv.routeSources.get(route));
+  // Rules kept by their own conditions (`unfiltered`) may match events that hold none of those names.
+  const pre = prefilter === undefined || witnessSlots.size === 0 || unfiltered.length > 0 ? '' : leaves ? leavesPrewhere(prefilter, arrays) : conv.slotPresence([...witnessSlots].sort((x, y) => x - y), conv.routeSources.get(route));
   const codes = conv.nameCodes(`${l1.join(', ')} ${where}`);
   const first = `SELECT ${[...(codes !== undefined ? [codes] : []), ...l1].join(', ')} FROM ${o.table}${pre === '' ? '' : ` PREWHERE ${pre}`}${where === '1' ? '' : ` WHERE ${where}`}`;
   const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
   // The prefilter: events whose slots hold none of the group's witness literals cannot match any of
   // its rules; the rule conditions (above this level) are computed only for the events left (one
   // RE2 pass per field over its lower-cased value instead of every rule's tests over every event).
-  const filter = prefilter !== undefined && !leaves ? prefilterWhere(prefilter, arrays) : '';
+  // With `unfiltered` (the conditions of a pass's rules that have no witness), an event one of them
+  // matches is kept too: their tests run over every event of the route here, in the pass's one scan,
+  // rather than in a scan of their own.
+  const witnessed = prefilter !== undefined && !leaves ? prefilterWhere(prefilter, arrays) : '';
+  const filter = unfiltered.length === 0 ? witnessed : ` WHERE ${[...(witnessed === '' ? [] : [witnessed.slice(' WHERE '.length)]), ...unfiltered.map((c) => `(${c})`)].join(' OR ')}`;
   // With `readers` (the SQL that will read these rows: a pass's rule conditions), only the value
   // columns it or the prefilter names: ClickHouse prunes unread columns of a subquery itself, but a
   // pass's rows are kept in a table, and every column is filtered and stored (the process-creation
@@ -1157,13 +1165,17 @@ function prefilterWhere(prefilter: readonly WitnessLiteral[], arrays: boolean): 
  */
 export function passQuery(conv: Converter, group: RouteGroup, o: QueryOptions): string {
   const slots = new Set(group.rules.flatMap((r) => r.slots));
-  return innerQuery(conv, group.route, slots, o, ['source', 'line'], group.rules.flatMap((r) => r.witness ?? []), false, group.keys, group.rules.map((r) => r.condition).join('\n'));
+  const unfiltered = group.rules.filter((r) => r.witness === undefined).map((r) => r.condition);
+  return innerQuery(conv, group.route, slots, o, ['source', 'line'], group.rules.flatMap((r) => r.witness ?? []), false, group.keys, group.rules.map((r) => r.condition).join('\n'), unfiltered);
 }
 
-/** Rules of a group run by passQuery, over its rows in `from` (each batch with its own prefilter). */
+/**
+ * Rules of a group run by passQuery, over its rows in `from` (each batch with its own prefilter;
+ * none when a rule of the batch has no witness: every row may be one of its matches).
+ */
 export function passBatchQuery(conv: Converter, rules: readonly ConvertedRule[], from: string): string {
   const matched = `arrayFilter(x -> x > 0, [${rules.map((r, i) => `if(${r.condition}, ${i + 1}, 0)`).join(', ')}])`;
-  const where = prefilterWhere(rules.flatMap((r) => r.witness ?? []), conv.options.arrays !== false);
+  const where = rules.some((r) => r.witness === undefined) ? '' : prefilterWhere(rules.flatMap((r) => r.witness ?? []), conv.options.arrays !== false);
   return `SELECT source, line, ${matched} AS matched FROM (SELECT * FROM ${from}${where}) WHERE notEmpty(matched)`;
 }
 

@@ -19,7 +19,7 @@ import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt } from '../../src/clickhouse/hunt.ts';
 import { schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
 import { convertCollection, groupQuery, LEAVES, passable, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
-import { NON_ASCII } from '../../src/sigma/backend/clickhouse/prefilter.ts';
+import { FOLDED_KS, NON_ASCII } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { SKIP_REASON, startClickhouse, type TestServer } from './server.ts';
 
@@ -65,6 +65,12 @@ const LIMIT_EVENTS = [
   // engine's index looks for `ſtop` in the lower-cased value and never tries the rule (its witness's
   // own limit, not ClickHouse's: ClickHouse gives n8 no witness).
   pc(25, { CommandLine: 'STOP now' }),
+  pc(26, { CurrentDirectory: 'Kelvin 4' }), // n11
+  // n11's case-insensitive regex matches these in ClickHouse (RE2 folds the Kelvin sign with k, ſ
+  // with s); its literal is looked for with those folded (FOLDED_KS), so the prefilter keeps them
+  // (on a field that no non-ASCII test covers).
+  pc(27, { CurrentDirectory: `${KELVIN}ELVIN 7` }),
+  pc(28, { CurrentDirectory: 'kelvinſ 7' }),
 ];
 
 const rule = (n: number, detection: string, logsource = '  product: windows\n  category: process_creation'): string =>
@@ -80,6 +86,7 @@ const RULES = [
   rule(8, "  sel:\n    CommandLine|re|i: 'ſtop'\n  condition: sel"),
   rule(9, "  keywords:\n    - 'Grüße'\n  condition: keywords"),
   rule(10, "  sel:\n    CommandLine|contains:\n      - 'STRASSE'\n      - 'plain.exe'\n  condition: sel"),
+  rule(11, "  sel:\n    CurrentDirectory|re|i: 'kelvins? \\d'\n  condition: sel"),
 ];
 // Ordinary process-creation rules with witnesses: with those above, a route group large enough for the two-step pass.
 const FILLER = Array.from({ length: 2 * PASS_BATCH_RULES + 5 }, (_x, i) => rule(40 + i, `  sel:\n    CommandLine|contains: 'nomatch${i}x'\n  condition: sel`).replace(/^id: .*$/m, `id: 00000000-0000-0000-0000-0000000008${String(i).padStart(2, '0')}`));
@@ -161,6 +168,8 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: witness literals o
     // A keyword's: each leaf column joined, in PREWHERE, no literal looked for.
     const keyword = groupQuery(conv.converter, conv.groups.find((g) => g.rules.includes(byN(9))) as RouteGroup, { table: 'na_flat' });
     expect(keyword).toContain("PREWHERE length(arrayStringConcat(fields.value, '\\n')) != lengthUTF8(arrayStringConcat(fields.value, '\\n')) OR length(arrayStringConcat(extra_leaves, '\\n')) != lengthUTF8(arrayStringConcat(extra_leaves, '\\n')) WHERE ");
+    // A case-insensitive regex's literal holding k or s: looked for with those folded.
+    expect(places(11)).toEqual([['kelvin', FOLDED_KS, [slot('CurrentDirectory')]]]);
     expect(places(10)?.sort()).toEqual([
       ['plain.exe', 'any', cmd],
       ['strasse', 'any', cmd],
@@ -200,5 +209,6 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: witness literals o
     expect(near).toContain('n1 limits.ndjson:20');
     expect(withPrefilter).not.toContain('n1 limits.ndjson:20');
     expect(withPrefilter).toContain('n8 limits.ndjson:25');
+    expect(withPrefilter.filter((k) => k.startsWith('n11 '))).toEqual(['n11 limits.ndjson:26', 'n11 limits.ndjson:27', 'n11 limits.ndjson:28']);
   });
 });

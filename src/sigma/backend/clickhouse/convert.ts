@@ -23,9 +23,9 @@ import type { SigmaCollection } from '../../parse/rule.ts';
 import { normalizePattern, type NormalPattern } from '../../compile/strings.ts';
 import { resolvePlaceholders } from '../../compile/placeholders.ts';
 import { likeEscape, literal, literalList } from './sql.ts';
-import { alternations, fieldPrefilter, holdsNonAscii, NON_ASCII, nonAsciiSql, PREFILTER_CHARS, reEscape, type PrefilterPlace } from './prefilter.ts';
+import { alternations, FOLDED_KS, fieldPrefilter, holdsNonAscii, NON_ASCII, nonAsciiSql, PREFILTER_CHARS, reEscape, type PrefilterPlace } from './prefilter.ts';
 import { looseKey } from './row.ts';
-import { detectionWitness, itemRuns, literalPlace, type LiteralPlace, type PlacedRun } from '../../compile/witness.ts';
+import { detectionWitness, itemRuns, literalPlace, regexCnf, type LiteralPlace, type PlacedRun } from '../../compile/witness.ts';
 
 export interface ConvertOptions {
   /**
@@ -974,6 +974,8 @@ function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem,
   const set = sets.find((lits) => lits.length > 0 && lits.every(foldsAlike)) ?? sets.find((lits) => lits.length > 0 && lits.every((l) => foldsAlike(l) || testsAsNonAscii(l)));
   if (set === undefined) return undefined;
   const runsBySlot = new Map<number, PlacedRun[]>();
+  // Per slot, the literal runs of its case-insensitive regexes (FOLDED_KS).
+  const foldingBySlot = new Map<number, string[]>();
   for (const sid of detection.identifiers.values()) {
     for (const item of sid.groups.flat()) {
       const slot = itemSlots.get(item);
@@ -981,6 +983,13 @@ function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem,
       let runs = runsBySlot.get(slot);
       if (runs === undefined) runsBySlot.set(slot, (runs = []));
       runs.push(...itemRuns(item));
+      if (slot === LEAVES || item.neq) continue;
+      for (const v of item.values) {
+        if (v.type !== 'regex' || v.witness === undefined || !(v.flags.includes('i') || /\(\?[a-zA-Z]*i/.test(v.re2))) continue;
+        let folding = foldingBySlot.get(slot);
+        if (folding === undefined) foldingBySlot.set(slot, (folding = []));
+        folding.push(...regexCnf(v.witness).flat());
+      }
     }
   }
   const out: WitnessLiteral[] = [];
@@ -1001,7 +1010,14 @@ function ruleWitness(detection: Detection, itemSlots: ReadonlyMap<DetectionItem,
       out.push({ text, slots: [...byPlace.values()].flat().sort((a, b) => a - b), place: NON_ASCII });
       continue;
     }
-    for (const [place, slots] of byPlace) out.push({ text, slots: slots.sort((a, b) => a - b), place });
+    // Where a case-insensitive regex of the slot holds it, `k` and `s` folded (FOLDED_KS), anywhere.
+    const folds = (slot: number): boolean => /[ks]/.test(text) && (foldingBySlot.get(slot) ?? []).some((r) => r.includes(text));
+    const folded = [...byPlace.values()].flat().filter(folds);
+    if (folded.length > 0) out.push({ text, slots: [...new Set(folded)].sort((a, b) => a - b), place: FOLDED_KS });
+    for (const [place, slots] of byPlace) {
+      const plain = slots.filter((slot) => !folds(slot));
+      if (plain.length > 0) out.push({ text, slots: plain.sort((a, b) => a - b), place });
+    }
   }
   return out;
 }

@@ -31,8 +31,21 @@ import type { LiteralPlace } from '../../compile/witness.ts';
  */
 export const NON_ASCII = 'non-ascii';
 
-/** How a prefilter finds a witness literal in a value: at its place, or by the non-ASCII test. */
-export type PrefilterPlace = LiteralPlace | typeof NON_ASCII;
+/**
+ * A literal a case-insensitive regex of its field may match with the Kelvin sign for `k` or `ſ` for
+ * `s`: RE2 folds those with the ASCII letters, `lowerUTF8` keeps them (toLowerCase makes `k` of the
+ * Kelvin sign and keeps `ſ`), so the literal as lower-cased would miss a value the regex matches.
+ * Looked for anywhere, each `k` as `[kK]` and `s` as `[sſ]` (FOLDED_KS).
+ */
+export const FOLDED_KS = 'folded-ks';
+
+/** How a prefilter finds a witness literal in a value: at its place, by the non-ASCII test, or with `k`/`s` folded. */
+export type PrefilterPlace = LiteralPlace | typeof NON_ASCII | typeof FOLDED_KS;
+
+/** RE2 text of a FOLDED_KS literal: reEscape's, each `k` and `s` also matching the Kelvin sign and `ſ`. */
+export function foldedEscape(text: string): string {
+  return reEscape(text).replace(/k/g, '[k\u212a]').replace(/s/g, '[s\u017f]');
+}
 
 /** Does the text hold a character outside ASCII (then the non-ASCII test keeps every value holding it)? */
 export function holdsNonAscii(text: string): boolean {
@@ -186,7 +199,7 @@ export function fieldPrefilter(text: string, byPlace: ReadonlyMap<PrefilterPlace
   const nonAscii = (byPlace.get(NON_ASCII)?.size ?? 0) > 0;
   // Beside the non-ASCII test, a literal holding a character outside ASCII adds nothing.
   const placed = new Map<LiteralPlace, Set<string>>();
-  for (const [place, set] of byPlace) if (place !== NON_ASCII) placed.set(place, new Set([...set].filter((t) => !(nonAscii && holdsNonAscii(t)))));
+  for (const [place, set] of byPlace) if (place !== NON_ASCII && place !== FOLDED_KS) placed.set(place, new Set([...set].filter((t) => !(nonAscii && holdsNonAscii(t)))));
   const places: ReadonlyMap<LiteralPlace, ReadonlySet<string>> = anywhere ? new Map([['any', new Set([...placed.values()].flatMap((s) => [...s]))]]) : placed;
   const lits = minimalLiterals(places);
   const out: string[] = nonAscii ? [nonAsciiSql(text)] : [];
@@ -200,5 +213,6 @@ export function fieldPrefilter(text: string, byPlace: ReadonlyMap<PrefilterPlace
     for (const a of alternations(k.rests.sort().map(reEscape), PREFILTER_CHARS - key.length - 5)) out.push(`match(${text}, ${literal(k.pre ? `${key}(?:${a})` : `(?:${a})${key}`)})`);
   }
   for (const a of alternations(rest.sort().map(reEscape))) out.push(`match(${text}, ${literal(a)})`);
+  for (const a of alternations([...(byPlace.get(FOLDED_KS) ?? [])].sort().map(foldedEscape))) out.push(`match(${text}, ${literal(a)})`);
   return out;
 }

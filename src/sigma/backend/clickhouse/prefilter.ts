@@ -200,8 +200,13 @@ export function fieldPrefilter(text: string, byPlace: ReadonlyMap<PrefilterPlace
   // Beside the non-ASCII test, a literal holding a character outside ASCII adds nothing.
   const placed = new Map<LiteralPlace, Set<string>>();
   for (const [place, set] of byPlace) if (place !== NON_ASCII && place !== FOLDED_KS) placed.set(place, new Set([...set].filter((t) => !(nonAscii && holdsNonAscii(t)))));
+  // FOLDED_KS literals take part in leaving out longer literals that hold them (an event holding such
+  // a literal lower-cased is kept by its folded test too), and are then all tested folded.
+  const folded = new Set(byPlace.get(FOLDED_KS) ?? []);
+  if (folded.size > 0) placed.set('any', new Set([...(placed.get('any') ?? []), ...folded]));
   const places: ReadonlyMap<LiteralPlace, ReadonlySet<string>> = anywhere ? new Map([['any', new Set([...placed.values()].flatMap((s) => [...s]))]]) : placed;
   const lits = minimalLiterals(places);
+  lits.set('any', (lits.get('any') ?? []).filter((t) => !folded.has(t)));
   const out: string[] = nonAscii ? [nonAsciiSql(text)] : [];
   const whole = lits.get('whole') ?? [];
   if (whole.length > 0) out.push(whole.length === 1 ? `${text} = ${literal(whole[0] as string)}` : `${text} IN (${literalList(whole)})`);
@@ -213,6 +218,6 @@ export function fieldPrefilter(text: string, byPlace: ReadonlyMap<PrefilterPlace
     for (const a of alternations(k.rests.sort().map(reEscape), PREFILTER_CHARS - key.length - 5)) out.push(`match(${text}, ${literal(k.pre ? `${key}(?:${a})` : `(?:${a})${key}`)})`);
   }
   for (const a of alternations(rest.sort().map(reEscape))) out.push(`match(${text}, ${literal(a)})`);
-  for (const a of alternations([...(byPlace.get(FOLDED_KS) ?? [])].sort().map(foldedEscape))) out.push(`match(${text}, ${literal(a)})`);
+  for (const a of alternations([...folded].sort().map(foldedEscape))) out.push(`match(${text}, ${literal(a)})`);
   return out;
 }

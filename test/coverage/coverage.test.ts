@@ -3,6 +3,7 @@
  * declared coverage merged without lowering evidence, and malformed declarations as one line with
  * line and column.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWith, type TempGraph } from '../helpers/attack-store.ts';
 import { windowsEntry, writeDataComponentBundle, writeLogonBundle } from './fixtures.ts';
@@ -87,6 +88,18 @@ describe('declared coverage', () => {
     expect(c.level).toBe('visible');
     expect(c.declared).toBe(true);
     expect(c.analytics[0]?.logSources[0]).toMatchObject({ present: true, declared: true });
+  });
+
+  it('a new declaration is read even when stored within the same millisecond as the one before', () => {
+    t.graph.declareCoverage([{ source: 'empty.yml', text: 'techniques: []\n' }]);
+    expect(level('T9901')).toBe('none');
+    const first = t.sql.get<{ d: string }>('SELECT declared_at AS d FROM declared_coverage WHERE id = 1')!.d;
+    t.graph.declareCoverage([{ source: 'siem.yml', text: 'logSources:\n  - name: WinEventLog:Security\n    eventIds: [4624, 4625]\n' }]);
+    // As on a fast machine: the second declaration stamped with the first one's time.
+    const db = new Database(t.dbPath);
+    db.prepare('UPDATE declared_coverage SET declared_at = ? WHERE id = 1').run(first);
+    db.close();
+    expect(level('T9901')).toBe('visible');
   });
 
   it('a malformed file is one line naming file, line and column', () => {

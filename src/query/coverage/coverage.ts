@@ -138,10 +138,15 @@ export function storedDeclarations(store: Store): Declaration {
   return mergeDeclarations(files.map((f) => parseDeclaration(f.text, f.source)));
 }
 
-/** The state of the store coverage depends on; a change of it means recomputing. */
+/**
+ * The state of the store coverage depends on; a change of it means recomputing. The declaration
+ * counts by its text, not only its time: two declarations within one millisecond (a fast machine,
+ * a script) have the same `declared_at`, and the first one's coverage was served for the second.
+ */
 export function coverageStamp(store: Store): string {
-  const r = store.get<{ i: number | null; h: number | null; d: string | null; s: number; m: string | null; ds: number | null }>(
+  const r = store.get<{ i: number | null; h: number | null; d: string | null; t: string | null; s: number; m: string | null; ds: number | null }>(
     `SELECT (SELECT max(id) FROM log_inventory) AS i, (SELECT max(id) FROM hunt_run) AS h, (SELECT declared_at FROM declared_coverage WHERE id = 1) AS d,
+       (SELECT source || char(0) || text FROM declared_coverage WHERE id = 1) AS t,
        (SELECT count(*) FROM sigma_rule) AS s, (SELECT max(imported_at) FROM sigma_rule) AS m, (SELECT max(id) FROM dataset) AS ds`,
   );
   return JSON.stringify(r);

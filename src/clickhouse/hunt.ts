@@ -10,7 +10,7 @@
  * that rule: it is reported as a rule problem naming it, and the others still run.
  */
 import { attackTags, createCorrelator, eventContext, eventHost, eventTimeMs, eventTimestamp, type SigmaCollection, type SigmaCorrelation, type SigmaRule, type Pipeline } from '../sigma/index.ts';
-import { convertCollection, groupQuery, keyedRawQuery, passable, passBatchQuery, passQuery, rawQuery, routeGroup, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
+import { convertCollection, groupQuery, keyedRawQuery, passable, passBatchQuery, passQuery, rawQuery, routeGroup, sharesPass, type ConvertedRule, type QueryOptions, type RouteGroup } from '../sigma/backend/clickhouse/convert.ts';
 import { randomUUID } from 'node:crypto';
 import type { HuntHit } from '../hunt/hit.ts';
 import { issueProblem, passes, type HuntFilters, type HuntProblem, type HuntSummary } from '../hunt/runner.ts';
@@ -358,10 +358,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const units: RouteGroup[][] = [];
   const byRoute = new Map<string, RouteGroup[]>();
   for (const g of groups) {
-    // A route's prefiltered groups share a pass; a group of rules with no witness joins it (their
-    // tests run in its scan, not one of their own), unless its rules fix the sort key (its own
-    // query reads only those granules).
-    const prefiltered = twoStep && g.rules.every((r) => !r.entries) && (g.rules.every((r) => r.witness !== undefined) || g.keys === undefined);
+    const prefiltered = twoStep && sharesPass(g);
     const unit = prefiltered ? byRoute.get(g.route) : undefined;
     if (unit !== undefined) unit.push(g);
     else {
@@ -381,6 +378,10 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
   const starts = startOrder(units.map((u) => u.reduce((sum, g) => sum + (size.get(g.scope) ?? 0) * g.rules.length, 0)));
   let next = 0;
   let failure: unknown;
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    for (const p of printed) p.reject(e);
+  };
   const lane = async (): Promise<void> => {
     const session = o.client.withSession(`ttpgraph-${randomUUID()}`);
     while (failure === undefined && next < starts.length) {
@@ -392,8 +393,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
         if (unit.length === 1) await runGroup(whole, ctx, session);
         else if (!(await runPass(whole, ctx, session))) for (const g of unit) await runGroup(g, ctx, session, false);
       } catch (e) {
-        failure ??= e;
-        for (const p of printed) p.reject(e);
+        fail(e);
         throw e;
       }
       void (async (): Promise<void> => {
@@ -404,13 +404,7 @@ export async function runClickhouseHunt(o: ClickhouseHuntOptions): Promise<Click
           for (const { m, rule } of ctx.fresh) emitRule(m, (converted.rules[rule] as ConvertedRule).rule);
         }
         o.onProgress?.({ done: ++done, groups: units.length });
-      })().then(
-        () => (printed[i] as Deferred).resolve(),
-        (e: unknown) => {
-          failure ??= e;
-          for (const p of printed) p.reject(e);
-        },
-      );
+      })().then(() => (printed[i] as Deferred).resolve(), fail);
     }
   };
   await Promise.all(Array.from({ length: Math.min(UNITS_IN_FLIGHT, units.length) }, lane));

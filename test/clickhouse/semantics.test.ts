@@ -16,7 +16,7 @@ import { ClickhouseClient, ClickhouseError, parseClickhouseUrl } from '../../src
 import { loadLogs } from '../../src/clickhouse/load.ts';
 import { PASS_BATCH_RULES, runClickhouseHunt, startOrder, UNITS_IN_FLIGHT } from '../../src/clickhouse/hunt.ts';
 import { COLUMNS, schemaStatements } from '../../src/sigma/backend/clickhouse/schema.ts';
-import { Converter, convertCollection, correlationQuery, groupQuery, LEAVES, passQuery, rawQuery, routeGroup, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
+import { Converter, convertCollection, correlationQuery, groupQuery, LEAVES, passQuery, rawQuery, routeGroup, sharesPass, ruleQuery, type ConvertedRule, type RouteGroup } from '../../src/sigma/backend/clickhouse/convert.ts';
 import { NON_ASCII, PREFILTER_LITERALS } from '../../src/sigma/backend/clickhouse/prefilter.ts';
 import { literal, tableName } from '../../src/sigma/backend/clickhouse/sql.ts';
 import { eventRow, RowBinaryWriter, writeRowBinary } from '../../src/sigma/backend/clickhouse/row.ts';
@@ -232,10 +232,9 @@ describe.skipIf(SKIP_REASON !== undefined)('ClickHouse hunts: semantics, escapin
     expect(sorted.map((h) => `${h.ruleId} ${h.line}`)).toEqual(near.map((h) => `${h.ruleId} ${h.line}`));
     // Progress counts units: every group but the System one, a route's groups over fields sharing one
     // unit (its pass) unless they have no witness and fix the sort key.
-    const shared = (g: RouteGroup) => g.rules.every((r) => !r.entries) && (g.rules.every((r) => r.witness !== undefined) || g.keys === undefined);
     const others = conv.groups.filter((g) => !g.rules.some((r) => r.rule.id === '00000000-0000-0000-0000-000000000098'));
     expect(others.length).toBe(conv.groups.length - 1);
-    expect(groups).toBe(new Set(others.map((g) => (shared(g) ? g.route : g))).size);
+    expect(groups).toBe(new Set(others.map((g) => (sharesPass(g) ? g.route : g))).size);
     expect(sql.some((q) => q.includes("channel IN ('system')"))).toBe(false);
     // Groups by the events of their scope: the Defender rule's hit comes first.
     const groupSql = sql.filter((q) => q.includes('AS matched'));

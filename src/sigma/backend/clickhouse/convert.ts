@@ -1030,6 +1030,15 @@ export function passable(rules: readonly ConvertedRule[]): boolean {
   return rules.every((r) => !r.entries) && rules.some((r) => r.witness !== undefined);
 }
 
+/**
+ * Does the group join its route's two-step pass (hunt --clickhouse)? A route's prefiltered groups
+ * share one; a group of rules with no witness joins it (their tests run in its scan, not one of
+ * their own), unless its rules fix the sort key (its own query reads only those granules).
+ */
+export function sharesPass(g: RouteGroup): boolean {
+  return g.rules.every((r) => !r.entries) && (g.rules.every((r) => r.witness !== undefined) || g.keys === undefined);
+}
+
 export interface QueryOptions {
   /** Quoted table name (sql.ts tableName). */
   readonly table: string;
@@ -1079,7 +1088,7 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   const pre = prefilter === undefined || witnessSlots.size === 0 || unfiltered.length > 0 ? '' : leaves ? leavesPrewhere(prefilter, arrays) : conv.slotPresence([...witnessSlots].sort((x, y) => x - y), conv.routeSources.get(route));
   const codes = conv.nameCodes(`${l1.join(', ')} ${where}`);
   const first = `SELECT ${[...(codes !== undefined ? [codes] : []), ...l1].join(', ')} FROM ${o.table}${pre === '' ? '' : ` PREWHERE ${pre}`}${where === '1' ? '' : ` WHERE ${where}`}`;
-  const passed = extra.map((e) => /\sAS\s+(\w+)$/.exec(e)?.[1] ?? e);
+  const passed = extra.map(columnName);
   // The prefilter: events whose slots hold none of the group's witness literals cannot match any of
   // its rules; the rule conditions (above this level) are computed only for the events left (one
   // RE2 pass per field over its lower-cased value instead of every rule's tests over every event).
@@ -1093,9 +1102,14 @@ function innerQuery(conv: Converter, route: string, slots: Iterable<number>, o: 
   // pass's rows are kept in a table, and every column is filtered and stored (the process-creation
   // pass of 10,000,000 events carried 13 unread values of 48 columns: ~2 s of server CPU).
   const named = readers === undefined ? undefined : `${readers}\n${filter}`;
-  const values = Converter.slotValueColumns(ids, arrays).filter((c) => named === undefined || new RegExp(`\\b${/\sAS\s+(\w+)$/.exec(c)?.[1] ?? c}\\b`).test(named));
+  const values = Converter.slotValueColumns(ids, arrays).filter((c) => named === undefined || new RegExp(`\\b${columnName(c)}\\b`).test(named));
   const l2 = [...passed, ...(entries ? ['fv', 'fk', 'mval', 'mkin', 'xl'] : []), ...values];
   return `SELECT ${l2.join(', ')} FROM (${first})${filter}`;
+}
+
+/** The name a select-list entry gives its column: its alias (`expr AS name`), or the entry itself. */
+function columnName(entry: string): string {
+  return /\sAS\s+(\w+)$/.exec(entry)?.[1] ?? entry;
 }
 
 /**
